@@ -1,0 +1,151 @@
+"""Plain, immutable catalog data. Loaders in this package produce it; graph.py consumes it.
+
+Ids: services are keyed by bare name (``event-bus``) and become ``service:event-bus`` in the
+graph; resources are keyed by their typed id (``topic:user-events``); teams by bare name
+(``data-infra`` -> ``team:data-infra``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+DEFAULT_TIER = 2
+CONFIG_FILE = "guardrails.yaml"
+SERVICE_FILE = "guardrails-service.yaml"
+BACKSTAGE_FILE = "catalog-info.yaml"
+CODEOWNERS_LOCATIONS = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS")
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a declaration was read: the evidence shown in explanations."""
+
+    path: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return self.path if self.line is None else f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Member:
+    login: str
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class Team:
+    name: str
+    members: tuple[Member, ...] = ()
+    handles: tuple[str, ...] = ()  # CODEOWNERS handles, e.g. "@acme/data-infra"
+    origin: Origin | None = None
+
+    @property
+    def id(self) -> str:
+        return f"team:{self.name}"
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """One declared edge: ``target`` is a node id (``service:x``, ``topic:y``, ``api:z``)."""
+
+    target: str
+    kind: str  # depends_on | consumes | produces | consumes_api | provides_api
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    owner: str | None = None  # team name
+    tier: int = DEFAULT_TIER
+    paths: tuple[str, ...] = ()  # gitwildmatch patterns, repo-relative
+    dependencies: tuple[Dependency, ...] = ()  # depends_on / consumes / produces, in file order
+    public: tuple[str, ...] = ()  # public module patterns (graph.private-import)
+    origin: Origin | None = None
+    source: str = CONFIG_FILE  # which kind of file declared it
+
+    @property
+    def id(self) -> str:
+        return f"service:{self.name}"
+
+
+@dataclass(frozen=True)
+class Resource:
+    id: str  # typed: topic:user-events, table:orders, flag:new-ranker, api:search
+    owner: str | None = None
+    tier: int | None = None  # None: inherits nothing; impact uses DEFAULT_TIER
+    schema: str | None = None  # "path/to/file.py::ClassName"
+    file: str | None = None  # the file that defines it (flag file, schema file)
+    dependencies: tuple[Dependency, ...] = ()
+    origin: Origin | None = None
+    source: str = CONFIG_FILE
+
+    @property
+    def kind(self) -> str:
+        return self.id.split(":", 1)[0]
+
+    @property
+    def schema_path(self) -> str | None:
+        return self.schema.split("::", 1)[0] if self.schema else None
+
+    @property
+    def schema_class(self) -> str | None:
+        return self.schema.split("::", 1)[1] if self.schema and "::" in self.schema else None
+
+
+@dataclass(frozen=True)
+class FileSource:
+    """A rollout or flag file pattern and the parser that reads it."""
+
+    path: str  # gitwildmatch pattern
+    kind: str  # rollouts: guardrails | argo-rollout | flagger; flags: flagd | python-constants | absl
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class AgentIdentities:
+    emails: tuple[str, ...] = ()  # fnmatch patterns
+    names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Inference:
+    python_imports: bool = True
+    roots: tuple[str, ...] = ()  # explicit source roots; empty = auto-detect
+    include_type_only: bool = False  # `if TYPE_CHECKING:` imports count for impact?
+    include_weak: bool = True  # `try: import x / except ImportError` imports count?
+
+
+@dataclass(frozen=True)
+class CodeOwnersRule:
+    pattern: str
+    owners: tuple[str, ...]  # handles/emails as written ("@acme/data-infra", "a@b.c")
+    origin: Origin
+    section: str | None = None  # GitLab section name
+    optional: bool = False  # GitLab ^[Section]
+    approvals: int = 1  # GitLab [Section][N]
+
+
+@dataclass(frozen=True)
+class CodeOwners:
+    path: str
+    rules: tuple[CodeOwnersRule, ...] = ()  # in file order
+
+
+@dataclass(frozen=True)
+class Catalog:
+    version: int = 1
+    teams: dict[str, Team] = field(default_factory=dict)
+    agents: AgentIdentities = AgentIdentities()
+    services: dict[str, Service] = field(default_factory=dict)
+    resources: dict[str, Resource] = field(default_factory=dict)
+    rollouts: tuple[FileSource, ...] = ()
+    flags: tuple[FileSource, ...] = ()
+    policies: tuple[str, ...] = ("builtin:default",)
+    codeowners_enabled: bool = True
+    codeowners: CodeOwners | None = None
+    inference: Inference = Inference()
+    config_path: str | None = None  # None: zero-config (no guardrails.yaml)
+    # Non-fatal observations (cycles, ambiguities) for `guardrails validate` to print.
+    notes: tuple[str, ...] = ()

@@ -1,0 +1,168 @@
+"""The ChangeSet: what a change does to the repository, as plain immutable data.
+
+Produced by :mod:`guardrails.git` (the only module that runs git) and read by every later
+stage. Paths are repository-relative POSIX strings exactly as git stores them (they may hold
+spaces, newlines or bytes that are not UTF-8: those are decoded with ``surrogateescape``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+# git's status letters (git diff --name-status): Added, Modified, Deleted, Renamed, Copied,
+# Type changed (e.g. file -> symlink).
+ADDED, MODIFIED, DELETED, RENAMED, COPIED, TYPE_CHANGED = "A", "M", "D", "R", "C", "T"
+
+# git's own heuristic: a NUL byte in the first 8000 bytes means binary.
+_BINARY_PROBE = 8000
+
+
+def is_binary(data: bytes | None) -> bool:
+    return data is not None and b"\0" in data[:_BINARY_PROBE]
+
+
+def decode(data: bytes) -> str:
+    """Bytes of a text file as str; undecodable bytes survive as surrogates."""
+    return data.decode("utf-8", "surrogateescape")
+
+
+@dataclass(frozen=True, order=True)
+class LineRange:
+    """Lines ``start..end`` inclusive, 1-based."""
+
+    start: int
+    end: int
+
+    def __contains__(self, line: object) -> bool:
+        return isinstance(line, int) and self.start <= line <= self.end
+
+
+@dataclass(frozen=True)
+class FileChange:
+    status: str  # one of A M D R C T
+    old_path: str | None  # None when added
+    new_path: str | None  # None when deleted
+    old_blob: str | None = None  # 40-hex blob ids; None when absent
+    new_blob: str | None = None
+    old_mode: str | None = None
+    new_mode: str | None = None
+    similarity: int | None = None  # rename/copy score, 0..100
+    # Lines the change adds or alters in the new file, and removes from the old file.
+    added_lines: tuple[LineRange, ...] = ()
+    removed_lines: tuple[LineRange, ...] = ()
+    old_data: bytes | None = field(default=None, repr=False)
+    new_data: bytes | None = field(default=None, repr=False)
+
+    @property
+    def path(self) -> str:
+        """The path a user recognises: the new one, or the old one when deleted."""
+        return self.new_path if self.new_path is not None else (self.old_path or "")
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """Every path the change touches (both sides of a rename)."""
+        return tuple(sorted({p for p in (self.old_path, self.new_path) if p is not None}))
+
+    @property
+    def binary(self) -> bool:
+        return is_binary(self.old_data) or is_binary(self.new_data)
+
+    @property
+    def old_text(self) -> str | None:
+        return None if self.old_data is None or is_binary(self.old_data) else decode(self.old_data)
+
+    @property
+    def new_text(self) -> str | None:
+        return None if self.new_data is None or is_binary(self.new_data) else decode(self.new_data)
+
+    def touches_line(self, line: int) -> bool:
+        """True when ``line`` of the new file was added or altered by the change."""
+        return any(line in r for r in self.added_lines)
+
+
+@dataclass(frozen=True)
+class Trailer:
+    key: str  # as written; compare with .key.lower()
+    value: str
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    email: str
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    parents: tuple[str, ...]
+    author: Person
+    author_date: str  # ISO 8601 strict, as git prints it
+    committer: Person
+    committer_date: str
+    message: str  # the whole message, subject first
+    trailers: tuple[Trailer, ...] = ()
+
+    @property
+    def subject(self) -> str:
+        return self.message.split("\n", 1)[0]
+
+    def trailer_values(self, key: str) -> tuple[str, ...]:
+        k = key.lower()
+        return tuple(t.value for t in self.trailers if t.key.lower() == k)
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """One change under review.
+
+    ``mode`` is how it was selected: ``staged`` (index vs HEAD), ``range``
+    (merge-base(base, head)..head), ``patch`` (a diff applied in memory to HEAD) or ``paths``
+    (files named on the command line: no content, no commits).
+    """
+
+    mode: str
+    base: str | None  # full 40-hex sha of the base side (merge-base in range mode)
+    head: str | None  # full sha of the head commit; None for staged/patch/paths
+    files: tuple[FileChange, ...]  # sorted by .path
+    commits: tuple[Commit, ...] = ()  # oldest first; empty unless mode == "range"
+    # For staged/patch mode: the identity that will commit (user.name / user.email).
+    committer: Person | None = None
+
+    def __iter__(self) -> Iterator[FileChange]:
+        return iter(self.files)
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return tuple(sorted({p for f in self.files for p in f.paths}))
+
+
+class Snapshot(Protocol):
+    """A readable tree: a commit, the index, the working tree, or HEAD with a patch applied.
+
+    The catalog and import inference read through this so that ``--base`` mode can load the
+    base revision's config without touching the working tree.
+    """
+
+    label: str  # "HEAD", "index", "worktree", "patch", or a 40-hex sha
+
+    def paths(self) -> Sequence[str]:
+        """Every file in the tree, sorted."""
+        ...
+
+    def read(self, path: str) -> bytes | None:
+        """The file's content, or None when it is not in the tree."""
+        ...
+
+    def read_many(self, paths: Sequence[str]) -> dict[str, bytes]:
+        """Several files at once (one git process, not one per file); absent ones are left out."""
+        ...
+
+    def blob_id(self, path: str) -> str | None:
+        """git's blob id for the file's content (cache key), or None when absent."""
+        ...

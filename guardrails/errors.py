@@ -1,0 +1,69 @@
+"""The one error type users see.
+
+Every user-facing failure is a :class:`GuardrailsError`: it names the file, the line and the
+fix, and the CLI turns it into one line on stderr and exit code 2. Anything else that escapes
+is an internal error: also exit 2 (the gate fails closed), with a traceback only under
+``--debug``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EXIT_OK = 0
+EXIT_BLOCKED = 1
+EXIT_ERROR = 2
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, located precisely enough to fix it."""
+
+    message: str
+    path: str | None = None
+    line: int | None = None
+    fix: str | None = None
+    severity: str = "error"  # "error" stops the run; "info" is reported only
+
+    def render(self) -> str:
+        where = ""
+        if self.path:
+            where = self.path if self.line is None else f"{self.path}:{self.line}"
+            where += ": "
+        text = f"{where}{self.message}"
+        if self.fix:
+            text += f" (fix: {self.fix})"
+        return text
+
+    def sort_key(self) -> tuple[str, int, str]:
+        return (self.path or "", self.line or 0, self.message)
+
+
+class GuardrailsError(Exception):
+    """A user error: bad input, bad config, bad revision. Exit code 2, never a traceback."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        fix: str | None = None,
+        problems: tuple[Problem, ...] = (),
+    ) -> None:
+        self.problem = Problem(message, path=path, line=line, fix=fix)
+        self.problems = tuple(sorted(problems, key=Problem.sort_key))
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        lines = [self.problem.render()]
+        lines.extend(f"  {p.render()}" for p in self.problems)
+        return "\n".join(lines)
+
+
+class GitError(GuardrailsError):
+    """git refused: not a repository, unknown revision, shallow history."""
+
+
+class ConfigError(GuardrailsError):
+    """guardrails.yaml, CODEOWNERS, a catalog or a pack is invalid; carries every problem."""

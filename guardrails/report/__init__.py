@@ -1,0 +1,1 @@
+"""Reporters: read result objects, print them. They never compute impact or findings."""

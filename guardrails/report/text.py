@@ -1,0 +1,92 @@
+"""Terminal output: readable in 80 columns, grouped by team and tier."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+
+from guardrails.graph import DependencyGraph
+from guardrails.impact import AffectedNode, Impact
+
+WIDTH = 80
+ARROW = " → "
+
+
+def _short(sha: str | None) -> str:
+    return sha[:12] if sha else "working tree"
+
+
+def _wrap(text: str, indent: str) -> list[str]:
+    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ",
+                         break_on_hyphens=False, break_long_words=False) or [indent]
+
+
+def _tier(tier: int | None) -> str:
+    return "tier ?" if tier is None else f"tier {tier}"
+
+
+def render_impact(impact: Impact) -> str:
+    out: list[str] = []
+    span = f"{_short(impact.base)}..{_short(impact.head)}" if impact.base else "the named paths"
+    out.append(f"Blast radius of {span}")
+    if impact.depth is not None:
+        out.append(f"(limited to {impact.depth} hop{'s' if impact.depth != 1 else ''})")
+    out.append("")
+    out.append(f"Changed ({len(impact.changed)})")
+    if not impact.changed:
+        out.append("  no service, resource or flag is touched")
+    for c in impact.changed:
+        owner = c.owner or "no owner"
+        out.append(f"  {c.id}  {_tier(c.tier)}  {owner}")
+        files = list(c.files[:3]) + ([f"(+{len(c.files) - 3} more)"] if len(c.files) > 3 else [])
+        out.extend(_wrap(", ".join(files), "    "))
+    out.append("")
+    out.append(f"Affected ({len(impact.affected)})" + (" by team" if impact.affected else ""))
+    if not impact.affected:
+        out.append("  nothing depends on the changed nodes")
+    for team, nodes in _by_team(impact.affected):
+        out.append(f"  {team or 'no owner'}")
+        for n in nodes:
+            hops = f"{n.distance} hop{'s' if n.distance != 1 else ''}"
+            out.append(f"    {_tier(n.tier)}  {n.id}  ({hops})")
+            out.extend(_wrap("via " + ARROW.join(n.path[1:]), "      "))
+    out.append("")
+    out.extend(_wrap("Teams: " + (", ".join(impact.teams) or "none"), ""))
+    if impact.unowned_files:
+        out.append(f"Unowned files ({len(impact.unowned_files)}): no service or CODEOWNERS rule")
+        shown = impact.unowned_files[:10]
+        out.extend(f"  {p}" for p in shown)
+        if len(impact.unowned_files) > len(shown):
+            out.append(f"  (+{len(impact.unowned_files) - len(shown)} more; --format json lists all)")
+    return "\n".join(out) + "\n"
+
+
+def _by_team(nodes: Sequence[AffectedNode]) -> list[tuple[str | None, list[AffectedNode]]]:
+    groups: dict[str | None, list[AffectedNode]] = {}
+    for n in nodes:
+        groups.setdefault(n.owner, []).append(n)
+    ordered = sorted(groups.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
+    return [
+        (team, sorted(ns, key=lambda n: (n.tier if n.tier is not None else 99, n.distance, n.id)))
+        for team, ns in ordered
+    ]
+
+
+def render_why(node: str, paths: Sequence[Sequence[str]], graph: DependencyGraph) -> str:
+    if not paths:
+        return f"{node} is not in the blast radius of this change.\n"
+    out = [f"Why {node} is affected ({len(paths)} shortest chain{'s' if len(paths) != 1 else ''}):"]
+    for i, path in enumerate(paths, 1):
+        out.append("")
+        out.append(f"  {i}. {path[0]}")
+        for src, dst in zip(path, path[1:]):
+            out.append(f"     └─ depends on {dst}")
+            for ev in graph.evidence(src, dst)[:5]:
+                where = ev.path if ev.line is None else f"{ev.path}:{ev.line}"
+                detail = f"{ev.kind} at {where}" + (f": {ev.text}" if ev.text else "")
+                out.extend(_wrap(detail, "        "))
+            more = len(graph.evidence(src, dst)) - 5
+            if more > 0:
+                out.append(f"        (+{more} more)")
+        out.append("     (changed)")
+    return "\n".join(out) + "\n"

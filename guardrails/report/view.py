@@ -1,0 +1,77 @@
+"""A drawable slice of the graph: the nodes and edges a picture (mermaid, dot) shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from guardrails.graph import OWNED_BY, DependencyGraph
+from guardrails.impact import Impact
+
+
+@dataclass(frozen=True)
+class ViewNode:
+    id: str
+    role: str  # changed | affected | focus | node
+    owner: str | None
+    tier: int | None
+    distance: int | None = None
+
+
+@dataclass(frozen=True)
+class ViewEdge:
+    src: str
+    dst: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class View:
+    nodes: tuple[ViewNode, ...]  # sorted by id
+    edges: tuple[ViewEdge, ...]  # sorted
+
+
+def impact_view(impact: Impact, graph: DependencyGraph) -> View:
+    """Changed and affected nodes, with the edges of each explanation path."""
+    nodes = [ViewNode(n.id, "changed", n.owner, n.tier, 0) for n in impact.changed]
+    nodes += [ViewNode(n.id, "affected", n.owner, n.tier, n.distance) for n in impact.affected]
+    hops = {(a.path[i], a.path[i + 1]) for a in impact.affected for i in range(len(a.path) - 1)}
+    edges = [ViewEdge(s, d, _kind(graph, s, d)) for s, d in hops]
+    return View(tuple(sorted(nodes, key=lambda n: n.id)), tuple(sorted(edges, key=_edge_key)))
+
+
+def graph_view(graph: DependencyGraph, focus: str | None = None, depth: int | None = None) -> View:
+    """The whole graph, or the nodes within ``depth`` hops (either direction) of ``focus``."""
+    if focus is None:
+        keep = set(graph.g.nodes)
+    else:
+        keep = {focus}
+        frontier = {focus}
+        hops = 0
+        while frontier and (depth is None or hops < depth):
+            nxt: set[str] = set()
+            for n in frontier:
+                nxt.update(graph.g.successors(n))
+                nxt.update(graph.g.predecessors(n))
+            frontier = nxt - keep
+            keep |= frontier
+            hops += 1
+    nodes = [
+        ViewNode(n, "focus" if n == focus else "node", graph.owner(n), graph.tier(n))
+        for n in keep
+    ]
+    edges = [
+        ViewEdge(s, d, k)
+        for s, d, k in graph.g.edges(data="kind")
+        if s in keep and d in keep and (k != OWNED_BY or focus is not None)
+    ]
+    return View(tuple(sorted(nodes, key=lambda n: n.id)), tuple(sorted(edges, key=_edge_key)))
+
+
+def _kind(graph: DependencyGraph, src: str, dst: str) -> str:
+    if graph.g.has_edge(src, dst):
+        return str(graph.g.edges[src, dst].get("kind", ""))
+    return ""
+
+
+def _edge_key(e: ViewEdge) -> tuple[str, str, str]:
+    return (e.src, e.dst, e.kind)

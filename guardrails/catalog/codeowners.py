@@ -1,0 +1,212 @@
+"""CODEOWNERS: GitHub semantics, plus GitLab sections.
+
+- Location: the first of ``.github/CODEOWNERS``, ``CODEOWNERS``, ``docs/CODEOWNERS`` that
+  exists is the only one read (GitHub's precedence).
+- Lines: ``pattern owner...``; ``#`` starts a comment (at the start of a line or after
+  whitespace), ``\\#`` is a literal ``#``, ``\\ `` a literal space in a pattern.
+- Matching: gitignore patterns; the **last** matching rule wins. A rule without owners
+  unsets ownership for what it matches. ``!pattern`` does not exist in CODEOWNERS (GitHub
+  ignores the line): it is a problem here, so nobody believes it works. ``docs/*`` matches
+  only files directly in ``docs/`` (GitHub's documented difference from gitignore).
+- GitLab sections: ``[Name]``, ``^[Name]`` (optional), ``[Name][N]`` (N approvals), each with
+  optional default owners (``[Name] @owner``) inherited by its rules that list none. Each
+  section is evaluated on its own (last match within it) and a file's owners are the union
+  across sections. Rules before the first section form the unnamed section (``None``).
+  Section names are case-insensitive; repeated sections are merged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from guardrails.catalog.model import CODEOWNERS_LOCATIONS, CodeOwners, CodeOwnersRule, Origin, Team
+from guardrails.catalog.paths import compile_pattern
+from guardrails.changes import Snapshot, decode
+from guardrails.errors import Problem
+
+# GitHub reads the first of these that exists.
+SEARCH_ORDER = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
+assert set(SEARCH_ORDER) == set(CODEOWNERS_LOCATIONS)
+
+_SECTION_RE = re.compile(r"^(\^)?\[([^\]]+)\](?:\[(\d+)\])?(?:\s+(.*))?$")
+_OWNER_RE = re.compile(r"^(?:@[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*|[^@\s]+@[^@\s]+)$")
+
+
+@dataclass(frozen=True)
+class CodeOwnersMatch:
+    owners: tuple[str, ...]  # handles/emails as written
+    origin: Origin  # the rule that decided (CODEOWNERS:line)
+    section: str | None = None
+    optional: bool = False
+    approvals: int = 1
+
+
+def find_codeowners(snapshot: Snapshot) -> str | None:
+    """The CODEOWNERS path GitHub would use, or None."""
+    for path in SEARCH_ORDER:
+        if snapshot.read(path) is not None:
+            return path
+    return None
+
+
+def _tokens(line: str) -> list[str]:
+    """Split on unescaped whitespace, dropping an unescaped ``#`` comment."""
+    tokens: list[str] = []
+    current: list[str] = []
+    i = 0
+    while i < len(line):
+        c = line[i]
+        if c == "\\" and i + 1 < len(line):
+            nxt = line[i + 1]
+            # `\#` and `\ ` are literal; other escapes stay for the pattern matcher.
+            current.append(nxt if nxt in "# \t" else c + nxt)
+            i += 2
+            continue
+        if c in " \t":
+            if current:
+                tokens.append("".join(current))
+                current = []
+        elif c == "#" and not current:
+            break
+        else:
+            current.append(c)
+        i += 1
+    if current:
+        tokens.append("".join(current))
+    return tokens
+
+
+def parse_codeowners(text: str, path: str) -> tuple[CodeOwners, list[Problem]]:
+    problems: list[Problem] = []
+    rules: list[CodeOwnersRule] = []
+    section: str | None = None
+    optional = False
+    approvals = 1
+    defaults: tuple[str, ...] = ()
+    names: dict[str, str] = {}  # lower-case -> first spelling
+    section_defaults: dict[str, tuple[str, ...]] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        header = _SECTION_RE.match(line)
+        if header is not None:
+            name = header.group(2).strip()
+            section = names.setdefault(name.lower(), name)
+            optional = header.group(1) is not None
+            approvals = int(header.group(3)) if header.group(3) else 1
+            owners = tuple(_tokens(header.group(4) or ""))
+            problems.extend(_bad_owners(owners, path, number))
+            # A repeated section keeps the defaults it was first given unless it names new ones.
+            if owners or section not in section_defaults:
+                section_defaults[section] = owners
+            defaults = section_defaults[section]
+            if approvals < 1:
+                problems.append(
+                    Problem(f"section [{name}] requires {approvals} approvals", path=path,
+                            line=number, fix="use [Name][N] with N >= 1")
+                )
+                approvals = 1
+            continue
+        tokens = _tokens(line)
+        if not tokens:
+            continue
+        pattern, owners = tokens[0], tuple(tokens[1:])
+        if pattern.startswith("!"):
+            problems.append(
+                Problem(
+                    f"negated pattern '{pattern}' is not supported in CODEOWNERS",
+                    path=path,
+                    line=number,
+                    fix="remove it; to unset ownership, write the pattern with no owners",
+                )
+            )
+            continue
+        if compile_pattern(pattern) is None:
+            problems.append(Problem(f"invalid pattern '{pattern}'", path=path, line=number))
+            continue
+        problems.extend(_bad_owners(owners, path, number))
+        if not owners and section is not None:
+            owners = defaults
+        rules.append(
+            CodeOwnersRule(pattern, owners, Origin(path, number), section, optional, approvals)
+        )
+    return CodeOwners(path, tuple(rules)), problems
+
+
+def _bad_owners(owners: Iterable[str], path: str, line: int) -> list[Problem]:
+    return [
+        Problem(
+            f"'{owner}' is not a valid owner",
+            path=path,
+            line=line,
+            fix="write `@user`, `@org/team` or an email address",
+        )
+        for owner in owners
+        if not _OWNER_RE.match(owner)
+    ]
+
+
+def load_codeowners(snapshot: Snapshot) -> tuple[CodeOwners | None, list[Problem]]:
+    path = find_codeowners(snapshot)
+    if path is None:
+        return None, []
+    data = snapshot.read(path)
+    return parse_codeowners(decode(data or b""), path)
+
+
+def _matches(rule: CodeOwnersRule, path: str) -> bool:
+    regex = compile_pattern(rule.pattern)
+    if regex is None:
+        return False
+    m = regex.match(path)
+    if m is None:
+        return False
+    if rule.pattern.endswith("/*") and m.groupdict().get("ps_d") is not None:
+        return False  # `docs/*` owns docs/a.md, not docs/sub/b.md
+    return True
+
+
+class CodeOwnersIndex:
+    """Who owns a path according to CODEOWNERS, and which teams those owners are."""
+
+    def __init__(self, codeowners: CodeOwners | None, teams: Mapping[str, Team] | None = None):
+        self.codeowners = codeowners
+        self._sections: dict[str | None, list[CodeOwnersRule]] = {}
+        for rule in codeowners.rules if codeowners else ():
+            self._sections.setdefault(rule.section, []).append(rule)
+        self._teams_by_owner: dict[str, set[str]] = {}
+        for team in (teams or {}).values():
+            for handle in team.handles:
+                self._teams_by_owner.setdefault(handle.lower(), set()).add(team.name)
+            for member in team.members:
+                self._teams_by_owner.setdefault("@" + member.login.lower(), set()).add(team.name)
+                if member.email:
+                    self._teams_by_owner.setdefault(member.email.lower(), set()).add(team.name)
+
+    def owners_for(self, path: str) -> tuple[CodeOwnersMatch, ...]:
+        """One match per section whose last matching rule names owners (unnamed section first)."""
+        out = []
+        for section, rules in self._sections.items():
+            for rule in reversed(rules):
+                if _matches(rule, path):
+                    if rule.owners:
+                        out.append(
+                            CodeOwnersMatch(rule.owners, rule.origin, section, rule.optional,
+                                            rule.approvals)
+                        )
+                    break
+        return tuple(sorted(out, key=lambda m: (m.section is not None, (m.section or "").lower())))
+
+    def owners(self, path: str) -> tuple[str, ...]:
+        """Every owner of ``path`` across sections, sorted, without duplicates."""
+        return tuple(sorted({o for m in self.owners_for(path) for o in m.owners}))
+
+    def teams_for_owner(self, owner: str) -> tuple[str, ...]:
+        """Team names for a handle or email: by ``handles``, then member login or email."""
+        return tuple(sorted(self._teams_by_owner.get(owner.lower(), ())))
+
+    def teams_for(self, path: str) -> tuple[str, ...]:
+        return tuple(sorted({t for o in self.owners(path) for t in self.teams_for_owner(o)}))

@@ -1,0 +1,420 @@
+"""``guardrails.yaml``: parse and validate one file (DESIGN §4).
+
+A hand-written validator over the YAML node tree: it reports every problem at once with
+its line, and costs nothing to import (jsonschema would add ~140 ms to every pre-commit run).
+``graph/guardrails.schema.json`` describes the same shape for editors; the tests keep the
+two in agreement.
+
+Checks that need every source at once (unknown owners and references, duplicates across
+files, overlapping paths, cycles) live in :mod:`guardrails.catalog.checks`.
+
+Id rules (decided here, shared by every source):
+
+- team and service names: ``[A-Za-z0-9][A-Za-z0-9._-]*``;
+- resource ids are typed, ``kind:name`` with ``kind`` in ``[a-z][a-z0-9_-]*``
+  (``topic:user-events``); ``service:`` and ``team:`` are not resource kinds;
+- ``depends_on`` takes a bare service name (``schema-registry``) or a typed id
+  (``service:schema-registry``, ``api:search``); ``consumes``/``produces`` take resource ids
+  only. A resource id that no source declares is accepted as an implicit resource and noted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import yaml
+
+from guardrails.catalog.model import (
+    CONFIG_FILE,
+    DEFAULT_TIER,
+    AgentIdentities,
+    Dependency,
+    FileSource,
+    Inference,
+    Member,
+    Origin,
+    Resource,
+    Service,
+    Team,
+)
+from guardrails.catalog.yamltree import Reader, compose, suggest
+from guardrails.errors import Problem
+
+SUPPORTED_VERSION = 1
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+TYPED_ID_RE = re.compile(r"^([a-z][a-z0-9_-]*):(\S+)$")
+MEMBER_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\s+<([^<>\s@]+@[^<>\s@]+)>)?$")
+HANDLE_RE = re.compile(r"^(?:@[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)?|[^@\s]+@[^@\s]+)$")
+SCHEMA_RE = re.compile(r"^[^\s:]+::[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$")
+NON_RESOURCE_KINDS = frozenset({"service", "team"})
+
+ROLLOUT_KINDS = ("guardrails", "argo-rollout", "flagger")
+FLAG_KINDS = ("flagd", "python-constants", "absl")
+
+TOP_KEYS = (
+    "version", "teams", "agents", "services", "resources", "rollouts", "flags", "policies",
+    "ownership", "inference",
+)
+TEAM_KEYS = ("members", "handles")
+AGENT_KEYS = ("emails", "names")
+SERVICE_KEYS = ("owner", "tier", "paths", "depends_on", "consumes", "produces", "public")
+RESOURCE_KEYS = ("owner", "tier", "schema", "file")
+FILE_SOURCE_KEYS = ("path", "kind")
+OWNERSHIP_KEYS = ("codeowners",)
+INFERENCE_KEYS = ("python_imports", "roots", "type_only", "weak")
+
+# Where a declaration's fields were written: ("service", "ranker", "owner") -> file:line.
+# Cross-file checks use it to point at the exact line of a bad reference.
+FieldKey = tuple[str, str, str]
+
+
+@dataclass
+class Declarations:
+    """What one or more source files declare, before the cross-file checks."""
+
+    teams: list[Team] = field(default_factory=list)
+    services: list[Service] = field(default_factory=list)
+    resources: list[Resource] = field(default_factory=list)
+    where: dict[FieldKey, Origin] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def extend(self, other: Declarations) -> None:
+        self.teams.extend(other.teams)
+        self.services.extend(other.services)
+        self.resources.extend(other.resources)
+        self.where.update(other.where)
+        self.problems.extend(other.problems)
+
+
+@dataclass
+class Settings:
+    """The repository-wide settings only ``guardrails.yaml`` can hold."""
+
+    version: int = SUPPORTED_VERSION
+    agents: AgentIdentities = AgentIdentities()
+    rollouts: tuple[FileSource, ...] = ()
+    flags: tuple[FileSource, ...] = ()
+    policies: tuple[str, ...] = ("builtin:default",)
+    codeowners_enabled: bool = True
+    inference: Inference = Inference()
+
+
+def is_typed_id(value: str) -> bool:
+    return TYPED_ID_RE.match(value) is not None
+
+
+def id_kind(value: str) -> str:
+    return value.split(":", 1)[0]
+
+
+def parse_config(text: str, path: str = CONFIG_FILE) -> tuple[Settings, Declarations]:
+    """Validate ``guardrails.yaml``'s text; problems (errors and infos) are in ``.problems``."""
+    decl = Declarations()
+    settings = Settings()
+    node, syntax = compose(text, path)
+    decl.problems.extend(syntax)
+    if syntax:
+        return settings, decl
+    r = Reader(path, decl.problems)
+    if node is None:
+        decl.problems.append(
+            Problem("the file is empty", path=path, line=1, fix="start it with `version: 1`")
+        )
+        return settings, decl
+    top = r.mapping(node, path, TOP_KEYS, required=("version",))
+    if top is None:
+        return settings, decl
+
+    if "version" in top:
+        _, vnode = top["version"]
+        version = r.integer(vnode, "version")
+        if version is not None and version != SUPPORTED_VERSION:
+            r.error(vnode, f"unsupported version {version}", fix=f"set `version: {SUPPORTED_VERSION}`")
+    if "teams" in top:
+        _teams(r, top["teams"][1], decl)
+    if "agents" in top:
+        settings.agents = _agents(r, top["agents"][1])
+    if "services" in top:
+        entries = r.mapping(top["services"][1], "services")
+        for name, (knode, vnode) in (entries or {}).items():
+            service = parse_service(r, name, knode, vnode, decl, what=f"services.{name}")
+            if service is not None:
+                decl.services.append(service)
+    if "resources" in top:
+        _resources(r, top["resources"][1], decl)
+    if "rollouts" in top:
+        settings.rollouts = _file_sources(r, top["rollouts"][1], "rollouts", ROLLOUT_KINDS)
+    if "flags" in top:
+        settings.flags = _file_sources(r, top["flags"][1], "flags", FLAG_KINDS)
+    if "policies" in top:
+        settings.policies = tuple(v for v, _ in r.strings(top["policies"][1], "policies"))
+    if "ownership" in top:
+        own = r.mapping(top["ownership"][1], "ownership", OWNERSHIP_KEYS) or {}
+        if "codeowners" in own:
+            flag = r.boolean(own["codeowners"][1], "ownership.codeowners")
+            settings.codeowners_enabled = True if flag is None else flag
+    if "inference" in top:
+        settings.inference = _inference(r, top["inference"][1])
+    return settings, decl
+
+
+def _teams(r: Reader, node: yaml.Node, decl: Declarations) -> None:
+    for name, (knode, vnode) in (r.mapping(node, "teams") or {}).items():
+        what = f"teams.{name}"
+        if not NAME_RE.match(name):
+            r.error(knode, f"{what}: bad team name", fix="use letters, digits, '.', '_' and '-'")
+            continue
+        spec = r.mapping(vnode, what, TEAM_KEYS)
+        if spec is None:
+            continue
+        members: list[Member] = []
+        if "members" in spec:
+            for value, item in r.strings(spec["members"][1], f"{what}.members"):
+                m = MEMBER_RE.match(value.strip())
+                if m is None:
+                    r.error(item, f"{what}.members: bad member '{value}'", fix="write `login` or `login <email>`")
+                    continue
+                members.append(Member(m.group(1), m.group(2)))
+        handles: list[str] = []
+        if "handles" in spec:
+            for value, item in r.strings(spec["handles"][1], f"{what}.handles"):
+                if not HANDLE_RE.match(value):
+                    r.error(
+                        item,
+                        f"{what}.handles: bad CODEOWNERS handle '{value}'",
+                        fix="write `@org/team`, `@user` or an email address",
+                    )
+                    continue
+                handles.append(value)
+        decl.teams.append(Team(name, tuple(members), tuple(handles), r.origin(knode)))
+
+
+def _agents(r: Reader, node: yaml.Node) -> AgentIdentities:
+    spec = r.mapping(node, "agents", AGENT_KEYS) or {}
+    emails = tuple(v for v, _ in r.strings(spec["emails"][1], "agents.emails")) if "emails" in spec else ()
+    names = tuple(v for v, _ in r.strings(spec["names"][1], "agents.names")) if "names" in spec else ()
+    return AgentIdentities(emails, names)
+
+
+def parse_service(
+    r: Reader,
+    name: str,
+    knode: yaml.Node,
+    vnode: yaml.Node,
+    decl: Declarations,
+    *,
+    what: str,
+    source: str = CONFIG_FILE,
+    path_base: str | None = None,
+) -> Service | None:
+    """One ``services:`` entry (also the body of a ``guardrails-service.yaml``).
+
+    ``path_base``: patterns are relative to this directory (service files), not the root.
+    """
+    if not NAME_RE.match(name):
+        r.error(knode, f"{what}: bad service name '{name}'", fix="use letters, digits, '.', '_' and '-'")
+        return None
+    spec = r.mapping(vnode, what, SERVICE_KEYS)
+    if spec is None:
+        return None
+    return service_from_spec(r, name, r.origin(knode), spec, decl, what=what, source=source,
+                             path_base=path_base)
+
+
+def service_from_spec(
+    r: Reader,
+    name: str,
+    origin: Origin,
+    spec: dict[str, tuple[yaml.Node, yaml.Node]],
+    decl: Declarations,
+    *,
+    what: str,
+    source: str = CONFIG_FILE,
+    path_base: str | None = None,
+) -> Service:
+    owner = None
+    if "owner" in spec:
+        owner = _owner(r, spec["owner"][1], f"{what}.owner")
+        if owner is not None:
+            decl.where[("service", name, "owner")] = r.origin(spec["owner"][1])
+    tier = DEFAULT_TIER
+    if "tier" in spec:
+        tier = r.integer(spec["tier"][1], f"{what}.tier", minimum=0)
+        tier = DEFAULT_TIER if tier is None else tier
+    paths: list[str] = []
+    if "paths" in spec:
+        decl.where[("service", name, "paths")] = r.origin(spec["paths"][1])
+        for value, item in r.strings(spec["paths"][1], f"{what}.paths"):
+            pattern = check_path_pattern(r, item, value, f"{what}.paths")
+            if pattern is not None:
+                paths.append(pattern if path_base is None else join_pattern(path_base, pattern))
+    deps: list[Dependency] = []
+    if "depends_on" in spec:
+        for value, item in r.strings(spec["depends_on"][1], f"{what}.depends_on"):
+            target = _dependency_target(r, item, value, f"{what}.depends_on")
+            if target is not None:
+                deps.append(Dependency(target, "depends_on", r.origin(item)))
+    for kind in ("consumes", "produces"):
+        if kind in spec:
+            for value, item in r.strings(spec[kind][1], f"{what}.{kind}"):
+                if check_resource_id(r, item, value, f"{what}.{kind}"):
+                    deps.append(Dependency(value, kind, r.origin(item)))
+    public: tuple[str, ...] = ()
+    if "public" in spec:
+        public = tuple(v for v, _ in r.strings(spec["public"][1], f"{what}.public"))
+    return Service(
+        name=name,
+        owner=owner,
+        tier=tier,
+        paths=tuple(paths),
+        dependencies=tuple(deps),
+        public=public,
+        origin=origin,
+        source=source,
+    )
+
+
+def _owner(r: Reader, node: yaml.Node, what: str) -> str | None:
+    """A team name; ``team:ranking`` is accepted for ``ranking``."""
+    value = r.string(node, what)
+    if value is None:
+        return None
+    name = value[len("team:"):] if value.startswith("team:") else value
+    if not NAME_RE.match(name):
+        r.error(node, f"{what}: '{value}' is not a team name", fix="name a team from `teams:`")
+        return None
+    return name
+
+
+def check_path_pattern(r: Reader, node: yaml.Node, value: str, what: str) -> str | None:
+    if value.startswith("!"):
+        r.error(
+            node,
+            f"{what}: negated pattern '{value}' is not supported",
+            fix="list only the paths the service owns",
+        )
+        return None
+    return value
+
+
+def join_pattern(base: str, pattern: str) -> str:
+    """A pattern written relative to ``base``, as a repository-anchored pattern."""
+    if not base:
+        return pattern.lstrip("/")
+    return f"{base}/{pattern.lstrip('/')}"
+
+
+def _dependency_target(r: Reader, node: yaml.Node, value: str, what: str) -> str | None:
+    if NAME_RE.match(value):
+        return f"service:{value}"
+    m = TYPED_ID_RE.match(value)
+    if m is None:
+        r.error(
+            node,
+            f"{what}: '{value}' is neither a service name nor a typed id",
+            fix="write a service name (`schema-registry`) or a typed id (`topic:user-events`)",
+        )
+        return None
+    if m.group(1) == "team":
+        r.error(node, f"{what}: a service cannot depend on a team ('{value}')", fix="use `owner:`")
+        return None
+    if m.group(1) == "service" and not NAME_RE.match(m.group(2)):
+        r.error(node, f"{what}: bad service name in '{value}'")
+        return None
+    return value
+
+
+def check_resource_id(r: Reader, node: yaml.Node, value: str, what: str) -> bool:
+    m = TYPED_ID_RE.match(value)
+    if m is None:
+        r.error(
+            node,
+            f"{what}: resource id '{value}' has no kind",
+            fix=f"write it typed, e.g. `topic:{value}` or `table:{value}`",
+        )
+        return False
+    if m.group(1) in NON_RESOURCE_KINDS:
+        r.error(
+            node,
+            f"{what}: '{value}' is not a resource id",
+            fix="list services under `depends_on`" if m.group(1) == "service" else "use `owner:`",
+        )
+        return False
+    return True
+
+
+def _resources(r: Reader, node: yaml.Node, decl: Declarations) -> None:
+    for rid, (knode, vnode) in (r.mapping(node, "resources") or {}).items():
+        what = f"resources.{rid}"
+        if not check_resource_id(r, knode, rid, "resources"):
+            continue
+        spec = r.mapping(vnode, what, RESOURCE_KEYS)
+        if spec is None:
+            continue
+        owner = tier = schema = file = None
+        if "owner" in spec:
+            owner = _owner(r, spec["owner"][1], f"{what}.owner")
+            if owner is not None:
+                decl.where[("resource", rid, "owner")] = r.origin(spec["owner"][1])
+        if "tier" in spec:
+            tier = r.integer(spec["tier"][1], f"{what}.tier", minimum=0)
+        if "schema" in spec:
+            schema = r.string(spec["schema"][1], f"{what}.schema")
+            if schema is not None and not SCHEMA_RE.match(schema):
+                r.error(
+                    spec["schema"][1],
+                    f"{what}.schema: '{schema}' is not `path::Class`",
+                    fix="write e.g. `services/event_bus/schemas.py::UserEvent`",
+                )
+                schema = None
+        if "file" in spec:
+            file = r.string(spec["file"][1], f"{what}.file")
+        decl.resources.append(
+            Resource(rid, owner=owner, tier=tier, schema=schema, file=file, origin=r.origin(knode))
+        )
+
+
+def _file_sources(
+    r: Reader, node: yaml.Node, what: str, kinds: tuple[str, ...]
+) -> tuple[FileSource, ...]:
+    out = []
+    for i, item in enumerate(r.sequence(node, what) or []):
+        spec = r.mapping(item, f"{what}[{i}]", FILE_SOURCE_KEYS, required=FILE_SOURCE_KEYS)
+        if spec is None or not all(k in spec for k in FILE_SOURCE_KEYS):
+            continue
+        path = r.string(spec["path"][1], f"{what}[{i}].path")
+        kind = r.string(spec["kind"][1], f"{what}[{i}].kind")
+        if kind is not None and kind not in kinds:
+            hint = suggest(kind, kinds)
+            r.error(
+                spec["kind"][1],
+                f"{what}[{i}].kind: unknown kind '{kind}'",
+                fix=f"did you mean '{hint}'?" if hint else f"use one of: {', '.join(kinds)}",
+            )
+            kind = None
+        if path is not None and kind is not None:
+            out.append(FileSource(path, kind, r.origin(item)))
+    return tuple(out)
+
+
+def _inference(r: Reader, node: yaml.Node) -> Inference:
+    spec = r.mapping(node, "inference", INFERENCE_KEYS) or {}
+    default = Inference()
+
+    def flag(key: str, fallback: bool) -> bool:
+        if key not in spec:
+            return fallback
+        value = r.boolean(spec[key][1], f"inference.{key}")
+        return fallback if value is None else value
+
+    roots: tuple[str, ...] = ()
+    if "roots" in spec:
+        roots = tuple(v.strip("/") for v, _ in r.strings(spec["roots"][1], "inference.roots"))
+    return Inference(
+        python_imports=flag("python_imports", default.python_imports),
+        roots=roots,
+        include_type_only=flag("type_only", default.include_type_only),
+        include_weak=flag("weak", default.include_weak),
+    )

@@ -1,0 +1,180 @@
+"""Load the whole catalog from a Snapshot: ``guardrails.yaml``, service files, Backstage,
+CODEOWNERS, merged and checked together.
+
+Sources in order (the first declaration of an id wins; a second one is a problem naming
+both files): ``guardrails.yaml``, ``guardrails-service.yaml`` files, ``catalog-info.yaml``
+files, then ``inferred`` services (the zero-config import inference hands them in; they
+yield to any declared service of the same name and are not overlap-checked).
+
+Without a ``guardrails.yaml`` (zero-config) the catalog is built from the other sources:
+owners need not be declared teams (they become implicit teams), and CODEOWNERS team
+handles (``@acme/ranking``) become teams named after their slug (``ranking``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from guardrails.catalog.backstage import parse_backstage_files
+from guardrails.catalog.checks import (
+    check_paths,
+    check_references,
+    find_cycles,
+    merge,
+)
+from guardrails.catalog.codeowners import load_codeowners
+from guardrails.catalog.config import Declarations, Settings, parse_config
+from guardrails.catalog.model import (
+    BACKSTAGE_FILE,
+    CONFIG_FILE,
+    SERVICE_FILE,
+    Catalog,
+    CodeOwners,
+    Resource,
+    Service,
+    Team,
+)
+from guardrails.catalog.service_files import find_catalog_files, parse_service_file
+from guardrails.changes import Snapshot, decode
+from guardrails.errors import ConfigError, Problem
+
+
+def build_catalog(
+    snapshot: Snapshot,
+    *,
+    config_path: str = CONFIG_FILE,
+    inferred: Sequence[Service] = (),
+) -> tuple[Catalog, tuple[Problem, ...]]:
+    """The catalog and every problem (errors and infos, sorted); never raises for bad input.
+
+    When errors exist the catalog is best-effort (invalid entries left out).
+    """
+    paths = list(snapshot.paths())
+    problems: list[Problem] = []
+    decl = Declarations()
+    settings = Settings()
+
+    config_data = snapshot.read(config_path)
+    has_config = config_data is not None
+    if config_data is not None:
+        settings, config_decl = parse_config(decode(config_data), config_path)
+        decl.extend(config_decl)
+
+    # A config kept in a subdirectory (--config ci/guardrails.yaml) does not make that
+    # directory a nested project.
+    others = [p for p in paths if p != config_path]
+    service_files = find_catalog_files(others, SERVICE_FILE)
+    backstage_files = find_catalog_files(others, BACKSTAGE_FILE)
+    blobs = snapshot.read_many(service_files + backstage_files)
+    for path in service_files:
+        if path in blobs:
+            decl.extend(parse_service_file(decode(blobs[path]), path))
+    decl.extend(
+        parse_backstage_files({p: decode(blobs[p]) for p in backstage_files if p in blobs})
+    )
+    problems.extend(decl.problems)
+
+    merged = merge(decl, inferred)
+    codeowners: CodeOwners | None = None
+    if settings.codeowners_enabled:
+        codeowners, co_problems = load_codeowners(snapshot)
+        problems.extend(co_problems)
+        if codeowners is not None and not has_config:
+            _teams_from_codeowners(codeowners, merged.teams)
+    check_references(merged, decl.where, teams_required=has_config)
+    problems.extend(merged.problems)
+    problems.extend(check_paths(merged.services.values(), decl.where, paths))
+    problems.extend(find_cycles(merged.services.values(), merged.resources.values()))
+    problems.extend(_missing_files(merged.resources.values(), set(paths)))
+
+    ordered = tuple(sorted(set(problems), key=_sort_key))
+    catalog = Catalog(
+        version=settings.version,
+        teams=dict(sorted(merged.teams.items())),
+        agents=settings.agents,
+        services=dict(sorted(merged.services.items())),
+        resources=dict(sorted(merged.resources.items())),
+        rollouts=settings.rollouts,
+        flags=settings.flags,
+        policies=settings.policies,
+        codeowners_enabled=settings.codeowners_enabled,
+        codeowners=codeowners,
+        inference=settings.inference,
+        config_path=config_path if has_config else None,
+        notes=tuple(p.render() for p in ordered if p.severity == "info"),
+    )
+    return catalog, ordered
+
+
+def _sort_key(p: Problem) -> tuple[str, int, str, str]:
+    return (p.path or "", p.line or 0, p.severity, p.message)
+
+
+def find_problems(
+    snapshot: Snapshot, *, config_path: str = CONFIG_FILE, inferred: Sequence[Service] = ()
+) -> tuple[Problem, ...]:
+    """Every problem, errors and infos, sorted by file and line: for ``guardrails validate``."""
+    return build_catalog(snapshot, config_path=config_path, inferred=inferred)[1]
+
+
+def load_catalog(
+    snapshot: Snapshot,
+    *,
+    config_path: str = CONFIG_FILE,
+    inferred: Sequence[Service] = (),
+    require_config: bool = False,
+) -> Catalog:
+    """The catalog, or a :class:`ConfigError` listing every error at once.
+
+    ``require_config``: a missing config file is an error (``--config PATH`` named it),
+    rather than zero-config mode.
+    """
+    if require_config and snapshot.read(config_path) is None:
+        raise ConfigError(
+            f"{config_path} not found in {snapshot.label}",
+            path=config_path,
+            fix="create it (`guardrails init`) or point --config at it",
+        )
+    catalog, problems = build_catalog(snapshot, config_path=config_path, inferred=inferred)
+    errors = tuple(p for p in problems if p.severity == "error")
+    if errors:
+        count = len(errors)
+        raise ConfigError(
+            f"the catalog has {count} problem{'s' if count > 1 else ''}",
+            fix="fix each one below; `guardrails validate` lists them",
+            problems=errors,
+        )
+    return catalog
+
+
+def _teams_from_codeowners(codeowners: CodeOwners, teams: dict[str, Team]) -> None:
+    handled = {h.lower() for t in teams.values() for h in t.handles}
+    for rule in codeowners.rules:
+        for owner in rule.owners:
+            if not owner.startswith("@") or "/" not in owner or owner.lower() in handled:
+                continue
+            slug = owner.rsplit("/", 1)[1]
+            handled.add(owner.lower())
+            team = teams.get(slug)
+            if team is None:
+                teams[slug] = Team(slug, handles=(owner,), origin=rule.origin)
+            elif not team.handles:
+                teams[slug] = replace(team, handles=(owner,))
+
+
+def _missing_files(resources: Iterable[Resource], files: set[str]) -> list[Problem]:
+    out = []
+    for resource in resources:
+        for label, path in (("schema", resource.schema_path), ("file", resource.file)):
+            if path and path not in files:
+                origin = resource.origin
+                out.append(
+                    Problem(
+                        f"resource '{resource.id}': {label} file '{path}' does not exist",
+                        path=origin.path if origin else None,
+                        line=origin.line if origin else None,
+                        severity="info",
+                    )
+                )
+    return out

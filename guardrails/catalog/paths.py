@@ -1,0 +1,138 @@
+"""Which service claims a repository path: fast enough for 10,000 services × 100,000 files.
+
+Service ``paths`` are gitwildmatch patterns (gitignore semantics: a pattern that matches a
+directory matches everything in it; a pattern with a slash before its end is anchored at the
+root). Almost every real pattern is a literal directory (``services/x/**``, ``/libs/y/``,
+``tools/z``); those go into dictionaries keyed by the directory, so a lookup costs one dict
+probe per directory level of the path. The rest are compiled with ``pathspec`` (imported only
+when needed) and bucketed by their literal leading directory, so ``services/*/api/**`` is only
+tried on paths under ``services/``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+
+from guardrails.catalog.model import Catalog, Service
+
+_WILDCARDS = frozenset("*?[\\")
+
+
+@lru_cache(maxsize=4096)
+def compile_pattern(pattern: str) -> re.Pattern[str] | None:
+    """The gitwildmatch regex of ``pattern`` (None for blank, comment or negated patterns).
+
+    A match through the regex's ``ps_d`` group means the path is inside a matched directory.
+    """
+    try:  # pathspec >= 1.0 renamed the gitwildmatch pattern and deprecated the old name
+        from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern as _Pattern
+    except ImportError:  # pragma: no cover - pathspec 0.12
+        from pathspec.patterns.gitwildmatch import GitWildMatchPattern as _Pattern
+    compiled = _Pattern(pattern)
+    if compiled.include is not True or compiled.regex is None:
+        return None
+    regex = compiled.regex
+    return regex if isinstance(regex, re.Pattern) else re.compile(str(regex.pattern))
+
+
+def _has_wildcard(text: str) -> bool:
+    return any(c in _WILDCARDS for c in text)
+
+
+def literal_directory(pattern: str) -> tuple[str, str] | None:
+    """``(kind, dir)`` for a wildcard-free anchored pattern, else None.
+
+    kind ``under``: matches only paths below ``dir`` (``dir/**``, ``/dir/``);
+    kind ``exact``: matches ``dir`` itself and everything below it (``a/b``, ``/a``).
+    """
+    anchored = pattern.startswith("/")
+    p = pattern.lstrip("/")
+    if p.endswith("/**"):
+        base = p[:-3]
+        return ("under", base) if base and not _has_wildcard(base) else None
+    if p.endswith("/"):
+        base = p[:-1]
+        if base and not _has_wildcard(base) and (anchored or "/" in base):
+            return ("under", base)
+        return None
+    if p and not _has_wildcard(p) and (anchored or "/" in p):
+        return ("exact", p)
+    return None
+
+
+def _wildcard_bucket(pattern: str) -> str:
+    """The literal leading directory an anchored wildcard pattern can only match under."""
+    p = pattern.lstrip("/")
+    anchored = pattern.startswith("/") or "/" in p.rstrip("/")
+    if not anchored:
+        return ""
+    segments = p.split("/")[:-1]
+    lead = []
+    for seg in segments:
+        if _has_wildcard(seg):
+            break
+        lead.append(seg)
+    return "/".join(lead)
+
+
+class ServicePathIndex:
+    """Maps repository paths to the services whose ``paths`` claim them."""
+
+    def __init__(self, services: Catalog | Mapping[str, Service] | Iterable[Service]) -> None:
+        if isinstance(services, Catalog):
+            services = services.services.values()
+        elif isinstance(services, Mapping):
+            services = services.values()
+        self._under: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        self._exact: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        self._wild: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for service in services:
+            for pattern in service.paths:
+                if not pattern or pattern.startswith(("!", "#")):
+                    continue
+                literal = literal_directory(pattern)
+                if literal is None:
+                    self._wild[_wildcard_bucket(pattern)].append((service.name, pattern))
+                elif literal[0] == "under":
+                    self._under[literal[1]].append((service.name, pattern))
+                else:
+                    self._exact[literal[1]].append((service.name, pattern))
+                    self._under[literal[1]].append((service.name, pattern))
+
+    def claims(self, path: str) -> tuple[tuple[str, str], ...]:
+        """Every ``(service, pattern)`` that matches ``path``, sorted."""
+        found: set[tuple[str, str]] = set(self._exact.get(path, ()))
+        under, wild = self._under, self._wild
+        candidates = list(wild.get("", ()))
+        start = 0
+        while True:
+            i = path.find("/", start)
+            if i < 0:
+                break
+            directory = path[:i]
+            if directory in under:
+                found.update(under[directory])
+            if directory in wild:
+                candidates.extend(wild[directory])
+            start = i + 1
+        for name, pattern in candidates:
+            regex = compile_pattern(pattern)
+            if regex is not None and regex.match(path):
+                found.add((name, pattern))
+        return tuple(sorted(found))
+
+    def services_for(self, path: str) -> tuple[str, ...]:
+        """The names of the services claiming ``path``, sorted (usually zero or one)."""
+        return tuple(sorted({name for name, _ in self.claims(path)}))
+
+    def map_paths(self, paths: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """``{path: services}`` for every path claimed by at least one service."""
+        out = {}
+        for path in paths:
+            names = self.services_for(path)
+            if names:
+                out[path] = names
+        return out

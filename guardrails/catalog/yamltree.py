@@ -1,0 +1,208 @@
+"""Reading YAML as a node tree, so that every problem can name its line.
+
+``yaml.safe_load`` forgets where things were and silently keeps the last of two duplicate
+keys; composing the node tree keeps both the marks and the duplicates. The :class:`Reader`
+walks that tree, collects every :class:`Problem` instead of stopping at the first, and turns
+scalars into plain values.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import yaml
+
+from guardrails.catalog.model import Origin
+from guardrails.errors import Problem
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+
+
+def line_of(node: yaml.Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+def _syntax_problem(path: str, err: yaml.YAMLError) -> Problem:
+    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+    what = getattr(err, "problem", None) or str(err)
+    context = getattr(err, "context", None)
+    message = f"YAML syntax error: {what}" + (f" ({context})" if context else "")
+    return Problem(
+        message,
+        path=path,
+        line=int(mark.line) + 1 if mark is not None else None,
+        fix="fix the YAML syntax (indentation, quotes, brackets)",
+    )
+
+
+def compose(text: str, path: str) -> tuple[yaml.Node | None, list[Problem]]:
+    """One YAML document as a node tree; ``None`` for an empty document."""
+    try:
+        return yaml.compose(text, Loader=_Loader), []
+    except yaml.YAMLError as err:
+        return None, [_syntax_problem(path, err)]
+
+
+def compose_all(text: str, path: str) -> tuple[list[yaml.Node], list[Problem]]:
+    """Every document of a multi-document stream (Backstage files hold several)."""
+    nodes: list[yaml.Node] = []
+    try:
+        for node in yaml.compose_all(text, Loader=_Loader):
+            if node is not None:
+                nodes.append(node)
+    except yaml.YAMLError as err:
+        return nodes, [_syntax_problem(path, err)]
+    return nodes, []
+
+
+def suggest(word: str, choices: Iterable[str]) -> str | None:
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _kind(node: yaml.Node) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    return {
+        _STR: "a string",
+        _INT: "an integer",
+        _BOOL: "a boolean",
+        _NULL: "empty (null)",
+        "tag:yaml.org,2002:float": "a number",
+    }.get(node.tag, "a scalar")
+
+
+@dataclass
+class Reader:
+    """Walks one file's node tree; every check records a Problem and never raises."""
+
+    path: str
+    problems: list[Problem] = field(default_factory=list)
+
+    def origin(self, node: yaml.Node) -> Origin:
+        return Origin(self.path, line_of(node))
+
+    def error(self, node: yaml.Node | None, message: str, fix: str | None = None) -> None:
+        self.problems.append(
+            Problem(message, path=self.path, line=line_of(node) if node else None, fix=fix)
+        )
+
+    def info(self, node: yaml.Node | None, message: str) -> None:
+        self.problems.append(
+            Problem(message, path=self.path, line=line_of(node) if node else None, severity="info")
+        )
+
+    # -- containers ---------------------------------------------------------------------------
+
+    def mapping(
+        self,
+        node: yaml.Node,
+        what: str,
+        allowed: Iterable[str] | None = None,
+        *,
+        required: Iterable[str] = (),
+    ) -> dict[str, tuple[yaml.Node, yaml.Node]] | None:
+        """``{key: (key_node, value_node)}``; reports duplicates, unknown and missing keys.
+
+        Returns None (after recording a problem) when ``node`` is not a mapping.
+        """
+        if not isinstance(node, yaml.MappingNode):
+            self.error(node, f"{what} must be a mapping, not {_kind(node)}")
+            return None
+        known = None if allowed is None else tuple(allowed)
+        out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
+                self.error(key_node, f"{what}: keys must be strings, not {_kind(key_node)}")
+                continue
+            key = str(key_node.value)
+            if key in out:
+                self.error(
+                    key_node,
+                    f"{what}: duplicate key '{key}' (first at line {line_of(out[key][0])}); "
+                    "YAML would silently keep only the last one",
+                    fix=f"merge the two '{key}' entries into one",
+                )
+                continue
+            if known is not None and key not in known:
+                hint = suggest(key, known)
+                self.error(
+                    key_node,
+                    f"{what}: unknown key '{key}'",
+                    fix=f"did you mean '{hint}'?" if hint else f"use one of: {', '.join(known)}",
+                )
+                continue
+            out[key] = (key_node, value_node)
+        for key in required:
+            if key not in out:
+                self.error(node, f"{what}: missing required key '{key}'")
+        return out
+
+    def sequence(self, node: yaml.Node, what: str) -> list[yaml.Node] | None:
+        if not isinstance(node, yaml.SequenceNode):
+            self.error(node, f"{what} must be a list, not {_kind(node)}")
+            return None
+        return list(node.value)
+
+    # -- scalars ------------------------------------------------------------------------------
+
+    def string(self, node: yaml.Node, what: str, *, nonempty: bool = True) -> str | None:
+        if not isinstance(node, yaml.ScalarNode) or node.tag != _STR:
+            self.error(node, f"{what} must be a string, not {_kind(node)}", fix="quote it")
+            return None
+        if nonempty and not str(node.value).strip():
+            self.error(node, f"{what} must not be empty")
+            return None
+        return str(node.value)
+
+    def integer(self, node: yaml.Node, what: str, *, minimum: int | None = None) -> int | None:
+        if not isinstance(node, yaml.ScalarNode) or node.tag != _INT:
+            self.error(node, f"{what} must be an integer, not {_kind(node)}")
+            return None
+        value = _int(str(node.value))
+        if value is None:
+            self.error(node, f"{what} must be a plain integer")
+            return None
+        if minimum is not None and value < minimum:
+            self.error(node, f"{what} must be >= {minimum}, not {value}")
+            return None
+        return value
+
+    def boolean(self, node: yaml.Node, what: str) -> bool | None:
+        if not isinstance(node, yaml.ScalarNode) or node.tag != _BOOL:
+            self.error(node, f"{what} must be true or false, not {_kind(node)}")
+            return None
+        return str(node.value).lower() in ("true", "yes", "on", "y")
+
+    def strings(self, node: yaml.Node, what: str) -> list[tuple[str, yaml.Node]]:
+        """A list of strings, each with its node (for its line); bad items are reported."""
+        items = self.sequence(node, what)
+        if items is None:
+            return []
+        out = []
+        for item in items:
+            value = self.string(item, f"{what} item")
+            if value is not None:
+                out.append((value, item))
+        return out
+
+
+def _int(text: str) -> int | None:
+    text = text.replace("_", "")
+    try:
+        if text.lower().startswith(("0x", "-0x", "+0x")):
+            return int(text, 16)
+        if text.lower().startswith(("0o", "-0o", "+0o")):
+            return int(text, 8)
+        return int(text, 10)
+    except ValueError:
+        return None

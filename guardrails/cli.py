@@ -1,21 +1,128 @@
-"""Command line: thin click commands over guardrails.commands.*; no logic lives here."""
+"""Command line: thin click commands. Options are parsed here; the work is in commands/*.
+
+Exit codes (DESIGN §3): 0 pass or warn, 1 blocked, 2 usage, config or internal error. Every
+error ends in one line on stderr; ``--debug`` adds the traceback. Heavy modules are imported
+inside the commands so that ``guardrails --help`` and the hook start fast.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
+import traceback
+from collections.abc import Callable
+from typing import Any
 
 import click
 
 from guardrails import __version__
+from guardrails.errors import EXIT_ERROR, GuardrailsError
+
+FORMATS_AFFECTED = ("text", "json", "mermaid", "dot")
+FORMATS_GRAPH = ("json", "dot", "mermaid", "graphml")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def run(ctx: click.Context, fn: Callable[[], int]) -> None:
+    """The one error handler: user errors and internal errors both exit 2 (fail closed)."""
+    debug = bool(ctx.obj and ctx.obj.get("debug")) or os.environ.get("GUARDRAILS_DEBUG") == "1"
+    try:
+        code = fn()
+    except GuardrailsError as exc:
+        if debug:
+            traceback.print_exc()
+        click.echo(f"guardrails: error: {exc.render()}", err=True)
+        code = EXIT_ERROR
+    except (click.exceptions.Exit, click.ClickException, click.Abort):
+        raise
+    except KeyboardInterrupt:
+        click.echo("guardrails: interrupted", err=True)
+        code = EXIT_ERROR
+    except Exception as exc:  # fail closed: an internal error is never a silent pass
+        if debug:
+            traceback.print_exc()
+        click.echo(
+            f"guardrails: internal error: {type(exc).__name__}: {exc} "
+            "(rerun with --debug for a traceback, and please report it)",
+            err=True,
+        )
+        code = EXIT_ERROR
+    if ctx.obj and ctx.obj.get("exit_zero"):
+        code = 0
+    ctx.exit(code)
+
+
+def change_selectors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The change selectors `check` and `affected` share (DESIGN §3)."""
+    options = [
+        click.option("--staged", is_flag=True, help="The staged change (index vs HEAD)."),
+        click.option("--base", metavar="REV", help="merge-base(REV, head)..head, as in a PR."),
+        click.option("--head", metavar="REV", help="The head revision for --base (default HEAD)."),
+        click.option("--patch", "patch", metavar="FILE|-", type=click.File("rb"),
+                     help="A unified diff applied in memory to HEAD ('-' reads stdin)."),
+        click.option("--config", "config", metavar="PATH", default="guardrails.yaml",
+                     show_default=True, help="Config file, relative to the repository root."),
+        click.option("-C", "--repo", "repo", metavar="DIR", default=".",
+                     help="Run as if started in DIR."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="guardrails")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
     """guardrails: who a change affects, whether it is safe, and who must approve it."""
     ctx.obj = {"debug": debug}
+
+
+@cli.command()
+@change_selectors
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(FORMATS_AFFECTED), default="text",
+              show_default=True)
+@click.option("--depth", type=click.IntRange(min=0), help="Stop after N hops.")
+@click.option("--why", "why_node", metavar="NODE", help="Every shortest chain from NODE to the change.")
+@click.option("--output", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
+@click.option("--exit-zero", is_flag=True,
+              help="Exit 0 even on errors (the informational pre-commit hook never fails).")
+@click.pass_context
+def affected(ctx: click.Context, **opts: Any) -> None:
+    """Who does this change affect? The blast radius, with the chain that explains each node."""
+    from guardrails.commands import affected as cmd
+
+    exit_zero = opts.pop("exit_zero")
+    if exit_zero:
+        ctx.obj["exit_zero"] = True
+    run(ctx, lambda: cmd.main(**opts))
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(FORMATS_GRAPH), default="json", show_default=True)
+@click.option("--focus", metavar="NODE", help="Only NODE and its neighbourhood.")
+@click.option("--depth", type=click.IntRange(min=0), help="Hops around --focus (default: all).")
+@click.option("--config", default="guardrails.yaml", show_default=True, metavar="PATH")
+@click.option("-C", "--repo", "repo", metavar="DIR", default=".")
+@click.option("--output", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
+@click.pass_context
+def graph(ctx: click.Context, **opts: Any) -> None:
+    """The dependency graph of the working tree."""
+    from guardrails.commands import graph as cmd
+
+    run(ctx, lambda: cmd.main(**opts))
+
+
+@cli.command()
+@click.option("--config", default="guardrails.yaml", show_default=True, metavar="PATH")
+@click.option("-C", "--repo", "repo", metavar="DIR", default=".")
+@click.pass_context
+def validate(ctx: click.Context, **opts: Any) -> None:
+    """Check guardrails.yaml, CODEOWNERS and catalogs; exit 2 listing every problem."""
+    from guardrails.commands import validate as cmd
+
+    run(ctx, lambda: cmd.main(**opts))
 
 
 def main() -> None:

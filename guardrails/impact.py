@@ -115,28 +115,26 @@ def blast_radius(
     changed_ids = sorted(n for n in touch.nodes if n in graph)
     dist = distances(graph, changed_ids, depth)
     dependencies = graph.dependencies
+    owner, tier = graph.owner, graph.tier
 
     # The lexicographically smallest shortest path is built greedily: from each node, step to
-    # the smallest-id dependency one hop closer. Memoised, so the whole radius is O(V + E).
-    next_hop: dict[str, str] = {}
-    for node, d in dist.items():
-        if d > 0:
-            next_hop[node] = min(m for m in dependencies[node] if dist.get(m) == d - 1)
-
-    def path_of(node: str) -> tuple[str, ...]:
-        out = [node]
-        while out[-1] in next_hop:
-            out.append(next_hop[out[-1]])
-        return tuple(out)
+    # the smallest-id dependency one hop closer (dependencies are sorted, so the first match).
+    # Nodes are visited nearest first, so each path extends its next hop's: O(V + E) in all.
+    order = sorted(dist.items(), key=lambda kv: (kv[1], kv[0]))
+    paths: dict[str, tuple[str, ...]] = {}
+    affected: list[AffectedNode] = []
+    for node, d in order:
+        if d == 0:
+            paths[node] = (node,)
+            continue
+        for m in dependencies[node]:
+            if dist.get(m) == d - 1:
+                paths[node] = (node, *paths[m])
+                break
+        affected.append(AffectedNode(node, owner(node), tier(node), d, paths[node]))
 
     changed = tuple(
-        ChangedNode(n, graph.owner(n), graph.tier(n), tuple(sorted(set(touch.nodes[n]))))
-        for n in changed_ids
-    )
-    affected = tuple(
-        AffectedNode(n, graph.owner(n), graph.tier(n), d, path_of(n))
-        for n, d in sorted(dist.items(), key=lambda kv: (kv[1], kv[0]))
-        if d > 0
+        ChangedNode(n, owner(n), tier(n), tuple(sorted(set(touch.nodes[n])))) for n in changed_ids
     )
     teams = {n.owner for n in (*changed, *affected) if n.owner}
     teams.update(touch.codeowner_teams)
@@ -144,7 +142,7 @@ def blast_radius(
         base=base,
         head=head,
         changed=changed,
-        affected=affected,
+        affected=tuple(affected),
         teams=tuple(sorted(teams)),
         unowned_files=tuple(sorted(set(touch.unowned_files))),
         depth=depth,

@@ -1,0 +1,92 @@
+"""`guardrails affected`: the blast radius of a change, and why each node is in it."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from typing import IO
+
+from guardrails.commands.output import emit
+from guardrails.engine import Analysis, Selector, analyze, open_repo
+from guardrails.errors import EXIT_OK, GuardrailsError
+from guardrails.impact import why
+from guardrails.report.view import View, impact_view
+
+
+def main(
+    *,
+    staged: bool = False,
+    base: str | None = None,
+    head: str | None = None,
+    patch: IO[bytes] | None = None,
+    config: str = "guardrails.yaml",
+    repo: str = ".",
+    paths: Sequence[str] = (),
+    fmt: str = "text",
+    depth: int | None = None,
+    why_node: str | None = None,
+    output: str | None = None,
+    exit_zero: bool = False,
+) -> int:
+    selector = Selector.from_options(
+        staged=staged, base=base, head=head, paths=paths,
+        patch=patch.read() if patch is not None else None,
+    )
+    analysis = analyze(open_repo(repo), selector, config_path=config, depth=depth)
+    emit(why_report(analysis, why_node, fmt) if why_node else impact_report(analysis, fmt), output)
+    return EXIT_OK
+
+
+def impact_report(analysis: Analysis, fmt: str) -> str:
+    impact, graph = analysis.impact, analysis.graph
+    if fmt == "json":
+        from guardrails.report import json_out
+
+        return json_out.render_impact(impact)
+    if fmt in ("mermaid", "dot"):
+        return _picture(impact_view(impact, graph), fmt)
+    from guardrails.report import text
+
+    return text.render_impact(impact)
+
+
+def why_report(analysis: Analysis, node: str, fmt: str) -> str:
+    graph = analysis.graph
+    if node not in graph:
+        raise GuardrailsError(f"unknown node {node!r}", fix=suggest(node, graph.nodes()))
+    chains = why(graph, analysis.impact, node)
+    if fmt == "json":
+        from guardrails.report import json_out
+
+        return json_out.render_why(node, chains, graph)
+    if fmt in ("mermaid", "dot"):
+        keep = {n for chain in chains for n in chain}
+        view = impact_view(analysis.impact, graph)
+        hops = {(c[i], c[i + 1]) for c in chains for i in range(len(c) - 1)}
+        view = View(
+            tuple(n for n in view.nodes if n.id in keep),
+            tuple(e for e in view.edges if (e.src, e.dst) in hops),
+        )
+        return _picture(view, fmt)
+    from guardrails.report import text
+
+    return text.render_why(node, chains, graph)
+
+
+def _picture(view: View, fmt: str) -> str:
+    if fmt == "mermaid":
+        from guardrails.report import mermaid
+
+        return mermaid.render(view)
+    from guardrails.report import dot
+
+    return dot.render(view)
+
+
+def suggest(node: str, known: Sequence[str]) -> str:
+    close = difflib.get_close_matches(node, known, n=3, cutoff=0.5)
+    if not close and ":" not in node:
+        close = [k for k in known if k.split(":", 1)[-1] == node][:3]
+    if close:
+        return "did you mean " + ", ".join(close) + "?"
+    return "node ids are typed, e.g. service:event-bus; `guardrails graph` lists them"

@@ -1,0 +1,194 @@
+"""The application layer: wires the stages together for the commands.
+
+    git (ChangeSet + base/head snapshots) -> catalogs -> import inference -> graph
+    -> file claims -> blast radius
+
+Each stage is a plain function of plain data; this module only decides which revision each
+stage reads (DESIGN §10 "Which config") and caches nothing between runs itself (import
+inference keeps its own content-addressed cache under the git dir).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from guardrails.catalog.model import CONFIG_FILE, Catalog
+from guardrails.changes import DELETED, RENAMED, Snapshot
+from guardrails.errors import ConfigError, GuardrailsError, Problem
+from guardrails.filemap import FileMap, touch
+from guardrails.graph import DependencyGraph, Evidence, ImportDependency
+from guardrails.impact import Impact, blast_radius
+
+if TYPE_CHECKING:
+    from guardrails.git import Change, Repo
+    from guardrails.imports import ImportGraph
+
+
+@dataclass(frozen=True)
+class Selector:
+    """Which change to look at: exactly one of staged / base / patch / paths."""
+
+    staged: bool = False
+    base: str | None = None
+    head: str | None = None
+    patch: bytes | None = None
+    paths: tuple[str, ...] = ()
+
+    @classmethod
+    def from_options(
+        cls,
+        *,
+        staged: bool = False,
+        base: str | None = None,
+        head: str | None = None,
+        patch: bytes | None = None,
+        paths: Sequence[str] = (),
+        allow_paths: bool = True,
+    ) -> Selector:
+        chosen = [n for n, on in (("--staged", staged), ("--base", base is not None),
+                                  ("--patch", patch is not None), ("PATH", bool(paths))) if on]
+        if len(chosen) > 1:
+            raise GuardrailsError(
+                f"choose one change selector, not {' and '.join(chosen)}",
+                fix="pass one of --staged, --base REV, --patch FILE" + (", PATH..." if allow_paths else ""),
+            )
+        if head is not None and base is None:
+            raise GuardrailsError("--head needs --base", fix="add --base REV (e.g. --base origin/main)")
+        if not chosen:
+            raise GuardrailsError(
+                "no change selected",
+                fix="pass --staged (pre-commit), --base origin/main (CI), --patch FILE"
+                + (" or PATH..." if allow_paths else ""),
+            )
+        return cls(staged, base, head, patch, tuple(paths))
+
+
+@dataclass(frozen=True)
+class World:
+    """One revision's view: its catalog, import graph, dependency graph and file claims."""
+
+    snapshot: Snapshot
+    catalog: Catalog
+    graph: DependencyGraph
+    filemap: FileMap
+    imports: ImportGraph | None
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True)
+class Analysis:
+    change: Change
+    head: World
+    base: World | None
+    graph: DependencyGraph  # head graph, united with the base graph when files were deleted/renamed
+    impact: Impact
+    # The head config failed to validate in --base mode: a finding for `check`, not an exit 2.
+    config_problems: tuple[Problem, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+
+def open_repo(path: str = ".") -> Repo:
+    from guardrails.git import Repo
+
+    return Repo.open(path)
+
+
+def read_change(repo: Repo, selector: Selector) -> Change:
+    if selector.staged:
+        return repo.read_staged()
+    if selector.base is not None:
+        return repo.read_range(selector.base, selector.head or "HEAD")
+    if selector.patch is not None:
+        return repo.read_patch(selector.patch)
+    return repo.read_paths(selector.paths)
+
+
+def load_world(repo: Repo, snapshot: Snapshot, config_path: str = CONFIG_FILE) -> World:
+    """Catalog + imports + graph for one tree. Raises ConfigError on an invalid catalog."""
+    from guardrails.catalog.load import load_catalog
+
+    catalog = load_catalog(snapshot, config_path=config_path)
+    return world_from_catalog(repo, snapshot, catalog)
+
+
+def world_from_catalog(repo: Repo, snapshot: Snapshot, catalog: Catalog) -> World:
+    from guardrails.catalog.codeowners import CodeOwnersIndex
+    from guardrails.catalog.paths import ServicePathIndex
+
+    paths_index = ServicePathIndex(catalog)
+    codeowners = CodeOwnersIndex(catalog) if catalog.codeowners_enabled and catalog.codeowners else None
+
+    def services_of(path: str) -> tuple[str, ...]:
+        return tuple(paths_index.services_for(path))
+
+    def owners_of(path: str) -> tuple[str, ...]:
+        return tuple(codeowners.teams_for(path)) if codeowners else ()
+
+    imports = None
+    import_deps: list[ImportDependency] = []
+    problems: list[Problem] = []
+    if catalog.inference.python_imports and catalog.services:
+        imports, import_deps, problems = _infer_imports(repo, snapshot, catalog, services_of)
+    graph = DependencyGraph.build(catalog, import_deps)
+    return World(snapshot, catalog, graph, FileMap(catalog, services_of, owners_of), imports,
+                 tuple(problems))
+
+
+def _infer_imports(repo, snapshot, catalog, services_of):  # type: ignore[no-untyped-def]
+    from guardrails.imports import build_import_graph
+
+    def service_of(path: str) -> str | None:
+        owners = services_of(path)
+        return owners[0] if owners else None
+
+    ig = build_import_graph(
+        snapshot, catalog, cache_dir=repo.git_dir / "guardrails", service_of=service_of,
+        progress=sys.stderr.isatty(),
+    )
+    deps = [
+        ImportDependency(src, dst, tuple(
+            Evidence("import", e.src_path, e.line, e.statement) for e in edges
+        ))
+        for (src, dst), edges in sorted(ig.service_edges(
+            include_type_only=catalog.inference.include_type_only,
+            include_weak=catalog.inference.include_weak,
+        ).items())
+    ]
+    return ig, deps, list(ig.problems)
+
+
+def analyze(
+    repo: Repo,
+    selector: Selector,
+    *,
+    config_path: str = CONFIG_FILE,
+    depth: int | None = None,
+) -> Analysis:
+    """Read the change, load the catalogs DESIGN §10 asks for, and compute the blast radius."""
+    change = read_change(repo, selector)
+    cs = change.changes
+    needs_base = any(f.status in (DELETED, RENAMED) for f in cs.files)
+    config_problems: tuple[Problem, ...] = ()
+
+    base_world = load_world(repo, change.base, config_path) if needs_base or cs.mode == "range" else None
+    try:
+        head_world = load_world(repo, change.head, config_path)
+    except ConfigError as exc:
+        if cs.mode != "range" or base_world is None:
+            raise
+        # CI mode: an invalid head config is a finding (guardrails.config-invalid); the base
+        # catalog still tells who the change affects.
+        config_problems = (exc.problem, *exc.problems)
+        head_world = base_world
+
+    graph = head_world.graph
+    if needs_base and base_world is not None and base_world is not head_world:
+        graph = head_world.graph.union(base_world.graph)
+    touched = touch(cs, head_world.filemap, base_world.filemap if needs_base and base_world else None)
+    for node in touched.nodes:
+        graph.ensure_node(node)
+    impact = blast_radius(graph, touched, base=cs.base, head=cs.head, depth=depth)
+    return Analysis(change, head_world, base_world, graph, impact, config_problems)

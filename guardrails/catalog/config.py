@@ -123,7 +123,7 @@ def parse_config(text: str, path: str = CONFIG_FILE) -> tuple[Settings, Declarat
             Problem("the file is empty", path=path, line=1, fix="start it with `version: 1`")
         )
         return settings, decl
-    top = r.mapping(node, path, TOP_KEYS, required=("version",))
+    top = r.mapping(node, "top level", TOP_KEYS, required=("version",))
     if top is None:
         return settings, decl
 
@@ -296,6 +296,9 @@ def check_path_pattern(r: Reader, node: yaml.Node, value: str, what: str) -> str
             fix="list only the paths the service owns",
         )
         return None
+    if value != value.strip():
+        r.error(node, f"{what}: pattern '{value}' has leading or trailing spaces", fix="remove them")
+        return None
     return value
 
 
@@ -319,9 +322,6 @@ def _dependency_target(r: Reader, node: yaml.Node, value: str, what: str) -> str
         return None
     if m.group(1) == "team":
         r.error(node, f"{what}: a service cannot depend on a team ('{value}')", fix="use `owner:`")
-        return None
-    if m.group(1) == "service" and not NAME_RE.match(m.group(2)):
-        r.error(node, f"{what}: bad service name in '{value}'")
         return None
     return value
 

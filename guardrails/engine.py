@@ -119,13 +119,15 @@ def world_from_catalog(repo: Repo, snapshot: Snapshot, catalog: Catalog) -> Worl
     from guardrails.catalog.paths import ServicePathIndex
 
     paths_index = ServicePathIndex(catalog)
-    codeowners = CodeOwnersIndex(catalog) if catalog.codeowners_enabled and catalog.codeowners else None
-
-    def services_of(path: str) -> tuple[str, ...]:
-        return tuple(paths_index.services_for(path))
+    codeowners = (
+        CodeOwnersIndex(catalog.codeowners, catalog.teams)
+        if catalog.codeowners_enabled and catalog.codeowners
+        else None
+    )
+    services_of = paths_index.services_for
 
     def owners_of(path: str) -> tuple[str, ...]:
-        return tuple(codeowners.teams_for(path)) if codeowners else ()
+        return tuple(f"team:{t}" for t in codeowners.teams_for(path)) if codeowners else ()
 
     imports = None
     import_deps: list[ImportDependency] = []

@@ -56,6 +56,8 @@ class GuardrailsError(Exception):
         super().__init__(self.render())
 
     def render(self) -> str:
+        if len(self.problems) == 1:  # one problem: one line, naming its file and line
+            return self.problems[0].render()
         lines = [self.problem.render()]
         lines.extend(f"  {p.render()}" for p in self.problems)
         return "\n".join(lines)

@@ -40,7 +40,7 @@ def _spec(pattern: str):  # type: ignore[no-untyped-def]
     if spec is None:
         import pathspec
 
-        spec = _SPECS[pattern] = pathspec.PathSpec.from_lines("gitwildmatch", [pattern])
+        spec = _SPECS[pattern] = pathspec.PathSpec.from_lines("gitignore", [pattern])
     return spec
 
 

@@ -77,7 +77,7 @@ class GitRepo:
                 p.write_text(content, encoding="utf-8")
 
     def remove(self, *paths: str) -> None:
-        self.git("rm", "-q", "--", *paths)
+        self.git("rm", "-r", "-q", "--", *paths)
 
     def move(self, old: str, new: str) -> None:
         (self.root / new).parent.mkdir(parents=True, exist_ok=True)

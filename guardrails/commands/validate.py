@@ -9,10 +9,10 @@ from guardrails.errors import EXIT_ERROR, EXIT_OK
 
 
 def main(*, config: str = "guardrails.yaml", repo: str = ".") -> int:
-    from guardrails.catalog.load import find_problems
+    from guardrails.catalog.load import build_catalog
 
     git = open_repo(repo)
-    catalog, problems = find_problems(git.worktree(), config_path=config)
+    catalog, problems = build_catalog(git.worktree(), config_path=config)
     errors = [p for p in problems if p.severity == "error"]
     for p in sorted(problems, key=lambda p: (p.severity != "error", *p.sort_key())):
         label = "error" if p.severity == "error" else p.severity

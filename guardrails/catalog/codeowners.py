@@ -60,8 +60,9 @@ def _tokens(line: str) -> list[str]:
         c = line[i]
         if c == "\\" and i + 1 < len(line):
             nxt = line[i + 1]
-            # `\#` and `\ ` are literal; other escapes stay for the pattern matcher.
-            current.append(nxt if nxt in "# \t" else c + nxt)
+            # `\#` and `\ ` are not a comment or a separator; the escape itself is kept,
+            # since the pattern matcher (gitignore rules) gives it the same meaning.
+            current.append(c + nxt)
             i += 2
             continue
         if c in " \t":

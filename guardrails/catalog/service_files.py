@@ -57,7 +57,7 @@ def parse_service_file(text: str, path: str) -> Declarations:
     if node is None:
         decl.problems.append(Problem("the file is empty", path=path, line=1, fix="add `name: <service>`"))
         return decl
-    spec = r.mapping(node, path, ("name", *SERVICE_KEYS), required=("name",))
+    spec = r.mapping(node, "service file", ("name", *SERVICE_KEYS), required=("name",))
     if spec is None or "name" not in spec:
         return decl
     name_node = spec.pop("name")[1]

@@ -708,17 +708,22 @@ class Repo:
             return Path(tempfile.mkdtemp(prefix="guardrails-"))
 
     def _candidates(self, raw: str) -> list[str]:
-        """Repository-relative readings of ``raw``: from the root first, then from the cwd."""
+        """Repository-relative readings of ``raw``: from the root first, then from the cwd.
+
+        ``.``, ``./x`` and ``../x`` are read from the cwd only, as a shell user means them.
+        """
         if os.path.isabs(raw):
             parent = os.path.realpath(os.path.dirname(raw) or "/")
-            rel = os.path.relpath(os.path.join(parent, os.path.basename(raw)), self.root)
-            return [] if rel == ".." or rel.startswith("../") else [posixpath.normpath(rel)]
-        found = [posixpath.normpath(raw)]
-        if self.prefix:
-            found.append(posixpath.normpath(self.prefix + raw))
-        return [c for c in found if c != ".." and not c.startswith("../")]
+            found = [os.path.relpath(os.path.join(parent, os.path.basename(raw)), self.root)]
+        elif raw == "." or raw.startswith(("./", "../")):
+            found = [posixpath.normpath(self.prefix + raw)]
+        else:
+            found = [posixpath.normpath(raw), posixpath.normpath(self.prefix + raw)]
+        inside = [c for c in found if c != ".." and not c.startswith("../")]
+        return list(dict.fromkeys(inside))
 
     def _expand(self, raw: str, tracked: list[str]) -> list[str]:
+        empty_dir = False
         for rel in self._candidates(raw):
             if rel == ".":
                 return tracked
@@ -736,9 +741,10 @@ class Repo:
             disk = self.root / rel
             if disk.is_file() or disk.is_symlink():
                 return [rel]  # not added yet, but it is there
-            if disk.is_dir():
-                raise GitError("no tracked files in this directory", path=raw,
-                               fix="git add the files, or name the files themselves")
+            empty_dir = empty_dir or disk.is_dir()
+        if empty_dir:
+            raise GitError("no tracked files in this directory", path=raw,
+                           fix="git add the files, or name the files themselves")
         raise GitError("no such file or directory in the repository", path=raw,
                        fix="name a tracked file or directory, relative to the repository root")
 

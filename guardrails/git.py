@@ -55,6 +55,7 @@ from guardrails.changes import (
     Person,
     Snapshot,
     Trailer,
+    is_binary,
 )
 from guardrails.errors import GitError
 
@@ -74,13 +75,26 @@ _DROPPED_ENV = frozenset({"GIT_EXTERNAL_DIFF", "GIT_DIFF_OPTS", "GIT_PAGER"})
 
 # Raw + patch in one process. -U0 makes every hunk exactly the lines that changed;
 # --inter-hunk-context=0 stops git from gluing nearby hunks together; -C also finds renames.
+# --text: the change under review controls .gitattributes, and `*.py -diff` there would make
+# git print "Binary files differ" and hide every added line from the rules. We decide what
+# is binary ourselves, from the content (changes.is_binary, git's own NUL heuristic).
 _DIFF_OPTIONS = (
-    "-z", "--raw", "-p", "-U0", "--inter-hunk-context=0", "--no-abbrev", "-C",
-    "--no-color", "--no-ext-diff", "--no-textconv", "--submodule=short", "--no-relative",
+    "-z",
+    "--text",
+    "--raw",
+    "-p",
+    "-U0",
+    "--inter-hunk-context=0",
+    "--no-abbrev",
+    "-C",
+    "--no-color",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--submodule=short",
+    "--no-relative",
 )
 _LOG_FIELDS = ("%H", "%P", "%an", "%ae", "%aI", "%cn", "%ce", "%cI", "%B")
 _HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@", re.M)
-_BINARY = re.compile(rb"^Binary files ", re.M)
 _PATCH_START = re.compile(rb"^diff --git ", re.M)
 _IDENT = re.compile(r"^(.*?) ?<([^<>]*)> \d+ [+-]\d{4}$")
 
@@ -235,9 +249,7 @@ def _trailer_start(s: str, end: int) -> int:
         elif _is_blank(s, bol):
             if not only_spaces:
                 non_trailers += continuations
-                if (recognized and trailers * 3 >= non_trailers) or (
-                    trailers and not non_trailers
-                ):
+                if (recognized and trailers * 3 >= non_trailers) or (trailers and not non_trailers):
                     return _next_line(s, bol)
                 return end
         else:
@@ -326,8 +338,16 @@ def _split_diff(out: bytes) -> tuple[list[_RawDiff], bytes]:
             names.append(_fspath(out[pos:end]))
             pos = end + 1
         records.append(
-            _RawDiff(status[0], int(status[1:]) if status[1:] else None, old_mode, new_mode,
-                     old_oid, new_oid, names[0], names[-1])
+            _RawDiff(
+                status[0],
+                int(status[1:]) if status[1:] else None,
+                old_mode,
+                new_mode,
+                old_oid,
+                new_oid,
+                names[0],
+                names[-1],
+            )
         )
     if out.startswith(b"\0", pos):
         pos += 1
@@ -335,9 +355,7 @@ def _split_diff(out: bytes) -> tuple[list[_RawDiff], bytes]:
 
 
 def _line_ranges(patch: bytes) -> tuple[tuple[LineRange, ...], tuple[LineRange, ...]]:
-    """(added, removed) from one file's -U0 patch; a binary patch has none."""
-    if _BINARY.search(patch):
-        return (), ()
+    """(added, removed) from one file's -U0 patch."""
     added: list[LineRange] = []
     removed: list[LineRange] = []
     for m in _HUNK.finditer(patch):
@@ -388,9 +406,14 @@ def _parse_commits(out: bytes) -> tuple[Commit, ...]:
         sha, parents, an, ae, ad, cn, ce, cd, body = (_text(f) for f in fields[i : i + n])
         commits.append(
             Commit(
-                sha=sha.strip(), parents=tuple(parents.split()), author=Person(an, ae),
-                author_date=ad, committer=Person(cn, ce), committer_date=cd,
-                message=body.rstrip("\n"), trailers=parse_trailers(body),
+                sha=sha.strip(),
+                parents=tuple(parents.split()),
+                author=Person(an, ae),
+                author_date=ad,
+                committer=Person(cn, ce),
+                committer_date=cd,
+                message=body.rstrip("\n"),
+                trailers=parse_trailers(body),
             )
         )
     return tuple(commits)
@@ -535,11 +558,20 @@ class Repo:
     def open(cls, cwd: str | Path = ".") -> Repo:
         where = Path(cwd)
         if not where.is_dir():
-            raise GitError("no such directory", path=str(cwd), fix="pass an existing directory to --repo")
+            raise GitError(
+                "no such directory", path=str(cwd), fix="pass an existing directory to --repo"
+            )
         proc = _run(
-            ["rev-parse", "--absolute-git-dir", "--git-common-dir", "--show-object-format",
-             "--show-toplevel", "--show-prefix"],
-            where, ok=(0, 128),
+            [
+                "rev-parse",
+                "--absolute-git-dir",
+                "--git-common-dir",
+                "--show-object-format",
+                "--show-toplevel",
+                "--show-prefix",
+            ],
+            where,
+            ok=(0, 128),
         )
         if proc.returncode:
             raise _open_error(str(cwd), proc.stderr)
@@ -550,7 +582,10 @@ class Repo:
     # -- plumbing the snapshots and the readers share --
 
     def git(
-        self, *args: str, input: bytes | None = None, env: Mapping[str, str] | None = None,
+        self,
+        *args: str,
+        input: bytes | None = None,
+        env: Mapping[str, str] | None = None,
         ok: tuple[int, ...] = (0,),
     ) -> subprocess.CompletedProcess[bytes]:
         return _run(args, self.root, input=input, env=env, ok=ok)
@@ -564,7 +599,9 @@ class Repo:
         return _parse_batch(self.git("cat-file", "--batch", input=request).stdout)
 
     def list_tree(self, sha: str) -> dict[str, _Entry]:
-        return _parse_listing(self.git("ls-tree", "-r", "-z", "--full-tree", sha).stdout, index=False)
+        return _parse_listing(
+            self.git("ls-tree", "-r", "-z", "--full-tree", sha).stdout, index=False
+        )
 
     def list_index(self, env: Mapping[str, str] | None = None) -> dict[str, _Entry]:
         return _parse_listing(self.git("ls-files", "-s", "-z", env=env).stdout, index=True)
@@ -588,16 +625,19 @@ class Repo:
             if proc.returncode == 0:
                 return _text(proc.stdout).strip()
         if rev == "HEAD":
-            raise GitError("HEAD: the repository has no commits yet",
-                           fix="commit first, or check what is staged with --staged")
+            raise GitError(
+                "HEAD: the repository has no commits yet",
+                fix="commit first, or check what is staged with --staged",
+            )
         if self._is_shallow():
             raise GitError(
                 f"unknown revision '{rev}': this is a shallow clone and it may lie outside the "
                 "fetched history",
                 fix=f"git fetch origin {rev}, or {SHALLOW_FIX}",
             )
-        raise GitError(f"unknown revision '{rev}'",
-                       fix=f"check the name, or fetch it: git fetch origin {rev}")
+        raise GitError(
+            f"unknown revision '{rev}'", fix=f"check the name, or fetch it: git fetch origin {rev}"
+        )
 
     def identity(self) -> Person | None:
         """Who `git commit` would record as committer now, or None when git does not know."""
@@ -633,8 +673,10 @@ class Repo:
                 "common history was not fetched",
                 fix=SHALLOW_FIX,
             )
-        raise GitError(f"no merge base between {base} and {head}: they share no history",
-                       fix="pass a --base on the same history as the head, e.g. origin/main")
+        raise GitError(
+            f"no merge base between {base} and {head}: they share no history",
+            fix="pass a --base on the same history as the head, e.g. origin/main",
+        )
 
     # -- the four selectors --
 
@@ -643,12 +685,22 @@ class Repo:
         base_sha, head_sha = self.resolve(base), self.resolve(head)
         mb = self._merge_base(base, base_sha, head, head_sha)
         if mb == head_sha:
-            raise GitError(f"no commits between {base} and {head}: {head} is already in {base}",
-                           fix="commit the change first, or pass an older --base")
+            raise GitError(
+                f"no commits between {base} and {head}: {head} is already in {base}",
+                fix="commit the change first, or pass an older --base",
+            )
         files = self._diff("diff-tree", "-r", mb, head_sha)
         log = self.git(
-            "-c", "log.showSignature=false", "log", "-z", "--no-use-mailmap", "--no-color",
-            "--date-order", "--reverse", "--format=" + "%x00".join(_LOG_FIELDS), f"{mb}..{head_sha}",
+            "-c",
+            "log.showSignature=false",
+            "log",
+            "-z",
+            "--no-use-mailmap",
+            "--no-color",
+            "--date-order",
+            "--reverse",
+            "--format=" + "%x00".join(_LOG_FIELDS),
+            f"{mb}..{head_sha}",
         )
         changes = ChangeSet("range", mb, head_sha, files, _parse_commits(log.stdout))
         return Change(changes, CommitSnapshot(self, mb), CommitSnapshot(self, head_sha))
@@ -670,26 +722,38 @@ class Repo:
         env = {"GIT_INDEX_FILE": str(scratch / "index")}
         try:
             self.git("read-tree", head or "--empty", env=env)
-            applied = self.git("apply", "--cached", "--whitespace=nowarn", "-", input=patch,
-                               env=env, ok=(0, 1, 128))
+            applied = self.git(
+                "apply",
+                "--cached",
+                "--whitespace=nowarn",
+                "-",
+                input=patch,
+                env=env,
+                ok=(0, 1, 128),
+            )
             if applied.returncode:
                 raise GitError(
                     f"the patch does not apply to HEAD: {_git_complaint(applied.stderr)}",
                     fix="regenerate it against HEAD (git diff HEAD > change.patch)",
                 )
-            files = self._diff("diff-index", "--cached", head or EMPTY_TREE[self.object_format],
-                               env=env)
+            files = self._diff(
+                "diff-index", "--cached", head or EMPTY_TREE[self.object_format], env=env
+            )
             # The temp index goes away below; its blobs stay in the object database.
             listing = self.list_index(env)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         changes = ChangeSet("patch", head, None, files, committer=self.identity())
-        return Change(changes, self._head_snapshot(head), TreeSnapshot(self, "patch", lambda: listing))
+        return Change(
+            changes, self._head_snapshot(head), TreeSnapshot(self, "patch", lambda: listing)
+        )
 
     def read_paths(self, paths: Sequence[str]) -> Change:
         """Files named on the command line (directories expand to the files under them)."""
         if not paths:
-            raise GitError("no paths given", fix="name files or directories: guardrails affected PATH...")
+            raise GitError(
+                "no paths given", fix="name files or directories: guardrails affected PATH..."
+            )
         head = self._head()
         tracked = sorted(self.list_index())
         chosen: set[str] = set()
@@ -743,18 +807,26 @@ class Repo:
                 return [rel]  # not added yet, but it is there
             empty_dir = empty_dir or disk.is_dir()
         if empty_dir:
-            raise GitError("no tracked files in this directory", path=raw,
-                           fix="git add the files, or name the files themselves")
-        raise GitError("no such file or directory in the repository", path=raw,
-                       fix="name a tracked file or directory, relative to the repository root")
+            raise GitError(
+                "no tracked files in this directory",
+                path=raw,
+                fix="git add the files, or name the files themselves",
+            )
+        raise GitError(
+            "no such file or directory in the repository",
+            path=raw,
+            fix="name a tracked file or directory, relative to the repository root",
+        )
 
     def _diff(self, *args: str, env: Mapping[str, str] | None = None) -> tuple[FileChange, ...]:
         out = self.git(*args[:1], *_DIFF_OPTIONS, *args[1:], env=env).stdout
         records, patch = _split_diff(out)
         unmerged = sorted(r.new_path for r in records if r.status == "U")
         if unmerged:
-            raise GitError(f"unmerged paths: {', '.join(unmerged)}",
-                           fix="resolve the conflicts and git add the files")
+            raise GitError(
+                f"unmerged paths: {', '.join(unmerged)}",
+                fix="resolve the conflicts and git add the files",
+            )
         patches = _PATCH_START.split(patch)[1:]
         # A type change (file <-> symlink) is printed as a deletion then a creation.
         expected = sum(2 if r.status == TYPE_CHANGED else 1 for r in records)
@@ -764,7 +836,9 @@ class Repo:
                 fix="please report this with your `git --version`",
             )
         blobs = self.read_blobs(
-            oid for r in records for oid, mode in ((r.old_oid, r.old_mode), (r.new_oid, r.new_mode))
+            oid
+            for r in records
+            for oid, mode in ((r.old_oid, r.old_mode), (r.new_oid, r.new_mode))
             if mode != GITLINK
         )
         files: list[FileChange] = []
@@ -786,8 +860,6 @@ def _file_change(
     blobs: Mapping[str, bytes],
 ) -> FileChange:
     has_old, has_new = r.status != ADDED, r.status != DELETED
-    if GITLINK in (r.old_mode, r.new_mode):
-        added, removed = (), ()  # "Subproject commit …" lines are not lines of a file
 
     def side(present: bool, mode: str, oid: str) -> tuple[str | None, str | None, bytes | None]:
         if not present:
@@ -796,6 +868,9 @@ def _file_change(
 
     old_blob, old_mode, old_data = side(has_old, r.old_mode, r.old_oid)
     new_blob, new_mode, new_data = side(has_new, r.new_mode, r.new_oid)
+    # Binary files have no lines; neither do submodules ("Subproject commit …" is not a file).
+    if GITLINK in (r.old_mode, r.new_mode) or is_binary(old_data) or is_binary(new_data):
+        added, removed = (), ()
     return FileChange(
         status=r.status,
         old_path=r.old_path if has_old else None,
@@ -819,11 +894,18 @@ def _open_error(cwd: str, stderr: bytes) -> GitError:
     owner = re.search(r"dubious ownership in repository at '(.*)'", complaint)
     if owner:
         return GitError(
-            "git refuses to read this repository: it belongs to another user", path=cwd,
+            "git refuses to read this repository: it belongs to another user",
+            path=cwd,
             fix=f"git config --global --add safe.directory {owner[1]}",
         )
     if "must be run in a work tree" in complaint:
-        return GitError("this needs a work tree (not a bare repository or a .git directory)",
-                        path=cwd, fix="run inside a checkout of the repository")
-    return GitError(f"cannot open the repository: {complaint}", path=cwd,
-                    fix="check that `git status` works here")
+        return GitError(
+            "this needs a work tree (not a bare repository or a .git directory)",
+            path=cwd,
+            fix="run inside a checkout of the repository",
+        )
+    return GitError(
+        f"cannot open the repository: {complaint}",
+        path=cwd,
+        fix="check that `git status` works here",
+    )

@@ -34,13 +34,15 @@ def git_blob_id(repo: GitRepo, path: str) -> str:
 
 
 def test_range_reports_each_status(repo: GitRepo) -> None:
-    repo.write({
-        "keep.py": "a = 1\n",
-        "gone.py": "g = 1\n",
-        "old_name.py": TWENTY,
-        "link_me": "target text\n",
-        "tool.sh": "echo hi\n",
-    })
+    repo.write(
+        {
+            "keep.py": "a = 1\n",
+            "gone.py": "g = 1\n",
+            "old_name.py": TWENTY,
+            "link_me": "target text\n",
+            "tool.sh": "echo hi\n",
+        }
+    )
     base = repo.commit("base")
     repo.write({"keep.py": "a = 2\n", "added.py": "new = True\n"})
     repo.remove("gone.py")
@@ -53,21 +55,35 @@ def test_range_reports_each_status(repo: GitRepo) -> None:
     change = Repo.open(repo.root).read_range(base)
     files = by_path(change)
     assert {p: f.status for p, f in files.items()} == {
-        "added.py": "A", "gone.py": "D", "keep.py": "M", "link_me": "T",
-        "pkg/new_name.py": "R", "tool.sh": "M",
+        "added.py": "A",
+        "gone.py": "D",
+        "keep.py": "M",
+        "link_me": "T",
+        "pkg/new_name.py": "R",
+        "tool.sh": "M",
     }
     assert [f.path for f in change.changes.files] == sorted(files)
     assert change.changes.mode == "range"
     assert (change.changes.base, change.changes.head) == (base, head)
 
     added = files["added.py"]
-    assert (added.old_path, added.new_path, added.old_blob, added.old_data) == (None, "added.py", None, None)
+    assert (added.old_path, added.new_path, added.old_blob, added.old_data) == (
+        None,
+        "added.py",
+        None,
+        None,
+    )
     assert added.new_data == b"new = True\n" and added.new_mode == "100644"
     assert added.new_blob == git_blob_id(repo, "added.py")
     assert (added.added_lines, added.removed_lines) == ((LineRange(1, 1),), ())
 
     gone = files["gone.py"]
-    assert (gone.old_path, gone.new_path, gone.new_blob, gone.new_data) == ("gone.py", None, None, None)
+    assert (gone.old_path, gone.new_path, gone.new_blob, gone.new_data) == (
+        "gone.py",
+        None,
+        None,
+        None,
+    )
     assert gone.old_data == b"g = 1\n" and gone.old_mode == "100644"
     assert (gone.added_lines, gone.removed_lines) == ((), (LineRange(1, 1),))
 
@@ -76,14 +92,21 @@ def test_range_reports_each_status(repo: GitRepo) -> None:
     assert (keep.added_lines, keep.removed_lines) == ((LineRange(1, 1),), (LineRange(1, 1),))
 
     moved = files["pkg/new_name.py"]
-    assert (moved.old_path, moved.new_path, moved.similarity) == ("old_name.py", "pkg/new_name.py", 100)
+    assert (moved.old_path, moved.new_path, moved.similarity) == (
+        "old_name.py",
+        "pkg/new_name.py",
+        100,
+    )
     assert moved.old_data == moved.new_data == TWENTY.encode()
     assert (moved.added_lines, moved.removed_lines) == ((), ())
     assert moved.paths == ("old_name.py", "pkg/new_name.py")
 
     link = files["link_me"]
     assert (link.old_mode, link.new_mode) == ("100644", "120000")
-    assert (link.old_data, link.new_data) == (b"target text\n", b"keep.py")  # a symlink's data is its target
+    assert (link.old_data, link.new_data) == (
+        b"target text\n",
+        b"keep.py",
+    )  # a symlink's data is its target
     assert (link.added_lines, link.removed_lines) == ((LineRange(1, 1),), (LineRange(1, 1),))
 
     tool = files["tool.sh"]  # mode only: a patch with headers and no hunks
@@ -151,7 +174,10 @@ def test_missing_final_newline_is_one_line_change(repo: GitRepo) -> None:
 
 
 def test_binary_file_has_data_but_no_line_ranges(repo: GitRepo) -> None:
-    old, new = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + bytes(range(256)), b"\x89PNG\0" + bytes(range(200))
+    old, new = (
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR" + bytes(range(256)),
+        b"\x89PNG\0" + bytes(range(200)),
+    )
     repo.write({"logo.png": old, "text.txt": "x\n"})
     base = repo.commit("base")
     repo.write({"logo.png": new, "text.txt": "y\n"})
@@ -165,10 +191,38 @@ def test_binary_file_has_data_but_no_line_ranges(repo: GitRepo) -> None:
     assert files["text.txt"].added_lines == (LineRange(1, 1),)
 
 
+def test_gitattributes_in_the_change_cannot_hide_added_lines(repo: GitRepo) -> None:
+    repo.write({"app.py": "x = 1\n"})
+    base = repo.commit("base")
+    repo.write({".gitattributes": "*.py -diff\n", "app.py": "x = 1\nos.system(cmd)\n"})
+    repo.commit("sneaky")
+    app = by_path(Repo.open(repo.root).read_range(base))["app.py"]
+    assert (app.added_lines, app.binary) == ((LineRange(2, 2),), False)
+
+
+def test_binary_content_that_looks_like_a_diff_keeps_files_aligned(repo: GitRepo) -> None:
+    evil = b"\0\ndiff --git a/x b/x\n@@ -1 +1,99 @@\nBinary files a and b differ\n"
+    repo.write({"a.bin": b"\0old\n", "b.txt": "1\n2\n"})
+    base = repo.commit("base")
+    repo.write({"a.bin": evil, "b.txt": "1\ntwo\n"})
+    repo.commit("edit")
+    files = by_path(Repo.open(repo.root).read_range(base))
+    assert (files["a.bin"].added_lines, files["a.bin"].new_data) == ((), evil)
+    assert files["b.txt"].added_lines == (LineRange(2, 2),)
+
+
 @pytest.mark.parametrize(
     "name",
-    ["with space.py", "new\nline.py", 'quo"te\'s.py', "tab\there.py", "caf\udce9.py", "ünï.py",
-     "-dash.py", "dir with space/x.py"],
+    [
+        "with space.py",
+        "new\nline.py",
+        "quo\"te's.py",
+        "tab\there.py",
+        "caf\udce9.py",
+        "ünï.py",
+        "-dash.py",
+        "dir with space/x.py",
+    ],
 )
 def test_awkward_file_names_round_trip(repo: GitRepo, name: str) -> None:
     repo.write({"plain.py": "p = 1\n"})
@@ -190,7 +244,7 @@ def test_awkward_names_in_staged_rename_and_paths(repo: GitRepo) -> None:
     odd = "caf\udce9 menu\n.txt"
     repo.write({odd: TWENTY})
     repo.commit("base")
-    repo.move(odd, "renamed \"x\".txt")
+    repo.move(odd, 'renamed "x".txt')
     staged = Repo.open(repo.root).read_staged()
     (f,) = staged.changes.files
     assert (f.status, f.old_path, f.new_path, f.similarity) == ("R", odd, 'renamed "x".txt', 100)
@@ -224,12 +278,15 @@ def diverged(repo: GitRepo) -> dict[str, str]:
         "Add the feature\n\nNote: this line looks like a trailer but is in the body.",
         author=("Claude", "noreply@anthropic.com"),
         committer=("Emma", "emma@acme.dev"),
-        trailers=["Co-Authored-By: Claude <noreply@anthropic.com>",
-                  "Assisted-by: claude-code:claude-opus-4"],
+        trailers=[
+            "Co-Authored-By: Claude <noreply@anthropic.com>",
+            "Assisted-by: claude-code:claude-opus-4",
+        ],
     )
     repo.write({"feat.py": "f = 2\n"})
-    shas["f2"] = repo.commit("Tune it", trailers=["Approved-by: Raj <raj@acme.dev>",
-                                                  "  (on the design call)"])
+    shas["f2"] = repo.commit(
+        "Tune it", trailers=["Approved-by: Raj <raj@acme.dev>", "  (on the design call)"]
+    )
     repo.checkout("main")
     repo.write({"main.py": "m = 1\n"})
     shas["m1"] = repo.commit("Main moves on")
@@ -301,7 +358,25 @@ def test_staged_is_index_against_head_not_the_worktree(repo: GitRepo) -> None:
     assert (f.path, f.status, f.old_data, f.new_data) == ("a.py", "M", b"a = 1\n", b"a = 2\n")
     assert change.head.label == "index" and change.base.label == "HEAD"
     assert change.head.read("a.py") == b"a = 2\n" and change.base.read("a.py") == b"a = 1\n"
-    assert change.head.read_many(["a.py", "b.py", "nope"]) == {"a.py": b"a = 2\n", "b.py": b"b = 1\n"}
+    assert change.head.read_many(["a.py", "b.py", "nope"]) == {
+        "a.py": b"a = 2\n",
+        "b.py": b"b = 1\n",
+    }
+
+
+def test_staged_reads_the_index_a_git_hook_is_given(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`git commit -a` runs the pre-commit hook with GIT_INDEX_FILE naming a temporary index."""
+    repo.write({"a.py": "a = 1\n", "b.py": "b = 1\n"})
+    repo.commit("base")
+    repo.write({"b.py": "b = 2\n"})
+    other = repo.root / ".git" / "next-index"
+    repo.git("read-tree", "HEAD", env={"GIT_INDEX_FILE": str(other)})
+    repo.git("add", "b.py", env={"GIT_INDEX_FILE": str(other)})
+    monkeypatch.setenv("GIT_INDEX_FILE", str(other))
+    change = Repo.open(repo.root).read_staged()
+    assert [(f.path, f.new_data) for f in change.changes.files] == [("b.py", b"b = 2\n")]
 
 
 def test_staged_on_an_unborn_branch_compares_with_the_empty_tree(repo: GitRepo) -> None:
@@ -359,8 +434,9 @@ def make_patch(repo: GitRepo, files: dict[str, str], remove: tuple[str, ...] = (
     for p in remove:
         (repo.root / p).unlink()
     repo.git("add", "-A")
-    out = subprocess.run(["git", "diff", "--cached", "-M", "HEAD"], cwd=repo.root,
-                         capture_output=True, check=True).stdout
+    out = subprocess.run(
+        ["git", "diff", "--cached", "-M", "HEAD"], cwd=repo.root, capture_output=True, check=True
+    ).stdout
     repo.git("reset", "-q", "--hard", "HEAD")
     return out
 
@@ -368,8 +444,9 @@ def make_patch(repo: GitRepo, files: dict[str, str], remove: tuple[str, ...] = (
 def test_patch_is_applied_in_memory(repo: GitRepo) -> None:
     repo.write({"a.py": TWENTY, "gone.py": "g\n", "dirty.py": "d = 0\n"})
     head = repo.commit("base")
-    patch = make_patch(repo, {"a.py": TWENTY.replace("l4\n", "four\n"), "new dir/n.py": "n\n"},
-                       remove=("gone.py",))
+    patch = make_patch(
+        repo, {"a.py": TWENTY.replace("l4\n", "four\n"), "new dir/n.py": "n\n"}, remove=("gone.py",)
+    )
     # The user has their own staged and unstaged work: it must survive untouched.
     repo.write({"dirty.py": "d = 1\n", "untracked.txt": "u\n"})
     repo.stage("dirty.py")
@@ -379,10 +456,16 @@ def test_patch_is_applied_in_memory(repo: GitRepo) -> None:
     change = Repo.open(repo.root).read_patch(patch)
 
     assert (status(repo), (repo.root / ".git" / "index").read_bytes()) == before
-    assert [p.name for p in (repo.root / ".git").iterdir() if p.name.startswith("guardrails-")] == []
+    assert [
+        p.name for p in (repo.root / ".git").iterdir() if p.name.startswith("guardrails-")
+    ] == []
     cs = change.changes
     assert (cs.mode, cs.base, cs.head, cs.committer) == ("patch", head, None, ME)
-    assert {f.path: f.status for f in cs.files} == {"a.py": "M", "gone.py": "D", "new dir/n.py": "A"}
+    assert {f.path: f.status for f in cs.files} == {
+        "a.py": "M",
+        "gone.py": "D",
+        "new dir/n.py": "A",
+    }
     a = by_path(change)["a.py"]
     assert (a.added_lines, a.removed_lines) == ((LineRange(4, 4),), (LineRange(4, 4),))
     assert a.new_data == TWENTY.replace("l4\n", "four\n").encode()
@@ -396,8 +479,9 @@ def test_patch_with_a_rename(repo: GitRepo) -> None:
     repo.write({"a.py": TWENTY})
     repo.commit("base")
     repo.move("a.py", "b.py")
-    patch = subprocess.run(["git", "diff", "--cached", "-M", "HEAD"], cwd=repo.root,
-                           capture_output=True, check=True).stdout
+    patch = subprocess.run(
+        ["git", "diff", "--cached", "-M", "HEAD"], cwd=repo.root, capture_output=True, check=True
+    ).stdout
     repo.git("reset", "-q", "--hard", "HEAD")
     (f,) = Repo.open(repo.root).read_patch(patch).changes.files
     assert (f.status, f.old_path, f.new_path, f.similarity) == ("R", "a.py", "b.py", 100)
@@ -417,7 +501,9 @@ def test_patch_that_does_not_apply_names_the_file_and_line(repo: GitRepo) -> Non
         "(fix: regenerate it against HEAD (git diff HEAD > change.patch))"
     )
     assert (status(repo), (repo.root / ".git" / "index").read_bytes()) == before
-    assert [p.name for p in (repo.root / ".git").iterdir() if p.name.startswith("guardrails-")] == []
+    assert [
+        p.name for p in (repo.root / ".git").iterdir() if p.name.startswith("guardrails-")
+    ] == []
 
 
 @pytest.mark.parametrize("patch", [b"", b"\n  \n", b"this is not a diff\n"])
@@ -432,11 +518,18 @@ def test_empty_or_garbage_patch_is_an_error(repo: GitRepo, patch: bytes) -> None
 
 
 def test_patch_on_an_unborn_branch(repo: GitRepo) -> None:
-    patch = (b"diff --git a/a.py b/a.py\nnew file mode 100644\n--- /dev/null\n+++ b/a.py\n"
-             b"@@ -0,0 +1,2 @@\n+one\n+two\n")
+    patch = (
+        b"diff --git a/a.py b/a.py\nnew file mode 100644\n--- /dev/null\n+++ b/a.py\n"
+        b"@@ -0,0 +1,2 @@\n+one\n+two\n"
+    )
     change = Repo.open(repo.root).read_patch(patch)
     (f,) = change.changes.files
-    assert (f.status, f.path, f.new_data, f.added_lines) == ("A", "a.py", b"one\ntwo\n", (LineRange(1, 2),))
+    assert (f.status, f.path, f.new_data, f.added_lines) == (
+        "A",
+        "a.py",
+        b"one\ntwo\n",
+        (LineRange(1, 2),),
+    )
     assert change.changes.base is None and list(change.base.paths()) == []
 
 
@@ -447,9 +540,17 @@ def test_paths_expand_directories_and_accept_cwd_relative_names(repo: GitRepo) -
     repo.write({"svc/a/x.py": "", "svc/a/y.py": "", "svc/ab.py": "", "top.py": "", "docs/r.md": ""})
     head = repo.commit("base")
     repo.write({"svc/a/new.py": ""})  # on disk, not yet added: still a path you can ask about
-    change = Repo.open(repo.root / "svc").read_paths(["svc/a", "ab.py", "a/new.py", str(repo.root / "top.py")])
+    change = Repo.open(repo.root / "svc").read_paths(
+        ["svc/a", "ab.py", "a/new.py", str(repo.root / "top.py")]
+    )
     cs = change.changes
-    assert [f.path for f in cs.files] == ["svc/a/new.py", "svc/a/x.py", "svc/a/y.py", "svc/ab.py", "top.py"]
+    assert [f.path for f in cs.files] == [
+        "svc/a/new.py",
+        "svc/a/x.py",
+        "svc/a/y.py",
+        "svc/ab.py",
+        "top.py",
+    ]
     assert all((f.status, f.old_path, f.new_path) == ("M", f.path, f.path) for f in cs.files)
     assert all(f.old_data is None and f.new_data is None for f in cs.files)
     assert (cs.mode, cs.base, cs.head, cs.commits) == ("paths", head, None, ())
@@ -459,19 +560,33 @@ def test_paths_expand_directories_and_accept_cwd_relative_names(repo: GitRepo) -
 def test_paths_dot_is_every_tracked_file(repo: GitRepo) -> None:
     repo.write({"a.py": "", "b/c.py": ""})
     repo.commit("base")
-    assert [f.path for f in Repo.open(repo.root).read_paths(["."]).changes.files] == ["a.py", "b/c.py"]
-    assert [f.path for f in Repo.open(repo.root / "b").read_paths(["."]).changes.files] == ["b/c.py"]
+    assert [f.path for f in Repo.open(repo.root).read_paths(["."]).changes.files] == [
+        "a.py",
+        "b/c.py",
+    ]
+    assert [f.path for f in Repo.open(repo.root / "b").read_paths(["."]).changes.files] == [
+        "b/c.py"
+    ]
 
 
 @pytest.mark.parametrize(
     ("path", "message"),
     [
-        ("nope.py", "nope.py: no such file or directory in the repository (fix: name a tracked file "
-                    "or directory, relative to the repository root)"),
-        ("../outside", "../outside: no such file or directory in the repository (fix: name a "
-                       "tracked file or directory, relative to the repository root)"),
-        ("empty", "empty: no tracked files in this directory (fix: git add the files, or name the "
-                  "files themselves)"),
+        (
+            "nope.py",
+            "nope.py: no such file or directory in the repository (fix: name a tracked file "
+            "or directory, relative to the repository root)",
+        ),
+        (
+            "../outside",
+            "../outside: no such file or directory in the repository (fix: name a "
+            "tracked file or directory, relative to the repository root)",
+        ),
+        (
+            "empty",
+            "empty: no tracked files in this directory (fix: git add the files, or name the "
+            "files themselves)",
+        ),
     ],
 )
 def test_paths_unknown(repo: GitRepo, path: str, message: str) -> None:
@@ -510,7 +625,10 @@ def test_worktree_snapshot_reads_disk_and_hashes_like_git(repo: GitRepo) -> None
     wt = Repo.open(repo.root).worktree()
     assert wt.label == "worktree"
     assert wt.paths() == ["edited.py", "link", "same.py"]
-    assert wt.read_many(["edited.py", "link", "deleted.py"]) == {"edited.py": b"e2\n", "link": b"same.py"}
+    assert wt.read_many(["edited.py", "link", "deleted.py"]) == {
+        "edited.py": b"e2\n",
+        "link": b"same.py",
+    }
     assert wt.read("untracked.py") == b"u\n"  # readable by name, though not listed
     for path in ("same.py", "edited.py", "untracked.py"):
         assert wt.blob_id(path) == git_blob_id(repo, path)
@@ -528,13 +646,18 @@ def test_not_a_git_repository(tmp_path: Path) -> None:
     plain.mkdir()
     with pytest.raises(GitError) as err:
         Repo.open(plain)
-    assert str(err.value) == f"{plain}: not a git repository (fix: run inside a clone, or pass --repo)"
+    assert (
+        str(err.value) == f"{plain}: not a git repository (fix: run inside a clone, or pass --repo)"
+    )
 
 
 def test_missing_directory(tmp_path: Path) -> None:
     with pytest.raises(GitError) as err:
         Repo.open(tmp_path / "nowhere")
-    assert str(err.value) == f"{tmp_path / 'nowhere'}: no such directory (fix: pass an existing directory to --repo)"
+    assert (
+        str(err.value)
+        == f"{tmp_path / 'nowhere'}: no such directory (fix: pass an existing directory to --repo)"
+    )
 
 
 def test_open_from_a_subdirectory_finds_the_top(repo: GitRepo) -> None:
@@ -567,7 +690,10 @@ def test_resolve_gives_the_full_sha(repo: GitRepo) -> None:
 def test_no_commits_yet(repo: GitRepo) -> None:
     with pytest.raises(GitError) as err:
         Repo.open(repo.root).read_range("main")
-    assert str(err.value) == "unknown revision 'main' (fix: check the name, or fetch it: git fetch origin main)"
+    assert (
+        str(err.value)
+        == "unknown revision 'main' (fix: check the name, or fetch it: git fetch origin main)"
+    )
     with pytest.raises(GitError) as err:
         Repo.open(repo.root).resolve("HEAD")
     assert "HEAD: the repository has no commits yet" in str(err.value)
@@ -605,8 +731,11 @@ def upstream(tmp_path: Path) -> tuple[GitRepo, dict[str, str]]:
 
 
 def shallow_clone(origin: GitRepo, dest: Path, *extra: str) -> GitRepo:
-    subprocess.run(["git", "clone", "-q", "--depth", "1", *extra, f"file://{origin.root}", str(dest)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", *extra, f"file://{origin.root}", str(dest)],
+        check=True,
+        capture_output=True,
+    )
     return GitRepo(dest)
 
 
@@ -676,7 +805,12 @@ def test_process_count_does_not_grow_with_files(
     assert len(change.changes.files) == 2 * n
     assert all(f.new_data is not None for f in change.changes.files)
     assert [c[0] if c[0] != "-c" else c[2] for c in calls] == [
-        "rev-parse", "rev-parse", "merge-base", "diff-tree", "cat-file", "log",
+        "rev-parse",
+        "rev-parse",
+        "merge-base",
+        "diff-tree",
+        "cat-file",
+        "log",
     ]
     calls.clear()
     head = change.head

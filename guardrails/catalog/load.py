@@ -36,6 +36,7 @@ from guardrails.catalog.model import (
     Team,
 )
 from guardrails.catalog.service_files import find_catalog_files, parse_service_file
+from guardrails.catalog.yamltree import no_gc
 from guardrails.changes import Snapshot, decode
 from guardrails.errors import ConfigError, Problem
 
@@ -50,6 +51,13 @@ def build_catalog(
 
     When errors exist the catalog is best-effort (invalid entries left out).
     """
+    with no_gc():
+        return _build(snapshot, config_path, inferred)
+
+
+def _build(
+    snapshot: Snapshot, config_path: str, inferred: Sequence[Service]
+) -> tuple[Catalog, tuple[Problem, ...]]:
     paths = list(snapshot.paths())
     problems: list[Problem] = []
     decl = Declarations()

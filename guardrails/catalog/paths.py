@@ -86,53 +86,62 @@ class ServicePathIndex:
             services = services.services.values()
         elif isinstance(services, Mapping):
             services = services.values()
-        self._under: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        self._exact: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        self._wild: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        under: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        exact: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        wild: dict[str, list[tuple[str, str, re.Pattern[str]]]] = defaultdict(list)
         for service in services:
             for pattern in service.paths:
                 if not pattern or pattern.startswith(("!", "#")):
                     continue
                 literal = literal_directory(pattern)
                 if literal is None:
-                    self._wild[_wildcard_bucket(pattern)].append((service.name, pattern))
+                    regex = compile_pattern(pattern)
+                    if regex is not None:
+                        wild[_wildcard_bucket(pattern)].append((service.name, pattern, regex))
                 elif literal[0] == "under":
-                    self._under[literal[1]].append((service.name, pattern))
+                    under[literal[1]].append((service.name, pattern))
                 else:
-                    self._exact[literal[1]].append((service.name, pattern))
-                    self._under[literal[1]].append((service.name, pattern))
+                    exact[literal[1]].append((service.name, pattern))
+                    under[literal[1]].append((service.name, pattern))
+        self._under = dict(under)
+        self._exact = dict(exact)
+        self._wild_anywhere = tuple(wild.pop("", ()))
+        self._wild = {k: tuple(v) for k, v in wild.items()}
 
     def claims(self, path: str) -> tuple[tuple[str, str], ...]:
         """Every ``(service, pattern)`` that matches ``path``, sorted."""
-        found: set[tuple[str, str]] = set(self._exact.get(path, ()))
+        found: list[tuple[str, str]] = list(self._exact.get(path, ()))
+        candidates = self._wild_anywhere
         under, wild = self._under, self._wild
-        candidates = list(wild.get("", ()))
-        start = 0
-        while True:
-            i = path.find("/", start)
-            if i < 0:
-                break
+        i = path.find("/")
+        while i >= 0:
             directory = path[:i]
-            if directory in under:
-                found.update(under[directory])
-            if directory in wild:
-                candidates.extend(wild[directory])
-            start = i + 1
-        for name, pattern in candidates:
-            regex = compile_pattern(pattern)
-            if regex is not None and regex.match(path):
-                found.add((name, pattern))
-        return tuple(sorted(found))
+            hit = under.get(directory)
+            if hit:
+                found.extend(hit)
+            more = wild.get(directory)
+            if more:
+                candidates += more
+            i = path.find("/", i + 1)
+        if candidates:
+            found.extend((n, p) for n, p, regex in candidates if regex.match(path))
+        if len(found) <= 1:
+            return tuple(found)
+        return tuple(sorted(set(found)))
 
     def services_for(self, path: str) -> tuple[str, ...]:
         """The names of the services claiming ``path``, sorted (usually zero or one)."""
-        return tuple(sorted({name for name, _ in self.claims(path)}))
+        claims = self.claims(path)
+        if len(claims) <= 1:
+            return (claims[0][0],) if claims else ()
+        return tuple(sorted({name for name, _ in claims}))
 
     def map_paths(self, paths: Iterable[str]) -> dict[str, tuple[str, ...]]:
         """``{path: services}`` for every path claimed by at least one service."""
         out = {}
+        services_for = self.services_for
         for path in paths:
-            names = self.services_for(path)
+            names = services_for(path)
             if names:
                 out[path] = names
         return out

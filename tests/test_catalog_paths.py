@@ -1,0 +1,133 @@
+"""ServicePathIndex: same answers as plain gitignore matching, and fast at scale."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from guardrails.catalog.model import Catalog, Service
+from guardrails.catalog.paths import ServicePathIndex, compile_pattern, literal_directory
+
+
+def brute_force(services: list[Service], path: str) -> tuple[str, ...]:
+    return tuple(
+        sorted(
+            {
+                s.name
+                for s in services
+                for p in s.paths
+                if (regex := compile_pattern(p)) is not None and regex.match(path)
+            }
+        )
+    )
+
+
+SERVICES = [
+    Service("bus", paths=("services/event_bus/**",)),
+    Service("api", paths=("/services/api/",)),
+    Service("one-file", paths=("tools/deploy.py",)),
+    Service("dir-literal", paths=("libs/shared",)),
+    Service("glob", paths=("services/*/handlers/**",)),
+    Service("deep", paths=("apps/**/config.yaml",)),
+    Service("anywhere", paths=("*.proto",)),
+    Service("unanchored-dir", paths=("migrations/",)),
+    Service("everything-docs", paths=("docs/**", "README.md")),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("services/event_bus/client.py", ("bus",)),
+        ("services/event_bus", ()),  # `dir/**` matches inside, not the directory itself
+        ("services/event_bus_v2/x.py", ()),
+        ("services/api/v1/routes.py", ("api",)),
+        ("tools/deploy.py", ("one-file",)),
+        ("tools/deploy.pyc", ()),
+        ("libs/shared", ("dir-literal",)),
+        ("libs/shared/util.py", ("dir-literal",)),
+        ("libs/shared2/util.py", ()),
+        ("services/x/handlers/h.py", ("glob",)),
+        ("services/api/handlers/h.py", ("api", "glob")),
+        ("apps/config.yaml", ("deep",)),
+        ("apps/a/b/config.yaml", ("deep",)),
+        ("protos/a/event.proto", ("anywhere",)),
+        ("event.proto", ("anywhere",)),
+        ("db/migrations/001.sql", ("unanchored-dir",)),
+        ("README.md", ("everything-docs",)),
+        ("sub/README.md", ("everything-docs",)),  # no slash: matches at any depth
+        ("docs/a/b.md", ("everything-docs",)),
+        ("unclaimed.txt", ()),
+        ("file with spaces/and\nnewline.py", ()),
+    ],
+)
+def test_services_for(path: str, expected: tuple[str, ...]) -> None:
+    index = ServicePathIndex(Catalog(services={s.name: s for s in SERVICES}))
+    assert index.services_for(path) == expected
+    assert brute_force(SERVICES, path) == expected
+
+
+def test_literal_directory_classification() -> None:
+    assert literal_directory("services/x/**") == ("under", "services/x")
+    assert literal_directory("/services/x/") == ("under", "services/x")
+    assert literal_directory("a/b/") == ("under", "a/b")
+    assert literal_directory("a/b") == ("exact", "a/b")
+    assert literal_directory("/top") == ("exact", "top")
+    assert literal_directory("apps/") is None  # unanchored: any depth
+    assert literal_directory("README.md") is None
+    assert literal_directory("a/*/b/**") is None
+    assert literal_directory("a\\*b/**") is None
+
+
+def test_claims_and_map_paths() -> None:
+    index = ServicePathIndex(SERVICES)
+    assert index.claims("services/api/handlers/h.py") == (
+        ("api", "/services/api/"),
+        ("glob", "services/*/handlers/**"),
+    )
+    assert index.map_paths(["README.md", "nothing", "tools/deploy.py"]) == {
+        "README.md": ("everything-docs",),
+        "tools/deploy.py": ("one-file",),
+    }
+
+
+_segment = st.sampled_from(["a", "b", "svc", "x.py", "api", "deep"])
+_paths = st.lists(_segment, min_size=1, max_size=5).map("/".join)
+_patterns = st.one_of(
+    _paths.map(lambda p: p + "/**"),
+    _paths.map(lambda p: "/" + p + "/"),
+    _paths,
+    _paths.map(lambda p: p.replace("a", "*", 1)),
+    _paths.map(lambda p: p.replace("b", "?", 1) + "/**"),
+    st.sampled_from(["*.py", "**/api", "a/**/x.py", "svc/", "**"]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(_patterns, min_size=1, max_size=3), min_size=1, max_size=6),
+    st.lists(_paths, min_size=1, max_size=20),
+)
+def test_index_equals_brute_force(pattern_sets: list[list[str]], paths: list[str]) -> None:
+    services = [Service(f"s{i}", paths=tuple(ps)) for i, ps in enumerate(pattern_sets)]
+    index = ServicePathIndex(services)
+    for path in paths:
+        assert index.services_for(path) == brute_force(services, path), path
+
+
+def test_ten_thousand_services_and_a_hundred_thousand_files_is_fast() -> None:
+    services = [Service(f"svc-{i}", paths=(f"services/svc_{i}/**",)) for i in range(10_000)]
+    services += [Service(f"glob-{i}", paths=(f"libs/lib_{i}/*/gen/**",)) for i in range(100)]
+    files = [f"services/svc_{i % 10_000}/pkg/mod_{i}.py" for i in range(100_000)]
+    start = time.perf_counter()
+    index = ServicePathIndex(services)
+    mapped = index.map_paths(files)
+    elapsed = time.perf_counter() - start
+    assert len(mapped) == 100_000
+    assert mapped["services/svc_42/pkg/mod_42.py"] == ("svc-42",)
+    assert index.services_for("libs/lib_7/x/gen/a.py") == ("glob-7",)
+    # About 1 s on a loaded 2-core CI box; a quadratic regression would take minutes.
+    assert elapsed < 3.0, f"{elapsed:.2f}s"

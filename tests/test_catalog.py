@@ -1,5 +1,8 @@
 """guardrails.yaml: good configs load exactly; every bad one names file, line and fix."""
 
+# Expected messages are kept whole, as users read them.
+# ruff: noqa: E501
+
 from __future__ import annotations
 
 import textwrap
@@ -81,7 +84,10 @@ def test_good_config_loads_every_field(repo: GitRepo) -> None:
     assert catalog.version == 1
     assert catalog.teams == {
         "data-infra": Team(
-            "data-infra", (Member("emma"), Member("raj", "raj@acme.dev")), ("@acme/data-infra",), at(3)
+            "data-infra",
+            (Member("emma"), Member("raj", "raj@acme.dev")),
+            ("@acme/data-infra",),
+            at(3),
         ),
         "ranking": Team("ranking", (Member("li"), Member("sam")), ("@acme/ranking",), at(4)),
     }
@@ -102,9 +108,15 @@ def test_good_config_loads_every_field(repo: GitRepo) -> None:
     assert catalog.services["schema-registry"].tier == 2  # the default
     assert catalog.services["feature-store"].public == ("services.feature_store.api",)
     assert catalog.resources == {
-        "flag:new-ranker": Resource("flag:new-ranker", "ranking", 1, None, "config/flags.json", origin=at(28)),
+        "flag:new-ranker": Resource(
+            "flag:new-ranker", "ranking", 1, None, "config/flags.json", origin=at(28)
+        ),
         "topic:user-events": Resource(
-            "topic:user-events", "data-infra", None, "services/event_bus/schemas.py::UserEvent", origin=at(25)
+            "topic:user-events",
+            "data-infra",
+            None,
+            "services/event_bus/schemas.py::UserEvent",
+            origin=at(25),
         ),
     }
     assert catalog.resources["topic:user-events"].schema_class == "UserEvent"
@@ -128,12 +140,18 @@ def test_minimal_config_uses_defaults(repo: GitRepo) -> None:
 
 # Each bad document, and the exact problems (rendered) that the loader must report for it.
 BAD = {
-    "version-wrong": ("version: 2\n", ["guardrails.yaml:1: unsupported version 2 (fix: set `version: 1`)"]),
+    "version-wrong": (
+        "version: 2\n",
+        ["guardrails.yaml:1: unsupported version 2 (fix: set `version: 1`)"],
+    ),
     "version-missing": (
         "teams: {}\n",
         ["guardrails.yaml:1: top level: missing required key 'version'"],
     ),
-    "version-string": ('version: "1"\n', ["guardrails.yaml:1: version must be an integer, not a string"]),
+    "version-string": (
+        'version: "1"\n',
+        ["guardrails.yaml:1: version must be an integer, not a string"],
+    ),
     "empty": ("", ["guardrails.yaml:1: the file is empty (fix: start it with `version: 1`)"]),
     "not-a-mapping": ("- 1\n", ["guardrails.yaml:1: top level must be a mapping, not a list"]),
     "syntax": (
@@ -183,7 +201,9 @@ BAD = {
     ),
     "member-malformed": (
         "version: 1\nteams:\n  a:\n    members:\n      - ok\n      - 'bob <not-an-email>'\n",
-        ["guardrails.yaml:6: teams.a.members: bad member 'bob <not-an-email>' (fix: write `login` or `login <email>`)"],
+        [
+            "guardrails.yaml:6: teams.a.members: bad member 'bob <not-an-email>' (fix: write `login` or `login <email>`)"
+        ],
     ),
     "handle-malformed": (
         "version: 1\nteams:\n  a: {handles: [acme-team]}\n",
@@ -208,7 +228,9 @@ BAD = {
     ),
     "produces-service": (
         "version: 1\nservices:\n  a: {}\n  b:\n    produces: ['service:a']\n",
-        ["guardrails.yaml:5: services.b.produces: 'service:a' is not a resource id (fix: list services under `depends_on`)"],
+        [
+            "guardrails.yaml:5: services.b.produces: 'service:a' is not a resource id (fix: list services under `depends_on`)"
+        ],
     ),
     "resource-untyped": (
         "version: 1\nresources:\n  features: {}\n",
@@ -226,11 +248,15 @@ BAD = {
     ),
     "rollout-kind": (
         "version: 1\nrollouts:\n  - {path: deploy/**, kind: argo-rolout}\n",
-        ["guardrails.yaml:3: rollouts[0].kind: unknown kind 'argo-rolout' (fix: did you mean 'argo-rollout'?)"],
+        [
+            "guardrails.yaml:3: rollouts[0].kind: unknown kind 'argo-rolout' (fix: did you mean 'argo-rollout'?)"
+        ],
     ),
     "flag-kind": (
         "version: 1\nflags:\n  - {path: f.json, kind: launchdarkly}\n",
-        ["guardrails.yaml:3: flags[0].kind: unknown kind 'launchdarkly' (fix: use one of: flagd, python-constants, absl)"],
+        [
+            "guardrails.yaml:3: flags[0].kind: unknown kind 'launchdarkly' (fix: use one of: flagd, python-constants, absl)"
+        ],
     ),
     "flag-missing-path": (
         "version: 1\nflags:\n  - {kind: flagd}\n",
@@ -248,15 +274,22 @@ BAD = {
         "version: 1\ninference: {typeonly: true}\n",
         ["guardrails.yaml:2: inference: unknown key 'typeonly' (fix: did you mean 'type_only'?)"],
     ),
-    "teams-null": ("version: 1\nteams:\n", ["guardrails.yaml:2: teams must be a mapping, not empty (null)"]),
+    "teams-null": (
+        "version: 1\nteams:\n",
+        ["guardrails.yaml:2: teams must be a mapping, not empty (null)"],
+    ),
     # Semantic: only the loader can see these.
     "unknown-owner": (
         "version: 1\nteams:\n  ranking: {}\nservices:\n  a:\n    owner: rankng\n",
-        ["guardrails.yaml:6: service 'a': owner 'rankng' is not a declared team (fix: did you mean 'ranking'?)"],
+        [
+            "guardrails.yaml:6: service 'a': owner 'rankng' is not a declared team (fix: did you mean 'ranking'?)"
+        ],
     ),
     "unknown-resource-owner": (
         "version: 1\nresources:\n  'topic:t': {owner: nobody}\n",
-        ["guardrails.yaml:3: resource 'topic:t': owner 'nobody' is not a declared team (fix: declare 'nobody' under `teams:`)"],
+        [
+            "guardrails.yaml:3: resource 'topic:t': owner 'nobody' is not a declared team (fix: declare 'nobody' under `teams:`)"
+        ],
     ),
     "unknown-dependency": (
         "version: 1\nservices:\n  ranker: {}\n  feature-store:\n    depends_on: [rankr, 'service:nope']\n",
@@ -305,7 +338,9 @@ def test_undeclared_typed_resource_is_implicit_and_noted(repo: GitRepo) -> None:
     text = "version: 1\nservices:\n  a:\n    consumes: ['topic:clicks']\n    paths: [a/**]\n"
     catalog = load(repo, {"guardrails.yaml": text, "a/x.py": ""})
     assert catalog.resources == {
-        "topic:clicks": Resource("topic:clicks", origin=Origin("guardrails.yaml", 4), source="implicit")
+        "topic:clicks": Resource(
+            "topic:clicks", origin=Origin("guardrails.yaml", 4), source="implicit"
+        )
     }
     assert catalog.notes == (
         "guardrails.yaml:4: resource 'topic:clicks' is not declared; it is used as an implicit, "
@@ -428,10 +463,17 @@ def test_acme_example_loads_cleanly(repo: GitRepo) -> None:
         "ranker": ("ranking", 1, "guardrails.yaml"),
         "schema-registry": ("platform", 1, "guardrails.yaml"),
     }
-    assert sorted(catalog.resources) == ["flag:new-ranker", "table:features", "table:warehouse", "topic:user-events"]
+    assert sorted(catalog.resources) == [
+        "flag:new-ranker",
+        "table:features",
+        "table:warehouse",
+        "topic:user-events",
+    ]
     assert [d.target for d in catalog.services["export-pipeline"].dependencies] == [
         "service:feature-store",
         "table:warehouse",
     ]
     assert catalog.codeowners is not None and catalog.codeowners.path == ".github/CODEOWNERS"
-    assert catalog.rollouts == (FileSource("deploy/**/rollout.yaml", "guardrails", Origin("guardrails.yaml", 52)),)
+    assert catalog.rollouts == (
+        FileSource("deploy/**/rollout.yaml", "guardrails", Origin("guardrails.yaml", 52)),
+    )

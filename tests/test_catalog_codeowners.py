@@ -1,10 +1,18 @@
 """CODEOWNERS: GitHub last-match-wins, unsetting rules, GitLab sections, file precedence."""
 
+# Expected messages are kept whole, as users read them.
+# ruff: noqa: E501
+
 from __future__ import annotations
 
 import pytest
 
-from guardrails.catalog.codeowners import CodeOwnersIndex, CodeOwnersMatch, find_codeowners, parse_codeowners
+from guardrails.catalog.codeowners import (
+    CodeOwnersIndex,
+    CodeOwnersMatch,
+    find_codeowners,
+    parse_codeowners,
+)
 from guardrails.catalog.model import Member, Origin, Team
 from guardrails.errors import ConfigError
 from tests.gitrepo import GitRepo
@@ -77,7 +85,9 @@ def test_gitlab_sections_union_and_default_owners() -> None:
     assert idx.owners_for("app/README.md") == (
         CodeOwnersMatch(("@acme/platform",), Origin("CODEOWNERS", 1)),
         CodeOwnersMatch(("@acme/backend",), Origin("CODEOWNERS", 3), "Backend"),
-        CodeOwnersMatch(("@acme/tech-writers", "@acme/docs"), Origin("CODEOWNERS", 7), "Docs", False, 2),
+        CodeOwnersMatch(
+            ("@acme/tech-writers", "@acme/docs"), Origin("CODEOWNERS", 7), "Docs", False, 2
+        ),
     )
     assert idx.owners("app/auth/login.py") == ("@acme/backend", "@acme/platform", "@acme/security")
     assert idx.owners_for("app/auth/login.py")[2] == CodeOwnersMatch(
@@ -136,7 +146,10 @@ def test_github_precedence_github_dir_then_root_then_docs(repo: GitRepo) -> None
 
 
 def test_codeowners_can_be_switched_off(repo: GitRepo) -> None:
-    catalog = load(repo, {"guardrails.yaml": "version: 1\nownership: {codeowners: false}\n", "CODEOWNERS": "!bad\n"})
+    catalog = load(
+        repo,
+        {"guardrails.yaml": "version: 1\nownership: {codeowners: false}\n", "CODEOWNERS": "!bad\n"},
+    )
     assert catalog.codeowners is None
 
 

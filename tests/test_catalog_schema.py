@@ -5,6 +5,9 @@ accepted by both or rejected by both. Checks the schema cannot express are liste
 SEMANTIC_ONLY and must be rejected by the loader while the schema accepts them.
 """
 
+# Expected messages are kept whole, as users read them.
+# ruff: noqa: E501
+
 from __future__ import annotations
 
 import json
@@ -22,7 +25,9 @@ VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
 
 GOOD = {
     "minimal": "version: 1\n",
-    "design-example": (Path(__file__).resolve().parents[1] / "graph/examples/acme/guardrails.yaml").read_text(),
+    "design-example": (
+        Path(__file__).resolve().parents[1] / "graph/examples/acme/guardrails.yaml"
+    ).read_text(),
     "empty-sections": "version: 1\nteams: {}\nservices: {}\nresources: {}\nrollouts: []\nflags: []\npolicies: []\n",
     "team-prefix-owner": "version: 1\nservices:\n  a: {owner: 'team:x'}\n",
     "typed-depends-on": "version: 1\nservices:\n  a: {depends_on: [b, 'service:c', 'api:search']}\n",
@@ -143,8 +148,18 @@ def test_schema_is_valid_draft_2020_12() -> None:
     # Editors show these: every property the loader knows is described.
     props = SCHEMA["properties"]
     assert sorted(props) == sorted(
-        ["version", "teams", "agents", "services", "resources", "rollouts", "flags", "policies",
-         "ownership", "inference"]
+        [
+            "version",
+            "teams",
+            "agents",
+            "services",
+            "resources",
+            "rollouts",
+            "flags",
+            "policies",
+            "ownership",
+            "inference",
+        ]
     )
     assert all("description" in p for p in props.values())
     service = props["services"]["additionalProperties"]["properties"]
@@ -186,7 +201,9 @@ def test_loader_key_sets_match_the_schema() -> None:
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-_scalars = st.sampled_from([0, 1, -1, True, "", "x", "a b", "team:x", "topic:t", "service:s", "!p", "@o/t"])
+_scalars = st.sampled_from(
+    [0, 1, -1, True, "", "x", "a b", "team:x", "topic:t", "service:s", "!p", "@o/t"]
+)
 _names = st.sampled_from(["a", "b-c", "x.y_z", "a b", "-a"])
 _ids = st.sampled_from(["topic:t", "table:x-1", "t", "service:s", "team:t", "Topic:t", "api:"])
 _patterns = st.sampled_from(["a/**", "/b/", "*.py", "!c", "", " d", "e "])
@@ -210,7 +227,9 @@ _resource = st.fixed_dictionaries(
     optional={
         "owner": st.one_of(_names, _scalars),
         "tier": st.one_of(st.integers(-1, 2), _scalars),
-        "schema": st.sampled_from(["a.py::A", "a.py:A", "a.py::A.B", "::A", "a b.py::A", "a.py::1"]),
+        "schema": st.sampled_from(
+            ["a.py::A", "a.py:A", "a.py::A.B", "::A", "a b.py::A", "a.py::1"]
+        ),
         "file": st.one_of(st.just("f.json"), _scalars),
     },
 )
@@ -239,7 +258,8 @@ _document = st.fixed_dictionaries(
         "policies": _lists(_scalars),
         "ownership": st.fixed_dictionaries({}, optional={"codeowners": _scalars}),
         "inference": st.fixed_dictionaries(
-            {}, optional={"python_imports": _scalars, "roots": _lists(_scalars), "weak": st.booleans()}
+            {},
+            optional={"python_imports": _scalars, "roots": _lists(_scalars), "weak": st.booleans()},
         ),
     },
 )

@@ -1,5 +1,8 @@
 """guardrails-service.yaml and Backstage catalog-info.yaml, merged with guardrails.yaml."""
 
+# Expected messages are kept whole, as users read them.
+# ruff: noqa: E501
+
 from __future__ import annotations
 
 import textwrap
@@ -192,16 +195,22 @@ def test_backstage_entities_become_services_resources_and_teams(repo: GitRepo) -
         Dependency("api:users", "consumes_api", Origin("svc/indexer/catalog-info.yaml", 15)),
     )
     assert catalog.teams == {
-        "search-team": Team("search-team", (Member("ann"), Member("bob")), ("@acme/search",), at(20))
+        "search-team": Team(
+            "search-team", (Member("ann"), Member("bob")), ("@acme/search",), at(20)
+        )
     }
     assert catalog.resources == {
-        "api:search-api": Resource("api:search-api", "search-team", origin=at(35), source="catalog-info.yaml"),
+        "api:search-api": Resource(
+            "api:search-api", "search-team", origin=at(35), source="catalog-info.yaml"
+        ),
         # Implicit: first referenced by the first file in path order.
         "api:users": Resource(
             "api:users", origin=Origin("svc/indexer/catalog-info.yaml", 15), source="implicit"
         ),
         "table:orders": Resource(
-            "table:orders", "search-team", origin=Origin("svc/indexer/catalog-info.yaml", 4),
+            "table:orders",
+            "search-team",
+            origin=Origin("svc/indexer/catalog-info.yaml", 4),
             source="catalog-info.yaml",
         ),
     }
@@ -256,9 +265,14 @@ def test_with_config_backstage_owners_must_be_declared_teams(repo: GitRepo) -> N
 
 
 def test_without_config_unknown_owners_become_implicit_teams(repo: GitRepo) -> None:
-    catalog = load(repo, {"x/catalog-info.yaml": "kind: Component\nmetadata: {name: x}\nspec: {owner: ghosts}\n"})
+    catalog = load(
+        repo,
+        {"x/catalog-info.yaml": "kind: Component\nmetadata: {name: x}\nspec: {owner: ghosts}\n"},
+    )
     assert catalog.teams == {"ghosts": Team("ghosts", origin=Origin("x/catalog-info.yaml", 3))}
-    assert catalog.notes == ("x/catalog-info.yaml:3: team 'ghosts' is not declared; using it as named",)
+    assert catalog.notes == (
+        "x/catalog-info.yaml:3: team 'ghosts' is not declared; using it as named",
+    )
 
 
 def test_nested_projects_are_not_read(repo: GitRepo) -> None:
@@ -277,7 +291,12 @@ def test_nested_projects_are_not_read(repo: GitRepo) -> None:
 
 def test_inferred_services_yield_to_declared_ones(repo: GitRepo) -> None:
     snapshot = committed(
-        repo, {"guardrails.yaml": "version: 1\nservices:\n  a: {paths: [a/**]}\n", "a/x.py": "", "b/y.py": ""}
+        repo,
+        {
+            "guardrails.yaml": "version: 1\nservices:\n  a: {paths: [a/**]}\n",
+            "a/x.py": "",
+            "b/y.py": "",
+        },
     )
     inferred = [
         Service("a", paths=("a/**",), source="inferred"),
@@ -291,7 +310,11 @@ def test_inferred_services_yield_to_declared_ones(repo: GitRepo) -> None:
 
 @pytest.mark.parametrize("name", ["guardrails-service.yaml", "catalog-info.yaml"])
 def test_zero_config_from_catalog_files_only(repo: GitRepo, name: str) -> None:
-    body = "name: solo\n" if name == "guardrails-service.yaml" else "kind: Component\nmetadata: {name: solo}\n"
+    body = (
+        "name: solo\n"
+        if name == "guardrails-service.yaml"
+        else "kind: Component\nmetadata: {name: solo}\n"
+    )
     catalog = load(repo, {f"solo/{name}": body, "solo/main.py": ""})
     assert catalog.config_path is None
     assert catalog.services["solo"].paths == ("solo/**",)

@@ -26,7 +26,10 @@ class CommitSnapshot:
         self.label = rev
         out = subprocess.run(
             ["git", "ls-tree", "-r", "-z", rev],
-            cwd=root, env=git_env(), check=True, capture_output=True,
+            cwd=root,
+            env=git_env(),
+            check=True,
+            capture_output=True,
         ).stdout.decode("utf-8", "surrogateescape")
         self._blobs: dict[str, str] = {}
         for entry in filter(None, out.split("\0")):
@@ -46,14 +49,18 @@ class CommitSnapshot:
         stdin = "".join(self._blobs[p] + "\n" for p in wanted).encode()
         out = subprocess.run(
             ["git", "cat-file", "--batch"],
-            cwd=self.root, env=git_env(), input=stdin, check=True, capture_output=True,
+            cwd=self.root,
+            env=git_env(),
+            input=stdin,
+            check=True,
+            capture_output=True,
         ).stdout
         result, pos = {}, 0
         for path in wanted:
             header_end = out.index(b"\n", pos)
             size = int(out[pos:header_end].split()[2])
             start = header_end + 1
-            result[path] = out[start:start + size]
+            result[path] = out[start : start + size]
             pos = start + size + 1
         return result
 
@@ -70,7 +77,9 @@ class DirSnapshot:
         self.root = root
 
     def paths(self) -> Sequence[str]:
-        return sorted(p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file())
+        return sorted(
+            p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file()
+        )
 
     def read(self, path: str) -> bytes | None:
         p = self.root / path

@@ -57,7 +57,7 @@ def parse_backstage_files(files: Mapping[str, str]) -> Declarations:
 
 def _resolve(entity: _E, ids: Mapping[str, str]) -> _E:
     deps = tuple(
-        replace(d, target=ids.get(d.target[len(_UNRESOLVED):], d.target))
+        replace(d, target=ids.get(d.target[len(_UNRESOLVED) :], d.target))
         if d.target.startswith(_UNRESOLVED)
         else d
         for d in entity.dependencies
@@ -90,7 +90,11 @@ def _entity(
     if name is None:
         return
     if not NAME_RE.match(name):
-        r.error(name_node, f"metadata.name: bad name '{name}'", fix="use letters, digits, '.', '_' and '-'")
+        r.error(
+            name_node,
+            f"metadata.name: bad name '{name}'",
+            fix="use letters, digits, '.', '_' and '-'",
+        )
         return
     origin = r.origin(name_node)
     annotations = _annotations(r, meta)
@@ -135,23 +139,32 @@ def _entity(
         if "type" in spec:
             rtype = (r.string(spec["type"][1], f"{what}: spec.type") or rtype).lower()
             if not _KIND_RE.match(rtype):
-                r.error(spec["type"][1], f"{what}: spec.type '{rtype}' cannot be an id kind",
-                        fix="use lower-case letters, digits, '_' and '-'")
+                r.error(
+                    spec["type"][1],
+                    f"{what}: spec.type '{rtype}' cannot be an id kind",
+                    fix="use lower-case letters, digits, '_' and '-'",
+                )
                 return
         rid = f"{rtype}:{name}"
         resource_ids.setdefault(name, rid)
     if owner is not None:
         decl.where[("resource", rid, "owner")] = r.origin(spec["owner"][1])
     decl.resources.append(
-        Resource(rid, owner=owner, tier=tier, dependencies=deps, origin=origin, source=BACKSTAGE_FILE)
+        Resource(
+            rid, owner=owner, tier=tier, dependencies=deps, origin=origin, source=BACKSTAGE_FILE
+        )
     )
 
 
-def _annotations(r: Reader, meta: dict[str, tuple[yaml.Node, yaml.Node]]) -> dict[str, tuple[str, yaml.Node]]:
+def _annotations(
+    r: Reader, meta: dict[str, tuple[yaml.Node, yaml.Node]]
+) -> dict[str, tuple[str, yaml.Node]]:
     if "annotations" not in meta:
         return {}
     out = {}
-    for key, (_, vnode) in (r.mapping(meta["annotations"][1], "metadata.annotations") or {}).items():
+    for key, (_, vnode) in (
+        r.mapping(meta["annotations"][1], "metadata.annotations") or {}
+    ).items():
         if key in (TIER_ANNOTATION, TEAM_SLUG_ANNOTATION):
             value = r.string(vnode, f"annotation {key}")
             if value is not None:
@@ -159,7 +172,9 @@ def _annotations(r: Reader, meta: dict[str, tuple[yaml.Node, yaml.Node]]) -> dic
     return out
 
 
-def _strings(r: Reader, spec: dict[str, tuple[yaml.Node, yaml.Node]], key: str, what: str) -> list[tuple[str, yaml.Node]]:
+def _strings(
+    r: Reader, spec: dict[str, tuple[yaml.Node, yaml.Node]], key: str, what: str
+) -> list[tuple[str, yaml.Node]]:
     return r.strings(spec[key][1], f"{what}: spec.{key}") if key in spec else []
 
 
@@ -185,8 +200,11 @@ def _tier(r: Reader, annotations: dict[str, tuple[str, yaml.Node]], what: str) -
         return None
     value, node = annotations[TIER_ANNOTATION]
     if not value.strip().isdigit():
-        r.error(node, f"{what}: annotation {TIER_ANNOTATION} must be an integer >= 0, not '{value}'",
-                fix=f'write e.g. `{TIER_ANNOTATION}: "1"`')
+        r.error(
+            node,
+            f"{what}: annotation {TIER_ANNOTATION} must be an integer >= 0, not '{value}'",
+            fix=f'write e.g. `{TIER_ANNOTATION}: "1"`',
+        )
         return None
     return int(value)
 
@@ -194,7 +212,9 @@ def _tier(r: Reader, annotations: dict[str, tuple[str, yaml.Node]], what: str) -
 _RELATION_KINDS = {"component": "service", "api": "api", "resource": "resource"}
 
 
-def _relations(r: Reader, spec: dict[str, tuple[yaml.Node, yaml.Node]], what: str) -> tuple[Dependency, ...]:
+def _relations(
+    r: Reader, spec: dict[str, tuple[yaml.Node, yaml.Node]], what: str
+) -> tuple[Dependency, ...]:
     deps = []
     for value, node in _strings(r, spec, "dependsOn", what):
         kind, name = parse_entity_ref(value, "component")
@@ -206,7 +226,11 @@ def _relations(r: Reader, spec: dict[str, tuple[yaml.Node, yaml.Node]], what: st
         for value, node in _strings(r, spec, key, what):
             kind, name = parse_entity_ref(value, "api")
             if kind != "api" or not name:
-                r.error(node, f"{what}: {key} '{value}' is not an API reference", fix="write `api:<name>`")
+                r.error(
+                    node,
+                    f"{what}: {key} '{value}' is not an API reference",
+                    fix="write `api:<name>`",
+                )
                 continue
             deps.append(Dependency(f"api:{name}", dep_kind, r.origin(node)))
     return tuple(deps)

@@ -21,7 +21,9 @@ from guardrails.errors import Problem
 IMPLICIT = "implicit"  # Resource.source / Team origin for things only referenced, never declared
 
 
-def _problem(message: str, origin: Origin | None, *, fix: str | None = None, info: bool = False) -> Problem:
+def _problem(
+    message: str, origin: Origin | None, *, fix: str | None = None, info: bool = False
+) -> Problem:
     return Problem(
         message,
         path=origin.path if origin else None,
@@ -99,7 +101,9 @@ def check_references(
             )
         else:
             merged.teams[owner] = Team(owner, origin=origin)
-            problems.append(_problem(f"team '{owner}' is not declared; using it as named", origin, info=True))
+            problems.append(
+                _problem(f"team '{owner}' is not declared; using it as named", origin, info=True)
+            )
 
     implicit: dict[str, Dependency] = {}
     holders: list[tuple[str, tuple[Dependency, ...]]] = [
@@ -115,7 +119,9 @@ def check_references(
                         _problem(
                             f"{holder}: {dep.kind} names unknown service '{name}'",
                             dep.origin,
-                            fix=f"did you mean '{hint}'?" if hint else "declare the service or remove it",
+                            fix=f"did you mean '{hint}'?"
+                            if hint
+                            else "declare the service or remove it",
                         )
                     )
             elif dep.target not in merged.resources:
@@ -126,7 +132,7 @@ def check_references(
             _problem(
                 f"resource '{rid}' is not declared; it is used as an implicit, unowned resource",
                 dep.origin,
-                fix=f"declare it under `resources:` with an owner",
+                fix="declare it under `resources:` with an owner",
                 info=True,
             )
         )
@@ -151,8 +157,8 @@ def check_paths(
             norm = pattern.lstrip("/") if "/" in pattern.rstrip("/") else pattern
             other = first_claim.setdefault(norm, service)
             if other.name != service.name:
-                pair = tuple(sorted((other.name, service.name)))
-                reported.add(pair)  # type: ignore[arg-type]
+                first, second = sorted((other.name, service.name))
+                reported.add((first, second))
                 problems.append(
                     _problem(
                         f"service '{service.name}': path '{pattern}' is also claimed by service "
@@ -193,7 +199,9 @@ def check_paths(
     return problems
 
 
-def _edges(services: Iterable[Service], resources: Iterable[Resource]) -> dict[str, list[tuple[str, Dependency]]]:
+def _edges(
+    services: Iterable[Service], resources: Iterable[Resource]
+) -> dict[str, list[tuple[str, Dependency]]]:
     """Graph edges as DESIGN §5 draws them: dependent -> dependency, topic -> producer."""
     edges: dict[str, list[tuple[str, Dependency]]] = defaultdict(list)
     for holder, deps in [(s.id, s.dependencies) for s in services] + [

@@ -31,7 +31,9 @@ SEARCH_ORDER = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 assert set(SEARCH_ORDER) == set(CODEOWNERS_LOCATIONS)
 
 _SECTION_RE = re.compile(r"^(\^)?\[([^\]]+)\](?:\[(\d+)\])?(?:\s+(.*))?$")
-_OWNER_RE = re.compile(r"^(?:@[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*|[^@\s]+@[^@\s]+)$")
+_OWNER_RE = re.compile(
+    r"^(?:@[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*|[^@\s]+@[^@\s]+)$"
+)
 
 
 @dataclass(frozen=True)
@@ -106,8 +108,12 @@ def parse_codeowners(text: str, path: str) -> tuple[CodeOwners, list[Problem]]:
             defaults = section_defaults[section]
             if approvals < 1:
                 problems.append(
-                    Problem(f"section [{name}] requires {approvals} approvals", path=path,
-                            line=number, fix="use [Name][N] with N >= 1")
+                    Problem(
+                        f"section [{name}] requires {approvals} approvals",
+                        path=path,
+                        line=number,
+                        fix="use [Name][N] with N >= 1",
+                    )
                 )
                 approvals = 1
             continue
@@ -165,9 +171,8 @@ def _matches(rule: CodeOwnersRule, path: str) -> bool:
     m = regex.match(path)
     if m is None:
         return False
-    if rule.pattern.endswith("/*") and m.groupdict().get("ps_d") is not None:
-        return False  # `docs/*` owns docs/a.md, not docs/sub/b.md
-    return True
+    # `docs/*` owns docs/a.md, not docs/sub/b.md (matched through the directory group).
+    return not (rule.pattern.endswith("/*") and m.groupdict().get("ps_d") is not None)
 
 
 class CodeOwnersIndex:
@@ -195,8 +200,9 @@ class CodeOwnersIndex:
                 if _matches(rule, path):
                     if rule.owners:
                         out.append(
-                            CodeOwnersMatch(rule.owners, rule.origin, section, rule.optional,
-                                            rule.approvals)
+                            CodeOwnersMatch(
+                                rule.owners, rule.origin, section, rule.optional, rule.approvals
+                            )
                         )
                     break
         return tuple(sorted(out, key=lambda m: (m.section is not None, (m.section or "").lower())))

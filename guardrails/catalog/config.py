@@ -46,7 +46,9 @@ SUPPORTED_VERSION = 1
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 TYPED_ID_RE = re.compile(r"^([a-z][a-z0-9_-]*):(\S+)$")
 MEMBER_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\s+<([^<>\s@]+@[^<>\s@]+)>)?$")
-HANDLE_RE = re.compile(r"^(?:@[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)?|[^@\s]+@[^@\s]+)$")
+HANDLE_RE = re.compile(
+    r"^(?:@[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)?|[^@\s]+@[^@\s]+)$"
+)
 SCHEMA_RE = re.compile(r"^[^\s:]+::[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$")
 NON_RESOURCE_KINDS = frozenset({"service", "team"})
 
@@ -54,8 +56,16 @@ ROLLOUT_KINDS = ("guardrails", "argo-rollout", "flagger")
 FLAG_KINDS = ("flagd", "python-constants", "absl")
 
 TOP_KEYS = (
-    "version", "teams", "agents", "services", "resources", "rollouts", "flags", "policies",
-    "ownership", "inference",
+    "version",
+    "teams",
+    "agents",
+    "services",
+    "resources",
+    "rollouts",
+    "flags",
+    "policies",
+    "ownership",
+    "inference",
 )
 TEAM_KEYS = ("members", "handles")
 AGENT_KEYS = ("emails", "names")
@@ -131,7 +141,9 @@ def parse_config(text: str, path: str = CONFIG_FILE) -> tuple[Settings, Declarat
         _, vnode = top["version"]
         version = r.integer(vnode, "version")
         if version is not None and version != SUPPORTED_VERSION:
-            r.error(vnode, f"unsupported version {version}", fix=f"set `version: {SUPPORTED_VERSION}`")
+            r.error(
+                vnode, f"unsupported version {version}", fix=f"set `version: {SUPPORTED_VERSION}`"
+            )
     if "teams" in top:
         _teams(r, top["teams"][1], decl)
     if "agents" in top:
@@ -174,7 +186,11 @@ def _teams(r: Reader, node: yaml.Node, decl: Declarations) -> None:
             for value, item in r.strings(spec["members"][1], f"{what}.members"):
                 m = MEMBER_RE.match(value.strip())
                 if m is None:
-                    r.error(item, f"{what}.members: bad member '{value}'", fix="write `login` or `login <email>`")
+                    r.error(
+                        item,
+                        f"{what}.members: bad member '{value}'",
+                        fix="write `login` or `login <email>`",
+                    )
                     continue
                 members.append(Member(m.group(1), m.group(2)))
         handles: list[str] = []
@@ -193,8 +209,14 @@ def _teams(r: Reader, node: yaml.Node, decl: Declarations) -> None:
 
 def _agents(r: Reader, node: yaml.Node) -> AgentIdentities:
     spec = r.mapping(node, "agents", AGENT_KEYS) or {}
-    emails = tuple(v for v, _ in r.strings(spec["emails"][1], "agents.emails")) if "emails" in spec else ()
-    names = tuple(v for v, _ in r.strings(spec["names"][1], "agents.names")) if "names" in spec else ()
+    emails = (
+        tuple(v for v, _ in r.strings(spec["emails"][1], "agents.emails"))
+        if "emails" in spec
+        else ()
+    )
+    names = (
+        tuple(v for v, _ in r.strings(spec["names"][1], "agents.names")) if "names" in spec else ()
+    )
     return AgentIdentities(emails, names)
 
 
@@ -214,13 +236,16 @@ def parse_service(
     ``path_base``: patterns are relative to this directory (service files), not the root.
     """
     if not NAME_RE.match(name):
-        r.error(knode, f"{what}: bad service name '{name}'", fix="use letters, digits, '.', '_' and '-'")
+        r.error(
+            knode, f"{what}: bad service name '{name}'", fix="use letters, digits, '.', '_' and '-'"
+        )
         return None
     spec = r.mapping(vnode, what, SERVICE_KEYS)
     if spec is None:
         return None
-    return service_from_spec(r, name, r.origin(knode), spec, decl, what=what, source=source,
-                             path_base=path_base)
+    return service_from_spec(
+        r, name, r.origin(knode), spec, decl, what=what, source=source, path_base=path_base
+    )
 
 
 def service_from_spec(
@@ -241,8 +266,8 @@ def service_from_spec(
             decl.where[("service", name, "owner")] = r.origin(spec["owner"][1])
     tier = DEFAULT_TIER
     if "tier" in spec:
-        tier = r.integer(spec["tier"][1], f"{what}.tier", minimum=0)
-        tier = DEFAULT_TIER if tier is None else tier
+        given = r.integer(spec["tier"][1], f"{what}.tier", minimum=0)
+        tier = DEFAULT_TIER if given is None else given
     paths: list[str] = []
     if "paths" in spec:
         decl.where[("service", name, "paths")] = r.origin(spec["paths"][1])
@@ -281,7 +306,7 @@ def _owner(r: Reader, node: yaml.Node, what: str) -> str | None:
     value = r.string(node, what)
     if value is None:
         return None
-    name = value[len("team:"):] if value.startswith("team:") else value
+    name = value[len("team:") :] if value.startswith("team:") else value
     if not NAME_RE.match(name):
         r.error(node, f"{what}: '{value}' is not a team name", fix="name a team from `teams:`")
         return None
@@ -297,7 +322,9 @@ def check_path_pattern(r: Reader, node: yaml.Node, value: str, what: str) -> str
         )
         return None
     if value != value.strip():
-        r.error(node, f"{what}: pattern '{value}' has leading or trailing spaces", fix="remove them")
+        r.error(
+            node, f"{what}: pattern '{value}' has leading or trailing spaces", fix="remove them"
+        )
         return None
     return value
 

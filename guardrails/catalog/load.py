@@ -78,9 +78,7 @@ def _build(
     for path in service_files:
         if path in blobs:
             decl.extend(parse_service_file(decode(blobs[path]), path))
-    decl.extend(
-        parse_backstage_files({p: decode(blobs[p]) for p in backstage_files if p in blobs})
-    )
+    decl.extend(parse_backstage_files({p: decode(blobs[p]) for p in backstage_files if p in blobs}))
     problems.extend(decl.problems)
 
     merged = merge(decl, inferred)

@@ -31,19 +31,21 @@ def nested_roots(paths: Iterable[str], config_name: str = CONFIG_FILE) -> tuple[
     """Directories (other than the root) holding their own config: separate projects."""
     return tuple(
         sorted(
-            posixpath.dirname(p)
-            for p in paths
-            if posixpath.basename(p) == config_name and "/" in p
+            posixpath.dirname(p) for p in paths if posixpath.basename(p) == config_name and "/" in p
         )
     )
 
 
-def find_catalog_files(paths: Sequence[str], name: str, *, config_name: str = CONFIG_FILE) -> list[str]:
+def find_catalog_files(
+    paths: Sequence[str], name: str, *, config_name: str = CONFIG_FILE
+) -> list[str]:
     """Paths named ``name``, sorted, leaving out those inside nested projects."""
     roots = nested_roots(paths, config_name)
     prefixes = tuple(r + "/" for r in roots)
     return sorted(
-        p for p in paths if posixpath.basename(p) == name and not (prefixes and p.startswith(prefixes))
+        p
+        for p in paths
+        if posixpath.basename(p) == name and not (prefixes and p.startswith(prefixes))
     )
 
 
@@ -55,7 +57,9 @@ def parse_service_file(text: str, path: str) -> Declarations:
         return decl
     r = Reader(path, decl.problems)
     if node is None:
-        decl.problems.append(Problem("the file is empty", path=path, line=1, fix="add `name: <service>`"))
+        decl.problems.append(
+            Problem("the file is empty", path=path, line=1, fix="add `name: <service>`")
+        )
         return decl
     spec = r.mapping(node, "service file", ("name", *SERVICE_KEYS), required=("name",))
     if spec is None or "name" not in spec:
@@ -65,7 +69,9 @@ def parse_service_file(text: str, path: str) -> Declarations:
     if name is None:
         return decl
     if not NAME_RE.match(name):
-        r.error(name_node, f"bad service name '{name}'", fix="use letters, digits, '.', '_' and '-'")
+        r.error(
+            name_node, f"bad service name '{name}'", fix="use letters, digits, '.', '_' and '-'"
+        )
         return decl
     base = posixpath.dirname(path)
     service = service_from_spec(

@@ -48,6 +48,8 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
                 _tags.clear()
             _tags[value] = tag
         return tag
+
+
 _INT = "tag:yaml.org,2002:int"
 _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
@@ -235,7 +237,7 @@ class Reader:
         items = self.sequence(node, what)
         if items is None:
             return []
-        out = []
+        out: list[tuple[str, yaml.Node]] = []
         scalar = yaml.ScalarNode
         for item in items:
             # The common case inline: this runs for every dependency of every service.

@@ -294,9 +294,9 @@ BAD = {
     "unknown-dependency": (
         "version: 1\nservices:\n  ranker: {}\n  feature-store:\n    depends_on: [rankr, 'service:nope']\n",
         [
-            "guardrails.yaml:5: service:feature-store: depends_on names unknown service 'nope' "
+            "guardrails.yaml:5: service 'feature-store': depends_on names unknown service 'nope' "
             "(fix: declare the service or remove it)",
-            "guardrails.yaml:5: service:feature-store: depends_on names unknown service 'rankr' "
+            "guardrails.yaml:5: service 'feature-store': depends_on names unknown service 'rankr' "
             "(fix: did you mean 'ranker'?)",
         ],
     ),

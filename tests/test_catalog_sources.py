@@ -77,7 +77,7 @@ def test_service_file_problems_name_the_file(repo: GitRepo) -> None:
     )
     assert [p.render() for p in found] == [
         "a/guardrails-service.yaml:1: service file: missing required key 'name'",
-        "b/guardrails-service.yaml:2: service:b: depends_on names unknown service 'zzz' "
+        "b/guardrails-service.yaml:2: service 'b': depends_on names unknown service 'zzz' "
         "(fix: declare the service or remove it)",
         "b/guardrails-service.yaml:3: service file: unknown key 'ownr' (fix: did you mean 'owner'?)",
         "c/guardrails-service.yaml:2: YAML syntax error: did not find expected ',' or ']' "
@@ -319,3 +319,28 @@ def test_zero_config_from_catalog_files_only(repo: GitRepo, name: str) -> None:
     assert catalog.config_path is None
     assert catalog.services["solo"].paths == ("solo/**",)
     assert catalog.policies == ("builtin:default",)
+
+
+def test_teams_and_resources_declared_twice(repo: GitRepo) -> None:
+    found = errors(
+        repo,
+        {
+            "guardrails.yaml": "version: 1\nteams:\n  search: {}\nresources:\n  'api:search': {}\n",
+            "s/catalog-info.yaml": (
+                "kind: Group\nmetadata: {name: search}\n---\nkind: API\nmetadata: {name: search}\n"
+            ),
+        },
+    )
+    assert [p.render() for p in found] == [
+        "s/catalog-info.yaml:2: team 'search' is declared twice: here and at guardrails.yaml:3 (fix: keep one declaration of 'search')",
+        "s/catalog-info.yaml:5: resource 'api:search' is declared twice: here and at guardrails.yaml:5 (fix: keep one declaration of 'api:search')",
+    ]
+
+
+def test_unresolved_backstage_resource_ref_stays_an_implicit_resource(repo: GitRepo) -> None:
+    text = "kind: Component\nmetadata: {name: a}\nspec:\n  dependsOn: ['resource:default/cache']\n"
+    catalog = load(repo, {"a/catalog-info.yaml": text, "a/m.py": ""})
+    assert catalog.services["a"].dependencies == (
+        Dependency("resource:cache", "depends_on", Origin("a/catalog-info.yaml", 4)),
+    )
+    assert catalog.resources["resource:cache"].source == "implicit"

@@ -107,8 +107,8 @@ def check_references(
 
     implicit: dict[str, Dependency] = {}
     holders: list[tuple[str, tuple[Dependency, ...]]] = [
-        (s.id, s.dependencies) for s in merged.services.values()
-    ] + [(r.id, r.dependencies) for r in merged.resources.values()]
+        (f"service '{s.name}'", s.dependencies) for s in merged.services.values()
+    ] + [(f"resource '{r.id}'", r.dependencies) for r in merged.resources.values()]
     for holder, deps in holders:
         for dep in deps:
             kind, _, name = dep.target.partition(":")

@@ -301,11 +301,14 @@ def test_inferred_services_yield_to_declared_ones(repo: GitRepo) -> None:
     inferred = [
         Service("a", paths=("a/**",), source="inferred"),
         Service("b", paths=("b/**",), source="inferred"),
+        # Overlaps a declared service and matches no file: not this loader's problem.
+        Service("c", paths=("a/**", "nothing/**"), source="inferred"),
     ]
     catalog, found = build_catalog(snapshot, inferred=inferred)
     assert found == ()
     assert catalog.services["a"].source == "guardrails.yaml"
     assert catalog.services["b"] == Service("b", paths=("b/**",), source="inferred")
+    assert sorted(catalog.services) == ["a", "b", "c"]
 
 
 @pytest.mark.parametrize("name", ["guardrails-service.yaml", "catalog-info.yaml"])

@@ -39,6 +39,7 @@ class Merged:
     services: dict[str, Service] = field(default_factory=dict)
     resources: dict[str, Resource] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    inferred: set[str] = field(default_factory=set)  # names of services taken from inference
 
 
 def merge(decl: Declarations, inferred: Sequence[Service] = ()) -> Merged:
@@ -67,7 +68,9 @@ def merge(decl: Declarations, inferred: Sequence[Service] = ()) -> Merged:
                 )
             )
     for service in inferred:
-        out.services.setdefault(service.name, service)
+        if service.name not in out.services:
+            out.services[service.name] = service
+            out.inferred.add(service.name)
     return out
 
 
@@ -143,8 +146,11 @@ def check_paths(
     where: Mapping[tuple[str, str, str], Origin],
     files: Sequence[str],
 ) -> list[Problem]:
-    """Overlaps (same pattern, or the same existing file claimed twice) and empty claims."""
-    declared = [s for s in services if s.source != IMPLICIT]
+    """Overlaps (same pattern, or the same existing file claimed twice) and empty claims.
+
+    Pass declared services only: inferred ones are the inference's business.
+    """
+    declared = list(services)
     problems: list[Problem] = []
 
     def at(service: Service) -> Origin | None:

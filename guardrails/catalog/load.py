@@ -90,7 +90,8 @@ def _build(
             _teams_from_codeowners(codeowners, merged.teams)
     check_references(merged, decl.where, teams_required=has_config)
     problems.extend(merged.problems)
-    problems.extend(check_paths(merged.services.values(), decl.where, paths))
+    declared = [s for s in merged.services.values() if s.name not in merged.inferred]
+    problems.extend(check_paths(declared, decl.where, paths))
     problems.extend(find_cycles(merged.services.values(), merged.resources.values()))
     problems.extend(_missing_files(merged.resources.values(), set(paths)))
 

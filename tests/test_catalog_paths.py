@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import pytest
 from hypothesis import given, settings
@@ -118,16 +117,14 @@ def test_index_equals_brute_force(pattern_sets: list[list[str]], paths: list[str
         assert index.services_for(path) == brute_force(services, path), path
 
 
-def test_ten_thousand_services_and_a_hundred_thousand_files_is_fast() -> None:
+def test_index_at_scale_maps_every_file_to_its_one_service() -> None:
+    # Correctness at the benchmark's scale; the timing lives in `python -m benchmarks graph`.
     services = [Service(f"svc-{i}", paths=(f"services/svc_{i}/**",)) for i in range(10_000)]
     services += [Service(f"glob-{i}", paths=(f"libs/lib_{i}/*/gen/**",)) for i in range(100)]
     files = [f"services/svc_{i % 10_000}/pkg/mod_{i}.py" for i in range(100_000)]
-    start = time.perf_counter()
     index = ServicePathIndex(services)
     mapped = index.map_paths(files)
-    elapsed = time.perf_counter() - start
     assert len(mapped) == 100_000
+    assert all(owners == (f"svc-{int(p.split('/')[1][4:])}",) for p, owners in mapped.items())
     assert mapped["services/svc_42/pkg/mod_42.py"] == ("svc-42",)
     assert index.services_for("libs/lib_7/x/gen/a.py") == ("glob-7",)
-    # About 1 s on a loaded 2-core CI box; a quadratic regression would take minutes.
-    assert elapsed < 3.0, f"{elapsed:.2f}s"

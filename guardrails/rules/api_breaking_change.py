@@ -1,0 +1,396 @@
+"""api.breaking-change: a public name other code imports was removed, renamed or broken."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+
+from guardrails.changes import DELETED
+from guardrails.findings import Finding, Related
+from guardrails.rules.base import Case, Expect, ImportSite, Rule, RuleContext, Site
+from guardrails.semantic.facts import (
+    FIELD,
+    IMPORT,
+    KEYWORD_ONLY,
+    POSITIONAL,
+    POSITIONAL_ONLY,
+    VAR_KEYWORD,
+    VAR_POSITIONAL,
+    Signature,
+    Symbol,
+    SymbolChange,
+)
+
+_BINDING_DECORATORS = frozenset({"property", "cached_property", "staticmethod", "classmethod"})
+
+
+def is_public(qualname: str, dunder_all: Sequence[str] | None) -> bool:
+    top, *rest = qualname.split(".")
+    if dunder_all is not None and top in dunder_all:
+        return all(_public_part(p) for p in rest)
+    return all(_public_part(p) for p in (top, *rest))
+
+
+def _public_part(name: str) -> bool:
+    return not name.startswith("_") or (name.startswith("__") and name.endswith("__"))
+
+
+def signature_breaks(old: Signature, new: Signature) -> list[str]:
+    """Why callers written against ``old`` fail against ``new`` (empty: they do not)."""
+    reasons: list[str] = []
+    o = {p.name: p for p in old.params}
+    n = {p.name: p for p in new.params}
+    kinds_n = {p.kind for p in new.params}
+    pos_o = [p.name for p in old.params if p.kind in (POSITIONAL_ONLY, POSITIONAL)]
+    pos_n = [p.name for p in new.params if p.kind in (POSITIONAL_ONLY, POSITIONAL)]
+    renamed_to: set[str] = set()
+    if old.is_async != new.is_async:
+        reasons.append("became async" if new.is_async else "is no longer async")
+    for i, p in enumerate(old.params):
+        if p.kind in (VAR_POSITIONAL, VAR_KEYWORD) or p.name in n:
+            continue
+        slot = pos_n[i] if p.kind in (POSITIONAL_ONLY, POSITIONAL) and i < len(pos_n) else None
+        if slot is not None and slot not in o:
+            renamed_to.add(slot)
+            if not (p.kind == POSITIONAL_ONLY and n[slot].kind == POSITIONAL_ONLY):
+                reasons.append(f"parameter `{p.name}` renamed to `{slot}`")
+            continue
+        swallowed = {
+            POSITIONAL_ONLY: VAR_POSITIONAL in kinds_n,
+            KEYWORD_ONLY: VAR_KEYWORD in kinds_n,
+            POSITIONAL: VAR_POSITIONAL in kinds_n and VAR_KEYWORD in kinds_n,
+        }[p.kind]
+        if not swallowed:
+            reasons.append(f"parameter `{p.name}` removed")
+    common_o = [name for name in pos_o if name in pos_n]
+    common_n = [name for name in pos_n if name in pos_o]
+    if common_o != common_n:
+        reasons.append(f"positional order changed from ({', '.join(common_o)}) to ({', '.join(common_n)})")
+    for name, p in n.items():
+        before = o.get(name)
+        if before is None:
+            if p.required and name not in renamed_to:
+                reasons.append(f"new required parameter `{name}`")
+            continue
+        if before.kind == POSITIONAL and p.kind == POSITIONAL_ONLY:
+            reasons.append(f"`{name}` became positional-only")
+        elif before.kind in (POSITIONAL_ONLY, POSITIONAL) and p.kind == KEYWORD_ONLY:
+            reasons.append(f"`{name}` became keyword-only")
+        if not before.required and p.required:
+            reasons.append(f"`{name}` no longer has a default")
+    for kind in (VAR_POSITIONAL, VAR_KEYWORD):
+        if any(p.kind == kind for p in old.params) and kind not in kinds_n:
+            reasons.append(f"{kind} removed")
+    return reasons
+
+
+def breaking_reasons(change: SymbolChange) -> list[str]:
+    old, new = change.old, change.new
+    if change.kind == "added":
+        assert new is not None
+        if new.kind == FIELD and new.record and not new.has_default:
+            return [f"new required field `{new.name}`"]
+        return []
+    assert old is not None
+    if change.kind == "removed":
+        return ["removed"]
+    assert new is not None
+    if change.kind == "renamed":
+        return [f"removed (looks renamed to `{new.qualname}`; best effort)"]
+    reasons: list[str] = []
+    if old.signature is not None and new.signature is not None:
+        reasons.extend(signature_breaks(old.signature, new.signature))
+    bind_o = {d.rsplit(".", 1)[-1] for d in old.decorators} & _BINDING_DECORATORS
+    bind_n = {d.rsplit(".", 1)[-1] for d in new.decorators} & _BINDING_DECORATORS
+    for d in sorted(bind_o - bind_n):
+        reasons.append(f"@{d} removed")
+    for d in sorted(bind_n - bind_o):
+        reasons.append(f"@{d} added")
+    if old.kind == FIELD and old.record and old.has_default and not new.has_default:
+        reasons.append("field no longer has a default")
+    return reasons
+
+
+class ApiBreakingChange(Rule):
+    id = "api.breaking-change"
+    default_severity = "block"
+    summary = (
+        "public function/class/method/constant removed, renamed or its signature broken, "
+        "listing the import sites in other services"
+    )
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        for change, diff in ctx.python_changes():
+            old_module = ctx.imports.module_of(change.old_path) if change.old_path else None
+            new_module = ctx.imports.module_of(change.new_path) if change.new_path else None
+            own = ctx.service(change.old_path or change.new_path)
+            if old_module and (change.status == DELETED or (new_module and new_module != old_module)):
+                yield from self._module_gone(ctx, change.old_path or "", old_module, new_module, own)
+                continue
+            if not diff.comparable or old_module is None and new_module is None:
+                continue
+            module = old_module or new_module or ""
+            gone_classes = {
+                c.old.qualname for c in diff.changes if c.kind in ("removed", "renamed") and c.old
+            }
+            for sc in diff.changes:
+                sym = sc.old if sc.old is not None else sc.new
+                assert sym is not None
+                all_names = diff.old_all if sc.old is not None else diff.new_all
+                if not is_public(sym.qualname, all_names) or sym.parent in gone_classes:
+                    continue
+                reasons = breaking_reasons(sc)
+                if not reasons:
+                    continue
+                sites = _sites(ctx.imports.importers_of(module), module, sym, precise_only=sym.kind == IMPORT)
+                if sym.kind == IMPORT and not sites:
+                    continue  # an import nobody re-imports from here is not API
+                if sc.kind == "removed":
+                    assert sc.old is not None
+                    path, line = change.old_path or change.path, sc.old.line
+                else:
+                    assert sc.new is not None
+                    path, line = change.path, sc.new.line
+                finding = self._report(ctx, path, line, module, sym, reasons, sites, own)
+                yield ctx.at_base(finding) if sc.kind == "removed" else finding
+
+    def _module_gone(
+        self, ctx: RuleContext, path: str, module: str, new_module: str | None, own: str | None
+    ) -> Iterator[Finding]:
+        sites = [s for s in ctx.imports.importers_of(module) if s.module == module or module.startswith(f"{s.module}.")]
+        external = _external(ctx, sites, own)
+        if not external:
+            return
+        what = f"module `{module}` " + (f"renamed to `{new_module}`" if new_module else "deleted")
+        severity, teams = _severity(ctx, external, own)
+        services = _names(ctx, external)
+        fix = (
+            f"keep a `{module}` shim that re-exports from `{new_module}` until {services} migrate"
+            if new_module
+            else f"keep `{module}` (deprecated) until {services} migrate, or migrate them in this change"
+        )
+        yield ctx.at_base(
+            self.finding(
+                path,
+                1,
+                f"{what}; {_where(ctx, external)}{teams}",
+                fix,
+                severity=severity,
+                related=_related(ctx, external),
+            )
+        )
+
+    def _report(
+        self,
+        ctx: RuleContext,
+        path: str,
+        line: int,
+        module: str,
+        sym: Symbol,
+        reasons: list[str],
+        sites: list[ImportSite],
+        own: str | None,
+    ) -> Finding:
+        external = _external(ctx, sites, own)
+        what = f"{sym.kind} `{sym.qualname}` in `{module}`: {'; '.join(reasons)}"
+        if not external:
+            return self.finding(
+                path,
+                line,
+                f"{what}; no other service imports it",
+                f"no other service imports `{sym.qualname}`; update callers in "
+                f"{own or 'this repository'} in the same change",
+                severity="info",
+            )
+        severity, teams = _severity(ctx, external, own)
+        services = _names(ctx, external)
+        if reasons == ["removed"] or reasons[0].startswith("removed"):
+            fix = f"keep `{sym.qualname}` as a deprecated alias until {services} migrate"
+        else:
+            fix = (
+                f"keep the old signature of `{sym.qualname}` working (new parameters with "
+                f"defaults, or a deprecated wrapper) until {services} migrate"
+            )
+        return self.finding(
+            path,
+            line,
+            f"{what}; {_where(ctx, external)}{teams}",
+            fix,
+            severity=severity,
+            related=_related(ctx, external),
+        )
+
+
+def _sites(
+    sites: Iterable[ImportSite], module: str, sym: Symbol, *, precise_only: bool
+) -> list[ImportSite]:
+    top = sym.qualname.split(".", 1)[0]
+    out = []
+    for s in sites:
+        names = tuple(s.names)
+        if s.module == module and (top in names or ("*" in names and not precise_only)):
+            out.append(s)
+        elif not precise_only and (not names or s.module != module):
+            # `import pkg.mod` / `from pkg import mod`: the module object is used; we cannot
+            # see which attributes, so every such site counts.
+            out.append(s)
+    return out
+
+
+def _external(ctx: RuleContext, sites: Iterable[ImportSite], own: str | None) -> list[ImportSite]:
+    out = []
+    for s in sites:
+        svc = ctx.service(s.src_path)
+        if svc is not None and svc != own:
+            out.append(s)
+    return sorted(out, key=lambda s: (s.src_path, s.line))
+
+
+def _severity(ctx: RuleContext, external: list[ImportSite], own: str | None) -> tuple[str, str]:
+    own_team = ctx.owner(own)
+    teams = sorted({ctx.owner(ctx.service(s.src_path)) or "?" for s in external})
+    other = [t for t in teams if own_team is None or t != own_team]
+    if other:
+        return "block", f" (teams: {', '.join(teams)})"
+    return "info", f" (same team: {own_team})"
+
+
+def _names(ctx: RuleContext, external: list[ImportSite]) -> str:
+    names = sorted({ctx.service(s.src_path) or "?" for s in external})
+    return " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else names[0]
+
+
+def _where(ctx: RuleContext, external: list[ImportSite]) -> str:
+    services = sorted({ctx.service(s.src_path) or "?" for s in external})
+    sites = ", ".join(f"{s.src_path}:{s.line} ({ctx.service(s.src_path)})" for s in external)
+    n = len(external)
+    return (
+        f"imported by {n} site{'s' if n != 1 else ''} in {len(services)} other "
+        f"service{'s' if len(services) != 1 else ''}: {sites}"
+    )
+
+
+def _related(ctx: RuleContext, external: list[ImportSite]) -> list[Related]:
+    return [Related(s.src_path, s.line, f"service:{ctx.service(s.src_path)}") for s in external]
+
+
+_MOD = "services.event_bus.client"
+_RANKER = Site("services/ranker/app.py", 3, _MOD, ("publish",))
+_GROWTH = Site("apps/growth/main.py", 7, _MOD, ("publish", "Event"))
+_ARCHIVE = Site("services/event_archive/sink.py", 2, _MOD, ("publish",))
+_PUBLISH = "def publish(topic, payload):\n    return send(topic, payload)\n"
+
+ApiBreakingChange.INVALID = (
+    Case(
+        "import json\n\n" + _PUBLISH,
+        "import json\n",
+        importers=(_RANKER, _GROWTH, Site("services/event_bus/worker.py", 1, _MOD, ("publish",))),
+        expect=(
+            Expect(
+                3,
+                "block",
+                (
+                    "function `publish` in `services.event_bus.client`: removed",
+                    "imported by 2 sites in 2 other services: apps/growth/main.py:7 (growth-app), "
+                    "services/ranker/app.py:3 (ranker)",
+                    "teams: growth, ranking",
+                ),
+                related=("apps/growth/main.py:7", "services/ranker/app.py:3"),
+            ),
+        ),
+        note="removed function imported by two other services; the own-service site is not listed",
+    ),
+    Case(
+        _PUBLISH,
+        "def publish(topic, payload, key):\n    return send(topic, payload)\n",
+        importers=(_RANKER,),
+        expect=(Expect(1, "block", ("new required parameter `key`", "services/ranker/app.py:3")),),
+    ),
+    Case(
+        _PUBLISH,
+        "def publish(payload, topic):\n    return send(topic, payload)\n",
+        importers=(_ARCHIVE,),
+        expect=(
+            Expect(
+                1,
+                "info",
+                ("positional order changed from (topic, payload) to (payload, topic)", "same team: data-infra"),
+            ),
+        ),
+        note="only a service of the same team imports it: reported, not blocking",
+    ),
+    Case(
+        "def publish(topic, *args, **kwargs):\n    pass\n",
+        "def publish(topic, *args):\n    pass\n",
+        expect=(Expect(1, "info", ("**kwargs removed", "no other service imports it")),),
+    ),
+    Case(
+        "x = 1\n" + _PUBLISH,
+        "x = 1\ndef emit(topic, payload):\n    return send(topic, payload)\n",
+        importers=(_GROWTH,),
+        expect=(Expect(2, "block", ("`publish`", "removed (looks renamed to `emit`; best effort)")),),
+    ),
+    Case(
+        "class Event:\n    def to_json(self, indent):\n        return {}\n",
+        "class Event:\n    def to_json(self, *, indent):\n        return {}\n",
+        importers=(_GROWTH,),
+        expect=(Expect(2, "block", ("method `Event.to_json`", "`indent` became keyword-only")),),
+    ),
+    Case(
+        "from dataclasses import dataclass\n\n@dataclass\nclass Event:\n    id: str\n",
+        "from dataclasses import dataclass\n\n@dataclass\nclass Event:\n    id: str\n    ts: int\n",
+        importers=(_GROWTH,),
+        expect=(Expect(6, "block", ("field `Event.ts`", "new required field `ts`")),),
+    ),
+    Case(
+        _PUBLISH,
+        None,
+        importers=(_RANKER, Site("services/feature_store/io.py", 4, "services.event_bus", ("client",))),
+        expect=(
+            Expect(
+                1,
+                "block",
+                ("module `services.event_bus.client` deleted", "services/feature_store/io.py:4 (feature-store)"),
+            ),
+        ),
+    ),
+)
+
+ApiBreakingChange.VALID = (
+    Case(
+        "def _helper(x):\n    return x\n\n" + _PUBLISH,
+        _PUBLISH,
+        importers=(_RANKER,),
+        note="private function removed",
+    ),
+    Case(
+        _PUBLISH,
+        "def publish(topic, payload, key=None, *, retries=3):\n    return send(topic, payload)\n",
+        importers=(_RANKER,),
+        note="parameters added with defaults",
+    ),
+    Case(
+        _PUBLISH,
+        "def publish(topic: str, payload: bytes) -> None:\n    send(topic, payload, retry=True)\n",
+        importers=(_RANKER,),
+        note="annotations and body only",
+    ),
+    Case(
+        _PUBLISH,
+        "def publish(topic, payload, *args, **kwargs):\n    return send(topic, payload)\n",
+        importers=(_RANKER,),
+        note="variadics added",
+    ),
+    Case(
+        "class Event:\n    def _encode(self, a):\n        pass\n",
+        "class Event:\n    def _encode(self, b, a):\n        pass\n",
+        importers=(_GROWTH,),
+        note="private method of a public class",
+    ),
+    Case(
+        _PUBLISH,
+        "def publish(topic, payload, key):  # guardrails: ignore[api.breaking-change] -- callers migrate in this PR\n"
+        "    return send(topic, payload)\n",
+        importers=(_RANKER,),
+        note="suppressed with a reason",
+    ),
+)

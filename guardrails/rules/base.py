@@ -1,0 +1,198 @@
+"""What a rule is, what it may read, and how it carries its own test cases.
+
+A rule is one class in one file: ``id``, ``default_severity``, ``check(ctx)`` yielding
+Findings, and ``VALID`` / ``INVALID`` cases as data (Fixit's habit). The policy stage may
+change severities later; rules only set the default, and the facts a policy needs to decide
+(which services and teams an import site belongs to) go into ``Finding.related``.
+
+Rules read a :class:`RuleContext`. Everything in it is plain data or a narrow protocol, so
+tests pass small fakes and the CLI wires the real graph and import index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar, Protocol
+
+from guardrails.catalog.model import Catalog
+from guardrails.changes import ChangeSet, FileChange
+from guardrails.findings import SEVERITIES, Finding, Related
+from guardrails.semantic.facts import ModuleDiff
+from guardrails.semantic.python import MAX_FILE_BYTES, diff_python
+
+PYTHON_SUFFIXES = (".py", ".pyi")
+
+
+class ImportSite(Protocol):
+    """One import statement: ``from <module> import <names>`` at ``src_path:line``.
+
+    ``names`` is empty for ``import module``; ``("*",)`` for a star import. ``dst_path`` is
+    the file the module resolves to, when it is in the repository.
+    """
+
+    @property
+    def src_path(self) -> str: ...
+    @property
+    def line(self) -> int: ...
+    @property
+    def module(self) -> str: ...
+    @property
+    def names(self) -> Sequence[str]: ...
+    @property
+    def dst_path(self) -> str | None: ...
+
+
+class ImportIndex(Protocol):
+    """The import graph of the head revision, as the rules need it."""
+
+    def module_of(self, path: str) -> str | None:
+        """Dotted module name of a repository file (source roots applied), or None."""
+        ...
+
+    def importers_of(self, module: str) -> Sequence[ImportSite]:
+        """Every import of ``module`` (``import m``, ``from m import x``, ``from pkg import m``)."""
+        ...
+
+    def imports_of(self, path: str) -> Sequence[ImportSite]:
+        """Every import statement in the file ``path``, with ``dst_path`` resolved."""
+        ...
+
+
+class NoImports:
+    """Import inference switched off: nobody is known to import anything."""
+
+    def module_of(self, path: str) -> str | None:
+        return None
+
+    def importers_of(self, module: str) -> Sequence[ImportSite]:
+        return ()
+
+    def imports_of(self, path: str) -> Sequence[ImportSite]:
+        return ()
+
+
+def is_python(path: str | None) -> bool:
+    return path is not None and path.endswith(PYTHON_SUFFIXES)
+
+
+@dataclass
+class RuleContext:
+    """What every rule may read. Semantic diffs are computed on first use and shared."""
+
+    changes: ChangeSet
+    catalog: Catalog = field(default_factory=Catalog)
+    # Bare service name ("event-bus") owning a path; "service:event-bus" is accepted too.
+    service_of: Callable[[str], str | None] = lambda path: None
+    imports: ImportIndex = field(default_factory=NoImports)
+    max_file_bytes: int = MAX_FILE_BYTES
+    _diffs: dict[int, ModuleDiff] = field(default_factory=dict, init=False, repr=False)
+    # Findings located in the base revision (removed definitions): no head comment can sit on
+    # their line, so run_rules does not look for suppressions there.
+    base_located: set[Finding] = field(default_factory=set, init=False, repr=False)
+
+    def python_changes(self) -> Iterator[tuple[FileChange, ModuleDiff]]:
+        for change in self.changes.files:
+            if is_python(change.new_path) or is_python(change.old_path):
+                yield change, self.diff(change)
+
+    def diff(self, change: FileChange) -> ModuleDiff:
+        key = id(change)
+        if key not in self._diffs:
+            self._diffs[key] = diff_python(change, max_bytes=self.max_file_bytes)
+        return self._diffs[key]
+
+    def service(self, path: str | None) -> str | None:
+        if path is None:
+            return None
+        name = self.service_of(path)
+        if name is not None and name.startswith("service:"):
+            name = name[len("service:") :]
+        return name
+
+    def owner(self, service: str | None) -> str | None:
+        svc = self.catalog.services.get(service) if service else None
+        return svc.owner if svc else None
+
+    def at_base(self, finding: Finding) -> Finding:
+        self.base_located.add(finding)
+        return finding
+
+
+@dataclass(frozen=True)
+class Site:
+    """A concrete ImportSite, for cases and fakes."""
+
+    src_path: str
+    line: int
+    module: str
+    names: tuple[str, ...] = ()
+    dst_path: str | None = None
+
+
+@dataclass(frozen=True)
+class Expect:
+    """One finding a case must produce. ``message`` parts must all appear in the message;
+    ``related`` lists ``path:line`` of every related entry, in order."""
+
+    line: int | None
+    severity: str
+    message: tuple[str, ...] = ()
+    path: str | None = None  # default: the case's path
+    related: tuple[str, ...] | None = None  # None: not checked
+
+
+@dataclass(frozen=True)
+class Case:
+    """A change and what the rule must report on it (nothing, for VALID cases).
+
+    Cases run in the test world of tests/test_rules_cases.py: services ``event-bus``
+    (services/event_bus/**, team data-infra), ``ranker`` (services/ranker/**, ranking),
+    ``feature-store`` (services/feature_store/**, ranking), ``growth-app`` (apps/growth/**,
+    growth); resource ``topic:user-events`` with schema
+    ``services/event_bus/schemas.py::UserEvent``, consumed by feature-store and ranker.
+    Module names are paths with ``/`` as ``.``. ``importers`` are the head's import edges.
+    """
+
+    before: str | None
+    after: str | None
+    path: str = "services/event_bus/client.py"
+    expect: tuple[Expect, ...] = ()
+    importers: tuple[Site, ...] = ()
+    note: str = ""
+
+
+class Rule:
+    id: ClassVar[str] = ""
+    default_severity: ClassVar[str] = "warn"
+    summary: ClassVar[str] = ""
+    VALID: ClassVar[tuple[Case, ...]] = ()
+    INVALID: ClassVar[tuple[Case, ...]] = ()
+
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:
+        raise NotImplementedError
+
+    def finding(
+        self,
+        path: str,
+        line: int | None,
+        message: str,
+        fix: str,
+        *,
+        severity: str | None = None,
+        related: Sequence[Related] = (),
+    ) -> Finding:
+        sev = severity or self.default_severity
+        assert sev in SEVERITIES, sev
+        return Finding(
+            rule=self.id,
+            severity=sev,
+            path=path,
+            line=line,
+            message=message,
+            fix=fix,
+            related=tuple(related),
+        )
+
+    def __repr__(self) -> str:
+        return f"<rule {self.id}>"

@@ -1,0 +1,163 @@
+"""data.schema-break: a declared resource schema class loses, renames or retypes a field."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from guardrails.catalog.model import Resource
+from guardrails.findings import Finding, Related
+from guardrails.rules.base import Case, Expect, Rule, RuleContext
+from guardrails.semantic.facts import CLASS, FIELD, SymbolChange
+
+_CONSUMING = frozenset({"consumes", "consumes_api", "depends_on"})
+
+
+def _what(sc: SymbolChange, cls: str) -> str | None:
+    sym = sc.old if sc.old is not None else sc.new
+    assert sym is not None
+    if sym.qualname == cls and sym.kind == CLASS:
+        if sc.kind == "removed":
+            return f"schema class `{cls}` removed"
+        if sc.kind == "renamed" and sc.new is not None:
+            return f"schema class `{cls}` renamed to `{sc.new.qualname}` (best effort)"
+        return None
+    if sym.parent != cls or sym.kind != FIELD:
+        return None
+    if sc.kind == "removed":
+        return f"field `{sym.name}` removed"
+    if sc.kind == "renamed" and sc.new is not None:
+        return f"field `{sym.name}` renamed to `{sc.new.name}` (best effort)"
+    if sc.kind == "added":
+        return None if sym.has_default else f"new field `{sym.name}` has no default"
+    assert sc.old is not None and sc.new is not None
+    parts = []
+    if "annotation" in sc.details:
+        parts.append(f"type of `{sym.name}` changed from `{sc.old.annotation}` to `{sc.new.annotation}`")
+    if sc.old.has_default and not sc.new.has_default:
+        parts.append(f"field `{sym.name}` no longer has a default")
+    return "; ".join(parts) or None
+
+
+class DataSchemaBreak(Rule):
+    id = "data.schema-break"
+    default_severity = "block"
+    summary = "field removed, renamed or retyped, or a required field added, in a declared resource schema"
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        schemas = [r for r in ctx.catalog.resources.values() if r.schema_path and r.schema_class]
+        if not schemas:
+            return
+        for change, diff in ctx.python_changes():
+            if not diff.comparable:
+                continue  # parse.error says why
+            for res in schemas:
+                if res.schema_path not in (change.old_path, change.new_path):
+                    continue
+                cls = res.schema_class or ""
+                consumers = self._consumers(ctx, res)
+                for sc in diff.changes:
+                    what = _what(sc, cls)
+                    if what is None:
+                        continue
+                    if sc.new is not None:
+                        path, line, base = change.path, sc.new.line, False
+                    else:
+                        assert sc.old is not None
+                        path, line, base = change.old_path or change.path, sc.old.line, True
+                    f = self._finding(res, cls, what, path, line, consumers, ctx)
+                    yield ctx.at_base(f) if base else f
+
+    def _consumers(self, ctx: RuleContext, res: Resource) -> list[Related]:
+        out = []
+        for svc in ctx.catalog.services.values():
+            if any(d.target == res.id and d.kind in _CONSUMING for d in svc.dependencies):
+                origin = svc.origin
+                path = origin.path if origin else (ctx.catalog.config_path or "guardrails.yaml")
+                out.append(Related(path, origin.line if origin else None, svc.id))
+        return sorted(out, key=lambda r: r.node or "")
+
+    def _finding(
+        self,
+        res: Resource,
+        cls: str,
+        what: str,
+        path: str,
+        line: int,
+        consumers: list[Related],
+        ctx: RuleContext,
+    ) -> Finding:
+        names = [r.node.split(":", 1)[1] for r in consumers if r.node]
+        who = ", ".join(names) if names else "no declared consumers"
+        return self.finding(
+            path,
+            line,
+            f"{res.id} schema `{cls}`: {what}; consumers: {who}",
+            (
+                f"keep `{cls}` compatible (add fields with defaults, deprecate instead of removing) "
+                f"or publish a new version, and get sign-off from {who}"
+            ),
+            related=consumers,
+        )
+
+
+_P = "services/event_bus/schemas.py"
+_BASE = (
+    "from dataclasses import dataclass, field\n\n@dataclass\nclass UserEvent:\n"
+    "    user_id: str\n    kind: str\n    tags: list[str] = field(default_factory=list)\n"
+)
+DataSchemaBreak.INVALID = (
+    Case(
+        _BASE,
+        _BASE.replace("    kind: str\n", ""),
+        path=_P,
+        expect=(
+            Expect(
+                6,
+                "block",
+                ("topic:user-events schema `UserEvent`: field `kind` removed", "consumers: feature-store, ranker"),
+                related=("guardrails.yaml:None", "guardrails.yaml:None"),
+            ),
+        ),
+    ),
+    Case(
+        _BASE,
+        _BASE.replace("user_id: str", "user_id: int"),
+        path=_P,
+        expect=(Expect(5, "block", ("type of `user_id` changed from `str` to `int`",)),),
+    ),
+    Case(
+        _BASE,
+        _BASE + "    session: str\n",
+        path=_P,
+        expect=(Expect(8, "block", ("new field `session` has no default",)),),
+    ),
+    Case(
+        _BASE,
+        _BASE.replace("class UserEvent", "class UserEventV2"),
+        path=_P,
+        expect=(Expect(4, "block", ("schema class `UserEvent` renamed to `UserEventV2`",)),),
+    ),
+)
+
+DataSchemaBreak.VALID = (
+    Case(_BASE, _BASE + "    session: str | None = None\n", path=_P, note="new field with a default"),
+    Case(
+        _BASE,
+        _BASE.replace("user_id: str", "user_id:    str  # who acted").replace("field(default_factory=list)", "field(default_factory=lambda: ['new'])"),
+        path=_P,
+        note="reformatted annotation, comment and a new default value",
+    ),
+    Case(
+        _BASE + "\n@dataclass\nclass Internal:\n    x: int\n",
+        _BASE + "\n@dataclass\nclass Internal:\n    y: str\n",
+        path=_P,
+        note="a class that is not a declared schema",
+    ),
+    Case(_BASE, _BASE.replace("    kind: str\n", ""), path="services/event_bus/other.py", note="not the schema file"),
+    Case(
+        _BASE,
+        _BASE.replace("user_id: str", "user_id: int  # guardrails: ignore[data.schema-break] -- no consumer reads it yet"),
+        path=_P,
+        note="suppressed with a reason",
+    ),
+)

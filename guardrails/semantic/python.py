@@ -1,0 +1,525 @@
+"""Semantic diff of the base and head versions of one Python file.
+
+Cost model (measured on a 460-line module, see docs/benchmarks-check.md): libcst parses ~7x
+slower than the stdlib parser and PositionProvider costs more than the parse itself, so we
+never hand a whole file to libcst. Instead:
+
+1. both sides are split into *segments* (one top-level statement with the comments above
+   it) using ``ast`` line numbers, which the C parser gives us almost for free;
+2. segments whose text is identical on both sides are unchanged, by construction: they
+   define the same symbols and a moved block adds no call the base did not have;
+3. only the remaining segments go to libcst (with PositionProvider, on the segment alone).
+
+Giant expressions make libcst's parser pathologically slow (5,000 nested parentheses: 13 s
+and 2.6 GB) or recurse past Python's limit. A segment whose ``ast`` is deeper than
+:data:`MAX_DEPTH` is not given to libcst at all, and libcst runs in a worker thread with a
+large stack and a raised recursion limit, so a deep-but-allowed segment parses instead of
+failing; anything that still fails becomes a :class:`ParseProblem`, never an exception.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import sys
+import threading
+import tokenize
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import libcst as cst
+
+from guardrails.changes import ADDED, FileChange, LineRange, is_binary
+from guardrails.semantic import _cst
+from guardrails.semantic.facts import (
+    CallSite,
+    Handler,
+    ImportStatement,
+    ModuleDiff,
+    ParseProblem,
+    StringLiteral,
+    Symbol,
+    SymbolChange,
+)
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+# ast depth of one top-level statement above which libcst is not attempted. Measured with
+# libcst 1.9: nested calls at depth 190 take 0.6 s; CPython itself rejects more than 200
+# nested parentheses, so only operator/attribute chains get deeper in valid code.
+MAX_DEPTH = 200
+WORKER_STACK = 256 * 1024 * 1024  # virtual; only the pages touched are committed
+WORKER_RECURSION = 50_000
+
+# Python's own newlines only: str.splitlines also splits on \f, \v, \x1c.. which would shift
+# every line number after a form feed.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def split_lines(text: str) -> list[str]:
+    return _LINE.findall(text)
+
+
+@dataclass
+class _Segment:
+    start: int  # first file line, comments above the statement included
+    end: int
+    text: str
+    nodes: list[ast.stmt] = field(default_factory=list)
+
+
+@dataclass
+class _Side:
+    name: str  # "old" | "new"
+    lines: list[str] = field(default_factory=list)
+    tree: ast.Module | None = None
+    segments: list[_Segment] = field(default_factory=list)
+    problem: ParseProblem | None = None
+    present: bool = False
+
+
+def _read(name: str, data: bytes | None, max_bytes: int) -> _Side:
+    side = _Side(name)
+    if data is None:
+        return side
+    side.present = True
+    if is_binary(data):
+        side.problem = ParseProblem(name, "binary", "binary content, not Python source")
+        return side
+    if len(data) > max_bytes:
+        side.problem = ParseProblem(
+            name,
+            "too-large",
+            f"{len(data) / 2**20:.1f} MiB is over the {max_bytes / 2**20:.0f} MiB analysis limit",
+        )
+        return side
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        text = data.decode(encoding)
+    except SyntaxError as e:  # unknown codec in the cookie, or a BOM that contradicts it
+        side.problem = ParseProblem(name, "encoding", str(e.msg if hasattr(e, "msg") else e), 1)
+        return side
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        side.problem = ParseProblem(name, "encoding", f"cannot decode as {e.encoding}: {e.reason}", line)
+        return side
+    side.lines = split_lines(text)
+    try:
+        side.tree = ast.parse(text)
+    except SyntaxError as e:
+        problem = ParseProblem(name, "syntax", e.msg, e.lineno)
+        # Newer syntax than this interpreter's (PEP 695 on 3.11): libcst may still read it, as
+        # one segment. Its parser is slow on deep nesting, so scan brackets first.
+        if _bracket_depth(text) > MAX_DEPTH:
+            side.problem = problem
+            return side
+        side.segments = [_Segment(1, len(side.lines), text)]
+        side.problem = problem  # cleared if libcst reads it
+        return side
+    except (ValueError, RecursionError, MemoryError) as e:  # NUL bytes; pathological nesting
+        kind = "syntax" if isinstance(e, ValueError) else "too-deep"
+        side.problem = ParseProblem(name, kind, str(e) or type(e).__name__, None)
+        return side
+    side.segments = _segments(side.tree, side.lines)
+    return side
+
+
+def _bracket_depth(text: str) -> int:
+    depth = best = 0
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+            best = max(best, depth)
+        elif ch in ")]}":
+            depth -= 1
+    return best
+
+
+def _segments(tree: ast.Module, lines: list[str]) -> list[_Segment]:
+    out: list[_Segment] = []
+    prev_end = 0
+    for node in tree.body:
+        end = node.end_lineno or node.lineno
+        if out and node.lineno <= out[-1].end:  # `a = 1; b = 2` on one line
+            seg = out[-1]
+            seg.nodes.append(node)
+            if end > seg.end:
+                seg.end = end
+                seg.text = "".join(lines[seg.start - 1 : end])
+            prev_end = seg.end
+            continue
+        seg = _Segment(prev_end + 1, end, "".join(lines[prev_end:end]), [node])
+        out.append(seg)
+        prev_end = end
+    return out
+
+
+def _ast_depth(nodes: Iterable[ast.AST]) -> int:
+    best = 0
+    stack = [(n, 1) for n in nodes]
+    while stack:
+        node, d = stack.pop()
+        if d > best:
+            best = d
+            if best > MAX_DEPTH:
+                return best
+        stack.extend((c, d + 1) for c in ast.iter_child_nodes(node))
+    return best
+
+
+T = TypeVar("T")
+_guard = threading.Lock()
+
+
+def run_guarded(fn: Callable[[], T]) -> T:
+    """Run ``fn`` in a worker thread with a large stack and a raised recursion limit.
+
+    The limit is interpreter-wide, so it is raised only while the worker runs and the
+    caller waits; the lock keeps two callers from restoring each other's limit.
+    """
+    box: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as e:  # handed back to the caller's thread
+            box["error"] = e
+
+    with _guard:
+        limit = sys.getrecursionlimit()
+        try:
+            previous = threading.stack_size(WORKER_STACK)
+        except (ValueError, RuntimeError):  # platform without adjustable stacks
+            return fn()
+        try:
+            sys.setrecursionlimit(max(limit, WORKER_RECURSION))
+            worker = threading.Thread(target=target, name="guardrails-libcst", daemon=True)
+            worker.start()
+        finally:
+            threading.stack_size(previous)
+        worker.join()
+        sys.setrecursionlimit(limit)
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box["value"]  # type: ignore[return-value]
+
+
+def _toucher(change: FileChange, new: _Side) -> Callable[[int, int], bool]:
+    ranges: Sequence[LineRange] = change.added_lines
+    if not ranges and change.status == ADDED:
+        ranges = (LineRange(1, max(len(new.lines), 1)),)
+
+    def touched(start: int, end: int) -> bool:
+        return any(r.start <= end and start <= r.end for r in ranges)
+
+    return touched
+
+
+@dataclass
+class _Analysis:
+    symbols: dict[str, Symbol] = field(default_factory=dict)
+    facts: list[_cst.SegmentFacts] = field(default_factory=list)
+    problems: list[ParseProblem] = field(default_factory=list)
+
+
+def _analyse(
+    side: _Side, segments: list[_Segment], touched: Callable[[int, int], bool] | None
+) -> _Analysis:
+    out = _Analysis()
+    for seg in segments:
+        if seg.nodes and _ast_depth(seg.nodes) > MAX_DEPTH:
+            out.problems.append(
+                ParseProblem(
+                    side.name,
+                    "too-deep",
+                    f"expression nested deeper than {MAX_DEPTH} levels; not analysed",
+                    seg.nodes[0].lineno,
+                )
+            )
+            continue
+        try:
+            facts = _cst.extract(side.lines[seg.start - 1 : seg.end], seg.start - 1, touched)
+        except cst.ParserSyntaxError as e:
+            line = e.raw_line + seg.start - 1
+            out.problems.append(ParseProblem(side.name, "syntax", e.message, line))
+            continue
+        except RecursionError:
+            out.problems.append(
+                ParseProblem(side.name, "recursion", "too deeply nested to analyse", seg.start)
+            )
+            continue
+        except MemoryError:
+            out.problems.append(ParseProblem(side.name, "too-deep", "out of memory", seg.start))
+            continue
+        for sym in facts.symbols:
+            out.symbols[sym.qualname] = sym
+        out.facts.append(facts)
+    return out
+
+
+def _unmatched(old: _Side, new: _Side) -> tuple[list[_Segment], list[_Segment]]:
+    common = Counter(s.text for s in old.segments) & Counter(s.text for s in new.segments)
+
+    def pick(segments: list[_Segment]) -> list[_Segment]:
+        left = Counter(common)
+        out = []
+        for s in segments:
+            if left[s.text] > 0:
+                left[s.text] -= 1
+            else:
+                out.append(s)
+        return out
+
+    return pick(old.segments), pick(new.segments)
+
+
+def diff_python(change: FileChange, *, max_bytes: int = MAX_FILE_BYTES) -> ModuleDiff:
+    """Never raises for bad input: unreadable sides become ``ModuleDiff.problems``."""
+    old = _read("old", change.old_data, max_bytes)
+    new = _read("new", change.new_data, max_bytes)
+    touched = _toucher(change, new)
+    old_segs, new_segs = _unmatched(old, new)
+    if old.problem and not (old.problem.kind == "syntax" and old.segments):
+        old_segs = []
+    if new.problem and not (new.problem.kind == "syntax" and new.segments):
+        new_segs = []
+
+    def work() -> tuple[_Analysis, _Analysis]:
+        return _analyse(old, old_segs, None), _analyse(new, new_segs, touched)
+
+    try:
+        a_old, a_new = run_guarded(work)
+    except RecursionError:
+        a_old, a_new = _Analysis(), _Analysis()
+        a_new.problems.append(ParseProblem("new", "recursion", "too deeply nested to analyse"))
+    problems: list[ParseProblem] = []
+    for side, analysis in ((old, a_old), (new, a_new)):
+        if side.problem is not None and side.tree is None and side.segments:
+            if analysis.facts:
+                side.problem = None  # libcst read what this interpreter's ast could not
+            else:
+                analysis.problems.clear()  # one problem per side: CPython's message reads best
+        if side.problem is not None:
+            problems.append(side.problem)
+        problems.extend(analysis.problems)
+
+    changes: tuple[SymbolChange, ...] = ()
+    if not problems and (old.present or new.present):
+        changes = _diff_symbols(old, new, a_old.symbols, a_new.symbols, old_segs, new_segs)
+
+    aliases = _top_level_aliases(new.tree) if new.tree is not None else {}
+    for facts in a_new.facts:
+        aliases.update(facts.aliases)
+    calls: list[CallSite] = []
+    strings: list[StringLiteral] = []
+    handlers: list[Handler] = []
+    imports: list[ImportStatement] = []
+    for facts in a_new.facts:
+        calls.extend(CallSite(s, e, _resolve(w, aliases), w, args) for s, e, w, args in facts.calls)
+        strings.extend(facts.strings)
+        handlers.extend(facts.handlers)
+        imports.extend(facts.imports)
+    return ModuleDiff(
+        old_path=change.old_path,
+        new_path=change.new_path,
+        changes=changes,
+        calls=tuple(sorted(calls, key=lambda c: (c.line, c.end_line, c.written))),
+        strings=tuple(sorted(strings, key=lambda s: (s.line, s.value))),
+        handlers=tuple(sorted(handlers, key=lambda h: h.line)),
+        imports=tuple(sorted(imports, key=lambda i: (i.line, i.module))),
+        old_all=_dunder_all(old.tree),
+        new_all=_dunder_all(new.tree),
+        problems=tuple(sorted(problems, key=lambda p: (p.side != "new", p.line or 0, p.message))),
+    )
+
+
+# -- symbols -----------------------------------------------------------------------------
+
+
+def _diff_symbols(
+    old: _Side,
+    new: _Side,
+    old_syms: dict[str, Symbol],
+    new_syms: dict[str, Symbol],
+    old_segs: list[_Segment],
+    new_segs: list[_Segment],
+) -> tuple[SymbolChange, ...]:
+    old_kept = _names_outside(old, old_segs)
+    new_kept = _names_outside(new, new_segs)
+    removed = [s for q, s in old_syms.items() if q not in new_syms and q not in new_kept]
+    added = [s for q, s in new_syms.items() if q not in old_syms and q not in old_kept]
+    out: list[SymbolChange] = []
+    for q, before in old_syms.items():
+        after = new_syms.get(q)
+        if after is not None:
+            details = _details(before, after)
+            if details:
+                out.append(SymbolChange("modified", before, after, details))
+    out.extend(_pair_renames(removed, added))
+    return tuple(sorted(out, key=_change_order))
+
+
+def _change_order(c: SymbolChange) -> tuple[int, int, str, str]:
+    # Head-side changes first in head order, then removals in base order.
+    if c.new is not None:
+        return (0, c.new.line, c.qualname, c.kind)
+    assert c.old is not None
+    return (1, c.old.line, c.qualname, c.kind)
+
+
+def _details(a: Symbol, b: Symbol) -> tuple[str, ...]:
+    out = []
+    if a.kind != b.kind:
+        out.append("kind")
+    if a.signature != b.signature:
+        if a.signature and b.signature and a.signature.is_async != b.signature.is_async:
+            out.append("async")
+        if not a.signature or not b.signature or a.signature.params != b.signature.params:
+            out.append("signature")
+        elif a.signature.returns != b.signature.returns:
+            out.append("returns")
+    for name in ("decorators", "bases", "value", "annotation", "target"):
+        if getattr(a, name) != getattr(b, name):
+            out.append(name)
+    if a.default != b.default or a.has_default != b.has_default:
+        out.append("default")
+    return tuple(out)
+
+
+def _pair_renames(removed: list[Symbol], added: list[Symbol]) -> list[SymbolChange]:
+    out: list[SymbolChange] = []
+    taken: set[str] = set()
+    renamed_parents: dict[str, str] = {}
+    for r in sorted(removed, key=lambda s: s.qualname.count(".")):
+        parent = renamed_parents.get(r.parent or "", r.parent)
+        candidates = [
+            a
+            for a in added
+            if a.qualname not in taken
+            and a.kind == r.kind
+            and a.parent == parent
+            and a.kind != "import"
+            and (
+                (r.body_digest is not None and a.body_digest == r.body_digest)
+                or (r.signature is not None and a.signature == r.signature and r.signature.params)
+                or (r.value is not None and a.value == r.value)
+                or (r.kind == "field" and a.annotation == r.annotation and a.default == r.default)
+            )
+        ]
+        if r.parent in renamed_parents and candidates:
+            # Members of a renamed class move with it; pair by name first.
+            same = [a for a in candidates if a.name == r.name]
+            candidates = same or candidates
+        if len(candidates) == 1 or (candidates and r.parent in renamed_parents):
+            a = candidates[0]
+            taken.add(a.qualname)
+            if r.kind == "class":
+                renamed_parents[r.qualname] = a.qualname
+            if r.name == a.name:
+                details = _details(r, a)
+                if details:
+                    out.append(SymbolChange("modified", r, a, details, best_effort=True))
+                continue
+            out.append(SymbolChange("renamed", r, a, _details(r, a), best_effort=True))
+        else:
+            out.append(SymbolChange("removed", r, None))
+    out.extend(SymbolChange("added", None, a) for a in added if a.qualname not in taken)
+    return out
+
+
+def _names_outside(side: _Side, parsed: list[_Segment]) -> set[str]:
+    """Qualified names defined in the segments that were not parsed (unchanged ones)."""
+    if side.tree is None:
+        return set()
+    parsed_ids = {id(s) for s in parsed}
+    names: set[str] = set()
+    for seg in side.segments:
+        if id(seg) not in parsed_ids:
+            _ast_names(seg.nodes, None, names)
+    return names
+
+
+def _ast_names(nodes: Iterable[ast.stmt], scope: str | None, out: set[str]) -> None:
+    for node in nodes:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            qual = f"{scope}.{node.name}" if scope else node.name
+            out.add(qual)
+            if isinstance(node, ast.ClassDef):
+                _ast_names(node.body, qual, out)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in targets:
+                if isinstance(t, ast.Name):
+                    out.add(f"{scope}.{t.id}" if scope else t.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                bound = alias.asname or alias.name.split(".", 1)[0]
+                out.add(f"{scope}.{bound}" if scope else bound)
+        elif isinstance(node, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
+            for block in ("body", "orelse", "finalbody"):
+                _ast_names(getattr(node, block, []), scope, out)
+            for h in getattr(node, "handlers", []):
+                _ast_names(h.body, scope, out)
+
+
+# -- names through imports ---------------------------------------------------------------
+
+
+def _top_level_aliases(tree: ast.Module) -> dict[str, str]:
+    aliases: dict[str, str] = {}
+
+    def walk(nodes: Iterable[ast.stmt]) -> None:
+        for node in nodes:
+            if isinstance(node, ast.Import):
+                for a in node.names:
+                    if a.asname:
+                        aliases[a.asname] = a.name
+                    else:
+                        head = a.name.split(".", 1)[0]
+                        aliases[head] = head
+            elif isinstance(node, ast.ImportFrom):
+                module = "." * node.level + (node.module or "")
+                for a in node.names:
+                    if a.name != "*":
+                        sep = "." if module and not module.endswith(".") else ""
+                        aliases[a.asname or a.name] = f"{module}{sep}{a.name}"
+            elif isinstance(node, (ast.If, ast.Try, ast.With)):
+                for block in ("body", "orelse", "finalbody"):
+                    walk(getattr(node, block, []))
+                for h in getattr(node, "handlers", []):
+                    walk(h.body)
+
+    walk(tree.body)
+    return aliases
+
+
+def _resolve(written: str, aliases: dict[str, str]) -> str:
+    head, _, rest = written.partition(".")
+    target = aliases.get(head)
+    if target is None:
+        return written
+    return f"{target}.{rest}" if rest else target
+
+
+def _dunder_all(tree: ast.Module | None) -> tuple[str, ...] | None:
+    if tree is None:
+        return None
+    names: list[str] | None = None
+    for node in tree.body:
+        target = None
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+            target = node.target
+        if not (isinstance(target, ast.Name) and target.id == "__all__"):
+            continue
+        value = node.value
+        if not isinstance(value, (ast.List, ast.Tuple)) or not all(
+            isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.elts
+        ):
+            return None  # computed: unknown
+        items = [e.value for e in value.elts]  # type: ignore[attr-defined]
+        names = (names or []) + items if isinstance(node, ast.AugAssign) else items
+    return tuple(names) if names is not None else None

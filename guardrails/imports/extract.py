@@ -1,0 +1,486 @@
+"""Import extraction: one Python file's bytes in, its import statements out.
+
+Content only: nothing here knows the file's path or package, so results are cached by blob id
+and reused across revisions and renames. Relative imports keep their ``level`` and are made
+absolute later, by :mod:`guardrails.imports.resolve`.
+
+The fast path is the stdlib ``ast`` parser, walking statement lists only (expressions are
+scanned for ``importlib.import_module`` / ``__import__`` just in files whose bytes mention
+them). Code written for a newer Python than the one running (PEP 695 ``type X = ...`` on 3.11)
+falls back to libcst, whose parser reads Python 3.0-3.14. A file that neither accepts is an
+:class:`ExtractError`, never an exception.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import re
+import sys
+from typing import Any, NamedTuple
+
+# Bits of ImportRecord's flags, packed into one int for the cache.
+TYPE_ONLY, WEAK, DYNAMIC, IN_FUNCTION, STAR = 1, 2, 4, 8, 16
+
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
+_DYNAMIC_MARKERS = (b"import_module", b"__import__")
+_DYNAMIC_FUNCS = ("importlib.import_module", "import_module", "__import__")
+_LIBCST_VERSION = "3.14"  # the newest grammar our pinned libcst (>=1.4 native parser) reads
+
+
+class ImportRecord(NamedTuple):
+    """One imported module as written in one file.
+
+    ``module`` is the dotted name without leading dots (``""`` for ``from . import x``);
+    ``level`` counts the dots of a relative import. ``names`` are the names a ``from`` import
+    binds (``("*",)`` for a star import); empty for ``import a.b`` and dynamic imports.
+    """
+
+    module: str
+    names: tuple[str, ...]
+    line: int
+    level: int = 0
+    type_only: bool = False  # under `if TYPE_CHECKING:` (its `else:` is runtime)
+    weak: bool = False  # in try/except ImportError (body or fallback handler)
+    dynamic: bool = False  # importlib.import_module("lit") / __import__("lit")
+    in_function: bool = False  # inside a def or lambda: runs only when called
+    star: bool = False
+    statement: str = ""  # canonical one-line text of the statement, for explanations
+
+
+class ExtractError(NamedTuple):
+    """A file no parser accepts. ``path`` is filled in by the caller (extraction sees bytes)."""
+
+    path: str
+    line: int | None
+    message: str
+
+
+class Extraction(NamedTuple):
+    records: tuple[ImportRecord, ...]
+    error: ExtractError | None = None
+    parser: str = "ast"  # "none" (no import keyword at all), "ast" or "libcst"
+
+
+# The cache stores plain tuples: (module, names, line, level, flags, statement).
+RawRecord = tuple[str, tuple[str, ...], int, int, int, str]
+# ((records...), (error_line, error_message) | None, parser)
+RawExtraction = tuple[tuple[RawRecord, ...], "tuple[int | None, str] | None", str]
+
+
+def extract(data: bytes, path: str = "<unknown>") -> Extraction:
+    """Every import in ``data`` (a Python file's bytes, any PEP 263 encoding)."""
+    return to_extraction(extract_raw(data), path)
+
+
+def to_extraction(raw: RawExtraction, path: str) -> Extraction:
+    records, error, parser = raw
+    return Extraction(
+        tuple(to_record(r) for r in records),
+        None if error is None else ExtractError(path, error[0], error[1]),
+        parser,
+    )
+
+
+def to_record(r: RawRecord) -> ImportRecord:
+    module, names, line, level, flags, statement = r
+    return ImportRecord(
+        module, names, line, level,
+        bool(flags & TYPE_ONLY), bool(flags & WEAK), bool(flags & DYNAMIC),
+        bool(flags & IN_FUNCTION), bool(flags & STAR), statement,
+    )
+
+
+def extract_raw(data: bytes) -> RawExtraction:
+    """Like :func:`extract`, as plain tuples (what the cache stores)."""
+    if b"import" not in data:
+        return ((), None, "none")
+    spans = _import_spans(data)
+    if spans is not None:
+        out: list[RawRecord] = []
+        try:
+            for start, end in spans:
+                chunk = data[start:end]
+                first = len(out)
+                _walk(ast.parse(chunk).body, 0, out, any(m in chunk for m in _DYNAMIC_MARKERS))
+                offset = data.count(b"\n", 0, start)
+                if offset:
+                    out[first:] = [(a, b, ln + offset, c, d, e) for a, b, ln, c, d, e in out[first:]]
+        except (SyntaxError, ValueError, UnicodeError, RecursionError, MemoryError):
+            pass  # a span the lexer got wrong, or a real error: read the whole file
+        else:
+            out.sort(key=_line_of)
+            return (tuple(out), None, "ast")
+    return _extract_whole(data)
+
+
+def _extract_whole(data: bytes) -> RawExtraction:
+    try:
+        tree = ast.parse(data)
+    except SyntaxError as exc:  # includes newer syntax than the running Python
+        return _extract_libcst(data, (exc.lineno, exc.msg))
+    except (ValueError, UnicodeError) as exc:  # NUL bytes, a wrong encoding cookie
+        return ((), (None, f"cannot decode: {exc}"), "ast")
+    except (RecursionError, MemoryError):
+        # A giant nested expression. libcst's Rust parser could overflow its own stack (and
+        # take the process with it), so report instead of retrying.
+        return ((), (None, "expression nested too deeply to parse"), "ast")
+    out: list[RawRecord] = []
+    scan_calls = any(m in data for m in _DYNAMIC_MARKERS)
+    try:
+        _walk(tree.body, 0, out, scan_calls)
+    except RecursionError:
+        return ((), (None, "statements nested too deeply to read"), "ast")
+    out.sort(key=_line_of)
+    return (tuple(out), None, "ast")
+
+
+# --- top-level statement spans ----------------------------------------------------------------
+#
+# Parsing dominates a cold build (about 2 ms for a 150-line file), yet imports sit in a few
+# top-level statements: the header block, and the odd function with a lazy import. So the
+# fast path splits the file into top-level statements with a small lexer (strings and
+# comments are skipped whole; a statement starts at a column-0 line that is not a
+# continuation) and parses only the statements whose text contains "import" (every import
+# statement and every import_module/__import__ call does). Anything the lexer may have got
+# wrong (odd encodings, a span that does not parse) falls back to parsing the whole file.
+# What this gives up: a syntax error in a statement without imports goes unreported here
+# (it cannot hide an import; `parse.error` reports it for changed files).
+
+_LEXER = re.compile(
+    rb"""
+     '''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''
+    |\"\"\"[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*\"\"\"
+    |'[^'\\\n]*(?:\\.[^'\\\n]*)*'
+    |"[^"\\\n]*(?:\\.[^"\\\n]*)*"
+    |\#[^\n]*
+    |\n(?=[^\s#)\]}])
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+# Column-0 lines that continue the statement before them.
+_CONTINUES = re.compile(rb"(?:else|elif|except|finally)\b")
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)
+_NEWLINE = 10
+
+
+def _import_spans(data: bytes) -> list[tuple[int, int]] | None:
+    """Byte ranges of the top-level statements that mention "import", adjacent ones merged."""
+    head = data[: data.find(b"\n", data.find(b"\n") + 1) + 1] if b"\n" in data else data
+    if _COOKIE.search(head) or data.count(b"\r") != data.count(b"\r\n"):
+        return None  # an encoding the byte lexer cannot trust, or old Mac line ends
+    starts = [0]
+    continues = _CONTINUES.match
+    line = 0  # start of the last column-0 line
+    for m in _LEXER.finditer(data):
+        if m.group()[0] != _NEWLINE:
+            continue
+        pos = m.end()
+        decorated, line = data[line] == 64, pos  # 64: "@": a decorator stays with its def
+        end = pos - 2 if pos < 3 or data[pos - 2] != 13 else pos - 3  # last byte of the line before
+        if decorated or (end >= 0 and data[end] == 92) or continues(data, pos):  # 92: "\\"
+            continue
+        starts.append(pos)
+    starts.append(len(data))
+    spans: list[tuple[int, int]] = []
+    hit = data.find(b"import")
+    i = 0
+    while hit != -1:
+        while starts[i + 1] <= hit:
+            i += 1
+        begin, end = starts[i], starts[i + 1]
+        if spans and spans[-1][1] == begin:
+            spans[-1] = (spans[-1][0], end)
+        elif not spans or spans[-1][1] < begin:
+            spans.append((begin, end))
+        hit = data.find(b"import", end)
+    return spans
+
+
+def _line_of(r: RawRecord) -> int:
+    return r[2]
+
+
+# --- ast ------------------------------------------------------------------------------------
+
+
+def _dotted(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return None if base is None else f"{base}.{node.attr}"
+    return None
+
+
+def _type_checking(test: ast.expr) -> int:
+    """+1 for `TYPE_CHECKING` / `x.TYPE_CHECKING`, -1 for their negation, 0 otherwise."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return -_type_checking(test.operand)
+    if isinstance(test, ast.Name) and test.id == "TYPE_CHECKING":
+        return 1
+    if isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING":
+        return 1
+    return 0
+
+
+def _catches_import_error(handlers: list[ast.ExceptHandler]) -> bool:
+    for h in handlers:
+        types = h.type.elts if isinstance(h.type, ast.Tuple) else [h.type]
+        for t in types:
+            name = _dotted(t) if t is not None else None
+            if name is not None and name.rsplit(".", 1)[-1] in _IMPORT_ERRORS:
+                return True
+    return False
+
+
+def _alias(a: ast.alias) -> str:
+    return a.name if a.asname is None else f"{a.name} as {a.asname}"
+
+
+_BODY_FIELDS = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
+
+
+def _walk(body: list[ast.stmt], flags: int, out: list[RawRecord], scan_calls: bool) -> None:
+    for node in body:
+        kind = type(node)
+        if kind is ast.Import:
+            for a in node.names:
+                out.append((a.name, (), node.lineno, 0, flags, f"import {_alias(a)}"))
+            continue
+        if kind is ast.ImportFrom:
+            names = tuple(a.name for a in node.names)
+            f = flags | STAR if names == ("*",) else flags
+            dots = "." * node.level
+            text = f"from {dots}{node.module or ''} import {', '.join(map(_alias, node.names))}"
+            out.append((node.module or "", names, node.lineno, node.level, f, text))
+            continue
+        if scan_calls:
+            _scan_calls(node, flags, out)
+        if kind is ast.If:
+            tc = _type_checking(node.test)
+            _walk(node.body, flags | TYPE_ONLY if tc > 0 else flags, out, scan_calls)
+            _walk(node.orelse, flags | TYPE_ONLY if tc < 0 else flags, out, scan_calls)
+        elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+            _walk(node.body, flags | IN_FUNCTION, out, scan_calls)  # type: ignore[attr-defined]
+        elif kind is ast.Try or kind is getattr(ast, "TryStar", None):
+            weak = flags | WEAK if _catches_import_error(node.handlers) else flags  # type: ignore[attr-defined]
+            _walk(node.body, weak, out, scan_calls)  # type: ignore[attr-defined]
+            for h in node.handlers:  # type: ignore[attr-defined]
+                _walk(h.body, weak, out, scan_calls)
+            _walk(node.orelse, flags, out, scan_calls)  # type: ignore[attr-defined]
+            _walk(node.finalbody, flags, out, scan_calls)  # type: ignore[attr-defined]
+        elif kind is ast.Match:
+            for case in node.cases:  # type: ignore[attr-defined]
+                _walk(case.body, flags, out, scan_calls)
+        else:  # ClassDef, For, While, With (and async forms): plain bodies
+            inner = getattr(node, "body", None)
+            if inner:
+                _walk(inner, flags, out, scan_calls)
+            orelse = getattr(node, "orelse", None)
+            if orelse:
+                _walk(orelse, flags, out, scan_calls)
+
+
+def _scan_calls(stmt: ast.stmt, flags: int, out: list[RawRecord]) -> None:
+    """Dynamic imports with a literal name in the statement's own expressions."""
+    stack: list[tuple[ast.AST, int]] = []
+    for field, value in ast.iter_fields(stmt):
+        if field not in _BODY_FIELDS:
+            for v in value if isinstance(value, list) else (value,):
+                if isinstance(v, ast.AST):
+                    stack.append((v, flags))
+    while stack:
+        node, f = stack.pop()
+        if isinstance(node, ast.Call):
+            _dynamic_call(node, f, out)
+        elif isinstance(node, ast.Lambda):
+            f |= IN_FUNCTION
+        stack.extend((child, f) for child in ast.iter_child_nodes(node))
+
+
+def _dynamic_call(call: ast.Call, flags: int, out: list[RawRecord]) -> None:
+    func = _dotted(call.func)
+    if func not in _DYNAMIC_FUNCS:
+        return
+    if not call.args:
+        return
+    arg = call.args[0]
+    if not isinstance(arg, ast.Constant) or not isinstance(arg.value, str):
+        return
+    name = arg.value
+    if not name or name.startswith("."):
+        return  # relative to a runtime `package=`: cannot be known statically
+    out.append((name, (), call.lineno, 0, flags | DYNAMIC, f"{func}({name!r})"))
+
+
+# --- libcst fallback ------------------------------------------------------------------------
+
+
+# libcst's Rust parser crashes the process (no exception) on expressions a few thousand
+# operators or parentheses deep; the stdlib parser fails on those too, so such files are
+# reported instead of retried.
+_LIBCST_MAX_BYTES = 2_000_000
+_LIBCST_MAX_LINE = 4_000
+_LIBCST_MAX_DEPTH = 200
+_BRACKETS = re.compile(rb"[^()\[\]{}]+")
+
+
+def _libcst_safe(data: bytes, ast_message: str) -> bool:
+    if "too many nested" in ast_message or "too complex" in ast_message:
+        return False
+    if len(data) > _LIBCST_MAX_BYTES:
+        return False
+    if max(map(len, data.splitlines()), default=0) > _LIBCST_MAX_LINE:
+        return False
+    depth = deepest = 0
+    for b in _BRACKETS.sub(b"", data):
+        depth = depth + 1 if b in b"([{" else max(depth - 1, 0)
+        deepest = max(deepest, depth)
+    return deepest <= _LIBCST_MAX_DEPTH
+
+
+def _extract_libcst(data: bytes, ast_error: tuple[int | None, str]) -> RawExtraction:
+    if not _libcst_safe(data, ast_error[1]):
+        return ((), ast_error, "ast")
+    try:
+        import libcst as cst
+        from libcst.metadata import MetadataWrapper
+    except ImportError:  # pragma: no cover - libcst is a dependency
+        return ((), ast_error, "ast")
+    try:
+        module = cst.parse_module(
+            data, config=cst.PartialParserConfig(python_version=_LIBCST_VERSION)
+        )
+    except Exception:  # noqa: BLE001 - ParserSyntaxError and odder types on odder input
+        # Neither parser accepts it: ast's location is the precise one for broken code.
+        return ((), ast_error, "libcst")
+    visitor = _cst_visitor_class()()
+    try:
+        MetadataWrapper(module, unsafe_skip_copy=True).visit(visitor)
+    except RecursionError:
+        return ((), (None, "statements nested too deeply to read"), "libcst")
+    visitor.out.sort(key=_line_of)
+    return (tuple(visitor.out), None, "libcst")
+
+
+@functools.lru_cache(maxsize=1)
+def _cst_visitor_class() -> Any:
+    """Built on first use: importing libcst costs ~0.2 s, and most runs never need it."""
+    import libcst as cst
+    from libcst.metadata import PositionProvider
+
+    name_of = cst.helpers.get_full_name_for_node
+
+    class CSTImports(cst.CSTVisitor):  # type: ignore[misc]
+        """The same walk as :func:`_walk`, over libcst nodes."""
+
+        METADATA_DEPENDENCIES = (PositionProvider,)
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.out: list[RawRecord] = []
+            self.flags = [0]
+
+        def _line(self, node: Any) -> int:
+            return int(self.get_metadata(PositionProvider, node).start.line)
+
+        def _with(self, flags: int, *nodes: Any) -> None:
+            self.flags.append(flags)
+            try:
+                for n in nodes:
+                    if n is not None:
+                        n.visit(self)
+            finally:
+                self.flags.pop()
+
+        def visit_Import(self, node: Any) -> bool:
+            flags = self.flags[-1]
+            for a in node.names:
+                name = name_of(a.name) or ""
+                alias = name if a.asname is None else f"{name} as {name_of(a.asname.name)}"
+                self.out.append((name, (), self._line(node), 0, flags, f"import {alias}"))
+            return False
+
+        def visit_ImportFrom(self, node: Any) -> bool:
+            flags = self.flags[-1]
+            module = (name_of(node.module) or "") if node.module else ""
+            level = len(node.relative)
+            if isinstance(node.names, cst.ImportStar):
+                names: tuple[str, ...] = ("*",)
+                shown = "*"
+                flags |= STAR
+            else:
+                names = tuple(name_of(a.name) or "" for a in node.names)
+                shown = ", ".join(
+                    n if a.asname is None else f"{n} as {name_of(a.asname.name)}"
+                    for n, a in zip(names, node.names)
+                )
+            text = f"from {'.' * level}{module} import {shown}"
+            self.out.append((module, names, self._line(node), level, flags, text))
+            return False
+
+        def visit_If(self, node: Any) -> bool:
+            tc = _cst_type_checking(cst, node.test)
+            flags = self.flags[-1]
+            node.test.visit(self)
+            self._with(flags | TYPE_ONLY if tc > 0 else flags, node.body)
+            self._with(flags | TYPE_ONLY if tc < 0 else flags, node.orelse)
+            return False
+
+        def visit_FunctionDef(self, node: Any) -> bool:
+            self._with(self.flags[-1] | IN_FUNCTION, node.body)
+            return False
+
+        def visit_Lambda(self, node: Any) -> bool:
+            self._with(self.flags[-1] | IN_FUNCTION, node.body)
+            return False
+
+        def _visit_try(self, node: Any) -> bool:
+            flags = self.flags[-1]
+            weak = flags | WEAK if _cst_catches_import_error(cst, node.handlers) else flags
+            self._with(weak, node.body, *node.handlers)
+            self._with(flags, node.orelse, node.finalbody)
+            return False
+
+        visit_Try = _visit_try
+        visit_TryStar = _visit_try
+
+        def visit_Call(self, node: Any) -> bool:
+            func = name_of(node.func)
+            if func in _DYNAMIC_FUNCS and node.args:
+                arg = node.args[0].value
+                if isinstance(arg, cst.SimpleString):
+                    value = arg.evaluated_value
+                    if isinstance(value, str) and value and not value.startswith("."):
+                        flags = self.flags[-1] | DYNAMIC
+                        text = f"{func}({value!r})"
+                        self.out.append((value, (), self._line(node), 0, flags, text))
+            return True
+
+    return CSTImports
+
+
+def _cst_type_checking(cst: Any, test: Any) -> int:
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return -_cst_type_checking(cst, test.expression)
+    if isinstance(test, cst.Name) and test.value == "TYPE_CHECKING":
+        return 1
+    if isinstance(test, cst.Attribute) and test.attr.value == "TYPE_CHECKING":
+        return 1
+    return 0
+
+
+def _cst_catches_import_error(cst: Any, handlers: Any) -> bool:
+    for h in handlers:
+        if h.type is None:
+            continue
+        types = [e.value for e in h.type.elements] if isinstance(h.type, cst.Tuple) else [h.type]
+        for t in types:
+            name = cst.helpers.get_full_name_for_node(t)
+            if name is not None and name.rsplit(".", 1)[-1] in _IMPORT_ERRORS:
+                return True
+    return False
+
+
+PYTHON_TAG = f"py{sys.version_info[0]}{sys.version_info[1]}"

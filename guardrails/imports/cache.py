@@ -1,0 +1,97 @@
+"""Extraction results cached by git blob id (content), under the repository's git directory.
+
+One file per (cache version, Python version): a header line, a checksum, then a ``marshal``
+payload ``{blob_id: RawExtraction}``. ``marshal`` is the fastest loader in the stdlib for plain
+tuples and, unlike pickle, cannot run code. Writers merge with what is on disk, write a temp
+file in the same directory and ``os.replace`` it, so readers see either the old or the new
+file, never half of one; two concurrent writers can lose each other's *new* entries (the
+next run re-reads those few files) but never corrupt the cache. A file that fails its
+checksum, or comes from another version, is ignored and rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import tempfile
+from collections.abc import Collection
+from pathlib import Path
+
+from guardrails.imports.extract import PYTHON_TAG, RawExtraction
+
+# Bump whenever extract_raw's output changes for the same input.
+CACHE_VERSION = 1
+_MAGIC = f"guardrails-imports v{CACHE_VERSION} {PYTHON_TAG}\n".encode()
+_DIGEST = 16
+# Old blobs (other branches, older revisions) are kept up to this many entries beyond what
+# the current tree uses, so switching branches stays warm without growing forever.
+_KEEP_EXTRA = 50_000
+
+
+class ExtractionCache:
+    def __init__(self, directory: Path | None) -> None:
+        self.path = None if directory is None else directory / f"imports-{PYTHON_TAG}.cache"
+        self.entries: dict[str, RawExtraction] = {}
+        self.new: dict[str, RawExtraction] = {}
+        self.corrupt = False  # the file existed but could not be used (tests assert on it)
+        if self.path is not None:
+            loaded = self._read()
+            if loaded is not None:
+                self.entries = loaded
+
+    def _read(self) -> dict[str, RawExtraction] | None:
+        assert self.path is not None
+        try:
+            blob = self.path.read_bytes()
+        except OSError:
+            return None
+        head = len(_MAGIC)
+        payload = blob[head + _DIGEST :]
+        if (
+            blob[:head] != _MAGIC
+            or blob[head : head + _DIGEST] != hashlib.blake2b(payload, digest_size=_DIGEST).digest()
+        ):
+            self.corrupt = True
+            return None
+        try:
+            entries = marshal.loads(payload)
+        except (EOFError, ValueError, TypeError):
+            self.corrupt = True
+            return None
+        if not isinstance(entries, dict):
+            self.corrupt = True
+            return None
+        return entries
+
+    def get(self, blob_id: str) -> RawExtraction | None:
+        return self.entries.get(blob_id)
+
+    def put(self, blob_id: str, raw: RawExtraction) -> None:
+        self.entries[blob_id] = raw
+        self.new[blob_id] = raw
+
+    def save(self, used: Collection[str]) -> None:
+        """Write new entries (merged with what another process may have written meanwhile)."""
+        if self.path is None or (not self.new and not self.corrupt):
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            merged = self._read() or {}
+            merged.update(self.new)
+            if len(merged) > len(used) + _KEEP_EXTRA:
+                merged = {k: merged[k] for k in used if k in merged}
+            payload = marshal.dumps(merged, 4)
+            digest = hashlib.blake2b(payload, digest_size=_DIGEST).digest()
+            fd, tmp = tempfile.mkstemp(prefix=".imports-", dir=self.path.parent)
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(_MAGIC + digest + payload)
+                os.replace(tmp, self.path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError:
+            return  # a read-only git dir: run uncached rather than fail the gate
+        self.new.clear()
+        self.corrupt = False

@@ -1,0 +1,276 @@
+"""Source roots and the module index: dotted module names to repository files.
+
+A monorepo has many roots at once (the repository root, ``src/`` layouts, every directory
+with its own ``pyproject.toml``, the parent of each service's top-level package), so one
+file usually has several names (``services.event_bus.client`` from the repository root,
+``event_bus.client`` from ``services/``). That is fine. Two *files* claiming one name is an
+ambiguity: imports of it go to the file under the importer's own, most specific root, and
+when that does not decide, to every claimant, with a problem saying so (over-reporting the
+blast radius is the safe side for a merge gate).
+"""
+
+from __future__ import annotations
+
+import keyword
+import posixpath
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from guardrails.catalog.model import Catalog
+from guardrails.errors import Problem
+
+try:
+    import tomllib
+except ImportError:  # pragma: no cover - Python 3.10
+    try:
+        import tomli as tomllib  # type: ignore[no-redef]
+    except ImportError:
+        tomllib = None  # type: ignore[assignment]
+
+_GLOB = set("*?[")
+_STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
+
+
+def _norm(base: str, rel: str) -> str | None:
+    """``rel`` joined to the directory ``base``, repo-relative and normalised; None outside."""
+    joined = posixpath.normpath(posixpath.join(base, rel)) if rel else (base or ".")
+    if joined == ".":
+        return ""
+    if joined.startswith("../") or joined == ".." or joined.startswith("/"):
+        return None
+    return joined
+
+
+def _parent(path: str) -> str:
+    return posixpath.dirname(path)
+
+
+def all_dirs(paths: Iterable[str]) -> set[str]:
+    dirs: set[str] = {""}
+    for p in paths:
+        d = _parent(p)
+        while d not in dirs:
+            dirs.add(d)
+            d = _parent(d)
+    return dirs
+
+
+def literal_prefix(pattern: str) -> str:
+    """The directory a path pattern starts with: ``services/event_bus/**`` -> that dir."""
+    parts = []
+    for part in pattern.strip("/").split("/"):
+        if not part or _GLOB & set(part):
+            break
+        parts.append(part)
+    return "/".join(parts)
+
+
+def pyproject_roots(directory: str, data: bytes) -> tuple[list[str], str | None]:
+    """Roots a pyproject.toml declares for its packages, and an error message if unreadable."""
+    if tomllib is None:
+        return [], None
+    try:
+        doc = tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return [], f"cannot read pyproject.toml: {exc}"
+    tool = _table(doc, "tool")
+    declared: list[str] = []
+    setuptools = _table(tool, "setuptools")
+    find = _table(_table(setuptools, "packages"), "find")
+    declared += [w for w in _strings(find.get("where"))]
+    for name, where in _table(setuptools, "package-dir").items():
+        if isinstance(where, str):
+            # {"": "src"} makes src/ the root; {"pkg": "lib/pkg"} puts pkg under lib/.
+            declared.append(where if name == "" else _parent(where.rstrip("/")))
+    hatch_build = _table(_table(tool, "hatch"), "build")
+    for table in (hatch_build, _table(_table(hatch_build, "targets"), "wheel")):
+        declared += [_parent(p.rstrip("/")) for p in _strings(table.get("packages"))]
+        sources = table.get("sources")
+        declared += list(sources) if isinstance(sources, (list, dict)) else []
+    for pkg in _table(tool, "poetry").get("packages") or []:
+        if isinstance(pkg, dict) and isinstance(pkg.get("include"), str):
+            frm = pkg.get("from")
+            declared.append(frm if isinstance(frm, str) else "")
+    roots = [r for r in (_norm(directory, d) for d in declared if isinstance(d, str)) if r is not None]
+    return roots, None
+
+
+def _table(doc: Any, key: str) -> dict[str, Any]:
+    value = doc.get(key) if isinstance(doc, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def find_source_roots(
+    paths: Sequence[str],
+    read: Callable[[str], bytes | None],
+    catalog: Catalog,
+) -> tuple[tuple[str, ...], tuple[Problem, ...]]:
+    """Source roots per DESIGN §10 "Import resolution", sorted; "" is the repository root."""
+    if catalog.inference.roots:
+        explicit = [_norm("", r.strip("/")) for r in catalog.inference.roots]
+        return tuple(sorted({r for r in explicit if r is not None})), ()
+    pathset = set(paths)
+    dirs = all_dirs(paths)
+    roots = {""}
+    problems: list[Problem] = []
+    for p in paths:
+        if p != "pyproject.toml" and not p.endswith("/pyproject.toml"):
+            continue
+        d = _parent(p)
+        roots.add(d)
+        data = read(p)
+        declared, error = pyproject_roots(d, data or b"")
+        if error:
+            problems.append(Problem(error, path=p, severity="info"))
+        roots.update(r for r in declared if r in dirs)
+    for d in list(roots):
+        src = f"{d}/src" if d else "src"
+        if src in dirs:
+            roots.add(src)
+    for service in catalog.services.values():
+        for pattern in service.paths:
+            prefix = literal_prefix(pattern)
+            if not prefix or prefix not in dirs:
+                continue
+            if f"{prefix}/__init__.py" not in pathset:
+                roots.add(prefix)  # a service directory holding top-level packages/modules
+                continue
+            top = prefix
+            while _parent(top) and f"{_parent(top)}/__init__.py" in pathset:
+                top = _parent(top)
+            roots.add(_parent(top))
+    return tuple(sorted(roots)), tuple(problems)
+
+
+def _is_name(part: str) -> bool:
+    return part.isidentifier() and not keyword.iskeyword(part)
+
+
+@dataclass
+class ModuleIndex:
+    """Module names of the repository's Python files under the given roots."""
+
+    roots: tuple[str, ...]
+    # name -> ((file, root that gives it this name), ...)
+    modules: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # every package name, regular or namespace (directories on the way to a module)
+    packages: set[str] = field(default_factory=set)
+    # file -> (its name under its most specific root, is it a package __init__)
+    own_name: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    # file -> every root containing it, most specific first
+    file_roots: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, py_files: Iterable[str], roots: Sequence[str]) -> ModuleIndex:
+        index = cls(tuple(roots))
+        rootset = set(roots)
+        modules, packages, own_name = index.modules, index.packages, index.own_name
+        for path in py_files:
+            containing = []
+            d = _parent(path)
+            while True:
+                if d in rootset:
+                    containing.append(d)
+                if not d:
+                    break
+                d = _parent(d)
+            index.file_roots[path] = tuple(containing)
+            for root in containing:  # most specific first
+                rel = path[len(root) + 1 :] if root else path
+                parts = rel[:-3].split("/")
+                is_pkg = parts[-1] == "__init__"
+                if is_pkg:
+                    parts.pop()
+                if not parts or not all(map(_is_name, parts)):
+                    continue
+                name = ".".join(parts)
+                modules.setdefault(name, []).append((path, root))
+                for i in range(1, len(parts) if not is_pkg else len(parts) + 1):
+                    packages.add(".".join(parts[:i]))
+                own_name.setdefault(path, (name, is_pkg))
+        return index
+
+    def is_first_party(self, top: str) -> bool:
+        return top in self.modules or top in self.packages
+
+    def candidates(self, name: str, importer: str) -> tuple[str, ...]:
+        """Files named ``name``, as seen from the file ``importer`` (see module docstring)."""
+        claims = self.modules.get(name)
+        if not claims:
+            return ()
+        top = name.split(".", 1)[0]
+        if len(claims) == 1 and top not in _STDLIB:
+            return (claims[0][0],)
+        mine = self.file_roots.get(importer, ())
+        rank = {root: i for i, root in enumerate(mine)}
+        own = [(rank[root], path) for path, root in claims if root in rank]
+        if own:
+            best = min(r for r, _ in own)
+            return tuple(sorted(path for r, path in own if r == best))
+        if top in _STDLIB:
+            # `import logging` from elsewhere means the stdlib, not some service's logging.py.
+            return ()
+        return tuple(sorted({path for path, _ in claims}))
+
+    def absolute(self, importer: str, module: str, level: int) -> str | None | Problem:
+        """The absolute module a relative import names, or a Problem when it cannot."""
+        if level == 0:
+            return module
+        own = self.own_name.get(importer)
+        if own is None:
+            return Problem(
+                "relative import in a file that is not inside a package under a source root",
+                path=importer, severity="info",
+                fix="add its directory to inference.roots in guardrails.yaml",
+            )
+        name, is_pkg = own
+        package = name.split(".") if is_pkg else name.split(".")[:-1]
+        if level > len(package):
+            return Problem(
+                f"relative import beyond the top-level package {package[0] if package else name!r}",
+                path=importer, severity="info",
+            )
+        base = package[: len(package) - level + 1]
+        return ".".join(base + [module]) if module else ".".join(base)
+
+    def resolve(
+        self, importer: str, module: str, names: tuple[str, ...]
+    ) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+        """Targets of one import: ``[(module, names it brings, files), ...]``.
+
+        ``from a.b import c`` goes to the file of ``a.b.c`` when that is a module, else to
+        ``a.b``; a name that exists nowhere falls back to its longest existing prefix
+        (``import a.b.attr``). Third-party modules give nothing.
+        """
+        if not self.is_first_party(module.split(".", 1)[0]):
+            return []
+        out: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = []
+        rest: list[str] = []
+        if names and names != ("*",):
+            for n in names:
+                sub = f"{module}.{n}" if module else n
+                files = self.candidates(sub, importer) if sub in self.modules else ()
+                if files:
+                    out.append((sub, (n,), files))
+                else:
+                    rest.append(n)
+        else:
+            rest = list(names)
+        if rest or not out:
+            target = module
+            while target:
+                files = self.candidates(target, importer)
+                if files:
+                    out.append((target, tuple(rest), files))
+                    break
+                target = target.rpartition(".")[0]
+        return out
+

@@ -1,0 +1,154 @@
+"""Import extraction: every import form, newer syntax, broken files (tests as data, Fixit-style)."""
+
+from __future__ import annotations
+
+import pytest
+
+from guardrails.imports.extract import ImportRecord, _extract_whole, extract, extract_raw
+
+# (source, expected records as (module, names, line, level, flags)); flags name the true ones.
+CASES: list[tuple[str, str, list[tuple[str, tuple[str, ...], int, int, set[str]]]]] = [
+    ("import", "import a, b.c as d\n", [("a", (), 1, 0, set()), ("b.c", (), 1, 0, set())]),
+    ("from", "from a.b import c, d as e\n", [("a.b", ("c", "d"), 1, 0, set())]),
+    ("relative", "from . import x\nfrom ..p.q import y\n",
+     [("", ("x",), 1, 1, set()), ("p.q", ("y",), 2, 2, set())]),
+    ("star", "from a import *\n", [("a", ("*",), 1, 0, {"star"})]),
+    ("in function", "def f():\n    import a\nasync def g():\n    from b import c\n",
+     [("a", (), 2, 0, {"in_function"}), ("b", ("c",), 4, 0, {"in_function"})]),
+    ("in method", "class C:\n    import a\n    def m(self):\n        import b\n",
+     [("a", (), 2, 0, set()), ("b", (), 4, 0, {"in_function"})]),
+    ("weak", "try:\n    import a\nexcept ImportError:\n    import b\nelse:\n    import c\n",
+     [("a", (), 2, 0, {"weak"}), ("b", (), 4, 0, {"weak"}), ("c", (), 6, 0, set())]),
+    ("weak tuple", "try:\n    import a\nexcept (ValueError, ModuleNotFoundError):\n    pass\n",
+     [("a", (), 2, 0, {"weak"})]),
+    ("not weak", "try:\n    import a\nexcept ValueError:\n    pass\n", [("a", (), 2, 0, set())]),
+    ("type checking", "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import a\n"
+     "else:\n    import b\n",
+     [("typing", ("TYPE_CHECKING",), 1, 0, set()), ("a", (), 3, 0, {"type_only"}),
+      ("b", (), 5, 0, set())]),
+    ("typing.TYPE_CHECKING", "import typing\nif typing.TYPE_CHECKING:\n    from a import B\n",
+     [("typing", (), 1, 0, set()), ("a", ("B",), 3, 0, {"type_only"})]),
+    ("not TYPE_CHECKING", "if not TYPE_CHECKING:\n    import a\nelse:\n    import b\n",
+     [("a", (), 2, 0, set()), ("b", (), 4, 0, {"type_only"})]),
+    ("importlib", "import importlib\nm = importlib.import_module('a.b')\n",
+     [("importlib", (), 1, 0, set()), ("a.b", (), 2, 0, {"dynamic"})]),
+    ("import_module name", "from importlib import import_module\ndef f():\n"
+     "    return import_module(\"x\")\n",
+     [("importlib", ("import_module",), 1, 0, set()), ("x", (), 3, 0, {"dynamic", "in_function"})]),
+    ("__import__", "m = __import__('a')\nf = lambda: __import__('b')\n",
+     [("a", (), 1, 0, {"dynamic"}), ("b", (), 2, 0, {"dynamic", "in_function"})]),
+    ("dynamic non-literal", "importlib.import_module(name)\n__import__('.rel')\n", []),
+    ("nested contexts", "if TYPE_CHECKING:\n    try:\n        import a\n    except ImportError:\n"
+     "        pass\n", [("a", (), 3, 0, {"type_only", "weak"})]),
+    ("match", "match x:\n    case 1:\n        import a\n", [("a", (), 3, 0, set())]),
+    ("with/for/while", "with x:\n    import a\nfor i in y:\n    import b\nelse:\n    import c\n"
+     "while z:\n    import d\n",
+     [("a", (), 2, 0, set()), ("b", (), 4, 0, set()), ("c", (), 6, 0, set()),
+      ("d", (), 8, 0, set())]),
+    ("decorated", "@dec(\n    x,\n)\ndef f():\n    import a\n", [("a", (), 5, 0, {"in_function"})]),
+    ("string is not an import", 'X = """\nimport fake\n"""\nimport real\n',
+     [("real", (), 4, 0, set())]),
+    ("comment is not an import", "# import fake\nx = 1  # import fake\n", []),
+    ("column-0 closer", "x = f(\n    1,\n)\nimport a\n", [("a", (), 4, 0, set())]),
+    ("backslash continuation", "x = 1 + \\\n2\nimport a\n", [("a", (), 3, 0, set())]),
+    ("crlf", "import a\r\ndef f():\r\n    import b\r\n",
+     [("a", (), 1, 0, set()), ("b", (), 3, 0, {"in_function"})]),
+    ("future", '"""Doc."""\nfrom __future__ import annotations\nimport a\n',
+     [("__future__", ("annotations",), 2, 0, set()), ("a", (), 3, 0, set())]),
+    ("no imports at all", "x = 1\n", []),
+]
+
+FLAGS = ("type_only", "weak", "dynamic", "in_function", "star")
+
+
+def _shape(records: tuple[ImportRecord, ...]) -> list[tuple[str, tuple[str, ...], int, int, set[str]]]:
+    return [(r.module, r.names, r.line, r.level, {f for f in FLAGS if getattr(r, f)}) for r in records]
+
+
+@pytest.mark.parametrize(("source", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_import_forms(source: str, expected: list[tuple[str, tuple[str, ...], int, int, set[str]]]) -> None:
+    result = extract(source.encode())
+    assert result.error is None
+    assert _shape(result.records) == expected
+
+
+@pytest.mark.parametrize(("source", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_fast_path_agrees_with_whole_file_parse(source: str, expected: object) -> None:
+    data = source.encode()
+    assert extract_raw(data)[0] == _extract_whole(data)[0]
+
+
+def test_statement_text_for_explanations() -> None:
+    records = extract(b"from ..a import b as c, d\nimport x.y as z\n__import__('q')\n").records
+    assert [r.statement for r in records] == [
+        "from ..a import b as c, d", "import x.y as z", "__import__('q')",
+    ]
+
+
+def test_pep695_syntax_is_read_under_the_running_python() -> None:
+    source = (
+        b"type Alias[T] = list[T]\n"
+        b"import a\n"
+        b"if TYPE_CHECKING:\n    from b import C\n"
+        b"def f[T](x: T) -> T:\n    from .c import d\n    return x\n"
+        b"class Box[T]:\n    importlib.import_module('e')\n"
+    )
+    import sys
+
+    if sys.version_info < (3, 12):
+        with pytest.raises(SyntaxError):
+            compile(source, "<pep695>", "exec")
+    result = extract(source)
+    assert result.error is None
+    assert result.parser == ("libcst" if sys.version_info < (3, 12) else "ast")
+    assert _shape(result.records) == [
+        ("a", (), 2, 0, set()),
+        ("b", ("C",), 4, 0, {"type_only"}),
+        ("c", ("d",), 6, 1, {"in_function"}),
+        ("e", (), 9, 0, {"dynamic"}),
+    ]
+
+
+def test_syntax_error_is_a_record_not_an_exception() -> None:
+    result = extract(b"import a\ndef f(:\n    import b\n", "pkg/bad.py")
+    assert result.records == ()
+    assert result.error is not None
+    assert (result.error.path, result.error.line) == ("pkg/bad.py", 2)
+
+
+def test_syntax_error_away_from_imports_does_not_hide_them() -> None:
+    # The fast path parses only statements that mention "import": a broken statement
+    # elsewhere cannot hide an import, so the file's imports still count (parse.error
+    # reports the breakage for changed files).
+    result = extract(b"import a\ndef f(:\n    pass\n")
+    assert result.error is None
+    assert _shape(result.records) == [("a", (), 1, 0, set())]
+
+
+def test_encoding_cookie_and_non_utf8_bytes() -> None:
+    data = "# -*- coding: latin-1 -*-\nNAME = 'café'\nimport a\n".encode("latin-1")
+    result = extract(data)
+    assert result.error is None
+    assert _shape(result.records) == [("a", (), 3, 0, set())]
+
+
+def test_undecodable_file_is_reported() -> None:
+    result = extract(b"import a; x = '\xff'\n")
+    assert result.records == () and result.error is not None
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [b"(" * 5000 + b")" * 5000, b"1+" * 100_000 + b"1", b"-" * 100_000 + b"1"],
+    ids=["parentheses", "binary operators", "unary operators"],
+)
+def test_giant_expressions_are_reported_without_crashing(expression: bytes) -> None:
+    # libcst's parser would crash the whole process on these: it must not be tried.
+    data = b"def f():\n    import a\n    x = " + expression + b"\n"
+    for raw in (extract_raw(data), _extract_whole(data)):
+        assert raw[1] is not None
+        assert raw[0] == ()
+
+
+def test_file_without_import_keyword_is_not_parsed() -> None:
+    assert extract(b"def broken(:\n").parser == "none"

@@ -1,0 +1,188 @@
+"""The extraction cache: keyed by content, warm runs re-read only changed blobs, survives
+corruption, other versions and concurrent writers."""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from guardrails.catalog.model import Catalog, Service
+from guardrails.git import Repo
+from guardrails.imports import ImportGraph, build_import_graph
+from guardrails.imports.cache import ExtractionCache
+from tests.gitrepo import GitRepo
+
+
+class DirSnapshot:
+    """A plain directory as a Snapshot: blob ids from content, like git's."""
+
+    label = "worktree"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.reads: list[str] = []
+
+    def paths(self) -> Sequence[str]:
+        return sorted(p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file())
+
+    def read(self, path: str) -> bytes | None:
+        try:
+            return (self.root / path).read_bytes()
+        except OSError:
+            return None
+
+    def read_many(self, paths: Sequence[str]) -> dict[str, bytes]:
+        self.reads.extend(paths)
+        return {p: d for p in paths if (d := self.read(p)) is not None}
+
+    def blob_id(self, path: str) -> str | None:
+        data = self.read(path)
+        return None if data is None else hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+SERVICES = {"a": "services/a", "b": "services/b", "c": "services/c"}
+CATALOG = Catalog(services={n: Service(n, paths=(f"{d}/**",)) for n, d in SERVICES.items()})
+
+
+def service_of(path: str) -> str | None:
+    parts = path.split("/")
+    return parts[1] if len(parts) > 2 and parts[0] == "services" else None
+
+
+def tree(n: int = 6) -> dict[str, str]:
+    files = {f"services/{s}/__init__.py": "" for s in SERVICES}
+    for i in range(n):
+        files[f"services/b/m{i}.py"] = f"import a\nVALUE = {i}\n"
+    return files
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+
+
+def build(snapshot: object, cache_dir: Path | None) -> ImportGraph:
+    return build_import_graph(snapshot, CATALOG, cache_dir=cache_dir, service_of=service_of)  # type: ignore[arg-type]
+
+
+def test_cache_file_is_created_under_the_given_dir(repo: GitRepo) -> None:
+    repo.write(tree())
+    repo.commit("tree")
+    git = Repo.open(repo.root)
+    cache_dir = git.git_dir / "guardrails"
+    build(git.snapshot("HEAD"), cache_dir)
+    assert [p.name for p in cache_dir.iterdir()] == [ExtractionCache(cache_dir).path.name]  # type: ignore[union-attr]
+
+
+def test_warm_run_reads_nothing_and_one_changed_file_is_read_once(repo: GitRepo) -> None:
+    repo.write(tree())
+    repo.commit("tree")
+    git = Repo.open(repo.root)
+    cache_dir = git.git_dir / "guardrails"
+    cold = build(git.snapshot("HEAD"), cache_dir)
+    assert cold.stats is not None
+    # 3 __init__.py share one (empty) blob: 6 modules + 1 distinct blob
+    assert (cold.stats.files, cold.stats.parsed, cold.stats.cached) == (9, 7, 0)
+
+    warm = build(git.snapshot("HEAD"), cache_dir)
+    assert warm.stats is not None and (warm.stats.parsed, warm.stats.cached) == (0, 7)
+    assert warm == cold
+
+    repo.write({"services/b/m3.py": "import c\nVALUE = 3\n"})
+    repo.commit("m3 now uses c")
+    changed = build(git.snapshot("HEAD"), cache_dir)
+    assert changed.stats is not None and (changed.stats.parsed, changed.stats.cached) == (1, 6)
+    assert ("b", "c") in changed.service_edges()
+
+
+def test_content_change_with_identical_mtime_and_size_is_seen(tmp_path: Path) -> None:
+    root = tmp_path / "tree"
+    write(root, tree())
+    cache_dir = tmp_path / "cache"
+    target = root / "services/b/m0.py"
+    before = build(DirSnapshot(root), cache_dir)
+    assert ("b", "a") in before.service_edges() and ("b", "c") not in before.service_edges()
+
+    stat = target.stat()
+    target.write_text(target.read_text().replace("import a", "import c"))  # same size
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert target.stat().st_mtime_ns == stat.st_mtime_ns and target.stat().st_size == stat.st_size
+
+    snapshot = DirSnapshot(root)
+    after = build(snapshot, cache_dir)
+    assert snapshot.reads == ["services/b/m0.py"]
+    assert [e.dst_path for e in after.edges if e.src_path == "services/b/m0.py"] == ["services/c/__init__.py"]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda b: b"not a cache at all",
+        lambda b: b[: len(b) // 2],  # truncated mid-write by a crash
+        lambda b: b[:-5] + bytes([b[-5] ^ 0xFF]) + b[-4:],  # one flipped byte
+        lambda b: b"",
+        lambda b: b.replace(b"guardrails-imports v", b"guardrails-imports v9", 1),  # other version
+    ],
+    ids=["garbage", "truncated", "bit-flip", "empty", "other-version"],
+)
+def test_corrupt_or_foreign_cache_is_rebuilt_transparently(tmp_path: Path, damage: object) -> None:
+    root = tmp_path / "tree"
+    write(root, tree())
+    cache_dir = tmp_path / "cache"
+    clean = build(DirSnapshot(root), cache_dir)
+    path = ExtractionCache(cache_dir).path
+    assert path is not None
+    path.write_bytes(damage(path.read_bytes()))  # type: ignore[operator]
+    assert ExtractionCache(cache_dir).corrupt or ExtractionCache(cache_dir).entries == {}
+
+    rebuilt = build(DirSnapshot(root), cache_dir)
+    assert rebuilt == clean
+    assert rebuilt.stats is not None and rebuilt.stats.cached == 0
+    fresh = ExtractionCache(cache_dir)
+    assert not fresh.corrupt and len(fresh.entries) == 7  # rewritten, usable again
+    assert build(DirSnapshot(root), cache_dir).stats.parsed == 0  # type: ignore[union-attr]
+
+
+def test_unwritable_cache_dir_still_builds(tmp_path: Path) -> None:
+    root = tmp_path / "tree"
+    write(root, tree())
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the cache dir should be")
+    graph = build(DirSnapshot(root), blocker / "guardrails")
+    assert ("b", "a") in graph.service_edges()
+
+
+def _worker(args: tuple[str, str, int]) -> list[tuple[str, str]]:
+    root, cache_dir, rounds = args
+    results = []
+    for _ in range(rounds):
+        graph = build(DirSnapshot(Path(root)), Path(cache_dir))
+        results.append(tuple(sorted(graph.service_edges())))
+    return sorted(set(results))  # type: ignore[arg-type]
+
+
+def test_concurrent_writers_never_corrupt_the_cache(tmp_path: Path) -> None:
+    cache_dir = tmp_path / "cache"
+    jobs = []
+    expected = []
+    for w in range(4):
+        root = tmp_path / f"tree{w}"
+        files = {f"services/{s}/__init__.py": "" for s in SERVICES}
+        for i in range(40):  # distinct blobs per writer, so every writer has new entries
+            files[f"services/b/w{w}_{i}.py"] = f"import {'ac'[w % 2]}\nX = {w * 1000 + i}\n"
+        write(root, files)
+        expected.append([(("b", "a"),) if w % 2 == 0 else (("b", "c"),)])
+        jobs.append((str(root), str(cache_dir), 5))
+    with multiprocessing.get_context("fork").Pool(4) as pool:
+        results = pool.map(_worker, jobs)
+    assert results == expected  # every build, in every process, saw a usable cache
+    cache = ExtractionCache(cache_dir)
+    assert not cache.corrupt and len(cache.entries) >= 41
+    assert not [p for p in cache_dir.iterdir() if p.name.startswith(".imports-")]  # no temp litter

@@ -8,6 +8,7 @@ lines. Fix text and messages are not built here: rules do that, and only for wha
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -68,6 +69,7 @@ def dotted(node: cst.BaseExpression) -> str | None:
     return ".".join(reversed(parts))
 
 
+@functools.lru_cache(maxsize=4096)
 def normalise(code: str) -> str:
     """Canonical source of an expression so that reformatting is not a change."""
     text = code.strip()
@@ -144,12 +146,20 @@ class _Extractor:
         positions: dict[cst.CSTNode, CodeRange],
         offset: int,
         lines: Sequence[str],
+        symbol_lines: dict[str, tuple[int, int]] | None,
     ) -> None:
         self.module = module
         self.positions = positions
         self.offset = offset
         self.lines = lines  # the segment's own lines
+        self.symbol_lines = symbol_lines
         self.facts = SegmentFacts()
+
+    def where(self, qual: str, name_node: cst.CSTNode, node: cst.CSTNode) -> tuple[int, int]:
+        """Line of a definition (its name) and the last line of its node."""
+        if self.symbol_lines is not None and qual in self.symbol_lines:
+            return self.symbol_lines[qual]
+        return self.span(name_node)[0], self.span(node)[1]
 
     # -- helpers -------------------------------------------------------------------------
     def span(self, node: cst.CSTNode) -> tuple[int, int]:
@@ -182,8 +192,7 @@ class _Extractor:
 
     def function(self, node: cst.FunctionDef, scope: str | None, in_class: bool) -> None:
         qual = f"{scope}.{node.name.value}" if scope else node.name.value
-        line, _ = self.span(node.name)
-        _, end = self.span(node)
+        line, end = self.where(qual, node.name, node)
         self.facts.symbols.append(
             Symbol(
                 qualname=qual,
@@ -225,8 +234,7 @@ class _Extractor:
 
     def klass(self, node: cst.ClassDef, scope: str | None) -> None:
         qual = f"{scope}.{node.name.value}" if scope else node.name.value
-        line, _ = self.span(node.name)
-        _, end = self.span(node)
+        line, end = self.where(qual, node.name, node)
         decorators = tuple(self.code(d.decorator) for d in node.decorators)
         bases = tuple(self.code(b.value) for b in node.bases)
         record = any(_leaf(d) in _RECORD_DECORATORS for d in decorators) or any(
@@ -266,9 +274,9 @@ class _Extractor:
                 if isinstance(t.target, cst.Name):
                     self.assignment(t.target.value, None, small.value, small, scope, in_class)
         elif isinstance(small, (cst.Import, cst.ImportFrom)) and not in_class:
-            line, end = self.span(line_node)
             for bound, target in _bindings(small):
                 qual = f"{scope}.{bound}" if scope else bound
+                line, end = self.where(qual, line_node, line_node)
                 self.facts.symbols.append(Symbol(qual, IMPORT, line, end, target=target))
 
     def assignment(
@@ -281,7 +289,7 @@ class _Extractor:
         in_class: bool,
     ) -> None:
         qual = f"{scope}.{name}" if scope else name
-        line, end = self.span(node)
+        line, end = self.where(qual, node, node)
         ann = self.code(annotation) if annotation is not None else None
         if in_class and (
             (ann is not None and not ann.startswith(("ClassVar", "typing.ClassVar")))
@@ -501,15 +509,20 @@ def extract(
     lines: Sequence[str],
     offset: int,
     touched: LinePredicate | None,
+    symbol_lines: dict[str, tuple[int, int]] | None = None,
 ) -> SegmentFacts:
     """Facts of one segment: ``lines`` are the file's lines ``offset+1 ..``.
 
-    ``touched`` is None for the base side (symbols only).
+    ``touched`` is None for the base side (symbols only). ``symbol_lines`` maps qualified
+    names to (line, end line) when the caller already knows them (from ``ast``): then the
+    base side needs no PositionProvider at all, which is most of libcst's cost.
     """
     module = cst.parse_module("".join(lines))
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    positions = dict(wrapper.resolve(PositionProvider))
-    ex = _Extractor(module, positions, offset, lines)
+    positions: dict[cst.CSTNode, CodeRange] = {}
+    if touched is not None or symbol_lines is None:
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        positions = dict(wrapper.resolve(PositionProvider))
+    ex = _Extractor(module, positions, offset, lines, symbol_lines)
     ex.statements(module.body, None, False)
     if touched is not None:
         module.visit(_ChangeVisitor(ex, touched))

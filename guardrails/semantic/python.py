@@ -239,8 +239,12 @@ def _analyse(
                 )
             )
             continue
+        symbol_lines: dict[str, tuple[int, int]] | None = None
+        if seg.nodes:
+            symbol_lines = {}
+            _ast_names(seg.nodes, None, symbol_lines)
         try:
-            facts = _cst.extract(side.lines[seg.start - 1 : seg.end], seg.start - 1, touched)
+            facts = _cst.extract(side.lines[seg.start - 1 : seg.end], seg.start - 1, touched, symbol_lines)
         except cst.ParserSyntaxError as e:
             line = e.raw_line + seg.start - 1
             out.problems.append(ParseProblem(side.name, "syntax", e.message, line))
@@ -276,7 +280,23 @@ def _unmatched(old: _Side, new: _Side) -> tuple[list[_Segment], list[_Segment]]:
 
 
 def diff_python(change: FileChange, *, max_bytes: int = MAX_FILE_BYTES) -> ModuleDiff:
-    """Never raises for bad input: unreadable sides become ``ModuleDiff.problems``."""
+    """Never raises for bad input: unreadable sides become ``ModuleDiff.problems``.
+
+    Everything runs in the guarded worker: CPython's own ``ast`` construction also hits the
+    recursion limit on long operator chains (20,000 ``+`` terms), and with the raised limit
+    it reads them, so the depth check can point at the statement instead of losing the file.
+    """
+    try:
+        return run_guarded(lambda: _diff(change, max_bytes))
+    except RecursionError:
+        return ModuleDiff(
+            change.old_path,
+            change.new_path,
+            problems=(ParseProblem("new", "recursion", "too deeply nested to analyse"),),
+        )
+
+
+def _diff(change: FileChange, max_bytes: int) -> ModuleDiff:
     old = _read("old", change.old_data, max_bytes)
     new = _read("new", change.new_data, max_bytes)
     touched = _toucher(change, new)
@@ -285,15 +305,7 @@ def diff_python(change: FileChange, *, max_bytes: int = MAX_FILE_BYTES) -> Modul
         old_segs = []
     if new.problem and not (new.problem.kind == "syntax" and new.segments):
         new_segs = []
-
-    def work() -> tuple[_Analysis, _Analysis]:
-        return _analyse(old, old_segs, None), _analyse(new, new_segs, touched)
-
-    try:
-        a_old, a_new = run_guarded(work)
-    except RecursionError:
-        a_old, a_new = _Analysis(), _Analysis()
-        a_new.problems.append(ParseProblem("new", "recursion", "too deeply nested to analyse"))
+    a_old, a_new = _analyse(old, old_segs, None), _analyse(new, new_segs, touched)
     problems: list[ParseProblem] = []
     for side, analysis in ((old, a_old), (new, a_new)):
         if side.problem is not None and side.tree is None and side.segments:
@@ -325,7 +337,7 @@ def diff_python(change: FileChange, *, max_bytes: int = MAX_FILE_BYTES) -> Modul
         old_path=change.old_path,
         new_path=change.new_path,
         changes=changes,
-        calls=tuple(sorted(calls, key=lambda c: (c.line, c.end_line, c.written))),
+        calls=tuple(sorted(calls, key=lambda c: c.line)),  # stable: source order within a line
         strings=tuple(sorted(strings, key=lambda s: (s.line, s.value))),
         handlers=tuple(sorted(handlers, key=lambda h: h.line)),
         imports=tuple(sorted(imports, key=lambda i: (i.line, i.module))),
@@ -434,29 +446,34 @@ def _names_outside(side: _Side, parsed: list[_Segment]) -> set[str]:
     if side.tree is None:
         return set()
     parsed_ids = {id(s) for s in parsed}
-    names: set[str] = set()
+    names: dict[str, tuple[int, int]] = {}
     for seg in side.segments:
         if id(seg) not in parsed_ids:
             _ast_names(seg.nodes, None, names)
-    return names
+    return set(names)
 
 
-def _ast_names(nodes: Iterable[ast.stmt], scope: str | None, out: set[str]) -> None:
+def _ast_names(nodes: Iterable[ast.stmt], scope: str | None, out: dict[str, tuple[int, int]]) -> None:
+    """Qualified names a block defines, with (line, end line): the same names and lines the
+    libcst extractor gives, so the two can stand in for each other."""
     for node in nodes:
+        end = node.end_lineno or node.lineno
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             qual = f"{scope}.{node.name}" if scope else node.name
-            out.add(qual)
+            out[qual] = (node.lineno, end)
             if isinstance(node, ast.ClassDef):
                 _ast_names(node.body, qual, out)
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for t in targets:
                 if isinstance(t, ast.Name):
-                    out.add(f"{scope}.{t.id}" if scope else t.id)
+                    out[f"{scope}.{t.id}" if scope else t.id] = (node.lineno, end)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             for alias in node.names:
-                bound = alias.asname or alias.name.split(".", 1)[0]
-                out.add(f"{scope}.{bound}" if scope else bound)
+                if alias.name == "*":
+                    continue
+                bound = alias.asname or (alias.name if isinstance(node, ast.ImportFrom) else alias.name.split(".", 1)[0])
+                out[f"{scope}.{bound}" if scope else bound] = (node.lineno, end)
         elif isinstance(node, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
             for block in ("body", "orelse", "finalbody"):
                 _ast_names(getattr(node, block, []), scope, out)

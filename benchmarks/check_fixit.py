@@ -1,0 +1,260 @@
+"""Benchmark: guardrails' code rules vs Fixit 2 on the same ~50 changed Python files.
+
+    .venv/bin/python -m benchmarks.check_fixit [--files 50] [--fixit PATH] [--seed 7]
+
+Generates a synthetic repository (base and head trees, ~450-line modules, a handful of edits
+per file: changed signatures, new functions, removals, new calls), then in one run:
+
+* guardrails: a fresh process builds the ChangeSet in memory (added lines from difflib, as
+  git would give them; not timed) and runs every built-in rule with run_rules; we time the
+  rule run and the whole process, and read its peak RSS;
+* Fixit: ``fixit lint`` with its default rules on the head version of the same files, timed
+  as a process (with its own worker pool), peak RSS of its largest process.
+
+Fixit pins ``click<8.2`` and guardrails needs ``click>=8.2``, so Fixit lives in its own
+virtualenv: ``python3 -m venv /tmp/fixit-venv && /tmp/fixit-venv/bin/pip install fixit``
+and pass ``--fixit /tmp/fixit-venv/bin/fixit`` (default: ``fixit`` next to this Python, then
+on PATH). Targets: guardrails >= 10x faster than Fixit and < 300 MiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SERVICES = ("event_bus", "ranker", "feature_store", "growth", "billing")
+
+
+def _function(rng: random.Random, name: str, extra: str = "") -> list[str]:
+    n = rng.randint(2, 4)
+    params = ", ".join(f"p{i}" for i in range(n))
+    return [
+        f"def {name}({params}, *, retries: int = 3{extra}) -> dict[str, object]:",
+        f'    """Handle {name}."""',
+        "    result: dict[str, object] = {}",
+        "    for attempt in range(retries):",
+        "        try:",
+        f"            value = transform(p0, attempt, label={name!r})",
+        "        except ValueError as exc:",
+        "            log.warning('retry %s: %s', attempt, exc)",
+        "            continue",
+        "        if value is not None and attempt % 2 == 0:",
+        "            result[str(attempt)] = [v * 2 for v in value if v]",
+        "        else:",
+        "            result.setdefault('misses', []).append({'attempt': attempt, 'p1': p1})",
+        "    return result",
+        "",
+        "",
+    ]
+
+
+def _class(rng: random.Random, name: str) -> list[str]:
+    return [
+        "@dataclass(frozen=True)",
+        f"class {name}:",
+        "    id: str",
+        "    count: int = 0",
+        "    tags: tuple[str, ...] = ()",
+        "",
+        "    def total(self, factor: float = 1.0) -> float:",
+        "        return sum(len(t) for t in self.tags) * factor + self.count",
+        "",
+        "    def render(self) -> str:",
+        "        return f'{self.id}:{self.count}:{\",\".join(self.tags)}'",
+        "",
+        "",
+    ]
+
+
+def module(rng: random.Random, index: int, head: bool) -> str:
+    out = [
+        f'"""Generated module {index}."""',
+        "from __future__ import annotations",
+        "",
+        "import logging",
+        "import subprocess",
+        "from dataclasses import dataclass",
+        "",
+        "import requests",
+        "",
+        "log = logging.getLogger(__name__)",
+        f"TIMEOUT = {rng.randint(1, 30)}",
+        "",
+        "",
+        "def transform(x, attempt, label=''):",
+        "    return [x, attempt, len(label)]",
+        "",
+        "",
+    ]
+    for j in range(24):
+        # One generator per function, so a removal does not reshuffle the rest of the file.
+        rng = random.Random(f"{index}-{j}")
+        name = f"handle_{index}_{j}"
+        if head and j == 3:
+            continue  # removed by the change
+        if head and j == 5:
+            out += _function(rng, name, extra=", key: str")  # new required parameter
+        elif head and j == 7:
+            body = _function(rng, name)
+            body.insert(13, "        subprocess.run(f'echo {attempt}', shell=True)")
+            body.insert(14, "        requests.get('http://svc/health')")
+            out += body
+        else:
+            out += _function(rng, name)
+        if j % 6 == 0:
+            out += _class(rng, f"Record{index}_{j}")
+    if head:
+        out += _function(rng, f"added_{index}")
+    return "\n".join(out) + "\n"
+
+
+def generate(root: Path, files: int, seed: int) -> list[str]:
+    paths = []
+    for i in range(files):
+        rel = f"services/{SERVICES[i % len(SERVICES)]}/mod_{i:03d}.py"
+        for side, head in (("base", False), ("head", True)):
+            p = root / side / rel
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(module(random.Random(seed * 1000 + i), i, head), encoding="utf-8")
+        paths.append(rel)
+    return paths
+
+
+def _ranges(numbers: list[int]) -> tuple[object, ...]:
+    from guardrails.changes import LineRange
+
+    out: list[LineRange] = []
+    for n in sorted(numbers):
+        if out and out[-1].end == n - 1:
+            out[-1] = LineRange(out[-1].start, n)
+        else:
+            out.append(LineRange(n, n))
+    return tuple(out)
+
+
+def worker(root: Path, paths: list[str]) -> None:
+    """Child process: build the ChangeSet (untimed), run all rules (timed), print JSON."""
+    from guardrails.changes import MODIFIED, ChangeSet, FileChange
+    from guardrails.rules.base import RuleContext
+    from guardrails.rules.registry import all_rules
+    from guardrails.rules.run import run_rules
+
+    changes = []
+    for rel in paths:
+        old = (root / "base" / rel).read_bytes()
+        new = (root / "head" / rel).read_bytes()
+        added: list[int] = []
+        removed: list[int] = []
+        sm = difflib.SequenceMatcher(a=old.splitlines(), b=new.splitlines(), autojunk=False)
+        for tag, i1, i2, j1, j2 in sm.get_opcodes():
+            if tag in ("replace", "insert"):
+                added.extend(range(j1 + 1, j2 + 1))
+            if tag in ("replace", "delete"):
+                removed.extend(range(i1 + 1, i2 + 1))
+        changes.append(
+            FileChange(MODIFIED, rel, rel, added_lines=_ranges(added), removed_lines=_ranges(removed),  # type: ignore[arg-type]
+                       old_data=old, new_data=new)
+        )
+    rules = all_rules()
+
+    class Modules:
+        def module_of(self, path: str) -> str | None:
+            return path.removesuffix(".py").replace("/", ".")
+
+        def importers_of(self, module: str) -> tuple[()]:
+            return ()
+
+        def imports_of(self, path: str) -> tuple[()]:
+            return ()
+
+    ctx = RuleContext(
+        ChangeSet("range", "0" * 40, "1" * 40, tuple(changes)),
+        service_of=lambda p: p.split("/")[1] if p.startswith("services/") else None,
+        imports=Modules(),
+    )
+    start = time.perf_counter()
+    findings = run_rules(ctx, rules)
+    seconds = time.perf_counter() - start
+    by_rule: dict[str, int] = {}
+    for f in findings:
+        by_rule[f.rule] = by_rule.get(f.rule, 0) + 1
+    print(json.dumps({
+        "rules_seconds": seconds,
+        "findings": len(findings),
+        "by_rule": dict(sorted(by_rule.items())),
+        "maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }))
+
+
+def measure(cmd: list[str], cwd: Path) -> dict[str, object]:
+    """Run ``cmd`` through a fresh Python so RUSAGE_CHILDREN is this command's alone."""
+    probe = (
+        "import json, resource, subprocess, sys, time\n"
+        "t = time.perf_counter()\n"
+        "p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+        "wall = time.perf_counter() - t\n"
+        "print(json.dumps({'wall': wall, 'rc': p.returncode, 'stdout': p.stdout[-4000:],"
+        " 'stderr': p.stderr[-2000:],"
+        " 'maxrss_mib': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe, *cmd], cwd=cwd, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def find_fixit(explicit: str | None) -> str:
+    candidates = [explicit] if explicit else [str(Path(sys.executable).with_name("fixit")), shutil.which("fixit")]
+    for c in candidates:
+        if c and Path(c).exists():
+            return c
+    raise SystemExit("fixit not found: install it in its own venv and pass --fixit PATH (see module docstring)")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--files", type=int, default=50)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--fixit")
+    ap.add_argument("--worker", nargs=2, metavar=("ROOT", "PATHS_JSON"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.worker:
+        worker(Path(args.worker[0]), json.loads(args.worker[1]))
+        return
+    fixit = find_fixit(args.fixit)
+    repo_root = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory(prefix="guardrails-check-bench-") as tmp:
+        root = Path(tmp)
+        paths = generate(root, args.files, args.seed)
+        lines = sum(len((root / "head" / p).read_text().splitlines()) for p in paths)
+        ours = measure([sys.executable, "-m", "benchmarks.check_fixit", "--worker", str(root), json.dumps(paths)], repo_root)
+        if ours["rc"] != 0:
+            raise SystemExit(f"guardrails worker failed:\n{ours['stderr']}")
+        detail = json.loads(str(ours["stdout"]).strip().splitlines()[-1])
+        theirs = measure([fixit, "--version"], root)
+        version = str(theirs["stdout"]).strip()
+        theirs = measure([fixit, "lint", *paths], root / "head")
+        if theirs["rc"] not in (0, 1):
+            raise SystemExit(f"fixit failed ({theirs['rc']}):\n{theirs['stderr']}")
+    ratio_proc = float(theirs["wall"]) / float(ours["wall"])  # type: ignore[arg-type]
+    ratio_rules = float(theirs["wall"]) / float(detail["rules_seconds"])
+    print(f"files: {len(paths)} changed modules, {lines} head lines, cpus: {os.cpu_count()}, python {sys.version.split()[0]}")
+    print(f"guardrails rules:   {detail['rules_seconds']:.2f} s in-process, {ours['wall']:.2f} s as a process, "
+          f"peak {ours['maxrss_mib']:.0f} MiB, {detail['findings']} findings {detail['by_rule']}")
+    print(f"{version}: {theirs['wall']:.2f} s as a process (its own worker pool), "
+          f"peak {theirs['maxrss_mib']:.0f} MiB (largest process)")
+    print(f"ratio: {ratio_proc:.1f}x faster process to process, {ratio_rules:.1f}x counting only the rule run")
+    ok = ratio_proc >= 10 and float(ours["maxrss_mib"]) < 300  # type: ignore[arg-type]
+    print("targets (>= 10x, < 300 MiB):", "met" if ok else "NOT met")
+
+
+if __name__ == "__main__":
+    main()

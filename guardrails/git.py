@@ -325,7 +325,7 @@ class _Entry:
 
 
 def _split_diff(out: bytes) -> tuple[list[_RawDiff], bytes]:
-    """Raw records first, then (after one NUL) the patch text, as `git diff-* -z --raw -p` prints."""
+    """Raw records, one NUL, then the patch text, as `git diff-* -z --raw -p` prints."""
     records: list[_RawDiff] = []
     pos = 0
     while out.startswith(b":", pos):
@@ -557,9 +557,10 @@ class Repo:
     @classmethod
     def open(cls, cwd: str | Path = ".") -> Repo:
         where = Path(cwd)
+        shown = str(where.absolute())
         if not where.is_dir():
             raise GitError(
-                "no such directory", path=str(cwd), fix="pass an existing directory to --repo"
+                "no such directory", path=shown, fix="pass an existing directory to --repo"
             )
         proc = _run(
             [
@@ -574,7 +575,7 @@ class Repo:
             ok=(0, 128),
         )
         if proc.returncode:
-            raise _open_error(str(cwd), proc.stderr)
+            raise _open_error(shown, proc.stderr)
         git_dir, common, fmt, top, prefix = _fspath(proc.stdout).split("\n")[:5]
         common_dir = Path(common) if os.path.isabs(common) else where.absolute() / common
         return cls(Path(top), Path(os.path.normpath(common_dir)), Path(git_dir), fmt, prefix)

@@ -787,7 +787,7 @@ def count_git_processes(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     return calls
 
 
-@pytest.mark.parametrize("n", [3, 400])
+@pytest.mark.parametrize("n", [3, 1000])
 def test_process_count_does_not_grow_with_files(
     repo: GitRepo, monkeypatch: pytest.MonkeyPatch, n: int
 ) -> None:

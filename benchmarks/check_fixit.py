@@ -162,8 +162,15 @@ def worker(root: Path, paths: list[str]) -> None:
             if tag in ("replace", "delete"):
                 removed.extend(range(i1 + 1, i2 + 1))
         changes.append(
-            FileChange(MODIFIED, rel, rel, added_lines=_ranges(added), removed_lines=_ranges(removed),  # type: ignore[arg-type]
-                       old_data=old, new_data=new)
+            FileChange(
+                MODIFIED,
+                rel,
+                rel,
+                added_lines=_ranges(added),
+                removed_lines=_ranges(removed),  # type: ignore[arg-type]
+                old_data=old,
+                new_data=new,
+            )
         )
     rules = all_rules()
 
@@ -188,12 +195,16 @@ def worker(root: Path, paths: list[str]) -> None:
     by_rule: dict[str, int] = {}
     for f in findings:
         by_rule[f.rule] = by_rule.get(f.rule, 0) + 1
-    print(json.dumps({
-        "rules_seconds": seconds,
-        "findings": len(findings),
-        "by_rule": dict(sorted(by_rule.items())),
-        "maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }))
+    print(
+        json.dumps(
+            {
+                "rules_seconds": seconds,
+                "findings": len(findings),
+                "by_rule": dict(sorted(by_rule.items())),
+                "maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
+    )
 
 
 def measure(cmd: list[str], cwd: Path) -> dict[str, object]:
@@ -207,20 +218,30 @@ def measure(cmd: list[str], cwd: Path) -> dict[str, object]:
         " 'stderr': p.stderr[-2000:],"
         " 'maxrss_mib': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))\n"
     )
-    out = subprocess.run([sys.executable, "-c", probe, *cmd], cwd=cwd, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", probe, *cmd], cwd=cwd, capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout)
 
 
 def find_fixit(explicit: str | None) -> str:
-    candidates = [explicit] if explicit else [str(Path(sys.executable).with_name("fixit")), shutil.which("fixit")]
+    candidates = (
+        [explicit]
+        if explicit
+        else [str(Path(sys.executable).with_name("fixit")), shutil.which("fixit")]
+    )
     for c in candidates:
         if c and Path(c).exists():
             return c
-    raise SystemExit("fixit not found: install it in its own venv and pass --fixit PATH (see module docstring)")
+    raise SystemExit(
+        "fixit not found: install it in its own venv and pass --fixit PATH (see module docstring)"
+    )
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--files", type=int, default=50)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--fixit")
@@ -235,7 +256,17 @@ def main() -> None:
         root = Path(tmp)
         paths = generate(root, args.files, args.seed)
         lines = sum(len((root / "head" / p).read_text().splitlines()) for p in paths)
-        ours = measure([sys.executable, "-m", "benchmarks.check_fixit", "--worker", str(root), json.dumps(paths)], repo_root)
+        ours = measure(
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.check_fixit",
+                "--worker",
+                str(root),
+                json.dumps(paths),
+            ],
+            repo_root,
+        )
         if ours["rc"] != 0:
             raise SystemExit(f"guardrails worker failed:\n{ours['stderr']}")
         detail = json.loads(str(ours["stdout"]).strip().splitlines()[-1])
@@ -246,12 +277,23 @@ def main() -> None:
             raise SystemExit(f"fixit failed ({theirs['rc']}):\n{theirs['stderr']}")
     ratio_proc = float(theirs["wall"]) / float(ours["wall"])  # type: ignore[arg-type]
     ratio_rules = float(theirs["wall"]) / float(detail["rules_seconds"])
-    print(f"files: {len(paths)} changed modules, {lines} head lines, cpus: {os.cpu_count()}, python {sys.version.split()[0]}")
-    print(f"guardrails rules:   {detail['rules_seconds']:.2f} s in-process, {ours['wall']:.2f} s as a process, "
-          f"peak {ours['maxrss_mib']:.0f} MiB, {detail['findings']} findings {detail['by_rule']}")
-    print(f"{version}: {theirs['wall']:.2f} s as a process (its own worker pool), "
-          f"peak {theirs['maxrss_mib']:.0f} MiB (largest process)")
-    print(f"ratio: {ratio_proc:.1f}x faster process to process, {ratio_rules:.1f}x counting only the rule run")
+    print(
+        f"files: {len(paths)} changed modules, {lines} head lines, "
+        f"cpus: {os.cpu_count()}, python {sys.version.split()[0]}"
+    )
+    print(
+        f"guardrails rules:   {detail['rules_seconds']:.2f} s in-process, "
+        f"{ours['wall']:.2f} s as a process, "
+        f"peak {ours['maxrss_mib']:.0f} MiB, {detail['findings']} findings {detail['by_rule']}"
+    )
+    print(
+        f"{version}: {theirs['wall']:.2f} s as a process (its own worker pool), "
+        f"peak {theirs['maxrss_mib']:.0f} MiB (largest process)"
+    )
+    print(
+        f"ratio: {ratio_proc:.1f}x faster process to process, "
+        f"{ratio_rules:.1f}x counting only the rule run"
+    )
     ok = ratio_proc >= 10 and float(ours["maxrss_mib"]) < 300  # type: ignore[arg-type]
     print("targets (>= 10x, < 300 MiB):", "met" if ok else "NOT met")
 

@@ -103,7 +103,11 @@ def apply_suppressions(
     for f in findings:
         candidates = by_path.get(f.path, ())
         hits = (
-            [s for s in candidates if f.line is not None and s.covers(f.line) and f.rule in s.rule_ids]
+            [
+                s
+                for s in candidates
+                if f.line is not None and s.covers(f.line) and f.rule in s.rule_ids
+            ]
             if f not in base_located and f.rule not in META_RULES
             else []
         )
@@ -131,8 +135,10 @@ def apply_suppressions(
                         severity="warn",
                         path=path,
                         line=s.line,
-                        message=f"suppression of {ids or 'no rule'} gives no reason, so it suppresses nothing",
-                        fix=f"write the reason after the ids: `# guardrails: ignore[{ids}] -- <why this is safe>`",
+                        message=f"suppression of {ids or 'no rule'} gives no reason, "
+                        "so it suppresses nothing",
+                        fix=f"write the reason after the ids: "
+                        f"`# guardrails: ignore[{ids}] -- <why this is safe>`",
                     )
                 )
                 continue

@@ -18,14 +18,27 @@ def check(*changes: FileChange) -> list[tuple[str, str, int | None, str, str]]:
 
 def test_syntax_error_in_new_file_is_reported_and_other_files_still_checked() -> None:
     got = check(
-        file_change("def f():\n    pass\n", "def f():\n    pass\n\ndef g(:\n    pass\n", "svc/broken.py"),
+        file_change(
+            "def f():\n    pass\n", "def f():\n    pass\n\ndef g(:\n    pass\n", "svc/broken.py"
+        ),
         file_change("import subprocess\n", SHELL, "svc/ok.py"),
     )
     assert got == [
-        ("parse.error", "svc/broken.py", 4, "warn",
-         "cannot be analysed (syntax at line 4): invalid syntax; safety checks did not run on it"),
-        ("safety.shell", "svc/ok.py", 2, "block",
-         "`subprocess.run(..., shell=True)` added: the command runs through the shell"),
+        (
+            "parse.error",
+            "svc/broken.py",
+            4,
+            "warn",
+            "cannot be analysed (syntax at line 4): invalid syntax; "
+            "safety checks did not run on it",
+        ),
+        (
+            "safety.shell",
+            "svc/ok.py",
+            2,
+            "block",
+            "`subprocess.run(..., shell=True)` added: the command runs through the shell",
+        ),
     ]
 
 
@@ -40,11 +53,22 @@ def test_syntax_error_in_base_file_still_checks_the_head() -> None:
 
 def test_text_to_binary() -> None:
     got = check(file_change("x = 1\n", b"\x89PNG\r\n\x1a\n\x00\x00\x00", "svc/a.py"))
-    assert got == [("parse.error", "svc/a.py", None, "info", "changed from text to binary content; not analysed")]
+    assert got == [
+        (
+            "parse.error",
+            "svc/a.py",
+            None,
+            "info",
+            "changed from text to binary content; not analysed",
+        )
+    ]
 
 
 def test_five_megabyte_module_is_skipped_with_a_finding() -> None:
-    body = "".join(f"VALUE_{i} = {{'id': {i}, 'name': 'item-{i}', 'tags': ['a', 'b', 'c']}}\n" for i in range(70_000))
+    body = "".join(
+        f"VALUE_{i} = {{'id': {i}, 'name': 'item-{i}', 'tags': ['a', 'b', 'c']}}\n"
+        for i in range(70_000)
+    )
     assert len(body) > 5_000_000
     got = check(file_change("", body, "svc/generated.py"))
     assert len(got) == 1
@@ -54,10 +78,20 @@ def test_five_megabyte_module_is_skipped_with_a_finding() -> None:
 
 
 def test_non_utf8_source_with_an_encoding_cookie() -> None:
-    after = "# -*- coding: cp1252 -*-\nGREETING = '€uro café'\nimport os\nos.system(GREETING)\n".encode("cp1252")
+    after = (
+        "# -*- coding: cp1252 -*-\nGREETING = '€uro café'\nimport os\nos.system(GREETING)\n".encode(
+            "cp1252"
+        )
+    )
     assert b"\x80" in after  # not valid UTF-8
     assert check(file_change(None, after, "svc/legacy.py")) == [
-        ("safety.os-system", "svc/legacy.py", 4, "block", "`os.system` added: runs a shell command and ignores failures"),
+        (
+            "safety.os-system",
+            "svc/legacy.py",
+            4,
+            "block",
+            "`os.system` added: runs a shell command and ignores failures",
+        ),
     ]
 
 
@@ -66,19 +100,33 @@ def test_undecodable_bytes_and_unknown_cookie() -> None:
         file_change("x = 1\n", b"x = 1\ny = '\xff'\n", "svc/a.py"),
         file_change("x = 1\n", b"# coding: klingon\nx = 1\n", "svc/b.py"),
     )
-    assert [g[:4] for g in got] == [("parse.error", "svc/a.py", 2, "warn"), ("parse.error", "svc/b.py", 1, "warn")]
+    assert [g[:4] for g in got] == [
+        ("parse.error", "svc/a.py", 2, "warn"),
+        ("parse.error", "svc/b.py", 1, "warn"),
+    ]
     assert "cannot decode as utf-8" in got[0][4] and "klingon" in got[1][4]
 
 
 def test_giant_expression_is_refused_quickly_and_the_rest_of_the_file_is_checked() -> None:
     giant = "TOTAL = " + " + ".join(["x"] * 20_000) + "\n"  # libcst would take minutes on this
-    got = check(file_change("import subprocess\n", "import subprocess\n" + giant + "subprocess.run(c, shell=True)\n", "svc/a.py"))
-    assert [g[:4] for g in got] == [("parse.error", "svc/a.py", 2, "warn"), ("safety.shell", "svc/a.py", 3, "block")]
+    got = check(
+        file_change(
+            "import subprocess\n",
+            "import subprocess\n" + giant + "subprocess.run(c, shell=True)\n",
+            "svc/a.py",
+        )
+    )
+    assert [g[:4] for g in got] == [
+        ("parse.error", "svc/a.py", 2, "warn"),
+        ("safety.shell", "svc/a.py", 3, "block"),
+    ]
     assert "expression nested deeper than 200 levels" in got[0][4]
 
 
 def test_deleted_and_empty_files() -> None:
-    assert check(file_change(SHELL, None, "svc/gone.py"), file_change(None, "", "svc/empty.py")) == []
+    assert (
+        check(file_change(SHELL, None, "svc/gone.py"), file_change(None, "", "svc/empty.py")) == []
+    )
 
 
 def test_change_without_content_is_not_analysed() -> None:

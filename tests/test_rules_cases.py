@@ -65,7 +65,9 @@ class FakeImports:
 
     def importers_of(self, module: str) -> Sequence[Site]:
         return tuple(
-            s for s in self.sites if s.module == module or any(f"{s.module}.{n}" == module for n in s.names)
+            s
+            for s in self.sites
+            if s.module == module or any(f"{s.module}.{n}" == module for n in s.names)
         )
 
     def imports_of(self, path: str) -> Sequence[Site]:
@@ -83,7 +85,9 @@ def line_ranges(lines: list[int]) -> tuple[LineRange, ...]:
 
 
 def file_change(
-    before: str | bytes | None, after: str | bytes | None, path: str = "services/event_bus/client.py"
+    before: str | bytes | None,
+    after: str | bytes | None,
+    path: str = "services/event_bus/client.py",
 ) -> FileChange:
     """A FileChange as git would report it, with added/removed lines from difflib."""
     old = before.encode() if isinstance(before, str) else before
@@ -119,11 +123,19 @@ def run_case(rule: Rule, case: Case) -> list[Finding]:
     return run_rules(ctx, [rule])
 
 
-def assert_matches(found: list[Finding], expected: Sequence[Expect], default_path: str, rule: str) -> None:
+def assert_matches(
+    found: list[Finding], expected: Sequence[Expect], default_path: str, rule: str
+) -> None:
     shown = "\n".join(f"  {f.rule} {f.severity} {f.path}:{f.line} {f.message}" for f in found)
     assert len(found) == len(expected), f"expected {len(expected)} findings, got:\n{shown}"
-    for f, e in zip(found, sorted(expected, key=lambda e: (e.path or default_path, e.line or 0))):
-        assert (f.rule, f.path, f.line, f.severity) == (rule, e.path or default_path, e.line, e.severity), shown
+    ordered = sorted(expected, key=lambda e: (e.path or default_path, e.line or 0))
+    for f, e in zip(found, ordered, strict=True):
+        assert (f.rule, f.path, f.line, f.severity) == (
+            rule,
+            e.path or default_path,
+            e.line,
+            e.severity,
+        ), shown
         for part in e.message:
             assert part in f.message, f"{part!r} not in {f.message!r}"
         if e.related is not None:
@@ -160,7 +172,12 @@ def test_rule_ids_are_unique_and_sorted() -> None:
 
     ids = [r.id for r in all_rules()]
     assert ids == sorted(set(ids))
-    assert {"api.breaking-change", "data.schema-break", "graph.private-import", "parse.error"} <= set(ids)
+    assert {
+        "api.breaking-change",
+        "data.schema-break",
+        "graph.private-import",
+        "parse.error",
+    } <= set(ids)
     assert {i for i in ids if i.startswith("safety.")} == {
         "safety.shell",
         "safety.os-system",

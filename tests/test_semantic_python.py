@@ -24,7 +24,13 @@ def diff(before: str | bytes | None, after: str | bytes | None) -> ModuleDiff:
 
 def changes(d: ModuleDiff) -> list[tuple[str, str, tuple[str, ...], int | None, int | None]]:
     return [
-        (c.kind, c.qualname, c.details, c.old.line if c.old else None, c.new.line if c.new else None)
+        (
+            c.kind,
+            c.qualname,
+            c.details,
+            c.old.line if c.old else None,
+            c.new.line if c.new else None,
+        )
         for c in d.changes
     ]
 
@@ -48,8 +54,14 @@ def test_signature_kinds_defaults_and_variadics() -> None:
 
 
 def test_removed_renamed_modified_with_old_and_new_lines() -> None:
-    before = "def keep():\n    pass\n\ndef gone(x):\n    return x * 2\n\ndef sig(a):\n    pass\n\nLIMIT = 3\n"
-    after = "def keep():\n    pass\n\ndef sig(a, b):\n    pass\n\ndef twice(x):\n    return x * 2\n\nLIMIT = 4\n"
+    before = (
+        "def keep():\n    pass\n\ndef gone(x):\n    return x * 2\n\n"
+        "def sig(a):\n    pass\n\nLIMIT = 3\n"
+    )
+    after = (
+        "def keep():\n    pass\n\ndef sig(a, b):\n    pass\n\n"
+        "def twice(x):\n    return x * 2\n\nLIMIT = 4\n"
+    )
     d = diff(before, after)
     assert changes(d) == [
         ("modified", "sig", ("signature",), 7, 4),
@@ -68,7 +80,9 @@ def test_moved_unchanged_function_is_not_a_change() -> None:
 
 
 def test_reformatting_is_not_a_change() -> None:
-    d = diff("def f(a: Dict[str,int]={}):\n    pass\n", "def f(a:  Dict[str, int] = {} ):\n    pass\n")
+    d = diff(
+        "def f(a: Dict[str,int]={}):\n    pass\n", "def f(a:  Dict[str, int] = {} ):\n    pass\n"
+    )
     assert d.changes == ()
 
 
@@ -110,7 +124,11 @@ def test_field_defaults_through_field_calls() -> None:
         "    c: list = field(default_factory=list)\n    d: ClassVar[int] = 1\n",
     )
     fields = {c.qualname: c.new for c in d.changes if c.new and c.new.kind == "field"}
-    assert {q: s.has_default for q, s in fields.items() if s} == {"E.a": False, "E.b": True, "E.c": True}
+    assert {q: s.has_default for q, s in fields.items() if s} == {
+        "E.a": False,
+        "E.b": True,
+        "E.c": True,
+    }
     assert [c.new.kind for c in d.changes if c.qualname == "E.d" and c.new] == ["constant"]
 
 
@@ -150,7 +168,9 @@ def test_statements_sharing_a_line() -> None:
 
 
 def test_encoding_cookie_latin1() -> None:
-    after = "# -*- coding: latin-1 -*-\nNAME = 'café'\nimport os\nos.system(NAME)\n".encode("latin-1")
+    after = "# -*- coding: latin-1 -*-\nNAME = 'café'\nimport os\nos.system(NAME)\n".encode(
+        "latin-1"
+    )
     d = diff(None, after)
     assert d.problems == ()
     assert [(c.line, c.name) for c in d.calls] == [(4, "os.system")]

@@ -64,7 +64,9 @@ def signature_breaks(old: Signature, new: Signature) -> list[str]:
     common_o = [name for name in pos_o if name in pos_n]
     common_n = [name for name in pos_n if name in pos_o]
     if common_o != common_n:
-        reasons.append(f"positional order changed from ({', '.join(common_o)}) to ({', '.join(common_n)})")
+        reasons.append(
+            f"positional order changed from ({', '.join(common_o)}) to ({', '.join(common_n)})"
+        )
     for name, p in n.items():
         before = o.get(name)
         if before is None:
@@ -123,8 +125,12 @@ class ApiBreakingChange(Rule):
             old_module = ctx.imports.module_of(change.old_path) if change.old_path else None
             new_module = ctx.imports.module_of(change.new_path) if change.new_path else None
             own = ctx.service(change.old_path or change.new_path)
-            if old_module and (change.status == DELETED or (new_module and new_module != old_module)):
-                yield from self._module_gone(ctx, change.old_path or "", old_module, new_module, own)
+            if old_module and (
+                change.status == DELETED or (new_module and new_module != old_module)
+            ):
+                yield from self._module_gone(
+                    ctx, change.old_path or "", old_module, new_module, own
+                )
                 continue
             if not diff.comparable or old_module is None and new_module is None:
                 continue
@@ -141,7 +147,9 @@ class ApiBreakingChange(Rule):
                 reasons = breaking_reasons(sc)
                 if not reasons:
                     continue
-                sites = _sites(ctx.imports.importers_of(module), module, sym, precise_only=sym.kind == IMPORT)
+                sites = _sites(
+                    ctx.imports.importers_of(module), module, sym, precise_only=sym.kind == IMPORT
+                )
                 if sym.kind == IMPORT and not sites:
                     continue  # an import nobody re-imports from here is not API
                 if sc.kind == "removed":
@@ -156,7 +164,11 @@ class ApiBreakingChange(Rule):
     def _module_gone(
         self, ctx: RuleContext, path: str, module: str, new_module: str | None, own: str | None
     ) -> Iterator[Finding]:
-        sites = [s for s in ctx.imports.importers_of(module) if s.module == module or module.startswith(f"{s.module}.")]
+        sites = [
+            s
+            for s in ctx.imports.importers_of(module)
+            if s.module == module or module.startswith(f"{s.module}.")
+        ]
         external = _external(ctx, sites, own)
         if not external:
             return
@@ -166,7 +178,7 @@ class ApiBreakingChange(Rule):
         fix = (
             f"keep a `{module}` shim that re-exports from `{new_module}` until {services} migrate"
             if new_module
-            else f"keep `{module}` (deprecated) until {services} migrate, or migrate them in this change"
+            else f"keep `{module}` (deprecated) until {services} migrate, or migrate them here"
         )
         yield ctx.at_base(
             self.finding(
@@ -313,7 +325,10 @@ ApiBreakingChange.INVALID = (
             Expect(
                 1,
                 "info",
-                ("positional order changed from (topic, payload) to (payload, topic)", "same team: data-infra"),
+                (
+                    "positional order changed from (topic, payload) to (payload, topic)",
+                    "same team: data-infra",
+                ),
             ),
         ),
         note="only a service of the same team imports it: reported, not blocking",
@@ -327,7 +342,9 @@ ApiBreakingChange.INVALID = (
         "x = 1\n" + _PUBLISH,
         "x = 1\ndef emit(topic, payload):\n    return send(topic, payload)\n",
         importers=(_GROWTH,),
-        expect=(Expect(2, "block", ("`publish`", "removed (looks renamed to `emit`; best effort)")),),
+        expect=(
+            Expect(2, "block", ("`publish`", "removed (looks renamed to `emit`; best effort)")),
+        ),
     ),
     Case(
         "class Event:\n    def to_json(self, indent):\n        return {}\n",
@@ -344,12 +361,18 @@ ApiBreakingChange.INVALID = (
     Case(
         _PUBLISH,
         None,
-        importers=(_RANKER, Site("services/feature_store/io.py", 4, "services.event_bus", ("client",))),
+        importers=(
+            _RANKER,
+            Site("services/feature_store/io.py", 4, "services.event_bus", ("client",)),
+        ),
         expect=(
             Expect(
                 1,
                 "block",
-                ("module `services.event_bus.client` deleted", "services/feature_store/io.py:4 (feature-store)"),
+                (
+                    "module `services.event_bus.client` deleted",
+                    "services/feature_store/io.py:4 (feature-store)",
+                ),
             ),
         ),
     ),
@@ -388,7 +411,8 @@ ApiBreakingChange.VALID = (
     ),
     Case(
         _PUBLISH,
-        "def publish(topic, payload, key):  # guardrails: ignore[api.breaking-change] -- callers migrate in this PR\n"
+        "def publish(topic, payload, key):"
+        "  # guardrails: ignore[api.breaking-change] -- callers migrate in this PR\n"
         "    return send(topic, payload)\n",
         importers=(_RANKER,),
         note="suppressed with a reason",

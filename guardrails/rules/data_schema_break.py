@@ -32,7 +32,9 @@ def _what(sc: SymbolChange, cls: str) -> str | None:
     assert sc.old is not None and sc.new is not None
     parts = []
     if "annotation" in sc.details:
-        parts.append(f"type of `{sym.name}` changed from `{sc.old.annotation}` to `{sc.new.annotation}`")
+        parts.append(
+            f"type of `{sym.name}` changed from `{sc.old.annotation}` to `{sc.new.annotation}`"
+        )
     if sc.old.has_default and not sc.new.has_default:
         parts.append(f"field `{sym.name}` no longer has a default")
     return "; ".join(parts) or None
@@ -41,7 +43,7 @@ def _what(sc: SymbolChange, cls: str) -> str | None:
 class DataSchemaBreak(Rule):
     id = "data.schema-break"
     default_severity = "block"
-    summary = "field removed, renamed or retyped, or a required field added, in a declared resource schema"
+    summary = "field removed, renamed or retyped, or a required field added, in a resource schema"
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         schemas = [r for r in ctx.catalog.resources.values() if r.schema_path and r.schema_class]
@@ -93,7 +95,7 @@ class DataSchemaBreak(Rule):
             line,
             f"{res.id} schema `{cls}`: {what}; consumers: {who}",
             (
-                f"keep `{cls}` compatible (add fields with defaults, deprecate instead of removing) "
+                f"keep `{cls}` compatible (add fields with defaults, deprecate rather than remove) "
                 f"or publish a new version, and get sign-off from {who}"
             ),
             related=consumers,
@@ -114,7 +116,10 @@ DataSchemaBreak.INVALID = (
             Expect(
                 6,
                 "block",
-                ("topic:user-events schema `UserEvent`: field `kind` removed", "consumers: feature-store, ranker"),
+                (
+                    "topic:user-events schema `UserEvent`: field `kind` removed",
+                    "consumers: feature-store, ranker",
+                ),
                 related=("guardrails.yaml:None", "guardrails.yaml:None"),
             ),
         ),
@@ -140,10 +145,14 @@ DataSchemaBreak.INVALID = (
 )
 
 DataSchemaBreak.VALID = (
-    Case(_BASE, _BASE + "    session: str | None = None\n", path=_P, note="new field with a default"),
+    Case(
+        _BASE, _BASE + "    session: str | None = None\n", path=_P, note="new field with a default"
+    ),
     Case(
         _BASE,
-        _BASE.replace("user_id: str", "user_id:    str  # who acted").replace("field(default_factory=list)", "field(default_factory=lambda: ['new'])"),
+        _BASE.replace("user_id: str", "user_id:    str  # who acted").replace(
+            "field(default_factory=list)", "field(default_factory=lambda: ['new'])"
+        ),
         path=_P,
         note="reformatted annotation, comment and a new default value",
     ),
@@ -153,10 +162,18 @@ DataSchemaBreak.VALID = (
         path=_P,
         note="a class that is not a declared schema",
     ),
-    Case(_BASE, _BASE.replace("    kind: str\n", ""), path="services/event_bus/other.py", note="not the schema file"),
     Case(
         _BASE,
-        _BASE.replace("user_id: str", "user_id: int  # guardrails: ignore[data.schema-break] -- no consumer reads it yet"),
+        _BASE.replace("    kind: str\n", ""),
+        path="services/event_bus/other.py",
+        note="not the schema file",
+    ),
+    Case(
+        _BASE,
+        _BASE.replace(
+            "user_id: str",
+            "user_id: int  # guardrails: ignore[data.schema-break] -- no consumer reads it yet",
+        ),
         path=_P,
         note="suppressed with a reason",
     ),

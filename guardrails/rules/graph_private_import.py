@@ -24,8 +24,10 @@ def is_public_module(service: Service, module: str, path: str) -> bool:
             rel = path[len(root) + 1 :].split("/")
             return rel == ["__init__.py"] or rel[0].removesuffix(".py") in _DEFAULT_PUBLIC
     parts = path.split("/")
-    return parts[-1] == "__init__.py" or parts[-1].removesuffix(".py") in _DEFAULT_PUBLIC or (
-        len(parts) > 1 and parts[-2] in _DEFAULT_PUBLIC
+    return (
+        parts[-1] == "__init__.py"
+        or parts[-1].removesuffix(".py") in _DEFAULT_PUBLIC
+        or (len(parts) > 1 and parts[-2] in _DEFAULT_PUBLIC)
     )
 
 
@@ -58,7 +60,7 @@ class GraphPrivateImport(Rule):
                     path,
                     site.line,
                     f"imports `{module}`, which is private to {dst}{owner}",
-                    f"use {dst}'s public API (its package `__init__`, `api` or `client` modules, or "
+                    f"use {dst}'s public API (package `__init__`, `api` or `client` modules, or "
                     f"`services.{dst}.public`), or ask {svc.owner or dst} to publish `{module}`",
                 )
 
@@ -71,20 +73,45 @@ GraphPrivateImport.INVALID = (
         "import os\nfrom services.event_bus._internal.codec import decode\n",
         path=_SRC,
         importers=(Site(_SRC, 2, "services.event_bus._internal.codec", ("decode",), _INTERNAL),),
-        expect=(Expect(2, "warn", ("imports `services.event_bus._internal.codec`", "private to event-bus (team data-infra)")),),
+        expect=(
+            Expect(
+                2,
+                "warn",
+                (
+                    "imports `services.event_bus._internal.codec`",
+                    "private to event-bus (team data-infra)",
+                ),
+            ),
+        ),
     ),
     Case(
         "",
         "import services.event_bus.storage\n",
         path="apps/growth/jobs.py",
-        importers=(Site("apps/growth/jobs.py", 1, "services.event_bus.storage", (), "services/event_bus/storage.py"),),
+        importers=(
+            Site(
+                "apps/growth/jobs.py",
+                1,
+                "services.event_bus.storage",
+                (),
+                "services/event_bus/storage.py",
+            ),
+        ),
         expect=(Expect(1, "warn", ("`services.event_bus.storage`",)),),
     ),
     Case(
         "x = 1\n",
         "x = 1\nfrom services.ranker.api import score\n",
         path=_SRC.replace("feature_store", "event_bus"),
-        importers=(Site("services/event_bus/loader.py", 2, "services.ranker.api", ("score",), "services/ranker/api.py"),),
+        importers=(
+            Site(
+                "services/event_bus/loader.py",
+                2,
+                "services.ranker.api",
+                ("score",),
+                "services/ranker/api.py",
+            ),
+        ),
         expect=(Expect(2, "warn", ("private to ranker",)),),
         note="ranker declares `public`, which replaces the default api/client surface",
     ),
@@ -96,7 +123,9 @@ GraphPrivateImport.VALID = (
         "from services.event_bus.client import publish\nfrom services.event_bus import Event\n",
         path=_SRC,
         importers=(
-            Site(_SRC, 1, "services.event_bus.client", ("publish",), "services/event_bus/client.py"),
+            Site(
+                _SRC, 1, "services.event_bus.client", ("publish",), "services/event_bus/client.py"
+            ),
             Site(_SRC, 2, "services.event_bus", ("Event",), "services/event_bus/__init__.py"),
         ),
         note="public surface",
@@ -112,19 +141,30 @@ GraphPrivateImport.VALID = (
         "",
         "from services.event_bus._internal.codec import decode\n",
         path="services/event_bus/worker.py",
-        importers=(Site("services/event_bus/worker.py", 1, "services.event_bus._internal.codec", ("decode",), _INTERNAL),),
+        importers=(
+            Site(
+                "services/event_bus/worker.py",
+                1,
+                "services.event_bus._internal.codec",
+                ("decode",),
+                _INTERNAL,
+            ),
+        ),
         note="own service",
     ),
     Case(
         "",
         "from services.ranker.handlers import h\n",
         path=_SRC,
-        importers=(Site(_SRC, 1, "services.ranker.handlers", ("h",), "services/ranker/handlers.py"),),
+        importers=(
+            Site(_SRC, 1, "services.ranker.handlers", ("h",), "services/ranker/handlers.py"),
+        ),
         note="declared public by the service",
     ),
     Case(
         "",
-        "from services.event_bus._internal.codec import decode  # guardrails: ignore[graph.private-import] -- migration, EB-12\n",
+        "from services.event_bus._internal.codec import decode"
+        "  # guardrails: ignore[graph.private-import] -- migration, EB-12\n",
         path=_SRC,
         importers=(Site(_SRC, 1, "services.event_bus._internal.codec", ("decode",), _INTERNAL),),
         note="suppressed with a reason",

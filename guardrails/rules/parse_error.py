@@ -10,7 +10,7 @@ from guardrails.semantic.facts import ParseProblem
 
 _FIX = {
     "syntax": "fix the syntax error",
-    "encoding": "save the file as UTF-8, or declare its real encoding in a `# -*- coding: ... -*-` line",
+    "encoding": "save the file as UTF-8, or declare its encoding: `# -*- coding: ... -*-`",
     "binary": "keep Python source as text, or rename the file away from .py",
     "too-large": "split the module; generated code belongs outside the reviewed tree",
     "too-deep": "split the expression into named parts",
@@ -58,14 +58,28 @@ class ParseError(Rule):
 
 
 ParseError.INVALID = (
-    Case("def f():\n    pass\n", "def f(:\n    pass\n", expect=(Expect(1, "warn", ("cannot be analysed (syntax at line 1)",)),)),
-    Case("def f(:\n", "def f():\n    pass\n", expect=(Expect(1, "info", ("base version cannot be analysed",)),)),
+    Case(
+        "def f():\n    pass\n",
+        "def f(:\n    pass\n",
+        expect=(Expect(1, "warn", ("cannot be analysed (syntax at line 1)",)),),
+    ),
+    Case(
+        "def f(:\n",
+        "def f():\n    pass\n",
+        expect=(Expect(1, "info", ("base version cannot be analysed",)),),
+    ),
     Case("x = 1\n", "x = (\n", expect=(Expect(1, "warn", ("syntax",)),)),
-    Case("x = 1\n", "x = 1\0\n", expect=(Expect(None, "info", ("changed from text to binary content",)),)),
+    Case(
+        "x = 1\n",
+        "x = 1\0\n",
+        expect=(Expect(None, "info", ("changed from text to binary content",)),),
+    ),
 )
 
 ParseError.VALID = (
     Case("x = 1\n", "x = 2\n", note="parses"),
-    Case("", "type Alias = list[int]\n", note="newer syntax than this interpreter: libcst reads it"),
+    Case(
+        "", "type Alias = list[int]\n", note="newer syntax than this interpreter: libcst reads it"
+    ),
     Case("x = 1\n", "match x:\n    case 1:\n        pass\n", note="soft keywords"),
 )

@@ -41,7 +41,8 @@ def run_rules(
     sources = {
         change.new_path: Source(change.new_text or "", change.added_lines)
         for change in ctx.changes.files
-        if change.new_path is not None and change.new_text is not None
+        if change.new_path is not None
+        and change.new_text is not None
         and len(change.new_data or b"") <= ctx.max_file_bytes
     }
     kept = apply_suppressions(

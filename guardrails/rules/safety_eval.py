@@ -22,14 +22,26 @@ class SafetyEval(CallRule):
         code = first[0].code if first else "*args"
         return (
             f"`{call.written}({code})` added: evaluates code that is not a literal",
-            "parse data with ast.literal_eval or json, or dispatch through a dict of allowed functions",
+            "parse data with ast.literal_eval or json; dispatch calls through a dict of functions",
         )
 
 
 SafetyEval.INVALID = (
-    Case("", "x = eval(request.args['q'])\n", expect=(Expect(1, "block", ("`eval(request.args['q'])`",)),)),
-    Case("def f(src):\n    pass\n", "def f(src):\n    exec(src, {})\n", expect=(Expect(2, "block", ("`exec(src)`",)),)),
-    Case("import builtins\n", "import builtins\nbuiltins.eval(expr)\n", expect=(Expect(2, "block", ("`builtins.eval(expr)`",)),)),
+    Case(
+        "",
+        "x = eval(request.args['q'])\n",
+        expect=(Expect(1, "block", ("`eval(request.args['q'])`",)),),
+    ),
+    Case(
+        "def f(src):\n    pass\n",
+        "def f(src):\n    exec(src, {})\n",
+        expect=(Expect(2, "block", ("`exec(src)`",)),),
+    ),
+    Case(
+        "import builtins\n",
+        "import builtins\nbuiltins.eval(expr)\n",
+        expect=(Expect(2, "block", ("`builtins.eval(expr)`",)),),
+    ),
 )
 
 SafetyEval.VALID = (

@@ -28,14 +28,38 @@ class SafetyNoTimeout(CallRule):
 
 
 SafetyNoTimeout.INVALID = (
-    Case("import requests\n", "import requests\nr = requests.get(url)\n", expect=(Expect(2, "block", ("`requests.get` with no timeout",)),)),
-    Case("import httpx\n", "import httpx\nr = httpx.post(url, json=body, timeout=None)\n", expect=(Expect(2, "block", ("timeout=None",)),)),
-    Case("from requests import post as p\n", "from requests import post as p\np(url, data=x)\n", expect=(Expect(2, "block", ("`p` with no timeout",)),)),
+    Case(
+        "import requests\n",
+        "import requests\nr = requests.get(url)\n",
+        expect=(Expect(2, "block", ("`requests.get` with no timeout",)),),
+    ),
+    Case(
+        "import httpx\n",
+        "import httpx\nr = httpx.post(url, json=body, timeout=None)\n",
+        expect=(Expect(2, "block", ("timeout=None",)),),
+    ),
+    Case(
+        "from requests import post as p\n",
+        "from requests import post as p\np(url, data=x)\n",
+        expect=(Expect(2, "block", ("`p` with no timeout",)),),
+    ),
 )
 
 SafetyNoTimeout.VALID = (
-    Case("import requests\n", "import requests\nr = requests.get(url, timeout=5)\n", note="timeout given"),
-    Case("import requests\n", "import requests\nr = requests.get(url, **opts)\n", note="timeout may be in **opts"),
-    Case("import requests\nr = requests.get(url)\n", "import requests\nr = requests.get(url)\ns = 1\n", note="pre-existing"),
+    Case(
+        "import requests\n",
+        "import requests\nr = requests.get(url, timeout=5)\n",
+        note="timeout given",
+    ),
+    Case(
+        "import requests\n",
+        "import requests\nr = requests.get(url, **opts)\n",
+        note="timeout may be in **opts",
+    ),
+    Case(
+        "import requests\nr = requests.get(url)\n",
+        "import requests\nr = requests.get(url)\ns = 1\n",
+        note="pre-existing",
+    ),
     Case("", "r = cache.get(url)\n", note="not an HTTP client"),
 )

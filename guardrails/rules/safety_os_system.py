@@ -23,8 +23,16 @@ class SafetyOsSystem(CallRule):
 
 
 SafetyOsSystem.INVALID = (
-    Case("import os\n", "import os\nos.system('rm -rf ' + path)\n", expect=(Expect(2, "block", ("`os.system` added",)),)),
-    Case("from os import system\n", "from os import system\nsystem(cmd)\n", expect=(Expect(2, "block", ("`system` added",)),)),
+    Case(
+        "import os\n",
+        "import os\nos.system('rm -rf ' + path)\n",
+        expect=(Expect(2, "block", ("`os.system` added",)),),
+    ),
+    Case(
+        "from os import system\n",
+        "from os import system\nsystem(cmd)\n",
+        expect=(Expect(2, "block", ("`system` added",)),),
+    ),
     Case(
         "import os as o\n\ndef f():\n    pass\n",
         "import os as o\n\ndef f():\n    o.system('make')\n",
@@ -33,12 +41,23 @@ SafetyOsSystem.INVALID = (
 )
 
 SafetyOsSystem.VALID = (
-    Case("import os\nos.system('make')\n", "import os\nos.system('make')\n\nx = 2\n", note="pre-existing call"),
-    Case("import os\n", "import os\nos.getenv('HOME')\nplatform.system()\n", note="other functions"),
-    Case("", "class Shell:\n    def system(self):\n        pass\n\nShell().system()\n", note="a method named system"),
+    Case(
+        "import os\nos.system('make')\n",
+        "import os\nos.system('make')\n\nx = 2\n",
+        note="pre-existing call",
+    ),
+    Case(
+        "import os\n", "import os\nos.getenv('HOME')\nplatform.system()\n", note="other functions"
+    ),
+    Case(
+        "",
+        "class Shell:\n    def system(self):\n        pass\n\nShell().system()\n",
+        note="a method named system",
+    ),
     Case(
         "import os\n",
-        "import os\n# guardrails: ignore[safety.os-system] -- build script, constant command\nos.system('make')\n",
+        "import os\n# guardrails: ignore[safety.os-system] -- build script, constant command\n"
+        "os.system('make')\n",
         note="suppressed on the line above with a reason",
     ),
 )

@@ -10,7 +10,12 @@ _TAKES_SHELL = frozenset(
     f"subprocess.{n}" for n in ("run", "call", "check_call", "check_output", "Popen")
 )
 _ALWAYS_SHELL = frozenset(
-    {"os.popen", "subprocess.getoutput", "subprocess.getstatusoutput", "asyncio.create_subprocess_shell"}
+    {
+        "os.popen",
+        "subprocess.getoutput",
+        "subprocess.getstatusoutput",
+        "asyncio.create_subprocess_shell",
+    }
 )
 _FIX = "pass the command as a list of arguments without shell=True (shlex.split a fixed string)"
 
@@ -39,7 +44,8 @@ SafetyShell.INVALID = (
     ),
     Case(
         "from subprocess import run as r\n\ndef go(cmd):\n    return 1\n",
-        "from subprocess import run as r\n\ndef go(cmd):\n    return r(\n        cmd,\n        shell=True,\n    )\n",
+        "from subprocess import run as r\n\ndef go(cmd):\n"
+        "    return r(\n        cmd,\n        shell=True,\n    )\n",
         expect=(Expect(4, "block", ("`r(..., shell=True)`",)),),
         note="resolved through `from subprocess import run as r`; multi-line call",
     ),
@@ -60,16 +66,25 @@ SafetyShell.INVALID = (
 )
 
 SafetyShell.VALID = (
-    Case("import subprocess\n", "import subprocess\nsubprocess.run(['ls', d], shell=False)\n", note="shell=False"),
+    Case(
+        "import subprocess\n",
+        "import subprocess\nsubprocess.run(['ls', d], shell=False)\n",
+        note="shell=False",
+    ),
     Case(
         "import subprocess\nsubprocess.run(cmd, shell=True)\n",
         "import subprocess\nsubprocess.run(cmd, shell=True)\nx = 1\n",
         note="existing shell=True untouched by the change",
     ),
-    Case("", "def run(cmd, shell=True):\n    pass\nrun('x', shell=True)\n", note="a local `run`, not subprocess"),
+    Case(
+        "",
+        "def run(cmd, shell=True):\n    pass\nrun('x', shell=True)\n",
+        note="a local `run`, not subprocess",
+    ),
     Case(
         "import subprocess\n",
-        "import subprocess\nsubprocess.run(cmd, shell=True)  # guardrails: ignore[safety.shell] -- fixed string, no input\n",
+        "import subprocess\n"
+        "subprocess.run(cmd, shell=True)  # guardrails: ignore[safety.shell] -- fixed, no input\n",
         note="suppressed with a reason",
     ),
 )

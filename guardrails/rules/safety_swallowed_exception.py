@@ -7,7 +7,9 @@ from collections.abc import Iterator
 from guardrails.findings import Finding
 from guardrails.rules.base import Case, Expect, Rule, RuleContext
 
-_CATCH_ALL = frozenset({"", "Exception", "BaseException", "builtins.Exception", "builtins.BaseException"})
+_CATCH_ALL = frozenset(
+    {"", "Exception", "BaseException", "builtins.Exception", "builtins.BaseException"}
+)
 
 
 def is_test_path(path: str) -> bool:
@@ -43,8 +45,16 @@ class SafetySwallowedException(Rule):
 
 _TRY = "def f():\n    try:\n        go()\n"
 SafetySwallowedException.INVALID = (
-    Case("def f():\n    go()\n", _TRY + "    except:\n        pass\n", expect=(Expect(4, "block", ("bare `except:`",)),)),
-    Case("def f():\n    go()\n", _TRY + "    except Exception:\n        ...\n", expect=(Expect(4, "block", ("`except Exception:`",)),)),
+    Case(
+        "def f():\n    go()\n",
+        _TRY + "    except:\n        pass\n",
+        expect=(Expect(4, "block", ("bare `except:`",)),),
+    ),
+    Case(
+        "def f():\n    go()\n",
+        _TRY + "    except Exception:\n        ...\n",
+        expect=(Expect(4, "block", ("`except Exception:`",)),),
+    ),
     Case(
         _TRY + "    except ValueError:\n        pass\n",
         _TRY + "    except BaseException:\n        pass\n",
@@ -54,8 +64,25 @@ SafetySwallowedException.INVALID = (
 )
 
 SafetySwallowedException.VALID = (
-    Case("def f():\n    go()\n", _TRY + "    except KeyError:\n        pass\n", note="a specific exception"),
-    Case("def f():\n    go()\n", _TRY + "    except Exception:\n        log.exception('x')\n        raise\n", note="logs and re-raises"),
-    Case("", _TRY + "    except Exception:\n        pass\n", path="services/event_bus/tests/test_client.py", note="test code"),
-    Case(_TRY + "    except:\n        pass\n", _TRY + "    except:\n        pass\n\nX = 1\n", note="pre-existing"),
+    Case(
+        "def f():\n    go()\n",
+        _TRY + "    except KeyError:\n        pass\n",
+        note="a specific exception",
+    ),
+    Case(
+        "def f():\n    go()\n",
+        _TRY + "    except Exception:\n        log.exception('x')\n        raise\n",
+        note="logs and re-raises",
+    ),
+    Case(
+        "",
+        _TRY + "    except Exception:\n        pass\n",
+        path="services/event_bus/tests/test_client.py",
+        note="test code",
+    ),
+    Case(
+        _TRY + "    except:\n        pass\n",
+        _TRY + "    except:\n        pass\n\nX = 1\n",
+        note="pre-existing",
+    ),
 )

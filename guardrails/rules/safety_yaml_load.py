@@ -33,18 +33,36 @@ class SafetyYamlLoad(CallRule):
 
 
 SafetyYamlLoad.INVALID = (
-    Case("import yaml\n", "import yaml\ncfg = yaml.load(text)\n", expect=(Expect(2, "block", ("with no Loader",)),)),
+    Case(
+        "import yaml\n",
+        "import yaml\ncfg = yaml.load(text)\n",
+        expect=(Expect(2, "block", ("with no Loader",)),),
+    ),
     Case(
         "import yaml\n",
         "import yaml\ncfg = yaml.load(fh, Loader=yaml.Loader)\n",
         expect=(Expect(2, "block", ("Loader=yaml.Loader",)),),
     ),
-    Case("from yaml import unsafe_load\n", "from yaml import unsafe_load\nx = unsafe_load(s)\n", expect=(Expect(2, "block", ("`unsafe_load`",)),)),
+    Case(
+        "from yaml import unsafe_load\n",
+        "from yaml import unsafe_load\nx = unsafe_load(s)\n",
+        expect=(Expect(2, "block", ("`unsafe_load`",)),),
+    ),
 )
 
 SafetyYamlLoad.VALID = (
     Case("import yaml\n", "import yaml\ncfg = yaml.safe_load(text)\n", note="safe_load"),
-    Case("import yaml\n", "import yaml\ncfg = yaml.load(text, Loader=yaml.SafeLoader)\n", note="safe loader"),
-    Case("import yaml\n", "import yaml\nfrom yaml import CSafeLoader\ncfg = yaml.load(text, CSafeLoader)\n", note="positional safe loader"),
-    Case("import yaml\nx = yaml.load(t)\n", "import yaml\nx = yaml.load(t)\n\n", note="pre-existing"),
+    Case(
+        "import yaml\n",
+        "import yaml\ncfg = yaml.load(text, Loader=yaml.SafeLoader)\n",
+        note="safe loader",
+    ),
+    Case(
+        "import yaml\n",
+        "import yaml\nfrom yaml import CSafeLoader\ncfg = yaml.load(text, CSafeLoader)\n",
+        note="positional safe loader",
+    ),
+    Case(
+        "import yaml\nx = yaml.load(t)\n", "import yaml\nx = yaml.load(t)\n\n", note="pre-existing"
+    ),
 )

@@ -50,7 +50,9 @@ LinePredicate = Callable[[int, int], bool]  # (start, end) -> touches an added l
 @dataclass
 class SegmentFacts:
     symbols: list[Symbol] = field(default_factory=list)
-    calls: list[tuple[int, int, str, tuple[Arg, ...]]] = field(default_factory=list)  # written names
+    calls: list[tuple[int, int, str, tuple[Arg, ...]]] = field(
+        default_factory=list
+    )  # written names
     strings: list[StringLiteral] = field(default_factory=list)
     handlers: list[Handler] = field(default_factory=list)
     imports: list[ImportStatement] = field(default_factory=list)
@@ -94,37 +96,37 @@ def literal(node: cst.BaseExpression) -> tuple[bool, object]:
         except Exception:  # malformed escapes: not a usable literal
             return False, None
     if isinstance(node, cst.ConcatenatedString):
-        value = node.evaluated_value
-        return (value is not None), value
+        joined = node.evaluated_value
+        return (joined is not None), joined
     if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
-        ok, value = literal(node.expression)
-        if ok and isinstance(value, (int, float, complex)):
-            return True, -value
+        ok, number = literal(node.expression)
+        if ok and isinstance(number, (int, float, complex)):
+            return True, -number
         return False, None
     if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
         items: list[object] = []
         for el in node.elements:
             if not isinstance(el, cst.Element):
                 return False, None
-            ok, value = literal(el.value)
+            ok, item = literal(el.value)
             if not ok:
                 return False, None
-            items.append(value)
+            items.append(item)
         if isinstance(node, cst.Tuple):
             return True, tuple(items)
         if isinstance(node, cst.Set):
             try:
-                return True, frozenset(items)  # type: ignore[arg-type]
+                return True, frozenset(items)
             except TypeError:
                 return False, None
         return True, items
     if isinstance(node, cst.Dict):
         pairs: dict[object, object] = {}
-        for el in node.elements:
-            if not isinstance(el, cst.DictElement):
+        for entry in node.elements:
+            if not isinstance(entry, cst.DictElement):
                 return False, None
-            ok_k, k = literal(el.key)
-            ok_v, v = literal(el.value)
+            ok_k, k = literal(entry.key)
+            ok_v, v = literal(entry.value)
             if not (ok_k and ok_v):
                 return False, None
             try:
@@ -265,10 +267,16 @@ class _Extractor:
     _record = False
 
     def small(
-        self, small: cst.BaseSmallStatement, line_node: cst.CSTNode, scope: str | None, in_class: bool
+        self,
+        small: cst.BaseSmallStatement,
+        line_node: cst.CSTNode,
+        scope: str | None,
+        in_class: bool,
     ) -> None:
         if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
-            self.assignment(small.target.value, small.annotation.annotation, small.value, small, scope, in_class)
+            self.assignment(
+                small.target.value, small.annotation.annotation, small.value, small, scope, in_class
+            )
         elif isinstance(small, cst.Assign):
             for t in small.targets:
                 if isinstance(t.target, cst.Name):
@@ -374,7 +382,9 @@ def _bindings(node: cst.Import | cst.ImportFrom) -> list[tuple[str, str]]:
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name)
             else name
         )
-        out.append((bound, f"{module}.{name}" if module and not module.endswith(".") else module + name))
+        out.append(
+            (bound, f"{module}.{name}" if module and not module.endswith(".") else module + name)
+        )
     return out
 
 
@@ -388,9 +398,9 @@ class _ChangeVisitor(cst.CSTVisitor):
         self.contexts: dict[int, str] = {}  # id(string node) -> name it is bound to
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) and not self.touched(
-            *self.ex.span(node)
-        ):
+        if isinstance(
+            node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)
+        ) and not self.touched(*self.ex.span(node)):
             # Imports in untouched statements still bind names the touched code may call.
             if isinstance(node, cst.SimpleStatementLine):
                 for small in node.body:
@@ -411,7 +421,9 @@ class _ChangeVisitor(cst.CSTVisitor):
         )
         self._import(node, module, names)
 
-    def _import(self, node: cst.Import | cst.ImportFrom, module: str, names: tuple[str, ...]) -> None:
+    def _import(
+        self, node: cst.Import | cst.ImportFrom, module: str, names: tuple[str, ...]
+    ) -> None:
         self.ex.facts.aliases.update(_bindings(node))
         start, end = self.ex.span(node)
         if not self.touched(start, end):
@@ -441,7 +453,9 @@ class _ChangeVisitor(cst.CSTVisitor):
                     value=value,
                 )
             )
-            if a.keyword is not None and isinstance(a.value, (cst.SimpleString, cst.ConcatenatedString)):
+            if a.keyword is not None and isinstance(
+                a.value, (cst.SimpleString, cst.ConcatenatedString)
+            ):
                 self.contexts[id(a.value)] = a.keyword.value
         self.ex.facts.calls.append((start, end, written, tuple(args)))
 

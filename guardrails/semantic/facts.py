@@ -64,12 +64,16 @@ class Signature:
         parts: list[str] = []
         kinds = [p.kind for p in self.params]
         for i, p in enumerate(self.params):
-            if p.kind == KEYWORD_ONLY and VAR_POSITIONAL not in kinds[:i] and (
-                i == 0 or kinds[i - 1] != KEYWORD_ONLY
+            if (
+                p.kind == KEYWORD_ONLY
+                and VAR_POSITIONAL not in kinds[:i]
+                and (i == 0 or kinds[i - 1] != KEYWORD_ONLY)
             ):
                 parts.append("*")
             parts.append(p.render())
-            if p.kind == POSITIONAL_ONLY and (i + 1 == len(kinds) or kinds[i + 1] != POSITIONAL_ONLY):
+            if p.kind == POSITIONAL_ONLY and (
+                i + 1 == len(kinds) or kinds[i + 1] != POSITIONAL_ONLY
+            ):
                 parts.append("/")
         text = f"({', '.join(parts)})"
         return ("async " if self.is_async else "") + text
@@ -77,7 +81,7 @@ class Signature:
 
 @dataclass(frozen=True)
 class Symbol:
-    """A name a module defines: ``func``, ``Class``, ``Class.method``, ``Class.field``, ``CONST``."""
+    """A name a module defines: ``f``, ``Class``, ``Class.method``, ``Class.field``, ``CONST``."""
 
     qualname: str
     kind: str
@@ -142,7 +146,8 @@ class CallSite:
 
     line: int
     end_line: int
-    name: str  # resolved through imports: "subprocess.run" for ``sp.run`` after ``import subprocess as sp``
+    # Resolved through imports: "subprocess.run" for ``sp.run`` after ``import subprocess as sp``.
+    name: str
     written: str  # as written: "sp.run"
     args: tuple[Arg, ...] = ()
 

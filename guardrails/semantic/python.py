@@ -103,7 +103,9 @@ def _read(name: str, data: bytes | None, max_bytes: int) -> _Side:
         return side
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
-        side.problem = ParseProblem(name, "encoding", f"cannot decode as {e.encoding}: {e.reason}", line)
+        side.problem = ParseProblem(
+            name, "encoding", f"cannot decode as {e.encoding}: {e.reason}", line
+        )
         return side
     side.lines = split_lines(text)
     try:
@@ -244,7 +246,9 @@ def _analyse(
             symbol_lines = {}
             _ast_names(seg.nodes, None, symbol_lines)
         try:
-            facts = _cst.extract(side.lines[seg.start - 1 : seg.end], seg.start - 1, touched, symbol_lines)
+            facts = _cst.extract(
+                side.lines[seg.start - 1 : seg.end], seg.start - 1, touched, symbol_lines
+            )
         except cst.ParserSyntaxError as e:
             line = e.raw_line + seg.start - 1
             out.problems.append(ParseProblem(side.name, "syntax", e.message, line))
@@ -453,7 +457,9 @@ def _names_outside(side: _Side, parsed: list[_Segment]) -> set[str]:
     return set(names)
 
 
-def _ast_names(nodes: Iterable[ast.stmt], scope: str | None, out: dict[str, tuple[int, int]]) -> None:
+def _ast_names(
+    nodes: Iterable[ast.stmt], scope: str | None, out: dict[str, tuple[int, int]]
+) -> None:
     """Qualified names a block defines, with (line, end line): the same names and lines the
     libcst extractor gives, so the two can stand in for each other."""
     for node in nodes:
@@ -472,7 +478,9 @@ def _ast_names(nodes: Iterable[ast.stmt], scope: str | None, out: dict[str, tupl
             for alias in node.names:
                 if alias.name == "*":
                     continue
-                bound = alias.asname or (alias.name if isinstance(node, ast.ImportFrom) else alias.name.split(".", 1)[0])
+                bound = alias.asname or (
+                    alias.name if isinstance(node, ast.ImportFrom) else alias.name.split(".", 1)[0]
+                )
                 out[f"{scope}.{bound}" if scope else bound] = (node.lineno, end)
         elif isinstance(node, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
             for block in ("body", "orelse", "finalbody"):
@@ -532,6 +540,7 @@ def _dunder_all(tree: ast.Module | None) -> tuple[str, ...] | None:
             target = node.target
         if not (isinstance(target, ast.Name) and target.id == "__all__"):
             continue
+        assert isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign))
         value = node.value
         if not isinstance(value, (ast.List, ast.Tuple)) or not all(
             isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.elts

@@ -172,10 +172,13 @@ def _import_spans(data: bytes) -> list[tuple[int, int]] | None:
     starts = [0]
     continues = _CONTINUES.match
     line = 0  # start of the last column-0 line
+    last = data.rfind(b"import")  # no need to lex past the statement holding the last one
     for m in _LEXER.finditer(data):
         if m.group()[0] != _NEWLINE:
             continue
         pos = m.end()
+        if starts[-1] > last:
+            break
         decorated, line = data[line] == 64, pos  # 64: "@": a decorator stays with its def
         end = pos - 2 if pos < 3 or data[pos - 2] != 13 else pos - 3  # last byte of the line before
         if decorated or (end >= 0 and data[end] == 92) or continues(data, pos):  # 92: "\\"

@@ -1,0 +1,1 @@
+"""Reproducible benchmarks: ``python -m benchmarks [NAME ...]`` (see benchmarks/__main__.py)."""

@@ -1,0 +1,34 @@
+"""``python -m benchmarks [NAME [ARGS...]]``: run one benchmark, or every one without a name.
+
+To add a benchmark, give its module a ``main(argv: list[str]) -> int`` and list it below.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+BENCHMARKS = {
+    "imports": "benchmarks.imports_bench",  # import graph vs grimp (issue 3)
+    "graph": "benchmarks.graph_radius",  # catalog load + blast radius at 10k services (issue 2)
+}
+
+
+def main(argv: list[str]) -> int:
+    if argv and argv[0] in ("-h", "--help"):
+        print(__doc__.strip())
+        print("benchmarks: " + ", ".join(BENCHMARKS))
+        return 0
+    if argv and argv[0] not in BENCHMARKS:
+        print(f"unknown benchmark {argv[0]!r}; choose from: {', '.join(BENCHMARKS)}", file=sys.stderr)
+        return 2
+    names = [argv[0]] if argv else list(BENCHMARKS)
+    status = 0
+    for name in names:
+        module = importlib.import_module(BENCHMARKS[name])
+        status = max(status, module.main(argv[1:] if argv else []))
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -582,7 +582,7 @@ class Repo:
 
     # -- plumbing the snapshots and the readers share --
 
-    def git(
+    def _git(
         self,
         *args: str,
         input: bytes | None = None,
@@ -597,18 +597,18 @@ class Repo:
         if not unique:
             return {}
         request = "".join(f"{o}\n" for o in unique).encode()
-        return _parse_batch(self.git("cat-file", "--batch", input=request).stdout)
+        return _parse_batch(self._git("cat-file", "--batch", input=request).stdout)
 
     def list_tree(self, sha: str) -> dict[str, _Entry]:
         return _parse_listing(
-            self.git("ls-tree", "-r", "-z", "--full-tree", sha).stdout, index=False
+            self._git("ls-tree", "-r", "-z", "--full-tree", sha).stdout, index=False
         )
 
     def list_index(self, env: Mapping[str, str] | None = None) -> dict[str, _Entry]:
-        return _parse_listing(self.git("ls-files", "-s", "-z", env=env).stdout, index=True)
+        return _parse_listing(self._git("ls-files", "-s", "-z", env=env).stdout, index=True)
 
     def list_unstaged(self) -> frozenset[str]:
-        out = self.git("diff-files", "-z", "--name-only", "--no-relative").stdout
+        out = self._git("diff-files", "-z", "--name-only", "--no-relative").stdout
         return frozenset(_fspath(p) for p in out.split(b"\0") if p)
 
     def hash_blob(self, data: bytes) -> str:
@@ -622,7 +622,9 @@ class Repo:
     def resolve(self, rev: str) -> str:
         """The full commit id ``rev`` names, or a GitError that says how to get it."""
         if rev and not rev.startswith("-"):
-            proc = self.git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", ok=(0, 1, 128))
+            proc = self._git(
+                "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", ok=(0, 1, 128)
+            )
             if proc.returncode == 0:
                 return _text(proc.stdout).strip()
         if rev == "HEAD":
@@ -642,7 +644,7 @@ class Repo:
 
     def identity(self) -> Person | None:
         """Who `git commit` would record as committer now, or None when git does not know."""
-        proc = self.git("var", "GIT_COMMITTER_IDENT", ok=(0, 1, 128))
+        proc = self._git("var", "GIT_COMMITTER_IDENT", ok=(0, 1, 128))
         return _parse_ident(_text(proc.stdout)) if proc.returncode == 0 else None
 
     def snapshot(self, rev: str) -> Snapshot:
@@ -653,18 +655,18 @@ class Repo:
         return WorktreeSnapshot(self)
 
     def _head(self) -> str | None:
-        proc = self.git("rev-parse", "--verify", "--quiet", "HEAD^{commit}", ok=(0, 1, 128))
+        proc = self._git("rev-parse", "--verify", "--quiet", "HEAD^{commit}", ok=(0, 1, 128))
         return _text(proc.stdout).strip() if proc.returncode == 0 else None
 
     def _head_snapshot(self, head: str | None) -> Snapshot:
         return CommitSnapshot(self, head, "HEAD") if head else EmptySnapshot()
 
     def _is_shallow(self) -> bool:
-        proc = self.git("rev-parse", "--is-shallow-repository", ok=(0, 128))
+        proc = self._git("rev-parse", "--is-shallow-repository", ok=(0, 128))
         return _text(proc.stdout).strip() == "true"
 
     def _merge_base(self, base: str, base_sha: str, head: str, head_sha: str) -> str:
-        proc = self.git("merge-base", base_sha, head_sha, ok=(0, 1))
+        proc = self._git("merge-base", base_sha, head_sha, ok=(0, 1))
         mb = _text(proc.stdout).strip()
         if mb:
             return mb
@@ -691,7 +693,7 @@ class Repo:
                 fix="commit the change first, or pass an older --base",
             )
         files = self._diff("diff-tree", "-r", mb, head_sha)
-        log = self.git(
+        log = self._git(
             "-c",
             "log.showSignature=false",
             "log",
@@ -722,8 +724,8 @@ class Repo:
         scratch = self._scratch_dir()
         env = {"GIT_INDEX_FILE": str(scratch / "index")}
         try:
-            self.git("read-tree", head or "--empty", env=env)
-            applied = self.git(
+            self._git("read-tree", head or "--empty", env=env)
+            applied = self._git(
                 "apply",
                 "--cached",
                 "--whitespace=nowarn",
@@ -820,7 +822,7 @@ class Repo:
         )
 
     def _diff(self, *args: str, env: Mapping[str, str] | None = None) -> tuple[FileChange, ...]:
-        out = self.git(*args[:1], *_DIFF_OPTIONS, *args[1:], env=env).stdout
+        out = self._git(*args[:1], *_DIFF_OPTIONS, *args[1:], env=env).stdout
         records, patch = _split_diff(out)
         unmerged = sorted(r.new_path for r in records if r.status == "U")
         if unmerged:

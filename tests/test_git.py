@@ -416,6 +416,19 @@ def test_staged_refuses_unmerged_paths(repo: GitRepo) -> None:
     )
 
 
+def test_sha256_repository(tmp_path: Path) -> None:
+    root = tmp_path / "sha256"
+    subprocess.run(["git", "init", "-q", "--object-format=sha256", str(root)], check=True)
+    repo = GitRepo(root)
+    repo.write({"a.py": "a = 1\n"})
+    repo.stage()
+    r = Repo.open(root)
+    (f,) = r.read_staged().changes.files  # against the sha256 empty tree
+    assert (f.status, f.new_data, len(f.new_blob or "")) == ("A", b"a = 1\n", 64)
+    repo.write({"a.py": "a = 2\n"})
+    assert r.worktree().blob_id("a.py") == git_blob_id(repo, "a.py")
+
+
 def test_identity_is_the_committer_git_would_use(repo: GitRepo) -> None:
     r = Repo.open(repo.root)
     assert r.identity() == ME

@@ -8,6 +8,7 @@ rolls file edges up to service pairs with the evidence kept.
 
 from __future__ import annotations
 
+import operator
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -91,6 +92,9 @@ class ImportGraph:
     def importers_of_path(self, path: str) -> tuple[ImportEdge, ...]:
         """Every import that lands on the file ``path``."""
         return tuple(e for e in self.edges if e.dst_path == path)
+
+
+_edge_order = operator.attrgetter("src_path", "line", "module", "dst_path", "names")
 
 
 class _Progress:
@@ -219,7 +223,7 @@ def build_import_graph(
         name = service_of(p)
         if name is not None:
             services[p] = name
-    edges.sort()
+    edges.sort(key=_edge_order)
     return ImportGraph(
         edges=tuple(edges),
         problems=tuple(sorted(set(problems), key=Problem.sort_key)),

@@ -44,7 +44,7 @@ def _norm(base: str, rel: str) -> str | None:
 
 
 def _parent(path: str) -> str:
-    return posixpath.dirname(path)
+    return path.rpartition("/")[0]  # posixpath.dirname, minus its cost on 100k calls
 
 
 def all_dirs(paths: Iterable[str]) -> set[str]:

@@ -135,9 +135,10 @@ class ApiBreakingChange(Rule):
             if not diff.comparable or old_module is None and new_module is None:
                 continue
             module = old_module or new_module or ""
+            # Members of a removed, renamed or brand-new class are covered by the class itself.
             gone_classes = {
                 c.old.qualname for c in diff.changes if c.kind in ("removed", "renamed") and c.old
-            }
+            } | diff.new_classes()
             for sc in diff.changes:
                 sym = sc.old if sc.old is not None else sc.new
                 assert sym is not None
@@ -379,6 +380,12 @@ ApiBreakingChange.INVALID = (
 )
 
 ApiBreakingChange.VALID = (
+    Case(
+        "import os\n",
+        "import os\nfrom dataclasses import dataclass\n\n@dataclass\nclass Event:\n    id: str\n",
+        importers=(_GROWTH,),
+        note="a new record class: its required fields break nobody",
+    ),
     Case(
         "def _helper(x):\n    return x\n\n" + _PUBLISH,
         _PUBLISH,

@@ -57,6 +57,8 @@ class DataSchemaBreak(Rule):
                     continue
                 cls = res.schema_class or ""
                 consumers = self._consumers(ctx, res)
+                if cls in diff.new_classes():
+                    continue  # newly declared here: nothing consumed it before
                 for sc in diff.changes:
                     what = _what(sc, cls)
                     if what is None:
@@ -145,6 +147,7 @@ DataSchemaBreak.INVALID = (
 )
 
 DataSchemaBreak.VALID = (
+    Case(None, _BASE, path=_P, note="the schema file is new"),
     Case(
         _BASE, _BASE + "    session: str | None = None\n", path=_P, note="new field with a default"
     ),

@@ -219,6 +219,14 @@ class ModuleDiff:
     def path(self) -> str:
         return self.new_path if self.new_path is not None else (self.old_path or "")
 
+    def new_classes(self) -> set[str]:
+        """Classes the head defines that the base did not (added, or a rename's new name)."""
+        return {
+            c.new.qualname
+            for c in self.changes
+            if c.kind in ("added", "renamed") and c.new is not None and c.new.kind == CLASS
+        }
+
     def problem(self, side: str) -> ParseProblem | None:
         return next((p for p in self.problems if p.side == side), None)
 

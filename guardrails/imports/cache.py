@@ -35,6 +35,7 @@ class ExtractionCache:
         self.entries: dict[str, RawExtraction] = {}
         self.new: dict[str, RawExtraction] = {}
         self.corrupt = False  # the file existed but could not be used (tests assert on it)
+        self._seen: tuple[int, int, int] | None = None  # stat of the file we loaded
         if self.path is not None:
             loaded = self._read()
             if loaded is not None:
@@ -43,9 +44,12 @@ class ExtractionCache:
     def _read(self) -> dict[str, RawExtraction] | None:
         assert self.path is not None
         try:
-            blob = self.path.read_bytes()
+            with open(self.path, "rb") as f:
+                st = os.fstat(f.fileno())
+                blob = f.read()
         except OSError:
             return None
+        self._seen = (st.st_ino, st.st_size, st.st_mtime_ns)
         head = len(_MAGIC)
         payload = blob[head + _DIGEST :]
         if (
@@ -77,7 +81,7 @@ class ExtractionCache:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            merged = self._read() or {}
+            merged = self.entries if self._unchanged_on_disk() else (self._read() or {})
             merged.update(self.new)
             if len(merged) > len(used) + _KEEP_EXTRA:
                 merged = {k: merged[k] for k in used if k in merged}
@@ -95,3 +99,13 @@ class ExtractionCache:
             return  # a read-only git dir: run uncached rather than fail the gate
         self.new.clear()
         self.corrupt = False
+        self.entries = merged
+
+    def _unchanged_on_disk(self) -> bool:
+        """No other process replaced the file since we read it: skip re-reading it to merge."""
+        assert self.path is not None
+        try:
+            st = self.path.stat()
+        except OSError:
+            return False
+        return self._seen == (st.st_ino, st.st_size, st.st_mtime_ns) and not self.corrupt

@@ -20,7 +20,9 @@ def main(argv: list[str]) -> int:
         print("benchmarks: " + ", ".join(BENCHMARKS))
         return 0
     if argv and argv[0] not in BENCHMARKS:
-        print(f"unknown benchmark {argv[0]!r}; choose from: {', '.join(BENCHMARKS)}", file=sys.stderr)
+        print(
+            f"unknown benchmark {argv[0]!r}; choose from: {', '.join(BENCHMARKS)}", file=sys.stderr
+        )
         return 2
     names = [argv[0]] if argv else list(BENCHMARKS)
     status = 0

@@ -19,8 +19,20 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-STDLIB = ("os", "sys", "json", "re", "logging", "typing", "dataclasses", "collections",
-          "functools", "itertools", "pathlib", "datetime")
+STDLIB = (
+    "os",
+    "sys",
+    "json",
+    "re",
+    "logging",
+    "typing",
+    "dataclasses",
+    "collections",
+    "functools",
+    "itertools",
+    "pathlib",
+    "datetime",
+)
 THIRD_PARTY = ("requests", "yaml", "numpy", "pydantic", "sqlalchemy", "boto3")
 
 
@@ -32,8 +44,12 @@ class Generated:
     source_roots: set[str] = field(default_factory=set)  # where the packages live
     runtime_edges: set[tuple[str, str]] = field(default_factory=set)  # non-type-only imports
     type_only_edges: set[tuple[str, str]] = field(default_factory=set)  # only under TYPE_CHECKING
-    weak_edges: set[tuple[str, str]] = field(default_factory=set)  # service pairs with a weak import
-    strong_edges: set[tuple[str, str]] = field(default_factory=set)  # with a non-weak runtime import
+    weak_edges: set[tuple[str, str]] = field(
+        default_factory=set
+    )  # service pairs with a weak import
+    strong_edges: set[tuple[str, str]] = field(
+        default_factory=set
+    )  # with a non-weak runtime import
     files: int = 0
     lines: int = 0
 
@@ -123,7 +139,9 @@ def generate(
 
     # Modules per service: every service gets a package, an api module and a core
     # subpackage; the remaining files are spread at random.
-    modules: dict[str, list[str]] = {n: [n, f"{n}.api", f"{n}.core", f"{n}.core.engine"] for n in names}
+    modules: dict[str, list[str]] = {
+        n: [n, f"{n}.api", f"{n}.core", f"{n}.core.engine"] for n in names
+    }
     remaining = max(files - 4 * services, 0)
     for j in range(remaining):
         n = rng.choice(names)
@@ -138,9 +156,9 @@ def generate(
         for _ in range(rng.randint(0, 2 * fanout)):
             if i > 0:
                 deps[n].add(names[rng.randrange(0, i)])  # a DAG: depend on older services
-    for c in range(cycles):
+    for _ in range(cycles):
         ring = rng.sample(names, min(cycle_length, services))
-        for a, b in zip(ring, ring[1:] + ring[:1]):
+        for a, b in zip(ring, ring[1:] + ring[:1], strict=True):
             deps[a].add(b)
 
     def svc(pkg: str) -> str:
@@ -164,8 +182,11 @@ def generate(
             d = rng.choice(names)
             if d != n and d not in deps[n]:
                 src, dst = rng.choice(modules[n]), rng.choice(modules[d])
-                contents[src] += ["from typing import TYPE_CHECKING", "if TYPE_CHECKING:",
-                                  f"    import {dst}"]
+                contents[src] += [
+                    "from typing import TYPE_CHECKING",
+                    "if TYPE_CHECKING:",
+                    f"    import {dst}",
+                ]
                 gen.type_only_edges.add((svc(n), svc(d)))
     gen.type_only_edges -= gen.runtime_edges
 
@@ -175,8 +196,10 @@ def generate(
             parts = m.split(".")
             is_pkg = m in (n, f"{n}.core")
             rel = "/".join(parts[1:])
-            path = f"{pkg_dir}/{rel}/__init__.py" if is_pkg and rel else (
-                f"{pkg_dir}/__init__.py" if is_pkg else f"{pkg_dir}/{rel}.py"
+            path = (
+                f"{pkg_dir}/{rel}/__init__.py"
+                if is_pkg and rel
+                else (f"{pkg_dir}/__init__.py" if is_pkg else f"{pkg_dir}/{rel}.py")
             )
             head = [f'"""Module {m}."""', "from __future__ import annotations", ""]
             head += [f"import {x}" for x in rng.sample(STDLIB, 3)]
@@ -221,5 +244,7 @@ if __name__ == "__main__":  # pragma: no cover - manual use
     import sys
 
     out = generate(Path(sys.argv[1]))
-    print(f"{out.files} files, {out.lines} lines, {len(out.services)} services, "
-          f"{len(out.runtime_edges)} service edges")
+    print(
+        f"{out.files} files, {out.lines} lines, {len(out.services)} services, "
+        f"{len(out.runtime_edges)} service edges"
+    )

@@ -51,14 +51,21 @@ def _child_guardrails(root: Path, cache: Path, services: dict[str, str]) -> dict
         return by_dir.get("/".join(parts[:2])) if len(parts) > 2 else None
 
     start = time.perf_counter()
-    graph = build_import_graph(Repo.open(root).snapshot("HEAD"), catalog, cache_dir=cache,
-                               service_of=service_of)
+    graph = build_import_graph(
+        Repo.open(root).snapshot("HEAD"), catalog, cache_dir=cache, service_of=service_of
+    )
     seconds = time.perf_counter() - start
     stats = graph.stats
     assert stats is not None
-    return {"seconds": seconds, "peak_mib": _peak_mib(), "edges": len(graph.edges),
-            "service_edges": len(graph.service_edges()), "parsed": stats.parsed,
-            "files": stats.files, "problems": len(graph.problems)}
+    return {
+        "seconds": seconds,
+        "peak_mib": _peak_mib(),
+        "edges": len(graph.edges),
+        "service_edges": len(graph.service_edges()),
+        "parsed": stats.parsed,
+        "files": stats.files,
+        "problems": len(graph.problems),
+    }
 
 
 def _child_grimp(roots: list[str], packages: list[str], cache: Path) -> dict[str, object]:
@@ -69,14 +76,20 @@ def _child_grimp(roots: list[str], packages: list[str], cache: Path) -> dict[str
     graph = grimp.build_graph(*packages, cache_dir=str(cache))
     seconds = time.perf_counter() - start
     imports = sum(len(graph.find_modules_directly_imported_by(m)) for m in graph.modules)
-    return {"seconds": seconds, "peak_mib": _peak_mib(), "modules": len(graph.modules),
-            "imports": imports}
+    return {
+        "seconds": seconds,
+        "peak_mib": _peak_mib(),
+        "modules": len(graph.modules),
+        "imports": imports,
+    }
 
 
 def _run_child(spec: dict[str, object]) -> dict[str, object]:
     out = subprocess.run(
         [sys.executable, "-m", "benchmarks.imports_bench", "--child", json.dumps(spec)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
         cwd=Path(__file__).resolve().parent.parent,
     )
     result: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
@@ -85,9 +98,16 @@ def _run_child(spec: dict[str, object]) -> dict[str, object]:
 
 def _git(root: Path, *args: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update({"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
-                "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
-                "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com"})
+    env.update(
+        {
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_AUTHOR_NAME": "bench",
+            "GIT_AUTHOR_EMAIL": "bench@example.com",
+            "GIT_COMMITTER_NAME": "bench",
+            "GIT_COMMITTER_EMAIL": "bench@example.com",
+        }
+    )
     subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
 
 
@@ -129,15 +149,21 @@ def main(argv: list[str] | None = None) -> int:
         _git(root, "init", "-q", "-b", "main")
         _git(root, "add", "-A")
         _git(root, "commit", "-q", "-m", "generated")
-        print(f"generated {gen.files} files ({gen.lines:,} lines, {len(gen.services)} services, "
-              f"{len(gen.runtime_edges)} service edges by construction) "
-              f"in {time.perf_counter() - started:.1f} s; python {sys.version.split()[0]}, "
-              f"{os.cpu_count()} CPUs")
+        print(
+            f"generated {gen.files} files ({gen.lines:,} lines, {len(gen.services)} services, "
+            f"{len(gen.runtime_edges)} service edges by construction) "
+            f"in {time.perf_counter() - started:.1f} s; python {sys.version.split()[0]}, "
+            f"{os.cpu_count()} CPUs"
+        )
         ours = {"tool": "guardrails", "root": str(root), "services": gen.services}
-        theirs = {"tool": "grimp", "roots": sorted(str(root / r) for r in gen.source_roots),
-                  "packages": sorted(gen.packages.values())}
-        results: dict[str, list[dict[str, object]]] = {k: [] for k in
-                                                       ("g_cold", "g_warm", "t_cold", "t_warm")}
+        theirs = {
+            "tool": "grimp",
+            "roots": sorted(str(root / r) for r in gen.source_roots),
+            "packages": sorted(gen.packages.values()),
+        }
+        results: dict[str, list[dict[str, object]]] = {
+            k: [] for k in ("g_cold", "g_warm", "t_cold", "t_warm")
+        }
         for i in range(args.repeat):
             for tool, spec, key in (("guardrails", ours, "g"), ("grimp", theirs, "t")):
                 cache = work / f"cache-{tool}-{i}"
@@ -150,14 +176,22 @@ def main(argv: list[str] | None = None) -> int:
         _git(root, "commit", "-q", "-am", "one file")
         one = _run_child({**ours, "cache": str(work / "cache-guardrails-0")})
 
-        g_cold, g_warm = _median(results["g_cold"], "seconds"), _median(results["g_warm"], "seconds")
-        t_cold, t_warm = _median(results["t_cold"], "seconds"), _median(results["t_warm"], "seconds")
+        g_cold, g_warm = (
+            _median(results["g_cold"], "seconds"),
+            _median(results["g_warm"], "seconds"),
+        )
+        t_cold, t_warm = (
+            _median(results["t_cold"], "seconds"),
+            _median(results["t_warm"], "seconds"),
+        )
         g_peak = max(float(r["peak_mib"]) for k in ("g_cold", "g_warm") for r in results[k])  # type: ignore[arg-type]
         t_peak = max(float(r["peak_mib"]) for k in ("t_cold", "t_warm") for r in results[k])  # type: ignore[arg-type]
         first = results["g_cold"][0]
-        print(f"guardrails: {first['edges']} file edges, {first['service_edges']} service edges, "
-              f"{first['problems']} problems; grimp: {results['t_cold'][0]['modules']} modules, "
-              f"{results['t_cold'][0]['imports']} module imports")
+        print(
+            f"guardrails: {first['edges']} file edges, {first['service_edges']} service edges, "
+            f"{first['problems']} problems; grimp: {results['t_cold'][0]['modules']} modules, "
+            f"{results['t_cold'][0]['imports']} module imports"
+        )
         print(f"{'':22}{'guardrails':>12}{'grimp':>10}{'ratio':>8}{'target':>9}")
         rows = [
             ("cold build (s)", g_cold, t_cold, TARGET_COLD),
@@ -168,14 +202,19 @@ def main(argv: list[str] | None = None) -> int:
             ratio = g / t
             ok &= ratio <= target
             print(f"{label:22}{g:12.3f}{t:10.3f}{ratio:8.2f}{'<= ' + str(target) + 'x':>9}")
-        print(f"{'peak RSS (MiB)':22}{g_peak:12.1f}{t_peak:10.1f}{g_peak / t_peak:8.2f}"
-              f"{'<= 300':>9}")
+        print(
+            f"{'peak RSS (MiB)':22}{g_peak:12.1f}{t_peak:10.1f}{g_peak / t_peak:8.2f}{'<= 300':>9}"
+        )
         ok &= g_peak <= TARGET_MIB
-        print(f"one-file change, warm: {float(one['seconds']):.3f} s, "  # type: ignore[arg-type]
-              f"parsed {one['parsed']} of {one['files']} files")
+        print(
+            f"one-file change, warm: {float(one['seconds']):.3f} s, "  # type: ignore[arg-type]
+            f"parsed {one['parsed']} of {one['files']} files"
+        )
         ok &= one["parsed"] == 1
-        print(f"(medians of {args.repeat} runs, each in a fresh process; targets "
-              f"{'met' if ok else 'NOT met'})")
+        print(
+            f"(medians of {args.repeat} runs, each in a fresh process; targets "
+            f"{'met' if ok else 'NOT met'})"
+        )
         return 0 if ok else 1
     finally:
         if args.keep is None:

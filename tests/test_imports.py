@@ -10,63 +10,125 @@ from guardrails.imports.extract import ImportRecord, _extract_whole, extract, ex
 CASES: list[tuple[str, str, list[tuple[str, tuple[str, ...], int, int, set[str]]]]] = [
     ("import", "import a, b.c as d\n", [("a", (), 1, 0, set()), ("b.c", (), 1, 0, set())]),
     ("from", "from a.b import c, d as e\n", [("a.b", ("c", "d"), 1, 0, set())]),
-    ("relative", "from . import x\nfrom ..p.q import y\n",
-     [("", ("x",), 1, 1, set()), ("p.q", ("y",), 2, 2, set())]),
+    (
+        "relative",
+        "from . import x\nfrom ..p.q import y\n",
+        [("", ("x",), 1, 1, set()), ("p.q", ("y",), 2, 2, set())],
+    ),
     ("star", "from a import *\n", [("a", ("*",), 1, 0, {"star"})]),
-    ("in function", "def f():\n    import a\nasync def g():\n    from b import c\n",
-     [("a", (), 2, 0, {"in_function"}), ("b", ("c",), 4, 0, {"in_function"})]),
-    ("in method", "class C:\n    import a\n    def m(self):\n        import b\n",
-     [("a", (), 2, 0, set()), ("b", (), 4, 0, {"in_function"})]),
-    ("weak", "try:\n    import a\nexcept ImportError:\n    import b\nelse:\n    import c\n",
-     [("a", (), 2, 0, {"weak"}), ("b", (), 4, 0, {"weak"}), ("c", (), 6, 0, set())]),
-    ("weak tuple", "try:\n    import a\nexcept (ValueError, ModuleNotFoundError):\n    pass\n",
-     [("a", (), 2, 0, {"weak"})]),
+    (
+        "in function",
+        "def f():\n    import a\nasync def g():\n    from b import c\n",
+        [("a", (), 2, 0, {"in_function"}), ("b", ("c",), 4, 0, {"in_function"})],
+    ),
+    (
+        "in method",
+        "class C:\n    import a\n    def m(self):\n        import b\n",
+        [("a", (), 2, 0, set()), ("b", (), 4, 0, {"in_function"})],
+    ),
+    (
+        "weak",
+        "try:\n    import a\nexcept ImportError:\n    import b\nelse:\n    import c\n",
+        [("a", (), 2, 0, {"weak"}), ("b", (), 4, 0, {"weak"}), ("c", (), 6, 0, set())],
+    ),
+    (
+        "weak tuple",
+        "try:\n    import a\nexcept (ValueError, ModuleNotFoundError):\n    pass\n",
+        [("a", (), 2, 0, {"weak"})],
+    ),
     ("not weak", "try:\n    import a\nexcept ValueError:\n    pass\n", [("a", (), 2, 0, set())]),
-    ("type checking", "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import a\n"
-     "else:\n    import b\n",
-     [("typing", ("TYPE_CHECKING",), 1, 0, set()), ("a", (), 3, 0, {"type_only"}),
-      ("b", (), 5, 0, set())]),
-    ("typing.TYPE_CHECKING", "import typing\nif typing.TYPE_CHECKING:\n    from a import B\n",
-     [("typing", (), 1, 0, set()), ("a", ("B",), 3, 0, {"type_only"})]),
-    ("not TYPE_CHECKING", "if not TYPE_CHECKING:\n    import a\nelse:\n    import b\n",
-     [("a", (), 2, 0, set()), ("b", (), 4, 0, {"type_only"})]),
-    ("importlib", "import importlib\nm = importlib.import_module('a.b')\n",
-     [("importlib", (), 1, 0, set()), ("a.b", (), 2, 0, {"dynamic"})]),
-    ("import_module name", "from importlib import import_module\ndef f():\n"
-     "    return import_module(\"x\")\n",
-     [("importlib", ("import_module",), 1, 0, set()), ("x", (), 3, 0, {"dynamic", "in_function"})]),
-    ("__import__", "m = __import__('a')\nf = lambda: __import__('b')\n",
-     [("a", (), 1, 0, {"dynamic"}), ("b", (), 2, 0, {"dynamic", "in_function"})]),
+    (
+        "type checking",
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import a\nelse:\n    import b\n",
+        [
+            ("typing", ("TYPE_CHECKING",), 1, 0, set()),
+            ("a", (), 3, 0, {"type_only"}),
+            ("b", (), 5, 0, set()),
+        ],
+    ),
+    (
+        "typing.TYPE_CHECKING",
+        "import typing\nif typing.TYPE_CHECKING:\n    from a import B\n",
+        [("typing", (), 1, 0, set()), ("a", ("B",), 3, 0, {"type_only"})],
+    ),
+    (
+        "not TYPE_CHECKING",
+        "if not TYPE_CHECKING:\n    import a\nelse:\n    import b\n",
+        [("a", (), 2, 0, set()), ("b", (), 4, 0, {"type_only"})],
+    ),
+    (
+        "importlib",
+        "import importlib\nm = importlib.import_module('a.b')\n",
+        [("importlib", (), 1, 0, set()), ("a.b", (), 2, 0, {"dynamic"})],
+    ),
+    (
+        "import_module name",
+        'from importlib import import_module\ndef f():\n    return import_module("x")\n',
+        [
+            ("importlib", ("import_module",), 1, 0, set()),
+            ("x", (), 3, 0, {"dynamic", "in_function"}),
+        ],
+    ),
+    (
+        "__import__",
+        "m = __import__('a')\nf = lambda: __import__('b')\n",
+        [("a", (), 1, 0, {"dynamic"}), ("b", (), 2, 0, {"dynamic", "in_function"})],
+    ),
     ("dynamic non-literal", "importlib.import_module(name)\n__import__('.rel')\n", []),
-    ("nested contexts", "if TYPE_CHECKING:\n    try:\n        import a\n    except ImportError:\n"
-     "        pass\n", [("a", (), 3, 0, {"type_only", "weak"})]),
+    (
+        "nested contexts",
+        "if TYPE_CHECKING:\n    try:\n        import a\n    except ImportError:\n        pass\n",
+        [("a", (), 3, 0, {"type_only", "weak"})],
+    ),
     ("match", "match x:\n    case 1:\n        import a\n", [("a", (), 3, 0, set())]),
-    ("with/for/while", "with x:\n    import a\nfor i in y:\n    import b\nelse:\n    import c\n"
-     "while z:\n    import d\n",
-     [("a", (), 2, 0, set()), ("b", (), 4, 0, set()), ("c", (), 6, 0, set()),
-      ("d", (), 8, 0, set())]),
+    (
+        "with/for/while",
+        "with x:\n    import a\nfor i in y:\n    import b\nelse:\n    import c\n"
+        "while z:\n    import d\n",
+        [
+            ("a", (), 2, 0, set()),
+            ("b", (), 4, 0, set()),
+            ("c", (), 6, 0, set()),
+            ("d", (), 8, 0, set()),
+        ],
+    ),
     ("decorated", "@dec(\n    x,\n)\ndef f():\n    import a\n", [("a", (), 5, 0, {"in_function"})]),
-    ("string is not an import", 'X = """\nimport fake\n"""\nimport real\n',
-     [("real", (), 4, 0, set())]),
+    (
+        "string is not an import",
+        'X = """\nimport fake\n"""\nimport real\n',
+        [("real", (), 4, 0, set())],
+    ),
     ("comment is not an import", "# import fake\nx = 1  # import fake\n", []),
     ("column-0 closer", "x = f(\n    1,\n)\nimport a\n", [("a", (), 4, 0, set())]),
     ("backslash continuation", "x = 1 + \\\n2\nimport a\n", [("a", (), 3, 0, set())]),
-    ("crlf", "import a\r\ndef f():\r\n    import b\r\n",
-     [("a", (), 1, 0, set()), ("b", (), 3, 0, {"in_function"})]),
-    ("future", '"""Doc."""\nfrom __future__ import annotations\nimport a\n',
-     [("__future__", ("annotations",), 2, 0, set()), ("a", (), 3, 0, set())]),
+    (
+        "crlf",
+        "import a\r\ndef f():\r\n    import b\r\n",
+        [("a", (), 1, 0, set()), ("b", (), 3, 0, {"in_function"})],
+    ),
+    (
+        "future",
+        '"""Doc."""\nfrom __future__ import annotations\nimport a\n',
+        [("__future__", ("annotations",), 2, 0, set()), ("a", (), 3, 0, set())],
+    ),
     ("no imports at all", "x = 1\n", []),
 ]
 
 FLAGS = ("type_only", "weak", "dynamic", "in_function", "star")
 
 
-def _shape(records: tuple[ImportRecord, ...]) -> list[tuple[str, tuple[str, ...], int, int, set[str]]]:
-    return [(r.module, r.names, r.line, r.level, {f for f in FLAGS if getattr(r, f)}) for r in records]
+def _shape(
+    records: tuple[ImportRecord, ...],
+) -> list[tuple[str, tuple[str, ...], int, int, set[str]]]:
+    return [
+        (r.module, r.names, r.line, r.level, {f for f in FLAGS if getattr(r, f)}) for r in records
+    ]
 
 
 @pytest.mark.parametrize(("source", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_import_forms(source: str, expected: list[tuple[str, tuple[str, ...], int, int, set[str]]]) -> None:
+def test_import_forms(
+    source: str, expected: list[tuple[str, tuple[str, ...], int, int, set[str]]]
+) -> None:
     result = extract(source.encode())
     assert result.error is None
     assert _shape(result.records) == expected
@@ -81,7 +143,9 @@ def test_fast_path_agrees_with_whole_file_parse(source: str, expected: object) -
 def test_statement_text_for_explanations() -> None:
     records = extract(b"from ..a import b as c, d\nimport x.y as z\n__import__('q')\n").records
     assert [r.statement for r in records] == [
-        "from ..a import b as c, d", "import x.y as z", "__import__('q')",
+        "from ..a import b as c, d",
+        "import x.y as z",
+        "__import__('q')",
     ]
 
 

@@ -28,7 +28,9 @@ class DirSnapshot:
         self.reads: list[str] = []
 
     def paths(self) -> Sequence[str]:
-        return sorted(p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file())
+        return sorted(
+            p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file()
+        )
 
     def read(self, path: str) -> bytes | None:
         try:
@@ -118,7 +120,9 @@ def test_content_change_with_identical_mtime_and_size_is_seen(tmp_path: Path) ->
     snapshot = DirSnapshot(root)
     after = build(snapshot, cache_dir)
     assert snapshot.reads == ["services/b/m0.py"]
-    assert [e.dst_path for e in after.edges if e.src_path == "services/b/m0.py"] == ["services/c/__init__.py"]
+    assert [e.dst_path for e in after.edges if e.src_path == "services/b/m0.py"] == [
+        "services/c/__init__.py"
+    ]
 
 
 @pytest.mark.parametrize(

@@ -21,8 +21,9 @@ SEEDS = [1, 2, 3, 4]
 
 def _repo(tmp_path: Path, seed: int) -> tuple[Generated, Repo]:
     root = tmp_path / f"mono{seed}"
-    gen = generate(root, files=120, services=12, seed=seed, fanout=2, cycles=2, cycle_length=5,
-                   lines=(2, 12))
+    gen = generate(
+        root, files=120, services=12, seed=seed, fanout=2, cycles=2, cycle_length=5, lines=(2, 12)
+    )
     git = GitRepo.create(root)
     git.commit("generated")
     return gen, Repo.open(root)
@@ -30,8 +31,12 @@ def _repo(tmp_path: Path, seed: int) -> tuple[Generated, Repo]:
 
 def _graph(gen: Generated, repo: Repo, services: dict[str, Service]) -> ImportGraph:
     catalog = Catalog(services=services)
-    return build_import_graph(repo.snapshot("HEAD"), catalog, cache_dir=repo.git_dir / "guardrails",
-                              service_of=gen.service_of)
+    return build_import_graph(
+        repo.snapshot("HEAD"),
+        catalog,
+        cache_dir=repo.git_dir / "guardrails",
+        service_of=gen.service_of,
+    )
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -45,8 +45,10 @@ def build(
         repo.commit("tree")
     services = services or {}
     return build_import_graph(
-        Repo.open(repo.root).snapshot(rev), catalog_for(services, roots),
-        cache_dir=None, service_of=service_of(services),
+        Repo.open(repo.root).snapshot(rev),
+        catalog_for(services, roots),
+        cache_dir=None,
+        service_of=service_of(services),
     )
 
 
@@ -58,18 +60,22 @@ SERVICES = {"a": "services/a", "b": "services/b"}
 
 
 def test_from_import_goes_to_the_submodule_or_the_package(repo: GitRepo) -> None:
-    graph = build(repo, {
-        "services/a/__init__.py": "VERSION = 1\n",
-        "services/a/client.py": "def send(): ...\n",
-        "services/b/__init__.py": "",
-        "services/b/use.py": (
-            "import json\nimport requests\n"
-            "from a import client\n"
-            "from a.client import send\n"
-            "from a import VERSION, client as c2\n"
-            "import a.client.send\n"
-        ),
-    }, SERVICES)
+    graph = build(
+        repo,
+        {
+            "services/a/__init__.py": "VERSION = 1\n",
+            "services/a/client.py": "def send(): ...\n",
+            "services/b/__init__.py": "",
+            "services/b/use.py": (
+                "import json\nimport requests\n"
+                "from a import client\n"
+                "from a.client import send\n"
+                "from a import VERSION, client as c2\n"
+                "import a.client.send\n"
+            ),
+        },
+        SERVICES,
+    )
     assert edges(graph) == {
         ("services/b/use.py", 3, "a.client", "services/a/client.py", ("client",)),
         ("services/b/use.py", 4, "a.client", "services/a/client.py", ("send",)),
@@ -82,12 +88,16 @@ def test_from_import_goes_to_the_submodule_or_the_package(repo: GitRepo) -> None
 
 
 def test_relative_imports_and_beyond_the_top_level(repo: GitRepo) -> None:
-    graph = build(repo, {
-        "services/a/__init__.py": "",
-        "services/a/x.py": "",
-        "services/a/sub/__init__.py": "from . import y\n",
-        "services/a/sub/y.py": "from .. import x\nfrom ..x import f\nfrom ... import nothing\n",
-    }, SERVICES)
+    graph = build(
+        repo,
+        {
+            "services/a/__init__.py": "",
+            "services/a/x.py": "",
+            "services/a/sub/__init__.py": "from . import y\n",
+            "services/a/sub/y.py": "from .. import x\nfrom ..x import f\nfrom ... import nothing\n",
+        },
+        SERVICES,
+    )
     assert edges(graph) == {
         ("services/a/sub/__init__.py", 1, "a.sub.y", "services/a/sub/y.py", ("y",)),
         ("services/a/sub/y.py", 1, "a.x", "services/a/x.py", ("x",)),
@@ -99,20 +109,28 @@ def test_relative_imports_and_beyond_the_top_level(repo: GitRepo) -> None:
 
 
 def test_namespace_packages_without_init(repo: GitRepo) -> None:
-    graph = build(repo, {
-        "ns/plugins/one.py": "",
-        "ns/plugins/two.py": "from ns.plugins import one\nimport ns\nimport ns.plugins\n",
-    })
-    assert edges(graph) == {("ns/plugins/two.py", 1, "ns.plugins.one", "ns/plugins/one.py", ("one",))}
+    graph = build(
+        repo,
+        {
+            "ns/plugins/one.py": "",
+            "ns/plugins/two.py": "from ns.plugins import one\nimport ns\nimport ns.plugins\n",
+        },
+    )
+    assert edges(graph) == {
+        ("ns/plugins/two.py", 1, "ns.plugins.one", "ns/plugins/one.py", ("one",))
+    }
 
 
 def test_src_layout(repo: GitRepo) -> None:
-    graph = build(repo, {
-        "src/mypkg/__init__.py": "",
-        "src/mypkg/core.py": "from mypkg import util\n",
-        "src/mypkg/util.py": "",
-        "tools/run.py": "import mypkg.core\n",
-    })
+    graph = build(
+        repo,
+        {
+            "src/mypkg/__init__.py": "",
+            "src/mypkg/core.py": "from mypkg import util\n",
+            "src/mypkg/util.py": "",
+            "tools/run.py": "import mypkg.core\n",
+        },
+    )
     assert "src" in graph.roots
     assert edges(graph) == {
         ("src/mypkg/core.py", 1, "mypkg.util", "src/mypkg/util.py", ("util",)),
@@ -121,23 +139,39 @@ def test_src_layout(repo: GitRepo) -> None:
 
 
 def test_multi_root_monorepo_from_pyproject_build_settings(repo: GitRepo) -> None:
-    services = {"alpha": "libs/alpha", "beta": "libs/beta", "gamma": "libs/gamma", "app": "apps/web"}
-    graph = build(repo, {
-        "libs/alpha/pyproject.toml": '[tool.setuptools.packages.find]\nwhere = ["src"]\n',
-        "libs/alpha/src/alpha/__init__.py": "",
-        "libs/beta/pyproject.toml": '[tool.hatch.build.targets.wheel]\npackages = ["lib/beta"]\n',
-        "libs/beta/lib/beta/__init__.py": "",
-        "libs/gamma/pyproject.toml": (
-            '[tool.poetry]\npackages = [{include = "gamma", from = "source"}]\n'
-        ),
-        "libs/gamma/source/gamma/__init__.py": "",
-        "libs/delta/pyproject.toml": '[tool.setuptools]\npackage-dir = {"" = "code"}\n',
-        "libs/delta/code/delta.py": "",
-        "apps/web/pyproject.toml": "[project]\nname = 'web'\n",
-        "apps/web/main.py": "import alpha\nimport beta\nimport gamma\nimport delta\n",
-    }, services)
-    assert {"libs/alpha/src", "libs/beta/lib", "libs/gamma/source", "libs/delta/code",
-            "apps/web"} <= set(graph.roots)
+    services = {
+        "alpha": "libs/alpha",
+        "beta": "libs/beta",
+        "gamma": "libs/gamma",
+        "app": "apps/web",
+    }
+    graph = build(
+        repo,
+        {
+            "libs/alpha/pyproject.toml": '[tool.setuptools.packages.find]\nwhere = ["src"]\n',
+            "libs/alpha/src/alpha/__init__.py": "",
+            "libs/beta/pyproject.toml": (
+                '[tool.hatch.build.targets.wheel]\npackages = ["lib/beta"]\n'
+            ),
+            "libs/beta/lib/beta/__init__.py": "",
+            "libs/gamma/pyproject.toml": (
+                '[tool.poetry]\npackages = [{include = "gamma", from = "source"}]\n'
+            ),
+            "libs/gamma/source/gamma/__init__.py": "",
+            "libs/delta/pyproject.toml": '[tool.setuptools]\npackage-dir = {"" = "code"}\n',
+            "libs/delta/code/delta.py": "",
+            "apps/web/pyproject.toml": "[project]\nname = 'web'\n",
+            "apps/web/main.py": "import alpha\nimport beta\nimport gamma\nimport delta\n",
+        },
+        services,
+    )
+    assert {
+        "libs/alpha/src",
+        "libs/beta/lib",
+        "libs/gamma/source",
+        "libs/delta/code",
+        "apps/web",
+    } <= set(graph.roots)
     assert {(k, tuple(e.dst_path for e in v)) for k, v in graph.service_edges().items()} == {
         (("app", "alpha"), ("libs/alpha/src/alpha/__init__.py",)),
         (("app", "beta"), ("libs/beta/lib/beta/__init__.py",)),
@@ -152,14 +186,18 @@ def test_unreadable_pyproject_is_reported_not_fatal() -> None:
 
 
 def test_ambiguous_module_is_reported_and_kept(repo: GitRepo) -> None:
-    graph = build(repo, {
-        "libs/one/common/__init__.py": "",
-        "libs/one/common/util.py": "",
-        "libs/one/common/user.py": "from common import util\n",
-        "libs/two/common/__init__.py": "",
-        "libs/two/common/util.py": "",
-        "app/main.py": "from common import util\n",
-    }, roots=("libs/one", "libs/two", "app"))
+    graph = build(
+        repo,
+        {
+            "libs/one/common/__init__.py": "",
+            "libs/one/common/util.py": "",
+            "libs/one/common/user.py": "from common import util\n",
+            "libs/two/common/__init__.py": "",
+            "libs/two/common/util.py": "",
+            "app/main.py": "from common import util\n",
+        },
+        roots=("libs/one", "libs/two", "app"),
+    )
     assert edges(graph) == {
         # inside libs/one its own root decides
         ("libs/one/common/user.py", 1, "common.util", "libs/one/common/util.py", ("util",)),
@@ -169,7 +207,10 @@ def test_ambiguous_module_is_reported_and_kept(repo: GitRepo) -> None:
     }
     [problem] = graph.problems
     assert "'common.util' is claimed by 2 files" in problem.message
-    assert "libs/one/common/util.py" in problem.message and "libs/two/common/util.py" in problem.message
+    assert (
+        "libs/one/common/util.py" in problem.message
+        and "libs/two/common/util.py" in problem.message
+    )
     assert problem.fix and "inference.roots" in problem.fix
 
 
@@ -180,22 +221,30 @@ def test_explicit_roots_replace_detection(repo: GitRepo) -> None:
 
 
 def test_stdlib_names_are_not_captured_by_a_service_module(repo: GitRepo) -> None:
-    graph = build(repo, {
-        "services/a/pyproject.toml": "",
-        "services/a/logging.py": "",
-        "services/b/pyproject.toml": "",
-        "services/b/main.py": "import logging\n",
-    }, SERVICES)
+    graph = build(
+        repo,
+        {
+            "services/a/pyproject.toml": "",
+            "services/a/logging.py": "",
+            "services/b/pyproject.toml": "",
+            "services/b/main.py": "import logging\n",
+        },
+        SERVICES,
+    )
     assert graph.edges == ()
 
 
 def test_syntax_error_file_is_reported_and_the_rest_is_built(repo: GitRepo) -> None:
-    graph = build(repo, {
-        "services/a/__init__.py": "",
-        "services/a/broken.py": "import b\ndef f(:\n    import b\n",
-        "services/b/__init__.py": "",
-        "services/b/ok.py": "import a\n",
-    }, SERVICES)
+    graph = build(
+        repo,
+        {
+            "services/a/__init__.py": "",
+            "services/a/broken.py": "import b\ndef f(:\n    import b\n",
+            "services/b/__init__.py": "",
+            "services/b/ok.py": "import a\n",
+        },
+        SERVICES,
+    )
     assert edges(graph) == {("services/b/ok.py", 1, "a", "services/a/__init__.py", ())}
     [problem] = graph.problems
     assert (problem.path, problem.line) == ("services/a/broken.py", 2)
@@ -205,10 +254,14 @@ def test_syntax_error_file_is_reported_and_the_rest_is_built(repo: GitRepo) -> N
 def test_pep695_file_contributes_edges(repo: GitRepo) -> None:
     import sys
 
-    graph = build(repo, {
-        "services/a/__init__.py": "",
-        "services/b/__init__.py": "def f[T](x: T) -> T:\n    import a\n    return x\n",
-    }, SERVICES)
+    graph = build(
+        repo,
+        {
+            "services/a/__init__.py": "",
+            "services/b/__init__.py": "def f[T](x: T) -> T:\n    import a\n    return x\n",
+        },
+        SERVICES,
+    )
     assert list(graph.service_edges()) == [("b", "a")]
     assert graph.stats is not None
     assert graph.stats.fallback == (1 if sys.version_info < (3, 12) else 0)
@@ -238,13 +291,17 @@ def test_service_edges_apply_the_type_only_and_weak_switches(repo: GitRepo) -> N
 
     assert dsts() == ["services/a/w.py", "services/a/d.py"]  # defaults: weak in, type-only out
     assert dsts(include_type_only=True, include_weak=True) == [
-        "services/a/t.py", "services/a/w.py", "services/a/d.py",
+        "services/a/t.py",
+        "services/a/w.py",
+        "services/a/d.py",
     ]
     assert dsts(include_type_only=False, include_weak=False) == ["services/a/d.py"]
     assert list(graph.service_edges()) == [("b", "a")]  # same-service a -> a is not listed
     dynamic = graph.service_edges()[("b", "a")][-1]
     assert (dynamic.dynamic, dynamic.statement, dynamic.location) == (
-        True, "importlib.import_module('a.d')", "services/b/main.py:9",
+        True,
+        "importlib.import_module('a.d')",
+        "services/b/main.py:9",
     )
 
 
@@ -258,12 +315,14 @@ def test_importers_of_a_module_and_a_path(repo: GitRepo) -> None:
 
 
 def test_deleted_file_is_still_reached_through_the_base_revision(repo: GitRepo) -> None:
-    repo.write({
-        "services/a/__init__.py": "",
-        "services/a/client.py": "def send(): ...\n",
-        "services/b/__init__.py": "",
-        "services/b/use.py": "from a.client import send\n",
-    })
+    repo.write(
+        {
+            "services/a/__init__.py": "",
+            "services/a/client.py": "def send(): ...\n",
+            "services/b/__init__.py": "",
+            "services/b/use.py": "from a.client import send\n",
+        }
+    )
     base = repo.commit("base")
     repo.remove("services/a/client.py")
     repo.commit("delete the client")
@@ -271,17 +330,24 @@ def test_deleted_file_is_still_reached_through_the_base_revision(repo: GitRepo) 
     head_graph = build(repo, {}, SERVICES, rev="HEAD")
     [site] = base_graph.importers_of_path("services/a/client.py")
     assert (site.src_path, site.line, site.statement) == (
-        "services/b/use.py", 1, "from a.client import send",
+        "services/b/use.py",
+        1,
+        "from a.client import send",
     )
     assert head_graph.importers_of_path("services/a/client.py") == ()
 
 
 def test_roots_from_service_paths(repo: GitRepo) -> None:
     files = [
-        "services/event_bus/__init__.py", "services/event_bus/client.py",
-        "platform/pkg/__init__.py", "platform/pkg/inner/__init__.py", "web/app.py",
+        "services/event_bus/__init__.py",
+        "services/event_bus/client.py",
+        "platform/pkg/__init__.py",
+        "platform/pkg/inner/__init__.py",
+        "web/app.py",
     ]
-    catalog = catalog_for({"bus": "services/event_bus", "inner": "platform/pkg/inner", "web": "web"})
+    catalog = catalog_for(
+        {"bus": "services/event_bus", "inner": "platform/pkg/inner", "web": "web"}
+    )
     roots, problems = find_source_roots(files, lambda p: None, catalog)
     # the parent of each service's top-level package; a service dir without __init__ itself
     assert roots == ("", "platform", "services", "web")
@@ -328,11 +394,16 @@ def test_progress_only_on_a_tty_and_when_slow(monkeypatch: pytest.MonkeyPatch) -
     assert off.getvalue() == ""
 
 
-def test_build_without_progress_prints_nothing(repo: GitRepo, capsys: pytest.CaptureFixture[str]) -> None:
+def test_build_without_progress_prints_nothing(
+    repo: GitRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
     repo.write({"services/a/__init__.py": "import b\n", "services/b/__init__.py": ""})
     repo.commit("x")
     build_import_graph(
-        Repo.open(repo.root).worktree(), catalog_for(SERVICES), cache_dir=None,
-        service_of=service_of(SERVICES), progress=True,
+        Repo.open(repo.root).worktree(),
+        catalog_for(SERVICES),
+        cache_dir=None,
+        service_of=service_of(SERVICES),
+        progress=True,
     )
     assert capsys.readouterr().err == ""

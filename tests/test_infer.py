@@ -5,7 +5,11 @@ from __future__ import annotations
 import yaml
 
 from guardrails.catalog.codeowners import parse_codeowners
-from guardrails.catalog.infer import infer_services_from_paths, render_starter_config, starter_config
+from guardrails.catalog.infer import (
+    infer_services_from_paths,
+    render_starter_config,
+    starter_config,
+)
 from guardrails.catalog.load import build_catalog
 from guardrails.git import Repo
 from guardrails.imports import ImportEdge
@@ -32,8 +36,12 @@ def test_services_are_projects_and_top_level_packages() -> None:
     assert [(s.name, s.paths, str(s.origin), s.source) for s in services] == [
         ("apps-auth", ("apps/auth/**",), "apps/auth/__init__.py", "inferred"),
         ("event-bus", ("services/event_bus/**",), "services/event_bus/__init__.py", "inferred"),
-        ("feature-store", ("ns/plugins/feature_store/**",), "ns/plugins/feature_store/__init__.py",
-         "inferred"),
+        (
+            "feature-store",
+            ("ns/plugins/feature_store/**",),
+            "ns/plugins/feature_store/__init__.py",
+            "inferred",
+        ),
         ("libs-auth", ("libs/auth/**",), "libs/auth/pyproject.toml", "inferred"),
     ]
 
@@ -59,20 +67,34 @@ def test_starter_config_loads_back_with_teams_owners_and_evidence() -> None:
         codeowners=codeowners,
         dependencies={
             ("event-bus", "libs-auth"): (
-                _edge("services/event_bus/client.py", 3, "libs/auth/src/auth/__init__.py",
-                      "from auth import token"),
-                _edge("services/event_bus/sub/__init__.py", 1, "libs/auth/src/auth/__init__.py",
-                      "import auth"),
+                _edge(
+                    "services/event_bus/client.py",
+                    3,
+                    "libs/auth/src/auth/__init__.py",
+                    "from auth import token",
+                ),
+                _edge(
+                    "services/event_bus/sub/__init__.py",
+                    1,
+                    "libs/auth/src/auth/__init__.py",
+                    "import auth",
+                ),
             ),
-            ("event-bus", "gone"): (_edge("a.py", 1, "b.py", "import b"),),  # not a service: dropped
+            ("event-bus", "gone"): (
+                _edge("a.py", 1, "b.py", "import b"),
+            ),  # not a service: dropped
         },
     )
     doc = yaml.safe_load(text)
     assert list(doc) == ["version", "teams", "services", "policies", "inference"]
-    assert doc["teams"] == {"data-infra": {"handles": ["@acme/data-infra"]},
-                            "platform": {"handles": ["@acme/platform"]}}
+    assert doc["teams"] == {
+        "data-infra": {"handles": ["@acme/data-infra"]},
+        "platform": {"handles": ["@acme/platform"]},
+    }
     assert doc["services"]["event-bus"] == {
-        "owner": "data-infra", "tier": 2, "paths": ["services/event_bus/**"],
+        "owner": "data-infra",
+        "tier": 2,
+        "paths": ["services/event_bus/**"],
         "depends_on": ["libs-auth"],
     }
     assert doc["services"]["apps-auth"]["owner"] == "platform"
@@ -86,14 +108,16 @@ def test_starter_config_with_nothing_inferred_still_loads() -> None:
 
 
 def test_init_output_loads_through_the_catalog_loader(repo: GitRepo) -> None:
-    repo.write({
-        "CODEOWNERS": CODEOWNERS,
-        "services/event_bus/__init__.py": "",
-        "services/event_bus/client.py": "from schema_registry import Schema\n",
-        "services/schema_registry/__init__.py": "class Schema: ...\n",
-        "libs/weird name/pyproject.toml": "[project]\nname = 'x'\n",
-        "libs/weird name/mod.py": "import event_bus.client\n",
-    })
+    repo.write(
+        {
+            "CODEOWNERS": CODEOWNERS,
+            "services/event_bus/__init__.py": "",
+            "services/event_bus/client.py": "from schema_registry import Schema\n",
+            "services/schema_registry/__init__.py": "class Schema: ...\n",
+            "libs/weird name/pyproject.toml": "[project]\nname = 'x'\n",
+            "libs/weird name/mod.py": "import event_bus.client\n",
+        }
+    )
     repo.commit("tree")
     git = Repo.open(repo.root)
     text = starter_config(git.worktree(), cache_dir=git.git_dir / "guardrails")

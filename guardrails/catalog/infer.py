@@ -31,8 +31,17 @@ if TYPE_CHECKING:
 INFERRED = "inferred"
 _NOT_SERVICES = frozenset({"tests", "test", "testing", "docs", "doc", "examples", "example"})
 _SKIP_DIRS = frozenset(
-    {"node_modules", "site-packages", "__pycache__", "venv", "build", "dist", "third_party",
-     "vendor", "_vendor"}
+    {
+        "node_modules",
+        "site-packages",
+        "__pycache__",
+        "venv",
+        "build",
+        "dist",
+        "third_party",
+        "vendor",
+        "_vendor",
+    }
 )
 _BAD_NAME_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -50,7 +59,9 @@ def _under(path: str, directory: str) -> bool:
     return directory == "" or path == directory or path.startswith(directory + "/")
 
 
-def infer_services_from_paths(paths: Iterable[str], *, roots: Sequence[str] = ()) -> tuple[Service, ...]:
+def infer_services_from_paths(
+    paths: Iterable[str], *, roots: Sequence[str] = ()
+) -> tuple[Service, ...]:
     """Services inferred from a tree's file list (see the module docstring), sorted by name.
 
     ``roots``: the configured ``inference.roots``; packages are looked for under them only.
@@ -126,7 +137,9 @@ def _teams_from_codeowners(codeowners: CodeOwners | None) -> dict[str, str]:
     return dict(sorted(teams.items()))
 
 
-def _owner_of(service: Service, codeowners: CodeOwners | None, handles: Mapping[str, str]) -> str | None:
+def _owner_of(
+    service: Service, codeowners: CodeOwners | None, handles: Mapping[str, str]
+) -> str | None:
     if codeowners is None or service.origin is None:
         return None
     from guardrails.catalog.codeowners import CodeOwnersIndex
@@ -171,16 +184,22 @@ def render_starter_config(
         for team, handle in handles.items():
             out += [f"  {_q(team)}:", f"    handles: [{_q(handle)}]"]
     else:
-        out += ["# Teams: none found in CODEOWNERS. Declare them as `name: {members: [...]}`.",
-                "teams: {}"]
+        out += [
+            "# Teams: none found in CODEOWNERS. Declare them as `name: {members: [...]}`.",
+            "teams: {}",
+        ]
     out.append("")
     if not services:
-        out += ["# No services were inferred: no pyproject.toml projects or top-level packages.",
-                "services: {}"]
+        out += [
+            "# No services were inferred: no pyproject.toml projects or top-level packages.",
+            "services: {}",
+        ]
     else:
-        out += ["# Services, inferred from pyproject.toml projects and top-level packages.",
-                "# tier: 0 is the most critical; 2 is the default.",
-                "services:"]
+        out += [
+            "# Services, inferred from pyproject.toml projects and top-level packages.",
+            "# tier: 0 is the most critical; 2 is the default.",
+            "services:",
+        ]
     for service in services:
         why = service.origin.path if service.origin else "its directory"
         out += [f"  {_q(service.name)}:", f"    # inferred from {_comment(why)}"]
@@ -198,7 +217,7 @@ def render_starter_config(
                 out.append(f"      - {_q(dst)}  # {note}")
     out += [
         "",
-        "policies: [\"builtin:default\"]",
+        'policies: ["builtin:default"]',
         "",
         "inference:",
         "  python_imports: true  # service dependencies from Python imports",
@@ -227,4 +246,6 @@ def starter_config(snapshot: Snapshot, *, cache_dir: Path | None = None) -> str:
         return None
 
     graph = build_import_graph(snapshot, catalog, cache_dir=cache_dir, service_of=service_of)
-    return render_starter_config(services, codeowners=codeowners, dependencies=graph.service_edges())
+    return render_starter_config(
+        services, codeowners=codeowners, dependencies=graph.service_edges()
+    )

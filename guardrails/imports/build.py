@@ -176,14 +176,16 @@ def build_import_graph(
     edges: list[ImportEdge] = []
     ambiguous: dict[str, tuple[str, int, tuple[str, ...]]] = {}
     for src, blob in blob_of.items():
-        raw = cache.get(blob)
-        if raw is None:  # pragma: no cover - every blob was just put
+        cached_raw = cache.get(blob)
+        if cached_raw is None:  # pragma: no cover - every blob was just put
             continue
-        records, error, _ = raw
+        records, error, _ = cached_raw
         if error is not None:
             problems.append(
                 Problem(
-                    f"cannot parse for imports: {error[1]}", path=src, line=error[0],
+                    f"cannot parse for imports: {error[1]}",
+                    path=src,
+                    line=error[0],
                     fix="fix the syntax; this file's imports are missing from the graph",
                     severity="info",
                 )
@@ -204,9 +206,16 @@ def build_import_graph(
                     if dst != src:
                         edges.append(
                             ImportEdge(
-                                src, line, dst_module, dst_names, dst,
-                                bool(flags & TYPE_ONLY), bool(flags & WEAK),
-                                bool(flags & DYNAMIC), statement, bool(flags & IN_FUNCTION),
+                                src,
+                                line,
+                                dst_module,
+                                dst_names,
+                                dst,
+                                bool(flags & TYPE_ONLY),
+                                bool(flags & WEAK),
+                                bool(flags & DYNAMIC),
+                                statement,
+                                bool(flags & IN_FUNCTION),
                             )
                         )
     for module, (src, line, files) in ambiguous.items():
@@ -214,7 +223,9 @@ def build_import_graph(
             Problem(
                 f"module {module!r} is claimed by {len(files)} files ({', '.join(files)}); "
                 "its imports count as imports of all of them",
-                path=src, line=line, severity="info",
+                path=src,
+                line=line,
+                severity="info",
                 fix="list the intended source roots in inference.roots in guardrails.yaml",
             )
         )
@@ -230,7 +241,10 @@ def build_import_graph(
         roots=roots,
         services=services,
         stats=BuildStats(
-            files=len(py_files), cached=cached, parsed=len(todo), fallback=fallback,
+            files=len(py_files),
+            cached=cached,
+            parsed=len(todo),
+            fallback=fallback,
             seconds=time.perf_counter() - started,
         ),
     )

@@ -85,9 +85,16 @@ def to_extraction(raw: RawExtraction, path: str) -> Extraction:
 def to_record(r: RawRecord) -> ImportRecord:
     module, names, line, level, flags, statement = r
     return ImportRecord(
-        module, names, line, level,
-        bool(flags & TYPE_ONLY), bool(flags & WEAK), bool(flags & DYNAMIC),
-        bool(flags & IN_FUNCTION), bool(flags & STAR), statement,
+        module,
+        names,
+        line,
+        level,
+        bool(flags & TYPE_ONLY),
+        bool(flags & WEAK),
+        bool(flags & DYNAMIC),
+        bool(flags & IN_FUNCTION),
+        bool(flags & STAR),
+        statement,
     )
 
 
@@ -105,7 +112,9 @@ def extract_raw(data: bytes) -> RawExtraction:
                 _walk(ast.parse(chunk).body, 0, out, any(m in chunk for m in _DYNAMIC_MARKERS))
                 offset = data.count(b"\n", 0, start)
                 if offset:
-                    out[first:] = [(a, b, ln + offset, c, d, e) for a, b, ln, c, d, e in out[first:]]
+                    out[first:] = [
+                        (a, b, ln + offset, c, d, e) for a, b, ln, c, d, e in out[first:]
+                    ]
         except (SyntaxError, ValueError, UnicodeError, RecursionError, MemoryError):
             pass  # a span the lexer got wrong, or a real error: read the whole file
         else:
@@ -244,14 +253,19 @@ def _alias(a: ast.alias) -> str:
 _BODY_FIELDS = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
 
 
+# ast.TryStar (except*) exists from Python 3.11 on.
+_TRY_TYPES: tuple[type[ast.stmt], ...] = tuple(
+    t for t in (ast.Try, getattr(ast, "TryStar", None)) if t is not None
+)
+
+
 def _walk(body: list[ast.stmt], flags: int, out: list[RawRecord], scan_calls: bool) -> None:
     for node in body:
-        kind = type(node)
-        if kind is ast.Import:
+        if isinstance(node, ast.Import):
             for a in node.names:
                 out.append((a.name, (), node.lineno, 0, flags, f"import {_alias(a)}"))
             continue
-        if kind is ast.ImportFrom:
+        if isinstance(node, ast.ImportFrom):
             names = tuple(a.name for a in node.names)
             f = flags | STAR if names == ("*",) else flags
             dots = "." * node.level
@@ -260,21 +274,22 @@ def _walk(body: list[ast.stmt], flags: int, out: list[RawRecord], scan_calls: bo
             continue
         if scan_calls:
             _scan_calls(node, flags, out)
-        if kind is ast.If:
+        if isinstance(node, ast.If):
             tc = _type_checking(node.test)
             _walk(node.body, flags | TYPE_ONLY if tc > 0 else flags, out, scan_calls)
             _walk(node.orelse, flags | TYPE_ONLY if tc < 0 else flags, out, scan_calls)
-        elif kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
-            _walk(node.body, flags | IN_FUNCTION, out, scan_calls)  # type: ignore[attr-defined]
-        elif kind is ast.Try or kind is getattr(ast, "TryStar", None):
-            weak = flags | WEAK if _catches_import_error(node.handlers) else flags  # type: ignore[attr-defined]
-            _walk(node.body, weak, out, scan_calls)  # type: ignore[attr-defined]
-            for h in node.handlers:  # type: ignore[attr-defined]
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            _walk(node.body, flags | IN_FUNCTION, out, scan_calls)
+        elif isinstance(node, _TRY_TYPES):
+            handlers: list[ast.ExceptHandler] = getattr(node, "handlers", [])
+            weak = flags | WEAK if _catches_import_error(handlers) else flags
+            _walk(getattr(node, "body", []), weak, out, scan_calls)
+            for h in handlers:
                 _walk(h.body, weak, out, scan_calls)
-            _walk(node.orelse, flags, out, scan_calls)  # type: ignore[attr-defined]
-            _walk(node.finalbody, flags, out, scan_calls)  # type: ignore[attr-defined]
-        elif kind is ast.Match:
-            for case in node.cases:  # type: ignore[attr-defined]
+            _walk(getattr(node, "orelse", []), flags, out, scan_calls)
+            _walk(getattr(node, "finalbody", []), flags, out, scan_calls)
+        elif isinstance(node, ast.Match):
+            for case in node.cases:
                 _walk(case.body, flags, out, scan_calls)
         else:  # ClassDef, For, While, With (and async forms): plain bodies
             inner = getattr(node, "body", None)
@@ -375,7 +390,7 @@ def _cst_visitor_class() -> Any:
 
     name_of = cst.helpers.get_full_name_for_node
 
-    class CSTImports(cst.CSTVisitor):  # type: ignore[misc]
+    class CSTImports(cst.CSTVisitor):
         """The same walk as :func:`_walk`, over libcst nodes."""
 
         METADATA_DEPENDENCIES = (PositionProvider,)
@@ -417,7 +432,7 @@ def _cst_visitor_class() -> Any:
                 names = tuple(name_of(a.name) or "" for a in node.names)
                 shown = ", ".join(
                     n if a.asname is None else f"{n} as {name_of(a.asname.name)}"
-                    for n, a in zip(names, node.names)
+                    for n, a in zip(names, node.names, strict=True)
                 )
             text = f"from {'.' * level}{module} import {shown}"
             self.out.append((module, names, self._line(node), level, flags, text))

@@ -21,13 +21,13 @@ from typing import Any
 from guardrails.catalog.model import Catalog
 from guardrails.errors import Problem
 
-try:
+if sys.version_info >= (3, 11):
     import tomllib
-except ImportError:  # pragma: no cover - Python 3.10
+else:  # pragma: no cover - Python 3.10: tomli when installed, else no declared roots
     try:
-        import tomli as tomllib  # type: ignore[no-redef]
+        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
-        tomllib = None  # type: ignore[assignment]
+        tomllib = None
 
 _GLOB = set("*?[")
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
@@ -93,7 +93,9 @@ def pyproject_roots(directory: str, data: bytes) -> tuple[list[str], str | None]
         if isinstance(pkg, dict) and isinstance(pkg.get("include"), str):
             frm = pkg.get("from")
             declared.append(frm if isinstance(frm, str) else "")
-    roots = [r for r in (_norm(directory, d) for d in declared if isinstance(d, str)) if r is not None]
+    roots = [
+        r for r in (_norm(directory, d) for d in declared if isinstance(d, str)) if r is not None
+    ]
     return roots, None
 
 
@@ -228,7 +230,8 @@ class ModuleIndex:
         if own is None:
             return Problem(
                 "relative import in a file that is not inside a package under a source root",
-                path=importer, severity="info",
+                path=importer,
+                severity="info",
                 fix="add its directory to inference.roots in guardrails.yaml",
             )
         name, is_pkg = own
@@ -236,7 +239,8 @@ class ModuleIndex:
         if level > len(package):
             return Problem(
                 f"relative import beyond the top-level package {package[0] if package else name!r}",
-                path=importer, severity="info",
+                path=importer,
+                severity="info",
             )
         base = package[: len(package) - level + 1]
         return ".".join(base + [module]) if module else ".".join(base)
@@ -273,4 +277,3 @@ class ModuleIndex:
                     break
                 target = target.rpartition(".")[0]
         return out
-

@@ -348,7 +348,7 @@ def test_roots_from_service_paths(repo: GitRepo) -> None:
     catalog = catalog_for(
         {"bus": "services/event_bus", "inner": "platform/pkg/inner", "web": "web"}
     )
-    roots, problems = find_source_roots(files, lambda p: None, catalog)
+    roots, problems = find_source_roots(files, lambda ps: {}, catalog)
     # the parent of each service's top-level package; a service dir without __init__ itself
     assert roots == ("", "platform", "services", "web")
     assert problems == ()

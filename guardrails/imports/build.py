@@ -144,7 +144,7 @@ def build_import_graph(
     started = time.perf_counter()
     paths = list(snapshot.paths())
     py_files = [p for p in paths if p.endswith(".py")]
-    roots, root_problems = find_source_roots(paths, snapshot.read, catalog)
+    roots, root_problems = find_source_roots(paths, snapshot.read_many, catalog)
     index = ModuleIndex.build(py_files, roots)
     problems: list[Problem] = list(root_problems)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import keyword
 import posixpath
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,10 +112,13 @@ def _strings(value: Any) -> list[str]:
 
 def find_source_roots(
     paths: Sequence[str],
-    read: Callable[[str], bytes | None],
+    read_many: Callable[[Sequence[str]], Mapping[str, bytes]],
     catalog: Catalog,
 ) -> tuple[tuple[str, ...], tuple[Problem, ...]]:
-    """Source roots per DESIGN §10 "Import resolution", sorted; "" is the repository root."""
+    """Source roots per DESIGN §10 "Import resolution", sorted; "" is the repository root.
+
+    ``read_many`` is ``Snapshot.read_many``: every pyproject.toml is read in one call.
+    """
     if catalog.inference.roots:
         explicit = [_norm("", r.strip("/")) for r in catalog.inference.roots]
         return tuple(sorted({r for r in explicit if r is not None})), ()
@@ -123,13 +126,12 @@ def find_source_roots(
     dirs = all_dirs(paths)
     roots = {""}
     problems: list[Problem] = []
-    for p in paths:
-        if p != "pyproject.toml" and not p.endswith("/pyproject.toml"):
-            continue
+    pyprojects = [p for p in paths if p == "pyproject.toml" or p.endswith("/pyproject.toml")]
+    contents = read_many(pyprojects) if pyprojects else {}
+    for p in pyprojects:
         d = _parent(p)
         roots.add(d)
-        data = read(p)
-        declared, error = pyproject_roots(d, data or b"")
+        declared, error = pyproject_roots(d, contents.get(p, b""))
         if error:
             problems.append(Problem(error, path=p, severity="info"))
         roots.update(r for r in declared if r in dirs)

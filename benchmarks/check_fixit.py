@@ -245,6 +245,9 @@ def main() -> None:
     ap.add_argument("--files", type=int, default=50)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--fixit")
+    ap.add_argument(
+        "--repeat", type=int, default=2, help="runs of each tool; the fastest counts (default 2)"
+    )
     ap.add_argument("--worker", nargs=2, metavar=("ROOT", "PATHS_JSON"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
@@ -256,25 +259,26 @@ def main() -> None:
         root = Path(tmp)
         paths = generate(root, args.files, args.seed)
         lines = sum(len((root / "head" / p).read_text().splitlines()) for p in paths)
-        ours = measure(
-            [
-                sys.executable,
-                "-m",
-                "benchmarks.check_fixit",
-                "--worker",
-                str(root),
-                json.dumps(paths),
-            ],
-            repo_root,
-        )
-        if ours["rc"] != 0:
-            raise SystemExit(f"guardrails worker failed:\n{ours['stderr']}")
+        worker_cmd = [sys.executable, "-m", "benchmarks.check_fixit", "--worker", str(root)]
+        worker_cmd.append(json.dumps(paths))
+        version = str(measure([fixit, "--version"], root)["stdout"]).strip()
+        ours_runs, theirs_runs = [], []
+        for _ in range(args.repeat):  # interleaved, so a busy spell hits both tools alike
+            run = measure(worker_cmd, repo_root)
+            if run["rc"] != 0:
+                raise SystemExit(f"guardrails worker failed:\n{run['stderr']}")
+            ours_runs.append(run)
+            run = measure([fixit, "lint", *paths], root / "head")
+            if run["rc"] not in (0, 1):
+                raise SystemExit(f"fixit failed ({run['rc']}):\n{run['stderr']}")
+            theirs_runs.append(run)
+        ours = min(ours_runs, key=lambda r: float(r["wall"]))  # type: ignore[arg-type]
+        theirs = min(theirs_runs, key=lambda r: float(r["wall"]))  # type: ignore[arg-type]
         detail = json.loads(str(ours["stdout"]).strip().splitlines()[-1])
-        theirs = measure([fixit, "--version"], root)
-        version = str(theirs["stdout"]).strip()
-        theirs = measure([fixit, "lint", *paths], root / "head")
-        if theirs["rc"] not in (0, 1):
-            raise SystemExit(f"fixit failed ({theirs['rc']}):\n{theirs['stderr']}")
+        all_walls = (
+            f"all runs: guardrails {[round(float(r['wall']), 2) for r in ours_runs]} s, "  # type: ignore[arg-type]
+            f"fixit {[round(float(r['wall']), 1) for r in theirs_runs]} s"  # type: ignore[arg-type]
+        )
     ratio_proc = float(theirs["wall"]) / float(ours["wall"])  # type: ignore[arg-type]
     ratio_rules = float(theirs["wall"]) / float(detail["rules_seconds"])
     print(
@@ -295,6 +299,7 @@ def main() -> None:
         f"{ratio_rules:.1f}x counting only the rule run"
     )
     ok = ratio_proc >= 10 and float(ours["maxrss_mib"]) < 300  # type: ignore[arg-type]
+    print(all_walls)
     print("targets (>= 10x, < 300 MiB):", "met" if ok else "NOT met")
 
 

@@ -200,3 +200,36 @@ def test_deep_nesting_within_the_limit_is_analysed() -> None:
     d = diff("import subprocess\n", f"import subprocess\nsubprocess.run({expr}, shell=True)\n")
     assert d.problems == ()
     assert [c.name for c in d.calls][:2] == ["subprocess.run", "f"]
+
+
+def test_line_spans_match_position_provider() -> None:
+    """The cheap line tracker must give PositionProvider's lines for every node it tracks."""
+    import libcst as cst
+
+    from guardrails.semantic._cst import _TRACKED, line_spans
+
+    source = (
+        "# leading comment\r\n"
+        "import os, sys as system\r\n"
+        "@decorator(\r\n    arg)\r\n"
+        "class A(Base):\r\n"
+        "    '''doc\r\n    string'''\r\n"
+        "\r\n"
+        "    # comment before a method\r\n"
+        "    def m(self, x=f(1,\r\n            2)):\r\n"
+        "        try: run(x)\r\n"
+        "        # between\r\n"
+        "        except (A, B):  # trailing\r\n"
+        "            pass\r\n"
+        "        except Exception: raise\r\n"
+        "        finally:\r\n            g('a' 'b'\r\n              'c')\r\n"
+        "if x:\r\n    pass\r\nelif y:\r\n    h(f'{z}')\r\nelse:\r\n    k()\r\n"
+        "with open(p) as fh, ctx(): data = fh.read()\r\n"
+        "while True: break\r\n"
+    )
+    module = cst.parse_module(source)
+    exact = line_spans(module, everything=True)
+    cheap = line_spans(module)
+    tracked = {n: span for n, span in exact.items() if type(n) in _TRACKED}
+    assert len(tracked) > 25
+    assert cheap == tracked

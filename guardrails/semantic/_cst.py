@@ -10,11 +10,18 @@ from __future__ import annotations
 import ast
 import functools
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+try:  # the base class PositionProvider itself builds on; see _LineState
+    from libcst._nodes.internal import CodegenState as _CodegenState
+except ImportError:  # pragma: no cover - a libcst that moved it: use PositionProvider
+    _CodegenState = None  # type: ignore[assignment,misc]
 
 from guardrails.semantic.facts import (
     CLASS,
@@ -45,6 +52,98 @@ _RECORD_BASES = frozenset({"BaseModel", "NamedTuple", "TypedDict", "Struct", "Sc
 _FIELD_CALLS = frozenset({"field", "Field", "ib", "attrib"})
 
 LinePredicate = Callable[[int, int], bool]  # (start, end) -> touches an added line?
+Spans = dict[cst.CSTNode, tuple[int, int]]  # node -> (first line, last line), segment-relative
+
+
+def _all_subclasses(cls: type) -> set[type]:
+    out: set[type] = set(cls.__subclasses__())
+    for sub in list(out):
+        out |= _all_subclasses(sub)
+    return out
+
+
+# The nodes _ChangeVisitor asks lines for (statements: to skip untouched ones), plus every
+# node type libcst hoists a statement's start or end from (``record_syntactic_position``'s
+# start_node/end_node: small statements, suites, else/finally/handlers, import aliases).
+_TRACKED: frozenset[type] = frozenset(
+    {
+        cst.Call,
+        cst.SimpleString,
+        cst.ConcatenatedString,
+        cst.ExceptHandler,
+        cst.ExceptStarHandler,
+        cst.IndentedBlock,
+        cst.SimpleStatementSuite,
+        cst.SimpleStatementLine,
+        cst.Else,
+        cst.Finally,
+        cst.MatchCase,
+        cst.ImportAlias,
+        cst.RightParen,
+    }
+    | _all_subclasses(cst.BaseCompoundStatement)
+    | _all_subclasses(cst.BaseSmallStatement)
+)
+_NEWLINE = re.compile(r"\r\n?|\n")
+
+if _CodegenState is not None:
+
+    @dataclass(frozen=False)
+    class _LineState(_CodegenState):
+        """PositionProvider's bookkeeping reduced to what we use: first and last *line* of
+        the few node types in _TRACKED. PositionProvider builds two CodePosition objects and
+        a CodeRange for every node and hashes each node twice; on our benchmark it cost more
+        than the parse. Same codegen walk, same syntactic-position rules, so the same lines.
+        """
+
+        line: int = 1
+        spans: Spans = field(default_factory=dict)
+        _stack: list[int] = field(default_factory=list)
+
+        def add_indent_tokens(self) -> None:
+            pass  # indentation holds no newline
+
+        def add_token(self, value: str) -> None:
+            if "\n" in value or "\r" in value:
+                self.line += len(_NEWLINE.findall(value))
+
+        def before_codegen(self, node: cst.CSTNode) -> None:
+            self._stack.append(self.line)
+
+        def after_codegen(self, node: cst.CSTNode) -> None:
+            start = self._stack.pop()
+            if type(node) in _TRACKED and node not in self.spans:
+                self.spans[node] = (start, self.line)
+
+        @contextmanager
+        def record_syntactic_position(
+            self,
+            node: cst.CSTNode,
+            *,
+            start_node: cst.CSTNode | None = None,
+            end_node: cst.CSTNode | None = None,
+        ) -> Iterator[None]:
+            start = self.line
+            try:
+                yield
+            finally:
+                if type(node) in _TRACKED:
+                    if start_node is not None and start_node in self.spans:
+                        start = self.spans[start_node][0]
+                    end = self.line
+                    if end_node is not None and end_node in self.spans:
+                        end = self.spans[end_node][1]
+                    self.spans[node] = (start, end)
+
+
+def line_spans(module: cst.Module, *, everything: bool = False) -> Spans:
+    """Lines of the nodes _ChangeVisitor needs (``everything``: of every node)."""
+    if _CodegenState is None or everything:
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        return {n: (r.start.line, r.end.line) for n, r in wrapper.resolve(PositionProvider).items()}
+    state = _LineState(default_indent=module.default_indent, default_newline=module.default_newline)
+    module._codegen(state)
+    return state.spans
 
 
 @dataclass
@@ -145,7 +244,7 @@ class _Extractor:
     def __init__(
         self,
         module: cst.Module,
-        positions: dict[cst.CSTNode, CodeRange],
+        positions: Spans,
         offset: int,
         lines: Sequence[str],
         symbol_lines: dict[str, tuple[int, int]] | None,
@@ -165,8 +264,8 @@ class _Extractor:
 
     # -- helpers -------------------------------------------------------------------------
     def span(self, node: cst.CSTNode) -> tuple[int, int]:
-        r = self.positions[node]
-        return r.start.line + self.offset, r.end.line + self.offset
+        start, end = self.positions[node]
+        return start + self.offset, end + self.offset
 
     def code(self, node: cst.CSTNode) -> str:
         return normalise(self.module.code_for_node(node))
@@ -532,10 +631,11 @@ def extract(
     base side needs no PositionProvider at all, which is most of libcst's cost.
     """
     module = cst.parse_module("".join(lines))
-    positions: dict[cst.CSTNode, CodeRange] = {}
-    if touched is not None or symbol_lines is None:
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        positions = dict(wrapper.resolve(PositionProvider))
+    positions: Spans = {}
+    if symbol_lines is None:  # no ast to lean on (newer syntax): every definition needs lines
+        positions = line_spans(module, everything=True)
+    elif touched is not None:
+        positions = line_spans(module)
     ex = _Extractor(module, positions, offset, lines, symbol_lines)
     ex.statements(module.body, None, False)
     if touched is not None:

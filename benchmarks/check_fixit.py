@@ -142,17 +142,22 @@ def _ranges(numbers: list[int]) -> tuple[object, ...]:
     return tuple(out)
 
 
-def worker(root: Path, paths: list[str]) -> None:
+def worker(root: Path, paths: list[str], added: bool) -> None:
     """Child process: build the ChangeSet (untimed), run all rules (timed), print JSON."""
-    from guardrails.changes import MODIFIED, ChangeSet, FileChange
+    from guardrails.changes import ADDED, MODIFIED, ChangeSet, FileChange
     from guardrails.rules.base import RuleContext
     from guardrails.rules.registry import all_rules
     from guardrails.rules.run import run_rules
 
     changes = []
     for rel in paths:
-        old = (root / "base" / rel).read_bytes()
+        old: bytes | None = (root / "base" / rel).read_bytes()
         new = (root / "head" / rel).read_bytes()
+        if added:  # worst case: every file is new, every line is added
+            every = _ranges(list(range(1, new.count(b"\n") + 2)))
+            changes.append(FileChange(ADDED, None, rel, added_lines=every, new_data=new))  # type: ignore[arg-type]
+            continue
+        assert old is not None
         added: list[int] = []
         removed: list[int] = []
         sm = difflib.SequenceMatcher(a=old.splitlines(), b=new.splitlines(), autojunk=False)
@@ -248,10 +253,13 @@ def main() -> None:
     ap.add_argument(
         "--repeat", type=int, default=2, help="runs of each tool; the fastest counts (default 2)"
     )
+    ap.add_argument(
+        "--added", action="store_true", help="worst case: the files are new (every line added)"
+    )
     ap.add_argument("--worker", nargs=2, metavar=("ROOT", "PATHS_JSON"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
-        worker(Path(args.worker[0]), json.loads(args.worker[1]))
+        worker(Path(args.worker[0]), json.loads(args.worker[1]), args.added)
         return
     fixit = find_fixit(args.fixit)
     repo_root = Path(__file__).resolve().parent.parent
@@ -260,6 +268,8 @@ def main() -> None:
         paths = generate(root, args.files, args.seed)
         lines = sum(len((root / "head" / p).read_text().splitlines()) for p in paths)
         worker_cmd = [sys.executable, "-m", "benchmarks.check_fixit", "--worker", str(root)]
+        if args.added:
+            worker_cmd.insert(3, "--added")
         worker_cmd.append(json.dumps(paths))
         version = str(measure([fixit, "--version"], root)["stdout"]).strip()
         ours_runs, theirs_runs = [], []

@@ -11,6 +11,7 @@ from guardrails.errors import GuardrailsError
 from guardrails.findings import Finding
 from guardrails.rules import registry
 from guardrails.rules.base import Rule, RuleContext
+from guardrails.rules.registry import builtin_rules
 from guardrails.rules.run import run_rules
 from tests.test_rules_cases import context, file_change
 
@@ -78,3 +79,56 @@ def test_semantic_diffs_are_computed_once_per_file() -> None:
     first = [d for _, d in ctx.python_changes()]
     second = [d for _, d in ctx.python_changes()]
     assert len(first) == 1 and first[0] is second[0]
+
+
+def test_edge_index_over_import_graph_edges() -> None:
+    from guardrails.rules.base import EdgeIndex, Site
+
+    edges = [
+        Site(
+            "services/ranker/app.py",
+            3,
+            "services.event_bus.client",
+            ("publish",),
+            "services/event_bus/client.py",
+        ),
+        # how guardrails.imports records `from services.event_bus import client`
+        Site(
+            "apps/growth/main.py",
+            5,
+            "services.event_bus.client",
+            ("client",),
+            "services/event_bus/client.py",
+        ),
+        Site(
+            "services/ranker/app.py",
+            4,
+            "services.event_bus",
+            ("Event",),
+            "services/event_bus/__init__.py",
+        ),
+    ]
+    index = EdgeIndex(edges)
+    assert index.module_of("services/event_bus/client.py") == "services.event_bus.client"
+    assert index.module_of("services/event_bus/__init__.py") == "services.event_bus"
+    assert index.module_of("services/nobody.py") is None
+    assert [e.line for e in index.imports_of("services/ranker/app.py")] == [3, 4]
+    assert [e.src_path for e in index.importers_of("services.event_bus.client")] == [
+        "services/ranker/app.py",
+        "apps/growth/main.py",
+    ]
+    api = next(r for r in builtin_rules() if r.id == "api.breaking-change")
+    ctx = context(
+        [
+            file_change(
+                "def publish(t):\n    pass\n\ndef other():\n    pass\n", "def other():\n    pass\n"
+            )
+        ]
+    )
+    ctx.imports = index
+    (f,) = run_rules(ctx, [api])
+    assert (f.line, f.severity) == (1, "block")
+    assert [(r.path, r.line, r.node) for r in f.related] == [
+        ("apps/growth/main.py", 5, "service:growth-app"),
+        ("services/ranker/app.py", 3, "service:ranker"),
+    ]

@@ -237,14 +237,17 @@ def _sites(
     sites: Iterable[ImportSite], module: str, sym: Symbol, *, precise_only: bool
 ) -> list[ImportSite]:
     top = sym.qualname.split(".", 1)[0]
+    leaf = module.rpartition(".")[2]
     out = []
     for s in sites:
         names = tuple(s.names)
-        if s.module == module and (top in names or ("*" in names and not precise_only)):
-            out.append(s)
-        elif not precise_only and (not names or s.module != module):
-            # `import pkg.mod` / `from pkg import mod`: the module object is used; we cannot
-            # see which attributes, so every such site counts.
+        # `import pkg.mod`, and `from pkg import mod` (recorded either as module "pkg" with
+        # name "mod" or as module "pkg.mod" with name "mod"): the module object is used, and
+        # we cannot see which attributes, so every such site counts.
+        whole = not names or s.module != module or (names == (leaf,) and top != leaf)
+        if (s.module == module and (top in names or "*" in names)) or whole:
+            if precise_only and (whole or "*" in names):
+                continue
             out.append(s)
     return out
 

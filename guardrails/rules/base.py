@@ -72,6 +72,36 @@ class NoImports:
         return ()
 
 
+class EdgeIndex:
+    """An ImportIndex over plain import edges (e.g. ``guardrails.imports.ImportGraph.edges``).
+
+    ``module_of`` is read off the edges themselves (the module name importers use for a
+    file), so a file nobody imports has no module name, and no import sites either.
+    """
+
+    def __init__(self, edges: Iterable[ImportSite]) -> None:
+        self._by_module: dict[str, list[ImportSite]] = {}
+        self._by_src: dict[str, list[ImportSite]] = {}
+        self._module: dict[str, str] = {}
+        for e in edges:
+            self._by_module.setdefault(e.module, []).append(e)
+            self._by_src.setdefault(e.src_path, []).append(e)
+            if e.dst_path is not None:
+                # Deterministic when several names reach one file: the shortest, then first.
+                known = self._module.get(e.dst_path)
+                if known is None or (len(e.module), e.module) < (len(known), known):
+                    self._module[e.dst_path] = e.module
+
+    def module_of(self, path: str) -> str | None:
+        return self._module.get(path)
+
+    def importers_of(self, module: str) -> Sequence[ImportSite]:
+        return tuple(self._by_module.get(module, ()))
+
+    def imports_of(self, path: str) -> Sequence[ImportSite]:
+        return tuple(self._by_src.get(path, ()))
+
+
 def is_python(path: str | None) -> bool:
     return path is not None and path.endswith(PYTHON_SUFFIXES)
 

@@ -59,8 +59,9 @@ def change_selectors(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--head", metavar="REV", help="The head revision for --base (default HEAD)."),
         click.option("--patch", "patch", metavar="FILE|-", type=click.File("rb"),
                      help="A unified diff applied in memory to HEAD ('-' reads stdin)."),
-        click.option("--config", "config", metavar="PATH", default="guardrails.yaml",
-                     show_default=True, help="Config file, relative to the repository root."),
+        click.option("--config", "config", metavar="PATH",
+                     help="Config file relative to the repository root [default: guardrails.yaml;"
+                          " a path named here must exist]."),
         click.option("-C", "--repo", "repo", metavar="DIR", default=".",
                      help="Run as if started in DIR."),
     ]
@@ -103,7 +104,8 @@ def affected(ctx: click.Context, **opts: Any) -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS_GRAPH), default="json", show_default=True)
 @click.option("--focus", metavar="NODE", help="Only NODE and its neighbourhood.")
 @click.option("--depth", type=click.IntRange(min=0), help="Hops around --focus (default: all).")
-@click.option("--config", default="guardrails.yaml", show_default=True, metavar="PATH")
+@click.option("--config", metavar="PATH",
+              help="Config file relative to the repository root [default: guardrails.yaml].")
 @click.option("-C", "--repo", "repo", metavar="DIR", default=".")
 @click.option("--output", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
 @click.pass_context
@@ -115,7 +117,8 @@ def graph(ctx: click.Context, **opts: Any) -> None:
 
 
 @cli.command()
-@click.option("--config", default="guardrails.yaml", show_default=True, metavar="PATH")
+@click.option("--config", metavar="PATH",
+              help="Config file relative to the repository root [default: guardrails.yaml].")
 @click.option("-C", "--repo", "repo", metavar="DIR", default=".")
 @click.pass_context
 def validate(ctx: click.Context, **opts: Any) -> None:

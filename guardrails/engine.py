@@ -106,11 +106,22 @@ def read_change(repo: Repo, selector: Selector) -> Change:
     return repo.read_paths(selector.paths)
 
 
-def load_world(repo: Repo, snapshot: Snapshot, config_path: str = CONFIG_FILE) -> World:
-    """Catalog + imports + graph for one tree. Raises ConfigError on an invalid catalog."""
+def load_world(
+    repo: Repo, snapshot: Snapshot, config_path: str | None = None, *, required: bool = True
+) -> World:
+    """Catalog + imports + graph for one tree. Raises ConfigError on an invalid catalog.
+
+    ``config_path`` None means the default ``guardrails.yaml``, whose absence is zero-config
+    mode; a path the user named must exist (``required``), or it is an error, not a silent
+    fallback to zero-config.
+    """
     from guardrails.catalog.load import load_catalog
 
-    catalog = load_catalog(snapshot, config_path=config_path)
+    catalog = load_catalog(
+        snapshot,
+        config_path=config_path or CONFIG_FILE,
+        require_config=config_path is not None and required,
+    )
     return world_from_catalog(repo, snapshot, catalog)
 
 
@@ -126,8 +137,12 @@ def world_from_catalog(repo: Repo, snapshot: Snapshot, catalog: Catalog) -> Worl
     )
     services_of = paths_index.services_for
 
-    def owners_of(path: str) -> tuple[str, ...]:
-        return tuple(f"team:{t}" for t in codeowners.teams_for(path)) if codeowners else ()
+    def owners_of(path: str) -> tuple[tuple[str, ...], bool]:
+        if codeowners is None:
+            return (), False
+        owners = codeowners.owners(path)
+        teams = {t for o in owners for t in codeowners.teams_for_owner(o)}
+        return tuple(sorted(f"team:{t}" for t in teams)), bool(owners)
 
     imports = None
     import_deps: list[ImportDependency] = []
@@ -166,7 +181,7 @@ def analyze(
     repo: Repo,
     selector: Selector,
     *,
-    config_path: str = CONFIG_FILE,
+    config_path: str | None = None,
     depth: int | None = None,
 ) -> Analysis:
     """Read the change, load the catalogs DESIGN §10 asks for, and compute the blast radius."""
@@ -175,7 +190,11 @@ def analyze(
     needs_base = any(f.status in (DELETED, RENAMED) for f in cs.files)
     config_problems: tuple[Problem, ...] = ()
 
-    base_world = load_world(repo, change.base, config_path) if needs_base or cs.mode == "range" else None
+    base_world = (
+        load_world(repo, change.base, config_path, required=False)
+        if needs_base or cs.mode == "range"
+        else None
+    )
     try:
         head_world = load_world(repo, change.head, config_path)
     except ConfigError as exc:
@@ -192,5 +211,5 @@ def analyze(
     touched = touch(cs, head_world.filemap, base_world.filemap if needs_base and base_world else None)
     for node in touched.nodes:
         graph.ensure_node(node)
-    impact = blast_radius(graph, touched, base=cs.base, head=cs.head, depth=depth)
+    impact = blast_radius(graph, touched, base=cs.base, head=cs.head, depth=depth, mode=cs.mode)
     return Analysis(change, head_world, base_world, graph, impact, config_problems)

@@ -22,7 +22,8 @@ from guardrails.changes import ADDED, DELETED, RENAMED, ChangeSet, FileChange, d
 from guardrails.impact import Touch
 
 ServicesOf = Callable[[str], Sequence[str]]  # path -> service names claiming it
-OwnersOf = Callable[[str], Sequence[str]]  # path -> team ids from CODEOWNERS
+# path -> (team ids of its CODEOWNERS owners, whether any CODEOWNERS rule names an owner)
+OwnersOf = Callable[[str], tuple[Sequence[str], bool]]
 
 
 def glob_match(pattern: str, path: str) -> bool:
@@ -50,7 +51,7 @@ class FileMap:
 
     catalog: Catalog
     services_of: ServicesOf
-    owners_of: OwnersOf = lambda _path: ()
+    owners_of: OwnersOf = lambda _path: ((), False)
     _by_schema: dict[str, list[str]] = field(default_factory=dict, init=False)
     _by_file: dict[str, list[str]] = field(default_factory=dict, init=False)
 
@@ -110,10 +111,11 @@ def touch(changes: ChangeSet, head: FileMap, base: FileMap | None = None) -> Tou
             for node in claimed:
                 nodes.setdefault(node, set()).add(fc.path)
             if not claimed:
-                owners = fmap.owners_of(path)
-                if owners:
-                    owner_teams.update(owners)
-                else:
+                # DESIGN §10: unowned = no node and no CODEOWNERS rule claims it. An owner
+                # that is a person, not a declared team, still owns the file.
+                teams, codeowned = fmap.owners_of(path)
+                owner_teams.update(teams)
+                if not codeowned:
                     unowned.add(path)
     return Touch(
         nodes={n: tuple(sorted(f)) for n, f in sorted(nodes.items())},

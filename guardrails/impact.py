@@ -56,6 +56,7 @@ class Impact:
     teams: tuple[str, ...]
     unowned_files: tuple[str, ...]
     depth: int | None = None  # the --depth limit, when one was given
+    mode: str = "range"  # the selector (ChangeSet.mode); for titles, not part of the JSON
 
     @property
     def min_tier(self) -> int | None:
@@ -111,6 +112,7 @@ def blast_radius(
     base: str | None = None,
     head: str | None = None,
     depth: int | None = None,
+    mode: str = "range",
 ) -> Impact:
     changed_ids = sorted(n for n in touch.nodes if n in graph)
     dist = distances(graph, changed_ids, depth)
@@ -146,6 +148,7 @@ def blast_radius(
         teams=tuple(sorted(teams)),
         unowned_files=tuple(sorted(set(touch.unowned_files))),
         depth=depth,
+        mode=mode,
     )
 
 

@@ -48,9 +48,13 @@ def test_producer_change_reaches_consumers_through_the_topic(acme: GitRepo) -> N
                                "files": ["services/event_bus/client.py"]}]
     by_id = {n["id"]: n for n in out["affected"]}
     assert by_id["topic:user-events"]["path"] == ["topic:user-events", "service:event-bus"]
-    assert by_id["service:feature-store"]["path"] == [
-        "service:feature-store", "topic:user-events", "service:event-bus"]
-    assert by_id["service:feature-store"]["distance"] == 2
+    # feature-store both consumes the topic (declared) and imports the bus client (inferred):
+    # the shortest chain is the import.
+    assert by_id["service:feature-store"]["path"] == ["service:feature-store", "service:event-bus"]
+    why = json.loads(run(acme, "affected", "--base", "main", "--why", "service:feature-store",
+                         "--format", "json").stdout)
+    assert {"kind": "import", "path": "services/feature_store/ingest.py", "line": 5,
+            "text": "from services.event_bus.client import drain"} in why["chains"][0]["hops"][0]["evidence"]
     # declared by Backstage catalog-info.yaml: dependsOn component:feature-store
     assert by_id["service:export-pipeline"]["owner"] == "team:data-infra"
     assert "service:schema-registry" not in by_id  # a dependency, not a dependent
@@ -211,3 +215,56 @@ def test_exit_zero_never_fails(repo: GitRepo) -> None:
     repo.commit("bad")
     result = run(repo, "affected", "--staged", "--exit-zero")
     assert result.exit_code == 0 and "guardrails.yaml" in result.stderr
+
+
+def test_file_names_with_spaces_newlines_and_bytes(repo: GitRepo) -> None:
+    repo.write({"guardrails.yaml": "version: 1\nteams: {t: {members: [a]}}\nservices:\n"
+                "  odd: {owner: t, paths: ['odd dir/**']}\n  user: {owner: t, paths: ['u/**'], depends_on: [odd]}\n",
+                "odd dir/keep.py": "x = 1\n", "u/m.py": "y = 1\n"})
+    repo.commit("init")
+    repo.branch("feature")
+    weird = ["odd dir/new\nline.py", "odd dir/spaced name.py"]
+    repo.write({name: "z = 1\n" for name in weird})
+    (repo.root / "odd dir").joinpath(b"caf\xe9.py".decode("utf-8", "surrogateescape")).write_bytes(b"w = 1\n")
+    repo.commit("weird names")
+    out = affected_json(repo, "--base", "main")
+    assert out["changed"][0]["id"] == "service:odd"
+    files = out["changed"][0]["files"]
+    assert "odd dir/new\nline.py" in files and "odd dir/spaced name.py" in files
+    assert "odd dir/caf\udce9.py" in files  # the non-UTF-8 byte survives as an escape
+    assert ids(out["affected"]) == ["service:user"]
+
+
+def test_text_header_names_the_selector(acme: GitRepo) -> None:
+    (acme.root / "services/ranker/rank.py").write_text("X = 1\n")
+    acme.stage()
+    staged = run(acme, "affected", "--staged")
+    assert staged.stdout.startswith("Blast radius of the staged change (index vs ")
+    named = run(acme, "affected", "services/ranker/rank.py")
+    assert named.stdout.startswith("Blast radius of the named paths")
+
+
+def test_codeowners_person_owns_a_file(repo: GitRepo) -> None:
+    repo.write({"CODEOWNERS": "/docs/ @alice\n", "docs/a.md": "a\n", "guardrails.yaml": "version: 1\n"})
+    repo.commit("init")
+    out = affected_json(repo, "docs/a.md")
+    assert out["unowned_files"] == [] and out["teams"] == []
+
+
+def test_explicit_config_must_exist(acme: GitRepo) -> None:
+    for args in (("affected", "services/ranker/rank.py"), ("graph",), ("validate",)):
+        result = run(acme, *args, "--config", "nope.yaml")
+        assert result.exit_code == 2 and "nope.yaml" in result.stderr and "not found" in result.stderr
+
+
+def test_backstage_resource_cannot_take_a_service_id(repo: GitRepo) -> None:
+    repo.write({
+        "guardrails.yaml": "version: 1\nteams: {t: {members: [a]}}\nservices:\n  a: {owner: t, paths: ['a/**']}\n",
+        "a/m.py": "x = 1\n",
+        "infra/catalog-info.yaml": "apiVersion: backstage.io/v1alpha1\nkind: Resource\n"
+        "metadata: {name: a}\nspec: {type: service, owner: group:t}\n",
+    })
+    repo.commit("init")
+    result = run(repo, "validate")
+    assert result.exit_code == 2
+    assert "infra/catalog-info.yaml:4" in result.stderr and "names a service or team" in result.stderr

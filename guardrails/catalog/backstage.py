@@ -138,6 +138,14 @@ def _entity(
         rtype = "resource"
         if "type" in spec:
             rtype = (r.string(spec["type"][1], f"{what}: spec.type") or rtype).lower()
+            if rtype in ("service", "team"):
+                r.error(
+                    spec["type"][1],
+                    f"{what}: spec.type '{rtype}' would make the resource id '{rtype}:{name}', "
+                    "which names a service or team, not a resource",
+                    fix="use the resource's own kind (topic, table, bucket, ...)",
+                )
+                return
             if not _KIND_RE.match(rtype):
                 r.error(
                     spec["type"][1],

@@ -178,7 +178,7 @@ def _missing_files(resources: Iterable[Resource], files: set[str]) -> list[Probl
                 origin = resource.origin
                 out.append(
                     Problem(
-                        f"resource '{resource.id}': {label} file '{path}' does not exist",
+                        f"resource '{resource.id}': {label} '{path}' does not exist",
                         path=origin.path if origin else None,
                         line=origin.line if origin else None,
                         severity="info",

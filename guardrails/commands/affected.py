@@ -19,7 +19,7 @@ def main(
     base: str | None = None,
     head: str | None = None,
     patch: IO[bytes] | None = None,
-    config: str = "guardrails.yaml",
+    config: str | None = None,
     repo: str = ".",
     paths: Sequence[str] = (),
     fmt: str = "text",

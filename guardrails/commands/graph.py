@@ -14,7 +14,7 @@ def main(
     fmt: str = "json",
     focus: str | None = None,
     depth: int | None = None,
-    config: str = "guardrails.yaml",
+    config: str | None = None,
     repo: str = ".",
     output: str | None = None,
 ) -> int:

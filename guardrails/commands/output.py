@@ -10,10 +10,17 @@ from pathlib import Path
 from guardrails.errors import GuardrailsError
 
 
+def encode(text: str) -> bytes:
+    """UTF-8, always valid: a path byte that is not UTF-8 (held as a surrogate) is written as
+    the escape ``\\udcXX``, which JSON parsers read back as the same code point."""
+    return text.encode("utf-8", "backslashreplace")
+
+
 def emit(text: str, output: str | None) -> None:
     if output is None:
-        sys.stdout.write(text)
         sys.stdout.flush()
+        sys.stdout.buffer.write(encode(text))
+        sys.stdout.buffer.flush()
         return
     target = Path(output)
     if not target.parent.is_dir():
@@ -23,8 +30,8 @@ def emit(text: str, output: str | None) -> None:
         )
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(encode(text))
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -169,15 +169,22 @@ _LEXER = re.compile(
 )
 # Column-0 lines that continue the statement before them.
 _CONTINUES = re.compile(rb"(?:else|elif|except|finally)\b")
-_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.MULTILINE)
+# Encodings in which every byte below 0x80 is that ASCII character, so the byte lexer can
+# trust quotes, "#", backslashes and newlines. (In Shift-JIS or Big5 a second byte can be a
+# backslash.) Spans after the first are parsed without the cookie, i.e. as UTF-8.
+_LEXABLE = frozenset({"utf-8", "utf8", "utf_8", "ascii", "us-ascii"})
 _NEWLINE = 10
 
 
 def _import_spans(data: bytes) -> list[tuple[int, int]] | None:
     """Byte ranges of the top-level statements that mention "import", adjacent ones merged."""
     head = data[: data.find(b"\n", data.find(b"\n") + 1) + 1] if b"\n" in data else data
-    if _COOKIE.search(head) or data.count(b"\r") != data.count(b"\r\n"):
-        return None  # an encoding the byte lexer cannot trust, or old Mac line ends
+    cookie = _COOKIE.search(head)
+    if cookie and cookie.group(1).decode("ascii", "replace").lower() not in _LEXABLE:
+        return None  # an encoding the byte lexer cannot trust
+    if data.count(b"\r") != data.count(b"\r\n"):
+        return None  # old Mac line ends
     starts = [0]
     continues = _CONTINUES.match
     line = 0  # start of the last column-0 line

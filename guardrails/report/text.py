@@ -13,7 +13,19 @@ ARROW = " → "
 
 
 def _short(sha: str | None) -> str:
-    return sha[:12] if sha else "working tree"
+    return sha[:12] if sha else "?"
+
+
+def subject(impact: Impact) -> str:
+    """What the change is, in words: the selector and the revisions it compares."""
+    base = _short(impact.base) if impact.base else "an empty repository"
+    if impact.mode == "range":
+        return f"{_short(impact.base)}..{_short(impact.head)}"
+    if impact.mode == "staged":
+        return f"the staged change (index vs {base})"
+    if impact.mode == "patch":
+        return f"the patch (applied to {base})"
+    return "the named paths"
 
 
 def _wrap(text: str, indent: str) -> list[str]:
@@ -27,8 +39,7 @@ def _tier(tier: int | None) -> str:
 
 def render_impact(impact: Impact) -> str:
     out: list[str] = []
-    span = f"{_short(impact.base)}..{_short(impact.head)}" if impact.base else "the named paths"
-    out.append(f"Blast radius of {span}")
+    out.append(f"Blast radius of {subject(impact)}")
     if impact.depth is not None:
         out.append(f"(limited to {impact.depth} hop{'s' if impact.depth != 1 else ''})")
     out.append("")

@@ -112,6 +112,11 @@ CASES: list[tuple[str, str, list[tuple[str, tuple[str, ...], int, int, set[str]]
         [("__future__", ("annotations",), 2, 0, set()), ("a", (), 3, 0, set())],
     ),
     ("no imports at all", "x = 1\n", []),
+    (
+        "utf-8 cookie",
+        "# -*- coding: utf-8 -*-\ndef f():\n    import a\n",
+        [("a", (), 3, 0, {"in_function"})],
+    ),
 ]
 
 FLAGS = ("type_only", "weak", "dynamic", "in_function", "star")

@@ -19,6 +19,7 @@ from guardrails import __version__
 from guardrails.errors import EXIT_ERROR, GuardrailsError
 
 FORMATS_AFFECTED = ("text", "json", "mermaid", "dot")
+FORMATS_CHECK = ("text", "json")
 FORMATS_GRAPH = ("json", "dot", "mermaid", "graphml")
 
 
@@ -81,6 +82,19 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 @cli.command()
 @change_selectors
+@click.option("--format", "fmt", type=click.Choice(FORMATS_CHECK), default="text", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
+@click.option("--strict", is_flag=True, help="Warnings block too.")
+@click.pass_context
+def check(ctx: click.Context, **opts: Any) -> None:
+    """Is this change safe? Runs every rule on it; exit 1 when a finding blocks."""
+    from guardrails.commands import check as cmd
+
+    run(ctx, lambda: cmd.main(**opts))
+
+
+@cli.command()
+@change_selectors
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(FORMATS_AFFECTED), default="text",
               show_default=True)
@@ -124,6 +138,18 @@ def graph(ctx: click.Context, **opts: Any) -> None:
 def validate(ctx: click.Context, **opts: Any) -> None:
     """Check guardrails.yaml, CODEOWNERS and catalogs; exit 2 listing every problem."""
     from guardrails.commands import validate as cmd
+
+    run(ctx, lambda: cmd.main(**opts))
+
+
+@cli.command()
+@click.option("-C", "--repo", "repo", metavar="DIR", default=".")
+@click.option("--force", is_flag=True, help="Overwrite an existing guardrails.yaml.")
+@click.option("--stdout", is_flag=True, help="Print the starter config instead of writing it.")
+@click.pass_context
+def init(ctx: click.Context, **opts: Any) -> None:
+    """Write a starter guardrails.yaml inferred from the repository (services, owners, imports)."""
+    from guardrails.commands import init as cmd
 
     run(ctx, lambda: cmd.main(**opts))
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from guardrails.catalog.model import CONFIG_FILE, Catalog
+from guardrails.catalog.model import CONFIG_FILE, Catalog, Service
 from guardrails.changes import DELETED, RENAMED, Snapshot
 from guardrails.errors import ConfigError, GuardrailsError, Problem
 from guardrails.filemap import FileMap, touch
@@ -23,6 +23,7 @@ from guardrails.graph import DependencyGraph, Evidence, ImportDependency
 from guardrails.impact import Impact, blast_radius
 
 if TYPE_CHECKING:
+    from guardrails.catalog.codeowners import CodeOwnersIndex
     from guardrails.git import Change, Repo
     from guardrails.imports import ImportGraph
 
@@ -117,9 +118,18 @@ def load_world(
     """
     from guardrails.catalog.load import load_catalog
 
+    path = config_path or CONFIG_FILE
+    inferred: tuple[Service, ...] = ()
+    if snapshot.read(path) is None and not (config_path is not None and required):
+        # Zero-config (DESIGN §4): services are the top-level packages under the source roots
+        # and the directories with their own pyproject.toml; owners come from CODEOWNERS.
+        from guardrails.catalog.infer import infer_services
+
+        inferred = infer_services(snapshot)
     catalog = load_catalog(
         snapshot,
-        config_path=config_path or CONFIG_FILE,
+        config_path=path,
+        inferred=inferred,
         require_config=config_path is not None and required,
     )
     return world_from_catalog(repo, snapshot, catalog)
@@ -136,6 +146,8 @@ def world_from_catalog(repo: Repo, snapshot: Snapshot, catalog: Catalog) -> Worl
         else None
     )
     services_of = paths_index.services_for
+    if codeowners is not None:
+        catalog = owners_from_codeowners(catalog, snapshot, codeowners)
 
     def owners_of(path: str) -> tuple[tuple[str, ...], bool]:
         if codeowners is None:
@@ -152,6 +164,36 @@ def world_from_catalog(repo: Repo, snapshot: Snapshot, catalog: Catalog) -> Worl
     graph = DependencyGraph.build(catalog, import_deps)
     return World(snapshot, catalog, graph, FileMap(catalog, services_of, owners_of), imports,
                  tuple(problems))
+
+
+def owners_from_codeowners(catalog: Catalog, snapshot: Snapshot, codeowners: CodeOwnersIndex) -> Catalog:
+    """A service nobody declared an owner for is owned by the CODEOWNERS owners of its files.
+
+    The first file of the service (in path order) decides, and only owners that are teams
+    count: a person in CODEOWNERS owns files, not a node in the graph.
+    """
+    from guardrails.catalog.paths import ServicePathIndex
+
+    ownerless = {name: svc for name, svc in catalog.services.items() if svc.owner is None}
+    if not ownerless:
+        return catalog
+    index = ServicePathIndex(ownerless)
+    owners: dict[str, str] = {}
+    for path in snapshot.paths():
+        for name in index.services_for(path):
+            if name in owners:
+                continue
+            teams = sorted({t for o in codeowners.owners(path) for t in codeowners.teams_for_owner(o)})
+            if teams:
+                owners[name] = teams[0]
+        if len(owners) == len(ownerless):
+            break
+    if not owners:
+        return catalog
+    services = dict(catalog.services)
+    for name, team in owners.items():
+        services[name] = replace(services[name], owner=team)
+    return replace(catalog, services=services)
 
 
 def _infer_imports(repo, snapshot, catalog, services_of):  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from guardrails.graph import DependencyGraph
 from guardrails.impact import AffectedNode, Impact
+from guardrails.verdict import Verdict
 
 WIDTH = 80
 ARROW = " → "
@@ -100,4 +101,39 @@ def render_why(node: str, paths: Sequence[Sequence[str]], graph: DependencyGraph
             if more > 0:
                 out.append(f"        (+{more} more)")
         out.append("     (changed)")
+    return "\n".join(out) + "\n"
+
+
+_MARK = {"block": "✗ block", "warn": "! warn ", "info": "· info "}
+
+
+def render_check(verdict: Verdict) -> str:
+    """Findings first (what to fix), then who the change affects (who to ask)."""
+    impact = verdict.impact
+    out = [f"guardrails check: {verdict.decision.upper()} — {subject(impact)}"]
+    counts = verdict.counts()
+    out.append(
+        f"{counts['block']} blocking, {counts['warn']} warning{'s' if counts['warn'] != 1 else ''}, "
+        f"{counts['info']} info" + (" (--strict: warnings block)" if verdict.strict else "")
+    )
+    for f in verdict.findings:
+        out.append("")
+        where = f.path if f.line is None else f"{f.path}:{f.line}"
+        out.append(f"{_MARK[f.severity]}  {f.rule}  {where}")
+        out.extend(_wrap(f.message, "    "))
+        for r in f.related[:10]:
+            loc = r.path if r.line is None else f"{r.path}:{r.line}"
+            out.extend(_wrap(f"- {loc}" + (f" ({r.node})" if r.node else ""), "      "))
+        if len(f.related) > 10:
+            out.append(f"      (+{len(f.related) - 10} more; --format json lists all)")
+        if f.fix:
+            out.extend(_wrap("fix: " + f.fix, "    "))
+    out.append("")
+    changed = ", ".join(n.id for n in impact.changed) or "no node"
+    out.extend(_wrap(f"Changed: {changed}", ""))
+    out.extend(_wrap(
+        f"Affected: {len(impact.affected)} node{'s' if len(impact.affected) != 1 else ''}"
+        + (f", most critical tier {impact.min_tier}" if impact.min_tier is not None else "")
+        + " (guardrails affected shows the chains)", ""))
+    out.extend(_wrap("Teams: " + (", ".join(impact.teams) or "none"), ""))
     return "\n".join(out) + "\n"

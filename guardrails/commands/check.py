@@ -1,0 +1,81 @@
+"""`guardrails check`: the gate. Exit 0 pass/warn, 1 blocked, 2 error (fail closed)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import IO
+
+from guardrails.commands.output import emit
+from guardrails.engine import Analysis, Selector, analyze, open_repo
+from guardrails.errors import EXIT_BLOCKED, EXIT_OK, Problem
+from guardrails.findings import Finding
+from guardrails.verdict import Verdict
+
+CONFIG_INVALID = "guardrails.config-invalid"
+
+
+def main(
+    *,
+    staged: bool = False,
+    base: str | None = None,
+    head: str | None = None,
+    patch: IO[bytes] | None = None,
+    config: str | None = None,
+    repo: str = ".",
+    fmt: str = "text",
+    output: str | None = None,
+    strict: bool = False,
+) -> int:
+    selector = Selector.from_options(
+        staged=staged, base=base, head=head, allow_paths=False,
+        patch=patch.read() if patch is not None else None,
+    )
+    analysis = analyze(open_repo(repo), selector, config_path=config)
+    verdict = Verdict.of(analysis.impact, findings(analysis), strict=strict)
+    emit(render(verdict, fmt), output)
+    return EXIT_BLOCKED if verdict.blocked else EXIT_OK
+
+
+def findings(analysis: Analysis) -> list[Finding]:
+    from guardrails.rules.base import EdgeIndex, NoImports, RuleContext
+    from guardrails.rules.run import run_rules
+
+    head = analysis.head
+
+    def service_of(path: str) -> str | None:
+        owners = head.filemap.services_of(path)
+        return owners[0] if owners else None
+
+    ctx = RuleContext(
+        changes=analysis.change.changes,
+        catalog=head.catalog,
+        service_of=service_of,
+        imports=EdgeIndex(head.imports.edges) if head.imports is not None else NoImports(),
+    )
+    return [*run_rules(ctx), *config_invalid(analysis.config_problems)]
+
+
+def config_invalid(problems: Sequence[Problem]) -> list[Finding]:
+    """DESIGN §10: in CI mode a head config that does not validate is a blocking finding."""
+    return [
+        Finding(
+            rule=CONFIG_INVALID,
+            severity="block",
+            path=p.path or "guardrails.yaml",
+            line=p.line,
+            message=f"the change leaves the configuration invalid: {p.message}",
+            fix=p.fix or "run `guardrails validate` on the branch and fix what it lists",
+        )
+        for p in problems
+        if p.severity == "error" and p.path  # the summary line carries no location
+    ]
+
+
+def render(verdict: Verdict, fmt: str) -> str:
+    if fmt == "json":
+        from guardrails.report import json_out
+
+        return json_out.dumps(verdict.as_dict())
+    from guardrails.report import text
+
+    return text.render_check(verdict)

@@ -1,0 +1,173 @@
+"""`guardrails check` end to end on real git repos: findings, decision and exit codes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from guardrails.cli import cli
+from tests.gitrepo import GitRepo
+
+ACME = Path(__file__).resolve().parent.parent / "graph" / "examples" / "acme"
+
+CONFIG = """\
+version: 1
+teams:
+  core:   {members: [ana]}
+  search: {members: [bo]}
+  ads:    {members: [cy]}
+services:
+  lib:    {owner: core,   paths: ["lib/**"]}
+  search: {owner: search, paths: ["search/**"]}
+  ads:    {owner: ads,    paths: ["ads/**"]}
+  tools:  {owner: core,   paths: ["tools/**"]}
+"""
+
+
+def run(repo: GitRepo, *args: str) -> Result:
+    return CliRunner().invoke(cli, [args[0], "-C", str(repo.root), *args[1:]], catch_exceptions=False)
+
+
+def check_json(repo: GitRepo, *args: str, code: int) -> dict:  # type: ignore[type-arg]
+    result = run(repo, "check", "--base", "main", "--format", "json", *args)
+    assert result.exit_code == code, result.stdout + result.stderr
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def org(repo: GitRepo) -> GitRepo:
+    repo.write({
+        "guardrails.yaml": CONFIG,
+        "lib/__init__.py": "",
+        "lib/api.py": "def get_features(user, *, limit=10):\n    return []\n\n\ndef helper():\n    return 1\n",
+        "search/__init__.py": "",
+        "search/run.py": "from lib.api import get_features\n\n\ndef go():\n    return get_features('u')\n",
+        "ads/__init__.py": "",
+        "ads/bid.py": "import os\n\nfrom lib.api import get_features\n",
+        "tools/__init__.py": "",
+        "tools/cli.py": "from lib.api import helper\n",
+    })
+    repo.commit("init")
+    repo.branch("feature")
+    return repo
+
+
+def test_removed_function_used_by_two_services_is_one_finding_with_both_sites(org: GitRepo) -> None:
+    org.write({"lib/api.py": "def helper():\n    return 1\n"})
+    org.commit("drop get_features")
+    doc = check_json(org, code=1)
+    assert doc["schema"] == "guardrails.check/v1" and doc["decision"] == "block"
+    breaking = [f for f in doc["findings"] if f["rule"] == "api.breaking-change"]
+    assert len(breaking) == 1
+    f = breaking[0]
+    assert (f["severity"], f["path"], f["line"]) == ("block", "lib/api.py", 1)  # base location
+    assert f["related"] == [
+        {"path": "ads/bid.py", "line": 3, "node": "service:ads"},
+        {"path": "search/run.py", "line": 1, "node": "service:search"},
+    ]
+    assert "ads/bid.py:3" in f["message"] and "search/run.py:1" in f["message"]
+    assert f["fix"]
+    assert doc["impact"]["changed"][0]["id"] == "service:lib"
+
+
+def test_removal_with_no_users_outside_the_team_does_not_block(org: GitRepo) -> None:
+    org.write({"lib/api.py": "def get_features(user, *, limit=10):\n    return []\n"})
+    org.commit("drop helper: only tools (same team) uses it")
+    doc = check_json(org, code=0)
+    assert doc["decision"] == "pass"
+    assert [(f["rule"], f["severity"]) for f in doc["findings"]] == [("api.breaking-change", "info")]
+
+
+def test_schema_field_change_names_the_consumers(repo: GitRepo) -> None:
+    shutil.copytree(ACME, repo.root, dirs_exist_ok=True)
+    repo.commit("acme")
+    repo.branch("feature")
+    schemas = repo.root / "services/event_bus/schemas.py"
+    schemas.write_text(schemas.read_text().replace("    ts: float\n", "    ts: int\n"))
+    repo.commit("ts is an int now")
+    doc = check_json(repo, code=1)
+    (f,) = [f for f in doc["findings"] if f["rule"] == "data.schema-break"]
+    assert f["severity"] == "block" and f["path"] == "services/event_bus/schemas.py"
+    assert "topic:user-events" in f["message"] and "feature-store" in f["message"]
+    assert {r["node"] for r in f["related"]} == {"service:feature-store"}
+    assert "topic:user-events" in [n["id"] for n in doc["impact"]["changed"]]
+
+
+def test_only_added_lines_count_and_suppressions_need_reasons(org: GitRepo) -> None:
+    org.write({"ads/bid.py": "import os\n\nfrom lib.api import get_features\n\nos.system('ls')\n"})
+    org.commit("existing problem")
+    org.git("checkout", "-q", "-B", "main")
+    org.branch("next")
+    org.write({"ads/bid.py": "import os\n\nfrom lib.api import get_features\n\nos.system('ls')\n"
+               "os.system('pwd')  # guardrails: ignore[safety.os-system] -- fixed input, ticket ADS-12\n"
+               "os.system('id')  # guardrails: ignore[safety.os-system]\n"})
+    org.commit("two more calls")
+    doc = check_json(org, code=1)
+    got = sorted((f["rule"], f["line"]) for f in doc["findings"])
+    assert got == [("guardrails.suppression-without-reason", 7), ("safety.os-system", 7)]
+
+
+def test_text_output_and_exit_codes(org: GitRepo) -> None:
+    org.write({"search/run.py": "import subprocess\nfrom lib.api import get_features\n\n"
+               "def go(cmd):\n    return subprocess.run(cmd, shell=True)\n"})
+    org.commit("shell")
+    result = run(org, "check", "--base", "main")
+    assert result.exit_code == 1
+    assert result.stdout.startswith("guardrails check: BLOCK")
+    assert "safety.shell  search/run.py:5" in result.stdout and "fix:" in result.stdout
+    assert all(len(line) <= 80 for line in result.stdout.splitlines())
+
+
+def test_strict_turns_warnings_into_a_block(org: GitRepo) -> None:
+    org.write({"notes/todo.txt": "unowned\n", "search/deep.py": "from ads.bid import os\n"})
+    org.commit("private import + unowned file")
+    warn = check_json(org, code=0)
+    assert warn["decision"] == "warn"
+    assert ("graph.private-import", "warn") in {(f["rule"], f["severity"]) for f in warn["findings"]}
+    strict = check_json(org, "--strict", code=1)
+    assert strict["decision"] == "block"
+
+
+def test_invalid_head_config_is_a_finding_in_ci_but_an_error_when_staged(org: GitRepo) -> None:
+    org.write({"guardrails.yaml": CONFIG.replace("owner: ads,", "owner: adz,")})
+    org.commit("typo")
+    doc = check_json(org, code=1)
+    (f,) = [f for f in doc["findings"] if f["rule"] == "guardrails.config-invalid"]
+    assert f["severity"] == "block" and f["path"] == "guardrails.yaml" and f["line"] == 9
+    org.write({"guardrails.yaml": CONFIG.replace("version: 1", "version: 9")})
+    org.stage()
+    staged = run(org, "check", "--staged")
+    assert staged.exit_code == 2 and "guardrails.yaml:1" in staged.stderr
+
+
+def test_bad_inputs_never_crash(org: GitRepo) -> None:
+    org.write({
+        "search/broken.py": "def f(:\n",
+        "ads/blob.py": b"\x00\x01binary now\x00",
+        "ads/latin.py": "# -*- coding: latin-1 -*-\nNAME = 'caf\xe9'\n".encode("latin-1"),
+        "lib/generated.py": "".join(f"X{i} = {i}\n" for i in range(350_000)),  # ~5 MB
+    })
+    org.commit("odd files")
+    doc = check_json(org, code=0)
+    rules = {(f["rule"], f["path"]) for f in doc["findings"]}
+    assert ("parse.error", "search/broken.py") in rules
+    assert ("parse.error", "lib/generated.py") in rules  # over the size cap: reported, not read
+    assert not any(p == "ads/latin.py" for _, p in rules)
+
+
+def test_patch_and_staged_selectors(org: GitRepo) -> None:
+    patch = (
+        "--- a/tools/cli.py\n+++ b/tools/cli.py\n@@ -1 +1,3 @@\n from lib.api import helper\n"
+        "+import os\n+os.system('x')\n"
+    )
+    result = CliRunner().invoke(cli, ["check", "-C", str(org.root), "--patch", "-"], input=patch)
+    assert result.exit_code == 1 and "safety.os-system" in result.stdout
+    assert org.git("status", "--porcelain") == ""  # the patch never touched the work tree
+    clean = run(org, "check", "--staged")
+    assert clean.exit_code == 0 and clean.stdout.startswith("guardrails check: PASS")
+    bad = run(org, "check", "lib/api.py")
+    assert bad.exit_code == 2  # check takes no PATH selector

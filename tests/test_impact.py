@@ -161,7 +161,7 @@ def test_every_path_is_a_real_chain_ending_at_a_changed_node(edges, changed) -> 
     for a in impact.affected:
         assert a.path[0] == a.id and a.path[-1] in changed_ids
         assert len(a.path) == a.distance + 1
-        assert all(g.g.has_edge(s, d) for s, d in zip(a.path, a.path[1:]))
+        assert all(g.has_edge(s, d) for s, d in zip(a.path, a.path[1:]))
         assert a.id not in changed_ids
 
 

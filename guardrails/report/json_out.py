@@ -33,18 +33,16 @@ def render_why(node: str, paths: list[tuple[str, ...]], graph: DependencyGraph) 
 
 def render_graph(graph: DependencyGraph, nodes: list[str] | None = None) -> str:
     """networkx node-link shape: {"nodes": [...], "links": [...]}, sorted."""
-    keep = set(graph.g.nodes) if nodes is None else set(nodes)
-    out_nodes = [
-        {"id": n, **{k: v for k, v in sorted(graph.g.nodes[n].items())}} for n in sorted(keep)
-    ]
+    keep = set(graph.nodes()) if nodes is None else set(nodes)
+    out_nodes = [{"id": n, **dict(sorted(graph.attrs(n).items()))} for n in sorted(keep)]
     links = [
         {
             "source": s,
             "target": d,
-            "kind": data.get("kind"),
-            "evidence": [e.as_dict() for e in data.get("evidence", ())],
+            "kind": kind,
+            "evidence": [e.as_dict() for e in graph.evidence(s, d)],
         }
-        for s, d, data in sorted(graph.g.edges(data=True), key=lambda e: (e[0], e[1]))
+        for s, d, kind in graph.edges()
         if s in keep and d in keep
     ]
     return dumps({"schema": GRAPH_SCHEMA, "directed": True, "nodes": out_nodes, "links": links})
@@ -53,12 +51,10 @@ def render_graph(graph: DependencyGraph, nodes: list[str] | None = None) -> str:
 def render_graphml(graph: DependencyGraph, nodes: list[str] | None = None) -> str:
     import networkx as nx
 
-    keep = sorted(graph.g.nodes) if nodes is None else sorted(nodes)
-    h = nx.DiGraph()
-    for n in keep:
-        h.add_node(n, **{k: ("" if v is None else v) for k, v in graph.g.nodes[n].items()})
-    for s, d, data in sorted(graph.g.edges(data=True), key=lambda e: (e[0], e[1])):
-        if s in h and d in h:
-            ev = "; ".join(str(e) for e in data.get("evidence", ()))
-            h.add_edge(s, d, kind=data.get("kind", ""), evidence=ev)
+    g = graph.to_networkx(nodes)
+    h = nx.DiGraph()  # graphml holds scalars only: None -> "", evidence -> one string
+    for n, data in g.nodes(data=True):
+        h.add_node(n, **{k: ("" if v is None else v) for k, v in data.items()})
+    for s, d, data in g.edges(data=True):
+        h.add_edge(s, d, kind=data["kind"], evidence="; ".join(str(e) for e in data["evidence"]))
     return "\n".join(nx.generate_graphml(h)) + "\n"

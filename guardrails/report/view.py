@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from guardrails.graph import OWNED_BY, DependencyGraph
+from guardrails.graph import DependencyGraph
 from guardrails.impact import Impact
 
 
@@ -42,7 +42,7 @@ def impact_view(impact: Impact, graph: DependencyGraph) -> View:
 def graph_view(graph: DependencyGraph, focus: str | None = None, depth: int | None = None) -> View:
     """The whole graph, or the nodes within ``depth`` hops (either direction) of ``focus``."""
     if focus is None:
-        keep = set(graph.g.nodes)
+        keep = set(graph.nodes())
     else:
         keep = {focus}
         frontier = {focus}
@@ -50,8 +50,7 @@ def graph_view(graph: DependencyGraph, focus: str | None = None, depth: int | No
         while frontier and (depth is None or hops < depth):
             nxt: set[str] = set()
             for n in frontier:
-                nxt.update(graph.g.successors(n))
-                nxt.update(graph.g.predecessors(n))
+                nxt.update(graph.neighbours(n))
             frontier = nxt - keep
             keep |= frontier
             hops += 1
@@ -61,16 +60,14 @@ def graph_view(graph: DependencyGraph, focus: str | None = None, depth: int | No
     ]
     edges = [
         ViewEdge(s, d, k)
-        for s, d, k in graph.g.edges(data="kind")
-        if s in keep and d in keep and (k != OWNED_BY or focus is not None)
+        for s, d, k in graph.edges(ownership=focus is not None)
+        if s in keep and d in keep
     ]
     return View(tuple(sorted(nodes, key=lambda n: n.id)), tuple(sorted(edges, key=_edge_key)))
 
 
 def _kind(graph: DependencyGraph, src: str, dst: str) -> str:
-    if graph.g.has_edge(src, dst):
-        return str(graph.g.edges[src, dst].get("kind", ""))
-    return ""
+    return graph.edge_kind(src, dst) or ""
 
 
 def _edge_key(e: ViewEdge) -> tuple[str, str, str]:

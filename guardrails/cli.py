@@ -154,5 +154,17 @@ def init(ctx: click.Context, **opts: Any) -> None:
     run(ctx, lambda: cmd.main(**opts))
 
 
+@cli.command()
+@click.option("--dir", "directory", type=click.Path(file_okay=False),
+              help="Build the demo repository here (kept) instead of a temp dir.")
+@click.option("--keep", is_flag=True, help="Keep the temp repository to explore it.")
+@click.pass_context
+def demo(ctx: click.Context, **opts: Any) -> None:
+    """The acme org and an AI agent's change, checked end to end."""
+    from guardrails.commands import demo as cmd
+
+    run(ctx, lambda: cmd.main(**opts))
+
+
 def main() -> None:
     sys.exit(cli.main(standalone_mode=True))

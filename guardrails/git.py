@@ -619,6 +619,30 @@ class Repo:
 
     # -- revisions --
 
+    # -- writing: only `guardrails demo` builds a repository (its own, in a temp dir) --------
+    @classmethod
+    def create(cls, path: Path, *, branch: str = "main") -> Repo:
+        """A new repository at ``path`` with its own identity settings (the demo's)."""
+        path.mkdir(parents=True, exist_ok=True)
+        _run(["init", "-q", "-b", branch], path)
+        for key, value in (("commit.gpgsign", "false"), ("core.autocrlf", "false")):
+            _run(["config", key, value], path)
+        return cls.open(path)
+
+    def commit_all(self, message: str, *, author: Person, date: str) -> str:
+        """Stage everything and commit as ``author`` at ``date`` (git date syntax)."""
+        _run(["add", "-A"], self.root)
+        who = {
+            "GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email,
+            "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_NAME": author.name,
+            "GIT_COMMITTER_EMAIL": author.email, "GIT_COMMITTER_DATE": date,
+        }
+        _run(["commit", "-q", "--no-verify", "-m", message], self.root, env=who)
+        return self.resolve("HEAD")
+
+    def switch_new_branch(self, name: str) -> None:
+        _run(["switch", "-q", "-c", name], self.root)
+
     def resolve(self, rev: str) -> str:
         """The full commit id ``rev`` names, or a GitError that says how to get it."""
         if rev and not rev.startswith("-"):

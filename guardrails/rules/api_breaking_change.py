@@ -139,11 +139,20 @@ class ApiBreakingChange(Rule):
             gone_classes = {
                 c.old.qualname for c in diff.changes if c.kind in ("removed", "renamed") and c.old
             } | diff.new_classes()
+            # Fields of a class declared as a resource schema are data.schema-break's to report
+            # (with the resource's consumers); one change, one finding.
+            schema_classes = {
+                r.schema_class
+                for r in ctx.catalog.resources.values()
+                if r.schema_class and r.schema_path in (change.old_path, change.new_path)
+            }
             for sc in diff.changes:
                 sym = sc.old if sc.old is not None else sc.new
                 assert sym is not None
                 all_names = diff.old_all if sc.old is not None else diff.new_all
                 if not is_public(sym.qualname, all_names) or sym.parent in gone_classes:
+                    continue
+                if sym.parent in schema_classes and sym.kind == FIELD:
                     continue
                 reasons = breaking_reasons(sc)
                 if not reasons:
@@ -177,9 +186,9 @@ class ApiBreakingChange(Rule):
         severity, teams = _severity(ctx, external, own)
         services = _names(ctx, external)
         fix = (
-            f"keep a `{module}` shim that re-exports from `{new_module}` until {services} migrate"
+            f"keep a `{module}` shim that re-exports from `{new_module}` until {services} {_verb(services)}"
             if new_module
-            else f"keep `{module}` (deprecated) until {services} migrate, or migrate them here"
+            else f"keep `{module}` (deprecated) until {services} {_verb(services)}, or migrate them here"
         )
         yield ctx.at_base(
             self.finding(
@@ -217,11 +226,11 @@ class ApiBreakingChange(Rule):
         severity, teams = _severity(ctx, external, own)
         services = _names(ctx, external)
         if reasons == ["removed"] or reasons[0].startswith("removed"):
-            fix = f"keep `{sym.qualname}` as a deprecated alias until {services} migrate"
+            fix = f"keep `{sym.qualname}` as a deprecated alias until {services} {_verb(services)}"
         else:
             fix = (
                 f"keep the old signature of `{sym.qualname}` working (new parameters with "
-                f"defaults, or a deprecated wrapper) until {services} migrate"
+                f"defaults, or a deprecated wrapper) until {services} {_verb(services)}"
             )
         return self.finding(
             path,
@@ -428,3 +437,8 @@ ApiBreakingChange.VALID = (
         note="suppressed with a reason",
     ),
 )
+
+
+def _verb(services: str) -> str:
+    """'until ranker migrates' / 'until ranker and growth-app migrate'."""
+    return "migrate" if " and " in services or "," in services else "migrates"

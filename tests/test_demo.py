@@ -1,0 +1,32 @@
+"""`guardrails demo` tells its story from the shipped example org, and cleans up after itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from guardrails.cli import cli
+
+
+def test_demo_runs_the_story_and_blocks_the_agents_change(tmp_path: Path) -> None:
+    target = tmp_path / "demo"
+    result = CliRunner().invoke(cli, ["demo", "--dir", str(target)])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    out = result.stdout
+    for step in ("1. The acme org", "2. An AI agent's change", "3. Who does it affect?",
+                 "4. Why is the growth app in the radius?", "5. Is it safe?", "6. For the PR comment"):
+        assert step in out
+    assert "✗ block  api.breaking-change  services/event_bus/client.py:11" in out
+    assert "✗ block  data.schema-break  services/event_bus/schemas.py:12" in out
+    assert "✗ block  safety.shell  services/ranker/rank.py:20" in out
+    assert "exit code: 1 (blocked" in out
+    assert "import at services/growth_app/app.py:7" in out
+    assert (target / ".git").is_dir() and (target / "guardrails.yaml").is_file()
+
+
+def test_demo_refuses_a_non_empty_directory(tmp_path: Path) -> None:
+    (tmp_path / "x").write_text("mine")
+    result = CliRunner().invoke(cli, ["demo", "--dir", str(tmp_path)])
+    assert result.exit_code == 2 and "not empty" in result.stderr
+    assert (tmp_path / "x").read_text() == "mine"

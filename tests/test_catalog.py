@@ -409,7 +409,7 @@ def test_missing_schema_and_flag_files_are_noted(repo: GitRepo) -> None:
     text = "version: 1\nresources:\n  'topic:t': {schema: 'ev.py::E'}\n  'flag:f': {file: flags.json}\n"
     assert problems(repo, {"guardrails.yaml": text}) == [
         "guardrails.yaml:3: resource 'topic:t': schema file 'ev.py' does not exist",
-        "guardrails.yaml:4: resource 'flag:f': file file 'flags.json' does not exist",
+        "guardrails.yaml:4: resource 'flag:f': file 'flags.json' does not exist",
     ]
 
 

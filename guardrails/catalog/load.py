@@ -173,7 +173,7 @@ def _teams_from_codeowners(codeowners: CodeOwners, teams: dict[str, Team]) -> No
 def _missing_files(resources: Iterable[Resource], files: set[str]) -> list[Problem]:
     out = []
     for resource in resources:
-        for label, path in (("schema", resource.schema_path), ("file", resource.file)):
+        for label, path in (("schema file", resource.schema_path), ("file", resource.file)):
             if path and path not in files:
                 origin = resource.origin
                 out.append(

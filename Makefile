@@ -23,9 +23,16 @@ lint: $(STAMP)
 	$(BIN)/ruff check guardrails tests benchmarks
 	$(BIN)/mypy
 
-bench: $(STAMP)
+# Fixit pins click<8.2 and guardrails needs click>=8.2: the peer tool gets its own venv.
+FIXIT_VENV := .venv-fixit
+
+$(FIXIT_VENV)/bin/fixit:
+	$(PYTHON) -m venv $(FIXIT_VENV)
+	$(FIXIT_VENV)/bin/python -m pip install --quiet fixit
+
+bench: $(STAMP) $(FIXIT_VENV)/bin/fixit
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
-	$(BIN)/python -m benchmarks
+	PATH="$(CURDIR)/$(FIXIT_VENV)/bin:$$PATH" $(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info
+	rm -rf $(VENV) $(FIXIT_VENV) build dist *.egg-info

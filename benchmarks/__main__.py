@@ -11,6 +11,7 @@ import sys
 BENCHMARKS = {
     "imports": "benchmarks.imports_bench",  # import graph vs grimp (issue 3)
     "graph": "benchmarks.graph_radius",  # catalog load + blast radius at 10k services (issue 2)
+    "check": "benchmarks.check_fixit",  # code rules vs Fixit 2 on ~50 changed files (issue 4)
 }
 
 

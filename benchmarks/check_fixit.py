@@ -243,7 +243,7 @@ def find_fixit(explicit: str | None) -> str:
     )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -257,10 +257,10 @@ def main() -> None:
         "--added", action="store_true", help="worst case: the files are new (every line added)"
     )
     ap.add_argument("--worker", nargs=2, metavar=("ROOT", "PATHS_JSON"), help=argparse.SUPPRESS)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     if args.worker:
         worker(Path(args.worker[0]), json.loads(args.worker[1]), args.added)
-        return
+        return 0
     fixit = find_fixit(args.fixit)
     repo_root = Path(__file__).resolve().parent.parent
     with tempfile.TemporaryDirectory(prefix="guardrails-check-bench-") as tmp:
@@ -311,7 +311,8 @@ def main() -> None:
     ok = ratio_proc >= 10 and float(ours["maxrss_mib"]) < 300  # type: ignore[arg-type]
     print(all_walls)
     print("targets (>= 10x, < 300 MiB):", "met" if ok else "NOT met")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -85,6 +85,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS_CHECK), default="text", show_default=True)
 @click.option("--output", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
 @click.option("--strict", is_flag=True, help="Warnings block too.")
+@click.option("--author-kind", type=click.Choice(["agent", "human"]),
+              help="Who wrote the change, when you know better than the evidence "
+                   "(env: GUARDRAILS_AUTHOR_KIND).")
 @click.pass_context
 def check(ctx: click.Context, **opts: Any) -> None:
     """Is this change safe? Runs every rule on it; exit 1 when a finding blocks."""

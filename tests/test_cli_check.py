@@ -171,3 +171,22 @@ def test_patch_and_staged_selectors(org: GitRepo) -> None:
     assert clean.exit_code == 0 and clean.stdout.startswith("guardrails check: PASS")
     bad = run(org, "check", "lib/api.py")
     assert bad.exit_code == 2  # check takes no PATH selector
+
+
+def test_author_kind_from_trailers_flag_and_environment(org: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    org.write({"search/extra.py": "X = 1\n"})
+    org.commit("agent work", trailers=["Co-Authored-By: Claude <noreply@anthropic.com>"])
+    doc = check_json(org, code=0)
+    assert doc["author"]["kind"] == "agent"
+    assert doc["author"]["evidence"][0]["source"] == "trailer:Co-authored-by"
+    assert check_json(org, "--author-kind", "human", code=0)["author"]["kind"] == "human"
+    monkeypatch.setenv("GUARDRAILS_AUTHOR_KIND", "robot")
+    bad = run(org, "check", "--base", "main")
+    assert bad.exit_code == 2 and "GUARDRAILS_AUTHOR_KIND" in bad.stderr
+    monkeypatch.delenv("GUARDRAILS_AUTHOR_KIND")
+    (org.root / "search/more.py").write_text("Y = 2\n")
+    org.stage()
+    monkeypatch.setenv("CLAUDECODE", "1")
+    staged = json.loads(run(org, "check", "--staged", "--format", "json").stdout)
+    assert staged["author"]["kind"] == "agent"
+    assert {e["source"] for e in staged["author"]["evidence"]} >= {"env:CLAUDECODE"}

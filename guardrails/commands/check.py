@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from guardrails.commands.output import emit
 from guardrails.engine import Analysis, Selector, analyze, open_repo
 from guardrails.errors import EXIT_BLOCKED, EXIT_OK, Problem
 from guardrails.findings import Finding
 from guardrails.verdict import Verdict
+
+if TYPE_CHECKING:
+    from guardrails.authors import Authorship
 
 CONFIG_INVALID = "guardrails.config-invalid"
 
@@ -25,15 +29,27 @@ def main(
     fmt: str = "text",
     output: str | None = None,
     strict: bool = False,
+    author_kind: str | None = None,
 ) -> int:
     selector = Selector.from_options(
         staged=staged, base=base, head=head, allow_paths=False,
         patch=patch.read() if patch is not None else None,
     )
     analysis = analyze(open_repo(repo), selector, config_path=config)
-    verdict = Verdict.of(analysis.impact, findings(analysis), strict=strict)
+    verdict = Verdict.of(analysis.impact, findings(analysis), strict=strict,
+                         author=authorship(analysis, author_kind).as_dict())
     emit(render(verdict, fmt), output)
     return EXIT_BLOCKED if verdict.blocked else EXIT_OK
+
+
+def authorship(analysis: Analysis, declared: str | None = None) -> Authorship:
+    """DESIGN §7: --author-kind, then GUARDRAILS_AUTHOR_KIND, configured and known agent
+    identities, trailers; CLAUDECODE-style shell markers only for --staged/--patch (the
+    environment of the commit being made). These are the only variables read."""
+    from guardrails.authors import AGENT_ENV_MARKERS, classify
+
+    env = {k: os.environ[k] for k in AGENT_ENV_MARKERS if k in os.environ}
+    return classify(analysis.change.changes, analysis.head.catalog.agents, declared=declared, env=env)
 
 
 def findings(analysis: Analysis) -> list[Finding]:

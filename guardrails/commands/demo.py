@@ -102,7 +102,8 @@ def story(root: Path) -> None:
         "guardrails affected --base main --why service:growth-app")
     _indent(affected.why_report(analysis, "service:growth-app", "text"))
     say("5. Is it safe?", "guardrails check --base main")
-    verdict = Verdict.of(analysis.impact, check.findings(analysis))
+    verdict = Verdict.of(analysis.impact, check.findings(analysis),
+                         author=check.authorship(analysis).as_dict())
     _indent(check.render(verdict, "text"))
     click.echo(f"   exit code: {1 if verdict.blocked else 0} "
                f"({'blocked: the merge waits for a fix' if verdict.blocked else 'passed'})")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from guardrails.graph import DependencyGraph
 from guardrails.impact import AffectedNode, Impact
@@ -104,6 +105,17 @@ def render_why(node: str, paths: Sequence[Sequence[str]], graph: DependencyGraph
     return "\n".join(out) + "\n"
 
 
+def _author(author: Mapping[str, Any]) -> str:
+    kind = str(author.get("kind", "human"))
+    evidence = [e for e in author.get("evidence", ()) if e.get("kind") == "agent"]
+    if not evidence:
+        return kind
+    first = evidence[0]
+    agent = first.get("agent") or "an agent"
+    more = f" (+{len(evidence) - 1} more)" if len(evidence) > 1 else ""
+    return f"{kind} — {agent}: {first.get('detail')}{more}"
+
+
 _MARK = {"block": "✗ block", "warn": "! warn ", "info": "· info "}
 
 
@@ -111,6 +123,7 @@ def render_check(verdict: Verdict) -> str:
     """Findings first (what to fix), then who the change affects (who to ask)."""
     impact = verdict.impact
     out = [f"guardrails check: {verdict.decision.upper()} — {subject(impact)}"]
+    out.extend(_wrap(f"Author: {_author(verdict.author)}", ""))
     counts = verdict.counts()
     out.append(
         f"{counts['block']} blocking, {counts['warn']} warning{'s' if counts['warn'] != 1 else ''}, "

@@ -49,7 +49,7 @@ def generate(n_services: int, n_edges: int, seed: int = 7) -> str:
         lines.append(f"  svc-{i}:")
         lines.append(f"    owner: {teams[i % len(teams)]}")
         lines.append(f"    tier: {min(3, i // max(1, n_services // 4))}")
-        lines.append(f"    paths: [\"services/svc_{i}/**\"]")
+        lines.append(f'    paths: ["services/svc_{i}/**"]')
         if deps[i]:
             lines.append("    depends_on: [" + ", ".join(f"svc-{j}" for j in sorted(deps[i])) + "]")
     return "\n".join(lines) + "\n"
@@ -102,8 +102,10 @@ def main(argv: list[str] | None = None) -> int:
         worst.append(time.perf_counter() - t0)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     edges = sum(1 for _ in graph.edges(ownership=False))
-    print(f"catalog: {len(catalog.services):,} services, {edges:,} dependency edges, "
-          f"{len(text) / 1e6:.1f} MB of YAML")
+    print(
+        f"catalog: {len(catalog.services):,} services, {edges:,} dependency edges, "
+        f"{len(text) / 1e6:.1f} MB of YAML"
+    )
     print(f"load (parse + validate guardrails.yaml): {t_load:8.3f} s   target < 2 s")
     print(f"build (graph + adjacency indexes):       {t_build:8.3f} s")
     print(f"map {len(files):,} files to services:     {t_map:8.3f} s")
@@ -112,8 +114,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  p95    {times[int(len(times) * 0.95) - 1] * 1e3:7.2f} ms")
     print(f"  max    {times[-1] * 1e3:7.2f} ms")
     print(f"  radius median {statistics.median(sizes):,.0f} nodes, max {max(sizes):,}")
-    print(f"worst case, the core service ({len(core.affected):,} affected nodes): "
-          f"median {statistics.median(worst) * 1e3:.1f} ms of 20")
+    print(
+        f"worst case, the core service ({len(core.affected):,} affected nodes): "
+        f"median {statistics.median(worst) * 1e3:.1f} ms of 20"
+    )
     print(f"peak RSS: {peak:,.0f} MiB")
     return 0
 
@@ -127,7 +131,9 @@ class _FileSnapshot:
         self.root = root
 
     def paths(self) -> list[str]:
-        return sorted(p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file())
+        return sorted(
+            p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file()
+        )
 
     def read(self, path: str) -> bytes | None:
         p = self.root / path

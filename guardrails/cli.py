@@ -58,13 +58,23 @@ def change_selectors(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--staged", is_flag=True, help="The staged change (index vs HEAD)."),
         click.option("--base", metavar="REV", help="merge-base(REV, head)..head, as in a PR."),
         click.option("--head", metavar="REV", help="The head revision for --base (default HEAD)."),
-        click.option("--patch", "patch", metavar="FILE|-", type=click.File("rb"),
-                     help="A unified diff applied in memory to HEAD ('-' reads stdin)."),
-        click.option("--config", "config", metavar="PATH",
-                     help="Config file relative to the repository root [default: guardrails.yaml;"
-                          " a path named here must exist]."),
-        click.option("-C", "--repo", "repo", metavar="DIR", default=".",
-                     help="Run as if started in DIR."),
+        click.option(
+            "--patch",
+            "patch",
+            metavar="FILE|-",
+            type=click.File("rb"),
+            help="A unified diff applied in memory to HEAD ('-' reads stdin).",
+        ),
+        click.option(
+            "--config",
+            "config",
+            metavar="PATH",
+            help="Config file relative to the repository root [default: guardrails.yaml;"
+            " a path named here must exist].",
+        ),
+        click.option(
+            "-C", "--repo", "repo", metavar="DIR", default=".", help="Run as if started in DIR."
+        ),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -82,14 +92,19 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 @cli.command()
 @change_selectors
-@click.option("--format", "fmt", type=click.Choice(FORMATS_CHECK), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(FORMATS_CHECK), default="text", show_default=True
+)
 @click.option("--output", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
 @click.option("--strict", is_flag=True, help="Warnings block too.")
-@click.option("--author-kind", type=click.Choice(["agent", "human"]),
-              help="Who wrote the change, when you know better than the evidence "
-                   "(env: GUARDRAILS_AUTHOR_KIND).")
+@click.option(
+    "--author-kind",
+    type=click.Choice(["agent", "human"]),
+    help="Who wrote the change, when you know better than the evidence "
+    "(env: GUARDRAILS_AUTHOR_KIND).",
+)
 @click.pass_context
-def check(ctx: click.Context, **opts: Any) -> None:
+def check(ctx: click.Context, /, **opts: Any) -> None:
     """Is this change safe? Runs every rule on it; exit 1 when a finding blocks."""
     from guardrails.commands import check as cmd
 
@@ -99,15 +114,21 @@ def check(ctx: click.Context, **opts: Any) -> None:
 @cli.command()
 @change_selectors
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(FORMATS_AFFECTED), default="text",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(FORMATS_AFFECTED), default="text", show_default=True
+)
 @click.option("--depth", type=click.IntRange(min=0), help="Stop after N hops.")
-@click.option("--why", "why_node", metavar="NODE", help="Every shortest chain from NODE to the change.")
+@click.option(
+    "--why", "why_node", metavar="NODE", help="Every shortest chain from NODE to the change."
+)
 @click.option("--output", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
-@click.option("--exit-zero", is_flag=True,
-              help="Exit 0 even on errors (the informational pre-commit hook never fails).")
+@click.option(
+    "--exit-zero",
+    is_flag=True,
+    help="Exit 0 even on errors (the informational pre-commit hook never fails).",
+)
 @click.pass_context
-def affected(ctx: click.Context, **opts: Any) -> None:
+def affected(ctx: click.Context, /, **opts: Any) -> None:
     """Who does this change affect? The blast radius, with the chain that explains each node."""
     from guardrails.commands import affected as cmd
 
@@ -118,15 +139,20 @@ def affected(ctx: click.Context, **opts: Any) -> None:
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(FORMATS_GRAPH), default="json", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(FORMATS_GRAPH), default="json", show_default=True
+)
 @click.option("--focus", metavar="NODE", help="Only NODE and its neighbourhood.")
 @click.option("--depth", type=click.IntRange(min=0), help="Hops around --focus (default: all).")
-@click.option("--config", metavar="PATH",
-              help="Config file relative to the repository root [default: guardrails.yaml].")
+@click.option(
+    "--config",
+    metavar="PATH",
+    help="Config file relative to the repository root [default: guardrails.yaml].",
+)
 @click.option("-C", "--repo", "repo", metavar="DIR", default=".")
 @click.option("--output", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
 @click.pass_context
-def graph(ctx: click.Context, **opts: Any) -> None:
+def graph(ctx: click.Context, /, **opts: Any) -> None:
     """The dependency graph of the working tree."""
     from guardrails.commands import graph as cmd
 
@@ -134,11 +160,14 @@ def graph(ctx: click.Context, **opts: Any) -> None:
 
 
 @cli.command()
-@click.option("--config", metavar="PATH",
-              help="Config file relative to the repository root [default: guardrails.yaml].")
+@click.option(
+    "--config",
+    metavar="PATH",
+    help="Config file relative to the repository root [default: guardrails.yaml].",
+)
 @click.option("-C", "--repo", "repo", metavar="DIR", default=".")
 @click.pass_context
-def validate(ctx: click.Context, **opts: Any) -> None:
+def validate(ctx: click.Context, /, **opts: Any) -> None:
     """Check guardrails.yaml, CODEOWNERS and catalogs; exit 2 listing every problem."""
     from guardrails.commands import validate as cmd
 
@@ -150,7 +179,7 @@ def validate(ctx: click.Context, **opts: Any) -> None:
 @click.option("--force", is_flag=True, help="Overwrite an existing guardrails.yaml.")
 @click.option("--stdout", is_flag=True, help="Print the starter config instead of writing it.")
 @click.pass_context
-def init(ctx: click.Context, **opts: Any) -> None:
+def init(ctx: click.Context, /, **opts: Any) -> None:
     """Write a starter guardrails.yaml inferred from the repository (services, owners, imports)."""
     from guardrails.commands import init as cmd
 
@@ -158,11 +187,15 @@ def init(ctx: click.Context, **opts: Any) -> None:
 
 
 @cli.command()
-@click.option("--dir", "directory", type=click.Path(file_okay=False),
-              help="Build the demo repository here (kept) instead of a temp dir.")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False),
+    help="Build the demo repository here (kept) instead of a temp dir.",
+)
 @click.option("--keep", is_flag=True, help="Keep the temp repository to explore it.")
 @click.pass_context
-def demo(ctx: click.Context, **opts: Any) -> None:
+def demo(ctx: click.Context, /, **opts: Any) -> None:
     """The acme org and an AI agent's change, checked end to end."""
     from guardrails.commands import demo as cmd
 

@@ -11,7 +11,7 @@ inference keeps its own content-addressed cache under the git dir).
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -49,15 +49,26 @@ class Selector:
         paths: Sequence[str] = (),
         allow_paths: bool = True,
     ) -> Selector:
-        chosen = [n for n, on in (("--staged", staged), ("--base", base is not None),
-                                  ("--patch", patch is not None), ("PATH", bool(paths))) if on]
+        chosen = [
+            n
+            for n, on in (
+                ("--staged", staged),
+                ("--base", base is not None),
+                ("--patch", patch is not None),
+                ("PATH", bool(paths)),
+            )
+            if on
+        ]
         if len(chosen) > 1:
             raise GuardrailsError(
                 f"choose one change selector, not {' and '.join(chosen)}",
-                fix="pass one of --staged, --base REV, --patch FILE" + (", PATH..." if allow_paths else ""),
+                fix="pass one of --staged, --base REV, --patch FILE"
+                + (", PATH..." if allow_paths else ""),
             )
         if head is not None and base is None:
-            raise GuardrailsError("--head needs --base", fix="add --base REV (e.g. --base origin/main)")
+            raise GuardrailsError(
+                "--head needs --base", fix="add --base REV (e.g. --base origin/main)"
+            )
         if not chosen:
             raise GuardrailsError(
                 "no change selected",
@@ -162,11 +173,14 @@ def world_from_catalog(repo: Repo, snapshot: Snapshot, catalog: Catalog) -> Worl
     if catalog.inference.python_imports and catalog.services:
         imports, import_deps, problems = _infer_imports(repo, snapshot, catalog, services_of)
     graph = DependencyGraph.build(catalog, import_deps)
-    return World(snapshot, catalog, graph, FileMap(catalog, services_of, owners_of), imports,
-                 tuple(problems))
+    return World(
+        snapshot, catalog, graph, FileMap(catalog, services_of, owners_of), imports, tuple(problems)
+    )
 
 
-def owners_from_codeowners(catalog: Catalog, snapshot: Snapshot, codeowners: CodeOwnersIndex) -> Catalog:
+def owners_from_codeowners(
+    catalog: Catalog, snapshot: Snapshot, codeowners: CodeOwnersIndex
+) -> Catalog:
     """A service nobody declared an owner for is owned by the CODEOWNERS owners of its files.
 
     The first file of the service (in path order) decides, and only owners that are teams
@@ -183,7 +197,9 @@ def owners_from_codeowners(catalog: Catalog, snapshot: Snapshot, codeowners: Cod
         for name in index.services_for(path):
             if name in owners:
                 continue
-            teams = sorted({t for o in codeowners.owners(path) for t in codeowners.teams_for_owner(o)})
+            teams = sorted(
+                {t for o in codeowners.owners(path) for t in codeowners.teams_for_owner(o)}
+            )
             if teams:
                 owners[name] = teams[0]
         if len(owners) == len(ownerless):
@@ -196,7 +212,12 @@ def owners_from_codeowners(catalog: Catalog, snapshot: Snapshot, codeowners: Cod
     return replace(catalog, services=services)
 
 
-def _infer_imports(repo, snapshot, catalog, services_of):  # type: ignore[no-untyped-def]
+def _infer_imports(
+    repo: Repo,
+    snapshot: Snapshot,
+    catalog: Catalog,
+    services_of: Callable[[str], tuple[str, ...]],
+) -> tuple[ImportGraph, list[ImportDependency], list[Problem]]:
     from guardrails.imports import build_import_graph
 
     def service_of(path: str) -> str | None:
@@ -204,17 +225,22 @@ def _infer_imports(repo, snapshot, catalog, services_of):  # type: ignore[no-unt
         return owners[0] if owners else None
 
     ig = build_import_graph(
-        snapshot, catalog, cache_dir=repo.git_dir / "guardrails", service_of=service_of,
+        snapshot,
+        catalog,
+        cache_dir=repo.git_dir / "guardrails",
+        service_of=service_of,
         progress=sys.stderr.isatty(),
     )
     deps = [
-        ImportDependency(src, dst, tuple(
-            Evidence("import", e.src_path, e.line, e.statement) for e in edges
-        ))
-        for (src, dst), edges in sorted(ig.service_edges(
-            include_type_only=catalog.inference.include_type_only,
-            include_weak=catalog.inference.include_weak,
-        ).items())
+        ImportDependency(
+            src, dst, tuple(Evidence("import", e.src_path, e.line, e.statement) for e in edges)
+        )
+        for (src, dst), edges in sorted(
+            ig.service_edges(
+                include_type_only=catalog.inference.include_type_only,
+                include_weak=catalog.inference.include_weak,
+            ).items()
+        )
     ]
     return ig, deps, list(ig.problems)
 
@@ -250,7 +276,9 @@ def analyze(
     graph = head_world.graph
     if needs_base and base_world is not None and base_world is not head_world:
         graph = head_world.graph.union(base_world.graph)
-    touched = touch(cs, head_world.filemap, base_world.filemap if needs_base and base_world else None)
+    touched = touch(
+        cs, head_world.filemap, base_world.filemap if needs_base and base_world else None
+    )
     for node in touched.nodes:
         graph.ensure_node(node)
     impact = blast_radius(graph, touched, base=cs.base, head=cs.head, depth=depth, mode=cs.mode)

@@ -30,7 +30,7 @@ def glob_match(pattern: str, path: str) -> bool:
     """Config file patterns (`deploy/**/rollout.yaml`): gitwildmatch semantics via pathspec."""
     if "*" not in pattern and "?" not in pattern and "[" not in pattern:
         return pattern == path
-    return _spec(pattern).match_file(path)
+    return bool(_spec(pattern).match_file(path))
 
 
 _SPECS: dict[str, object] = {}

@@ -633,9 +633,12 @@ class Repo:
         """Stage everything and commit as ``author`` at ``date`` (git date syntax)."""
         _run(["add", "-A"], self.root)
         who = {
-            "GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email,
-            "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_NAME": author.name,
-            "GIT_COMMITTER_EMAIL": author.email, "GIT_COMMITTER_DATE": date,
+            "GIT_AUTHOR_NAME": author.name,
+            "GIT_AUTHOR_EMAIL": author.email,
+            "GIT_AUTHOR_DATE": date,
+            "GIT_COMMITTER_NAME": author.name,
+            "GIT_COMMITTER_EMAIL": author.email,
+            "GIT_COMMITTER_DATE": date,
         }
         _run(["commit", "-q", "--no-verify", "-m", message], self.root, env=who)
         return self.resolve("HEAD")

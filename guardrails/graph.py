@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple, Union
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from guardrails.catalog.model import DEFAULT_TIER, Catalog, Dependency, Origin
 
@@ -48,7 +48,7 @@ class Evidence(NamedTuple):
 
 # What an edge remembers: Evidence, or the catalog's own Dependency record, turned into
 # Evidence only when someone asks (most of 100,000 edges are never explained).
-_Source = Union[Evidence, Dependency]
+_Source = Evidence | Dependency
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,9 @@ def team_id(name: str | None) -> str | None:
     return None if name is None else f"team:{name}"
 
 
-def _node(node_id: str, owner: str | None, tier: int | None, origin: Origin | None) -> dict[str, Any]:
+def _node(
+    node_id: str, owner: str | None, tier: int | None, origin: Origin | None
+) -> dict[str, Any]:
     return {
         "type": node_type(node_id),
         "owner": team_id(owner),
@@ -78,8 +80,12 @@ def _node(node_id: str, owner: str | None, tier: int | None, origin: Origin | No
 
 
 def _team(origin: Origin | None = None) -> dict[str, Any]:
-    return {"type": "team", "owner": None, "tier": None,
-            "declared": None if origin is None else str(origin)}
+    return {
+        "type": "team",
+        "owner": None,
+        "tier": None,
+        "declared": None if origin is None else str(origin),
+    }
 
 
 class DependencyGraph:
@@ -126,10 +132,16 @@ class DependencyGraph:
             *((r.id, r.dependencies) for r in catalog.resources.values()),
         ]:
             for dep in deps:
-                key = (dep.target, declarer) if dep.kind in _REVERSED_KINDS else (declarer, dep.target)
+                key = (
+                    (dep.target, declarer)
+                    if dep.kind in _REVERSED_KINDS
+                    else (declarer, dep.target)
+                )
                 edges.setdefault(key, []).append(dep)
         for imp in imports:
-            edges.setdefault((f"service:{imp.source}", f"service:{imp.target}"), []).extend(imp.evidence)
+            edges.setdefault((f"service:{imp.source}", f"service:{imp.target}"), []).extend(
+                imp.evidence
+            )
 
         for src, dst in list(edges):
             for n in (src, dst):
@@ -223,12 +235,12 @@ class DependencyGraph:
             out.update(n for n, a in self._nodes.items() if a["owner"] == node)
         return out
 
-    def to_networkx(self, nodes: Iterable[str] | None = None) -> nx.DiGraph:
+    def to_networkx(self, nodes: Iterable[str] | None = None) -> nx.DiGraph[str]:
         """A networkx DiGraph of the graph (or the subgraph on ``nodes``): exports, algorithms."""
         import networkx as nx
 
         keep = set(self._nodes) if nodes is None else set(nodes)
-        g: nx.DiGraph = nx.DiGraph()
+        g: nx.DiGraph[str] = nx.DiGraph()
         g.add_nodes_from((n, dict(self._nodes[n])) for n in sorted(keep))
         g.add_edges_from(
             (s, d, {"kind": k, "evidence": self.evidence(s, d)})

@@ -60,7 +60,8 @@ class Impact:
 
     @property
     def min_tier(self) -> int | None:
-        tiers = [n.tier for n in (*self.changed, *self.affected) if n.tier is not None]
+        tiers = [n.tier for n in self.changed if n.tier is not None]
+        tiers += [n.tier for n in self.affected if n.tier is not None]
         return min(tiers) if tiers else None
 
     @property
@@ -138,7 +139,7 @@ def blast_radius(
     changed = tuple(
         ChangedNode(n, owner(n), tier(n), tuple(sorted(set(touch.nodes[n])))) for n in changed_ids
     )
-    teams = {n.owner for n in (*changed, *affected) if n.owner}
+    teams = {n.owner for n in changed if n.owner} | {n.owner for n in affected if n.owner}
     teams.update(touch.codeowner_teams)
     return Impact(
         base=base,

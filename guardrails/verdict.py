@@ -37,12 +37,21 @@ class Verdict:
     strict: bool = False
 
     @classmethod
-    def of(cls, impact: Impact, findings: Sequence[Finding], *, strict: bool = False,
-           author: Mapping[str, Any] | None = None) -> Verdict:
+    def of(
+        cls,
+        impact: Impact,
+        findings: Sequence[Finding],
+        *,
+        strict: bool = False,
+        author: Mapping[str, Any] | None = None,
+    ) -> Verdict:
         ordered = tuple(sorted(findings, key=lambda f: (SEVERITY_RANK[f.severity], *f.sort_key())))
         return cls(
-            decide(ordered, strict=strict), impact, ordered,
-            author=author or {"kind": "human", "evidence": []}, strict=strict,
+            decide(ordered, strict=strict),
+            impact,
+            ordered,
+            author=author or {"kind": "human", "evidence": []},
+            strict=strict,
         )
 
     @property

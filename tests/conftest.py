@@ -10,7 +10,9 @@ from tests.gitrepo import GitRepo, git_env
 
 
 @pytest.fixture(autouse=True)
-def _isolate(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _isolate(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
     """No test may read or write the real $HOME, the user's git config or this repository.
 
     Like pre-commit's own suite: HOME points at an empty directory, git ignores global and

@@ -56,7 +56,9 @@ class GitRepo:
         repo.git("config", "core.quotepath", "true")
         return repo
 
-    def git(self, *args: str, input: bytes | None = None, env: Mapping[str, str] | None = None) -> str:
+    def git(
+        self, *args: str, input: bytes | None = None, env: Mapping[str, str] | None = None
+    ) -> str:
         out = subprocess.run(
             ["git", *args],
             cwd=self.root,
@@ -103,11 +105,18 @@ class GitRepo:
         committer = committer or author
         body = message if not trailers else message + "\n\n" + "\n".join(trailers)
         self.git(
-            "commit", "-q", "--allow-empty", "--no-verify", "-m", body,
+            "commit",
+            "-q",
+            "--allow-empty",
+            "--no-verify",
+            "-m",
+            body,
             env={
-                "GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1],
+                "GIT_AUTHOR_NAME": author[0],
+                "GIT_AUTHOR_EMAIL": author[1],
                 "GIT_AUTHOR_DATE": date,
-                "GIT_COMMITTER_NAME": committer[0], "GIT_COMMITTER_EMAIL": committer[1],
+                "GIT_COMMITTER_NAME": committer[0],
+                "GIT_COMMITTER_EMAIL": committer[1],
                 "GIT_COMMITTER_DATE": date,
             },
         )

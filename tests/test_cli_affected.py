@@ -16,7 +16,9 @@ ACME = Path(__file__).resolve().parent.parent / "graph" / "examples" / "acme"
 
 
 def run(repo: GitRepo, *args: str) -> Result:
-    return CliRunner().invoke(cli, [*args[:1], "-C", str(repo.root), *args[1:]], catch_exceptions=False)
+    return CliRunner().invoke(
+        cli, [*args[:1], "-C", str(repo.root), *args[1:]], catch_exceptions=False
+    )
 
 
 def affected_json(repo: GitRepo, *args: str) -> dict:  # type: ignore[type-arg]
@@ -39,26 +41,46 @@ def ids(nodes: list[dict]) -> list[str]:  # type: ignore[type-arg]
 
 
 def test_producer_change_reaches_consumers_through_the_topic(acme: GitRepo) -> None:
-    acme.write({"services/event_bus/client.py": (acme.root / "services/event_bus/client.py").read_text() + "\n# tweak\n"})
+    acme.write(
+        {
+            "services/event_bus/client.py": (acme.root / "services/event_bus/client.py").read_text()
+            + "\n# tweak\n"
+        }
+    )
     acme.commit("tweak the client")
     out = affected_json(acme, "--base", "main")
     assert out["schema"] == "guardrails.affected/v1"
     assert len(out["base"]) == 40 and len(out["head"]) == 40
-    assert out["changed"] == [{"id": "service:event-bus", "owner": "team:data-infra", "tier": 0,
-                               "files": ["services/event_bus/client.py"]}]
+    assert out["changed"] == [
+        {
+            "id": "service:event-bus",
+            "owner": "team:data-infra",
+            "tier": 0,
+            "files": ["services/event_bus/client.py"],
+        }
+    ]
     by_id = {n["id"]: n for n in out["affected"]}
     assert by_id["topic:user-events"]["path"] == ["topic:user-events", "service:event-bus"]
     # feature-store both consumes the topic (declared) and imports the bus client (inferred):
     # the shortest chain is the import.
     assert by_id["service:feature-store"]["path"] == ["service:feature-store", "service:event-bus"]
-    why = json.loads(run(acme, "affected", "--base", "main", "--why", "service:feature-store",
-                         "--format", "json").stdout)
-    assert {"kind": "import", "path": "services/feature_store/ingest.py", "line": 5,
-            "text": "from services.event_bus.client import drain"} in why["chains"][0]["hops"][0]["evidence"]
+    why = json.loads(
+        run(
+            acme, "affected", "--base", "main", "--why", "service:feature-store", "--format", "json"
+        ).stdout
+    )
+    assert {
+        "kind": "import",
+        "path": "services/feature_store/ingest.py",
+        "line": 5,
+        "text": "from services.event_bus.client import drain",
+    } in why["chains"][0]["hops"][0]["evidence"]
     # declared by Backstage catalog-info.yaml: dependsOn component:feature-store
     assert by_id["service:export-pipeline"]["owner"] == "team:data-infra"
     assert "service:schema-registry" not in by_id  # a dependency, not a dependent
-    assert out["teams"] == sorted({"team:data-infra", *(n["owner"] for n in out["affected"] if n["owner"])})
+    assert out["teams"] == sorted(
+        {"team:data-infra", *(n["owner"] for n in out["affected"] if n["owner"])}
+    )
     assert out["unowned_files"] == []
 
 
@@ -72,7 +94,12 @@ def test_file_in_no_service_is_reported_never_dropped(acme: GitRepo) -> None:
 
 def test_change_touching_only_the_config(acme: GitRepo) -> None:
     cfg = acme.root / "guardrails.yaml"
-    cfg.write_text(cfg.read_text().replace("tier: 1\n    paths: [\"services/ranker/**\"]", "tier: 0\n    paths: [\"services/ranker/**\"]"))
+    cfg.write_text(
+        cfg.read_text().replace(
+            'tier: 1\n    paths: ["services/ranker/**"]',
+            'tier: 0\n    paths: ["services/ranker/**"]',
+        )
+    )
     acme.commit("ranker is tier 0 now")
     out = affected_json(acme, "--base", "main")
     assert out["changed"] == [] and out["affected"] == []
@@ -119,10 +146,16 @@ def test_depth_and_why(acme: GitRepo) -> None:
     result = run(acme, "affected", "--base", "main", "--why", "service:ranker")
     assert result.exit_code == 0
     assert "service:ranker" in result.stdout and "depends_on at guardrails.yaml:" in result.stdout
-    why = json.loads(run(acme, "affected", "--base", "main", "--why", "service:ranker", "--format", "json").stdout)
+    why = json.loads(
+        run(
+            acme, "affected", "--base", "main", "--why", "service:ranker", "--format", "json"
+        ).stdout
+    )
     assert why["schema"] == "guardrails.why/v1"
-    assert all(chain["path"][0] == "service:ranker" and chain["path"][-1] == "service:event-bus"
-               for chain in why["chains"])
+    assert all(
+        chain["path"][0] == "service:ranker" and chain["path"][-1] == "service:event-bus"
+        for chain in why["chains"]
+    )
     bad = run(acme, "affected", "--base", "main", "--why", "service:rankr")
     assert bad.exit_code == 2 and "did you mean service:ranker" in bad.stderr
 
@@ -134,7 +167,9 @@ def test_text_fits_80_columns_and_pictures_render(acme: GitRepo) -> None:
     assert text.exit_code == 0
     assert all(len(line) <= 80 for line in text.stdout.splitlines())
     assert "Affected (" in text.stdout and "team:ranking" in text.stdout
-    assert run(acme, "affected", "--base", "main", "--format", "mermaid").stdout.startswith("flowchart LR")
+    assert run(acme, "affected", "--base", "main", "--format", "mermaid").stdout.startswith(
+        "flowchart LR"
+    )
     assert "digraph" in run(acme, "affected", "--base", "main", "--format", "dot").stdout
 
 
@@ -144,11 +179,18 @@ def test_graph_command_formats(acme: GitRepo) -> None:
     node_ids = [n["id"] for n in doc["nodes"]]
     assert node_ids == sorted(node_ids) and "service:event-bus" in node_ids
     assert {"source": "service:ranker", "target": "service:feature-store"}.items() <= next(
-        link for link in doc["links"]
-        if link["source"] == "service:ranker" and link["target"] == "service:feature-store").items()
-    focus = json.loads(run(acme, "graph", "--focus", "service:schema-registry", "--depth", "1").stdout)
+        link
+        for link in doc["links"]
+        if link["source"] == "service:ranker" and link["target"] == "service:feature-store"
+    ).items()
+    focus = json.loads(
+        run(acme, "graph", "--focus", "service:schema-registry", "--depth", "1").stdout
+    )
     assert sorted(n["id"] for n in focus["nodes"]) == [
-        "service:event-bus", "service:schema-registry", "team:platform"]
+        "service:event-bus",
+        "service:schema-registry",
+        "team:platform",
+    ]
     assert "<graphml" in run(acme, "graph", "--format", "graphml").stdout
     assert run(acme, "graph", "--format", "mermaid").stdout.startswith("flowchart LR")
     assert run(acme, "graph", "--focus", "nope").exit_code == 2
@@ -158,15 +200,22 @@ def test_output_is_deterministic(acme: GitRepo) -> None:
     acme.write({"services/event_bus/extra.py": "X = 1\n"})
     acme.commit("extra")
     first = run(acme, "affected", "--base", "main", "--format", "json").stdout
-    assert all(run(acme, "affected", "--base", "main", "--format", "json").stdout == first for _ in range(3))
+    assert all(
+        run(acme, "affected", "--base", "main", "--format", "json").stdout == first
+        for _ in range(3)
+    )
 
 
 def test_output_file_is_written_whole(acme: GitRepo, tmp_path: Path) -> None:
     target = tmp_path / "impact.json"
-    result = run(acme, "affected", "services/ranker/rank.py", "--format", "json", "--output", str(target))
+    result = run(
+        acme, "affected", "services/ranker/rank.py", "--format", "json", "--output", str(target)
+    )
     assert result.exit_code == 0 and result.stdout == ""
     assert json.loads(target.read_text())["changed"][0]["id"] == "service:ranker"
-    missing = run(acme, "affected", "services/ranker/rank.py", "--output", str(tmp_path / "no" / "x.json"))
+    missing = run(
+        acme, "affected", "services/ranker/rank.py", "--output", str(tmp_path / "no" / "x.json")
+    )
     assert missing.exit_code == 2 and "does not exist" in missing.stderr
 
 
@@ -183,7 +232,9 @@ def test_output_file_is_written_whole(acme: GitRepo, tmp_path: Path) -> None:
         ("version: 1\nresources:\n  user-events: {owner: t}\n", "user-events"),
     ],
 )
-def test_bad_config_is_exit_2_with_file_and_line(repo: GitRepo, yaml_text: str, expected: str) -> None:
+def test_bad_config_is_exit_2_with_file_and_line(
+    repo: GitRepo, yaml_text: str, expected: str
+) -> None:
     repo.write({"guardrails.yaml": yaml_text, "a/m.py": "x = 1\n", "x/m.py": "y = 1\n"})
     repo.commit("init")
     for args in (("affected", "a/m.py"), ("graph",), ("validate",)):
@@ -218,14 +269,21 @@ def test_exit_zero_never_fails(repo: GitRepo) -> None:
 
 
 def test_file_names_with_spaces_newlines_and_bytes(repo: GitRepo) -> None:
-    repo.write({"guardrails.yaml": "version: 1\nteams: {t: {members: [a]}}\nservices:\n"
-                "  odd: {owner: t, paths: ['odd dir/**']}\n  user: {owner: t, paths: ['u/**'], depends_on: [odd]}\n",
-                "odd dir/keep.py": "x = 1\n", "u/m.py": "y = 1\n"})
+    repo.write(
+        {
+            "guardrails.yaml": "version: 1\nteams: {t: {members: [a]}}\nservices:\n"
+            "  odd: {owner: t, paths: ['odd dir/**']}\n  user: {owner: t, paths: ['u/**'], depends_on: [odd]}\n",
+            "odd dir/keep.py": "x = 1\n",
+            "u/m.py": "y = 1\n",
+        }
+    )
     repo.commit("init")
     repo.branch("feature")
     weird = ["odd dir/new\nline.py", "odd dir/spaced name.py"]
     repo.write({name: "z = 1\n" for name in weird})
-    (repo.root / "odd dir").joinpath(b"caf\xe9.py".decode("utf-8", "surrogateescape")).write_bytes(b"w = 1\n")
+    (repo.root / "odd dir").joinpath(b"caf\xe9.py".decode("utf-8", "surrogateescape")).write_bytes(
+        b"w = 1\n"
+    )
     repo.commit("weird names")
     out = affected_json(repo, "--base", "main")
     assert out["changed"][0]["id"] == "service:odd"
@@ -245,7 +303,9 @@ def test_text_header_names_the_selector(acme: GitRepo) -> None:
 
 
 def test_codeowners_person_owns_a_file(repo: GitRepo) -> None:
-    repo.write({"CODEOWNERS": "/docs/ @alice\n", "docs/a.md": "a\n", "guardrails.yaml": "version: 1\n"})
+    repo.write(
+        {"CODEOWNERS": "/docs/ @alice\n", "docs/a.md": "a\n", "guardrails.yaml": "version: 1\n"}
+    )
     repo.commit("init")
     out = affected_json(repo, "docs/a.md")
     assert out["unowned_files"] == [] and out["teams"] == []
@@ -254,17 +314,23 @@ def test_codeowners_person_owns_a_file(repo: GitRepo) -> None:
 def test_explicit_config_must_exist(acme: GitRepo) -> None:
     for args in (("affected", "services/ranker/rank.py"), ("graph",), ("validate",)):
         result = run(acme, *args, "--config", "nope.yaml")
-        assert result.exit_code == 2 and "nope.yaml" in result.stderr and "not found" in result.stderr
+        assert (
+            result.exit_code == 2 and "nope.yaml" in result.stderr and "not found" in result.stderr
+        )
 
 
 def test_backstage_resource_cannot_take_a_service_id(repo: GitRepo) -> None:
-    repo.write({
-        "guardrails.yaml": "version: 1\nteams: {t: {members: [a]}}\nservices:\n  a: {owner: t, paths: ['a/**']}\n",
-        "a/m.py": "x = 1\n",
-        "infra/catalog-info.yaml": "apiVersion: backstage.io/v1alpha1\nkind: Resource\n"
-        "metadata: {name: a}\nspec: {type: service, owner: group:t}\n",
-    })
+    repo.write(
+        {
+            "guardrails.yaml": "version: 1\nteams: {t: {members: [a]}}\nservices:\n  a: {owner: t, paths: ['a/**']}\n",
+            "a/m.py": "x = 1\n",
+            "infra/catalog-info.yaml": "apiVersion: backstage.io/v1alpha1\nkind: Resource\n"
+            "metadata: {name: a}\nspec: {type: service, owner: group:t}\n",
+        }
+    )
     repo.commit("init")
     result = run(repo, "validate")
     assert result.exit_code == 2
-    assert "infra/catalog-info.yaml:4" in result.stderr and "names a service or team" in result.stderr
+    assert (
+        "infra/catalog-info.yaml:4" in result.stderr and "names a service or team" in result.stderr
+    )

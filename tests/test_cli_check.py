@@ -29,7 +29,9 @@ services:
 
 
 def run(repo: GitRepo, *args: str) -> Result:
-    return CliRunner().invoke(cli, [args[0], "-C", str(repo.root), *args[1:]], catch_exceptions=False)
+    return CliRunner().invoke(
+        cli, [args[0], "-C", str(repo.root), *args[1:]], catch_exceptions=False
+    )
 
 
 def check_json(repo: GitRepo, *args: str, code: int) -> dict:  # type: ignore[type-arg]
@@ -40,17 +42,19 @@ def check_json(repo: GitRepo, *args: str, code: int) -> dict:  # type: ignore[ty
 
 @pytest.fixture
 def org(repo: GitRepo) -> GitRepo:
-    repo.write({
-        "guardrails.yaml": CONFIG,
-        "lib/__init__.py": "",
-        "lib/api.py": "def get_features(user, *, limit=10):\n    return []\n\n\ndef helper():\n    return 1\n",
-        "search/__init__.py": "",
-        "search/run.py": "from lib.api import get_features\n\n\ndef go():\n    return get_features('u')\n",
-        "ads/__init__.py": "",
-        "ads/bid.py": "import os\n\nfrom lib.api import get_features\n",
-        "tools/__init__.py": "",
-        "tools/cli.py": "from lib.api import helper\n",
-    })
+    repo.write(
+        {
+            "guardrails.yaml": CONFIG,
+            "lib/__init__.py": "",
+            "lib/api.py": "def get_features(user, *, limit=10):\n    return []\n\n\ndef helper():\n    return 1\n",
+            "search/__init__.py": "",
+            "search/run.py": "from lib.api import get_features\n\n\ndef go():\n    return get_features('u')\n",
+            "ads/__init__.py": "",
+            "ads/bid.py": "import os\n\nfrom lib.api import get_features\n",
+            "tools/__init__.py": "",
+            "tools/cli.py": "from lib.api import helper\n",
+        }
+    )
     repo.commit("init")
     repo.branch("feature")
     return repo
@@ -79,7 +83,9 @@ def test_removal_with_no_users_outside_the_team_does_not_block(org: GitRepo) -> 
     org.commit("drop helper: only tools (same team) uses it")
     doc = check_json(org, code=0)
     assert doc["decision"] == "pass"
-    assert [(f["rule"], f["severity"]) for f in doc["findings"]] == [("api.breaking-change", "info")]
+    assert [(f["rule"], f["severity"]) for f in doc["findings"]] == [
+        ("api.breaking-change", "info")
+    ]
 
 
 def test_schema_field_change_names_the_consumers(repo: GitRepo) -> None:
@@ -102,9 +108,13 @@ def test_only_added_lines_count_and_suppressions_need_reasons(org: GitRepo) -> N
     org.commit("existing problem")
     org.git("checkout", "-q", "-B", "main")
     org.branch("next")
-    org.write({"ads/bid.py": "import os\n\nfrom lib.api import get_features\n\nos.system('ls')\n"
-               "os.system('pwd')  # guardrails: ignore[safety.os-system] -- fixed input, ticket ADS-12\n"
-               "os.system('id')  # guardrails: ignore[safety.os-system]\n"})
+    org.write(
+        {
+            "ads/bid.py": "import os\n\nfrom lib.api import get_features\n\nos.system('ls')\n"
+            "os.system('pwd')  # guardrails: ignore[safety.os-system] -- fixed input, ticket ADS-12\n"
+            "os.system('id')  # guardrails: ignore[safety.os-system]\n"
+        }
+    )
     org.commit("two more calls")
     doc = check_json(org, code=1)
     got = sorted((f["rule"], f["line"]) for f in doc["findings"])
@@ -112,8 +122,12 @@ def test_only_added_lines_count_and_suppressions_need_reasons(org: GitRepo) -> N
 
 
 def test_text_output_and_exit_codes(org: GitRepo) -> None:
-    org.write({"search/run.py": "import subprocess\nfrom lib.api import get_features\n\n"
-               "def go(cmd):\n    return subprocess.run(cmd, shell=True)\n"})
+    org.write(
+        {
+            "search/run.py": "import subprocess\nfrom lib.api import get_features\n\n"
+            "def go(cmd):\n    return subprocess.run(cmd, shell=True)\n"
+        }
+    )
     org.commit("shell")
     result = run(org, "check", "--base", "main")
     assert result.exit_code == 1
@@ -127,7 +141,9 @@ def test_strict_turns_warnings_into_a_block(org: GitRepo) -> None:
     org.commit("private import + unowned file")
     warn = check_json(org, code=0)
     assert warn["decision"] == "warn"
-    assert ("graph.private-import", "warn") in {(f["rule"], f["severity"]) for f in warn["findings"]}
+    assert ("graph.private-import", "warn") in {
+        (f["rule"], f["severity"]) for f in warn["findings"]
+    }
     strict = check_json(org, "--strict", code=1)
     assert strict["decision"] == "block"
 
@@ -145,12 +161,14 @@ def test_invalid_head_config_is_a_finding_in_ci_but_an_error_when_staged(org: Gi
 
 
 def test_bad_inputs_never_crash(org: GitRepo) -> None:
-    org.write({
-        "search/broken.py": "def f(:\n",
-        "ads/blob.py": b"\x00\x01binary now\x00",
-        "ads/latin.py": "# -*- coding: latin-1 -*-\nNAME = 'caf\xe9'\n".encode("latin-1"),
-        "lib/generated.py": "".join(f"X{i} = {i}\n" for i in range(350_000)),  # ~5 MB
-    })
+    org.write(
+        {
+            "search/broken.py": "def f(:\n",
+            "ads/blob.py": b"\x00\x01binary now\x00",
+            "ads/latin.py": "# -*- coding: latin-1 -*-\nNAME = 'caf\xe9'\n".encode("latin-1"),
+            "lib/generated.py": "".join(f"X{i} = {i}\n" for i in range(350_000)),  # ~5 MB
+        }
+    )
     org.commit("odd files")
     doc = check_json(org, code=0)
     rules = {(f["rule"], f["path"]) for f in doc["findings"]}
@@ -173,7 +191,9 @@ def test_patch_and_staged_selectors(org: GitRepo) -> None:
     assert bad.exit_code == 2  # check takes no PATH selector
 
 
-def test_author_kind_from_trailers_flag_and_environment(org: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_author_kind_from_trailers_flag_and_environment(
+    org: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
     org.write({"search/extra.py": "X = 1\n"})
     org.commit("agent work", trailers=["Co-Authored-By: Claude <noreply@anthropic.com>"])
     doc = check_json(org, code=0)

@@ -22,7 +22,9 @@ FILES = {
 
 
 def run(repo: GitRepo, *args: str) -> Result:
-    return CliRunner().invoke(cli, [args[0], "-C", str(repo.root), *args[1:]], catch_exceptions=False)
+    return CliRunner().invoke(
+        cli, [args[0], "-C", str(repo.root), *args[1:]], catch_exceptions=False
+    )
 
 
 def test_zero_config_infers_services_owners_and_import_edges(repo: GitRepo) -> None:
@@ -31,15 +33,22 @@ def test_zero_config_infers_services_owners_and_import_edges(repo: GitRepo) -> N
     result = run(repo, "affected", "payments/api.py", "--format", "json")
     assert result.exit_code == 0, result.stderr
     out = json.loads(result.stdout)
-    assert out["changed"] == [{"id": "service:payments", "owner": "team:pay", "tier": 2,
-                               "files": ["payments/api.py"]}]
+    assert out["changed"] == [
+        {"id": "service:payments", "owner": "team:pay", "tier": 2, "files": ["payments/api.py"]}
+    ]
     assert [(a["id"], a["path"]) for a in out["affected"]] == [
         ("service:billing", ["service:billing", "service:payments"]),
         ("service:web", ["service:web", "service:billing", "service:payments"]),
     ]
     assert out["teams"] == ["team:billing", "team:pay", "team:web"]
-    why = json.loads(run(repo, "affected", "payments/api.py", "--why", "service:web", "--format", "json").stdout)
-    assert [[e["path"], e["line"], e["text"]] for hop in why["chains"][0]["hops"] for e in hop["evidence"]] == [
+    why = json.loads(
+        run(repo, "affected", "payments/api.py", "--why", "service:web", "--format", "json").stdout
+    )
+    assert [
+        [e["path"], e["line"], e["text"]]
+        for hop in why["chains"][0]["hops"]
+        for e in hop["evidence"]
+    ] == [
         ["apps/web/web/views.py", 1, "import billing.invoice"],
         ["billing/invoice.py", 1, "from payments.api import charge"],
     ]

@@ -14,8 +14,14 @@ def test_demo_runs_the_story_and_blocks_the_agents_change(tmp_path: Path) -> Non
     result = CliRunner().invoke(cli, ["demo", "--dir", str(target)])
     assert result.exit_code == 0, result.stdout + result.stderr
     out = result.stdout
-    for step in ("1. The acme org", "2. An AI agent's change", "3. Who does it affect?",
-                 "4. Why is the growth app in the radius?", "5. Is it safe?", "6. For the PR comment"):
+    for step in (
+        "1. The acme org",
+        "2. An AI agent's change",
+        "3. Who does it affect?",
+        "4. Why is the growth app in the radius?",
+        "5. Is it safe?",
+        "6. For the PR comment",
+    ):
         assert step in out
     assert "✗ block  api.breaking-change  services/event_bus/client.py:11" in out
     assert "✗ block  data.schema-break  services/event_bus/schemas.py:12" in out

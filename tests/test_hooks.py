@@ -37,21 +37,31 @@ def _pre_commit(repo: GitRepo) -> subprocess.CompletedProcess[str]:
     (repo.root / ".pre-commit-config.yaml").write_text(
         yaml.safe_dump({"repos": [{"repo": "local", "hooks": local}]})
     )
-    env = git_env({
-        "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"],
-        "HOME": os.environ["HOME"],
-        "PRE_COMMIT_HOME": os.environ["PRE_COMMIT_HOME"],
-    })
+    env = git_env(
+        {
+            "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"],
+            "HOME": os.environ["HOME"],
+            "PRE_COMMIT_HOME": os.environ["PRE_COMMIT_HOME"],
+        }
+    )
     pre_commit = shutil.which("pre-commit", path=env["PATH"])
     assert pre_commit is not None
-    return subprocess.run([pre_commit, "run", "--color", "never"], cwd=repo.root, env=env,
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [pre_commit, "run", "--color", "never"],
+        cwd=repo.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_pre_commit_blocks_an_unsafe_staged_change_and_prints_the_radius(repo: GitRepo) -> None:
     shutil.copytree(ACME, repo.root, dirs_exist_ok=True)
     repo.commit("acme")
-    repo.write({"services/ranker/ops.py": "import os\n\n\ndef wipe():\n    os.system('rm -rf /tmp/x')\n"})
+    repo.write(
+        {"services/ranker/ops.py": "import os\n\n\ndef wipe():\n    os.system('rm -rf /tmp/x')\n"}
+    )
     repo.stage()
     result = _pre_commit(repo)
     assert result.returncode == 1, result.stdout + result.stderr

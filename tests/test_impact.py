@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,7 +24,9 @@ def svc(name: str, owner: str | None = None, tier: int = 2, **deps: list[str]) -
     return Service(name=name, owner=owner, tier=tier, dependencies=dependencies)
 
 
-def catalog(*services: Service, resources: tuple[Resource, ...] = (), teams: tuple[str, ...] = ()) -> Catalog:
+def catalog(
+    *services: Service, resources: tuple[Resource, ...] = (), teams: tuple[str, ...] = ()
+) -> Catalog:
     return Catalog(
         teams={t: Team(t) for t in teams},
         services={s.name: s for s in services},
@@ -38,12 +41,14 @@ def radius(g: DependencyGraph, *changed: str, depth: int | None = None):  # type
 
 def test_diamond_counts_each_node_once_with_smallest_path() -> None:
     # top -> left -> bottom, top -> right -> bottom
-    g = DependencyGraph.build(catalog(
-        svc("top", depends_on=["right", "left"]),
-        svc("left", depends_on=["bottom"]),
-        svc("right", depends_on=["bottom"]),
-        svc("bottom"),
-    ))
+    g = DependencyGraph.build(
+        catalog(
+            svc("top", depends_on=["right", "left"]),
+            svc("left", depends_on=["bottom"]),
+            svc("right", depends_on=["bottom"]),
+            svc("bottom"),
+        )
+    )
     impact = radius(g, "service:bottom")
     assert [(a.id, a.distance, a.path) for a in impact.affected] == [
         ("service:left", 1, ("service:left", "service:bottom")),
@@ -57,23 +62,29 @@ def test_diamond_counts_each_node_once_with_smallest_path() -> None:
 
 
 def test_cycle_terminates_and_changed_nodes_are_not_affected() -> None:
-    g = DependencyGraph.build(catalog(
-        svc("a", depends_on=["b"]), svc("b", depends_on=["c"]), svc("c", depends_on=["a"]),
-    ))
+    g = DependencyGraph.build(
+        catalog(
+            svc("a", depends_on=["b"]),
+            svc("b", depends_on=["c"]),
+            svc("c", depends_on=["a"]),
+        )
+    )
     impact = radius(g, "service:a")
     assert [c.id for c in impact.changed] == ["service:a"]
     assert [(a.id, a.distance) for a in impact.affected] == [("service:c", 1), ("service:b", 2)]
 
 
 def test_topic_links_producer_to_consumer_and_teams_roll_up() -> None:
-    g = DependencyGraph.build(catalog(
-        svc("event-bus", owner="data-infra", tier=0, produces=["topic:user-events"]),
-        svc("feature-store", owner="ranking", tier=1, consumes=["topic:user-events"]),
-        svc("ranker", owner="ranking", tier=1, depends_on=["feature-store"]),
-        svc("unrelated", owner="growth"),
-        resources=(Resource("topic:user-events", owner="data-infra"),),
-        teams=("data-infra", "ranking", "growth"),
-    ))
+    g = DependencyGraph.build(
+        catalog(
+            svc("event-bus", owner="data-infra", tier=0, produces=["topic:user-events"]),
+            svc("feature-store", owner="ranking", tier=1, consumes=["topic:user-events"]),
+            svc("ranker", owner="ranking", tier=1, depends_on=["feature-store"]),
+            svc("unrelated", owner="growth"),
+            resources=(Resource("topic:user-events", owner="data-infra"),),
+            teams=("data-infra", "ranking", "growth"),
+        )
+    )
     impact = radius(g, "service:event-bus")
     assert [(a.id, a.distance, a.owner) for a in impact.affected] == [
         ("topic:user-events", 1, "team:data-infra"),
@@ -81,7 +92,10 @@ def test_topic_links_producer_to_consumer_and_teams_roll_up() -> None:
         ("service:ranker", 3, "team:ranking"),
     ]
     assert impact.affected[-1].path == (
-        "service:ranker", "service:feature-store", "topic:user-events", "service:event-bus",
+        "service:ranker",
+        "service:feature-store",
+        "topic:user-events",
+        "service:event-bus",
     )
     assert impact.teams == ("team:data-infra", "team:ranking")
     assert impact.min_tier == 0
@@ -90,7 +104,9 @@ def test_topic_links_producer_to_consumer_and_teams_roll_up() -> None:
 
 
 def test_depth_limits_the_radius() -> None:
-    g = DependencyGraph.build(catalog(svc("a", depends_on=["b"]), svc("b", depends_on=["c"]), svc("c")))
+    g = DependencyGraph.build(
+        catalog(svc("a", depends_on=["b"]), svc("b", depends_on=["c"]), svc("c"))
+    )
     assert [a.id for a in radius(g, "service:c", depth=1).affected] == ["service:b"]
 
 
@@ -104,29 +120,51 @@ def test_import_edges_carry_their_statement_as_evidence() -> None:
 
 
 def test_json_matches_the_contract() -> None:
-    g = DependencyGraph.build(catalog(
-        svc("event-bus", owner="data-infra", tier=0), svc("ranker", owner="ranking", tier=1, depends_on=["event-bus"]),
-        teams=("data-infra", "ranking"),
-    ))
+    g = DependencyGraph.build(
+        catalog(
+            svc("event-bus", owner="data-infra", tier=0),
+            svc("ranker", owner="ranking", tier=1, depends_on=["event-bus"]),
+            teams=("data-infra", "ranking"),
+        )
+    )
     impact = blast_radius(
-        g, Touch({"service:event-bus": ("services/event_bus/client.py",)}, unowned_files=("README.md",)),
-        base="a" * 40, head="b" * 40,
+        g,
+        Touch(
+            {"service:event-bus": ("services/event_bus/client.py",)}, unowned_files=("README.md",)
+        ),
+        base="a" * 40,
+        head="b" * 40,
     )
     assert json.loads(json_out.render_impact(impact)) == {
         "schema": "guardrails.affected/v1",
         "base": "a" * 40,
         "head": "b" * 40,
-        "changed": [{"id": "service:event-bus", "owner": "team:data-infra", "tier": 0,
-                     "files": ["services/event_bus/client.py"]}],
-        "affected": [{"id": "service:ranker", "owner": "team:ranking", "tier": 1, "distance": 1,
-                      "path": ["service:ranker", "service:event-bus"]}],
+        "changed": [
+            {
+                "id": "service:event-bus",
+                "owner": "team:data-infra",
+                "tier": 0,
+                "files": ["services/event_bus/client.py"],
+            }
+        ],
+        "affected": [
+            {
+                "id": "service:ranker",
+                "owner": "team:ranking",
+                "tier": 1,
+                "distance": 1,
+                "path": ["service:ranker", "service:event-bus"],
+            }
+        ],
         "teams": ["team:data-infra", "team:ranking"],
         "unowned_files": ["README.md"],
     }
 
 
 def test_pictures_and_text_show_every_node() -> None:
-    g = DependencyGraph.build(catalog(svc("a", owner="t", depends_on=["b"]), svc("b"), teams=("t",)))
+    g = DependencyGraph.build(
+        catalog(svc("a", owner="t", depends_on=["b"]), svc("b"), teams=("t",))
+    )
     impact = radius(g, "service:b")
     m = mermaid.render(impact_view(impact, g))
     assert m.startswith("flowchart LR") and "service:a" in m and "class " in m
@@ -161,7 +199,7 @@ def test_every_path_is_a_real_chain_ending_at_a_changed_node(edges, changed) -> 
     for a in impact.affected:
         assert a.path[0] == a.id and a.path[-1] in changed_ids
         assert len(a.path) == a.distance + 1
-        assert all(g.has_edge(s, d) for s, d in zip(a.path, a.path[1:]))
+        assert all(g.has_edge(s, d) for s, d in pairwise(a.path))
         assert a.id not in changed_ids
 
 

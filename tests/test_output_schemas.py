@@ -17,6 +17,7 @@ import json
 import re
 import shutil
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,9 @@ SHA_RE = re.compile(r"^[0-9a-f]{40}$")
 
 # -- running the CLI ---------------------------------------------------------------------------
 def run(repo: GitRepo, *args: str) -> Result:
-    return CliRunner().invoke(cli, [args[0], "-C", str(repo.root), *args[1:]], catch_exceptions=False)
+    return CliRunner().invoke(
+        cli, [args[0], "-C", str(repo.root), *args[1:]], catch_exceptions=False
+    )
 
 
 def json_of(repo: GitRepo, *args: str) -> Doc:
@@ -113,7 +116,7 @@ def check_why_order(doc: Doc, impact: Doc) -> None:
     for chain in doc["chains"]:
         path = chain["path"]
         assert path[0] == doc["node"] and path[-1] in changed_ids
-        assert [(h["from"], h["to"]) for h in chain["hops"]] == list(zip(path, path[1:]))
+        assert [(h["from"], h["to"]) for h in chain["hops"]] == list(pairwise(path))
         assert all(_evidence_sorted(h["evidence"]) for h in chain["hops"])
     # every shortest chain is as long as the one `affected` reports
     by_id = {n["id"]: n for n in impact["affected"]}
@@ -138,7 +141,11 @@ def check_graph_order(doc: Doc, *, whole: bool = True) -> None:
         owners = {n["owner"] for n in doc["nodes"] if n["owner"]}
         assert owners <= set(ids)
         owned = {(n["id"], n["owner"]) for n in doc["nodes"] if n["owner"]}
-        assert owned == {pair for pair, link in zip(ends, doc["links"]) if link["kind"] == "owned_by"}
+        assert owned == {
+            pair
+            for pair, link in zip(ends, doc["links"], strict=True)
+            if link["kind"] == "owned_by"
+        }
 
 
 # -- repositories --------------------------------------------------------------------------------
@@ -148,7 +155,9 @@ def _acme(repo: GitRepo, *, imports: bool) -> GitRepo:
         cfg = repo.root / "guardrails.yaml"
         text = cfg.read_text()
         assert "inference: {python_imports: true}" in text
-        cfg.write_text(text.replace("inference: {python_imports: true}", "inference: {python_imports: false}"))
+        cfg.write_text(
+            text.replace("inference: {python_imports: true}", "inference: {python_imports: false}")
+        )
     repo.commit("acme: initial")
     repo.branch("feature")
     return repo
@@ -184,11 +193,22 @@ def test_range_with_an_unowned_and_a_codeowners_only_file(acme: GitRepo) -> None
     doc = affected(acme, "--base", "main")
     assert doc["schema"] == "guardrails.affected/v1"
     assert (doc["base"], doc["head"]) == (main, head)
-    assert doc["changed"] == [{"id": "service:event-bus", "owner": "team:data-infra", "tier": 0,
-                               "files": ["services/event_bus/client.py"]}]
+    assert doc["changed"] == [
+        {
+            "id": "service:event-bus",
+            "owner": "team:data-infra",
+            "tier": 0,
+            "files": ["services/event_bus/client.py"],
+        }
+    ]
     assert [(n["distance"], n["id"]) for n in doc["affected"]] == [
-        (1, "service:growth-app"), (1, "topic:user-events"), (2, "service:feature-store"),
-        (3, "service:export-pipeline"), (3, "service:ranker"), (3, "table:features")]
+        (1, "service:growth-app"),
+        (1, "topic:user-events"),
+        (2, "service:feature-store"),
+        (3, "service:export-pipeline"),
+        (3, "service:ranker"),
+        (3, "table:features"),
+    ]
     assert doc["unowned_files"] == ["scratch/notes.txt"]
     # .github/ belongs to the platform team through CODEOWNERS only: a team, not unowned
     assert doc["teams"] == ["team:data-infra", "team:growth", "team:platform", "team:ranking"]
@@ -206,10 +226,15 @@ def test_staged_change(acme: GitRepo) -> None:
 
 
 def test_staged_before_the_first_commit_has_no_base(repo: GitRepo) -> None:
-    repo.write({"guardrails.yaml": "version: 1\nteams: {t: {members: [a]}}\n"
-                "services:\n  a: {owner: t, paths: ['a/**']}\n  b: {owner: t, paths: ['b/**'], depends_on: [a]}\n"
-                "inference: {python_imports: false}\n",
-                "a/m.py": "x = 1\n", "b/m.py": "y = 1\n"})
+    repo.write(
+        {
+            "guardrails.yaml": "version: 1\nteams: {t: {members: [a]}}\n"
+            "services:\n  a: {owner: t, paths: ['a/**']}\n  b: {owner: t, paths: ['b/**'], depends_on: [a]}\n"
+            "inference: {python_imports: false}\n",
+            "a/m.py": "x = 1\n",
+            "b/m.py": "y = 1\n",
+        }
+    )
     repo.stage()
     doc = affected(repo, "--staged")
     assert (doc["base"], doc["head"]) == (None, None)
@@ -222,8 +247,10 @@ def test_paths_selector_and_depth(acme: GitRepo) -> None:
     doc = affected(acme, "services/ranker", "config/flags.json")
     assert (doc["base"], doc["head"]) == (head, None)
     changed = {n["id"]: n["files"] for n in doc["changed"]}
-    assert changed == {"flag:new-ranker": ["config/flags.json"],
-                       "service:ranker": ["services/ranker/__init__.py", "services/ranker/rank.py"]}
+    assert changed == {
+        "flag:new-ranker": ["config/flags.json"],
+        "service:ranker": ["services/ranker/__init__.py", "services/ranker/rank.py"],
+    }
     shallow = affected(acme, "services/event_bus", "--depth", "1")
     assert {n["distance"] for n in shallow["affected"]} == {1}
 
@@ -232,30 +259,55 @@ def test_patch_selector(acme: GitRepo) -> None:
     append(acme, "services/schema_registry/registry.py", "\n# tweak\n")
     patch = acme.git("diff")
     acme.git("checkout", "--", ".")
-    result = CliRunner().invoke(cli, ["affected", "-C", str(acme.root), "--patch", "-", "--format", "json"],
-                                input=patch + "\n", catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        ["affected", "-C", str(acme.root), "--patch", "-", "--format", "json"],
+        input=patch + "\n",
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
     VALIDATORS["affected"].validate(doc)
     check_affected_order(doc)
     assert doc["head"] is None and [n["id"] for n in doc["changed"]] == ["service:schema-registry"]
-    assert [n["id"] for n in doc["affected"]] == ["service:event-bus", "service:growth-app", "topic:user-events",
-                                                  "service:feature-store", "service:export-pipeline",
-                                                  "service:ranker", "table:features"]
+    assert [n["id"] for n in doc["affected"]] == [
+        "service:event-bus",
+        "service:growth-app",
+        "topic:user-events",
+        "service:feature-store",
+        "service:export-pipeline",
+        "service:ranker",
+        "table:features",
+    ]
 
 
 def test_deletion_maps_through_the_base_catalog(acme: GitRepo) -> None:
     cfg = acme.root / "guardrails.yaml"
     text = cfg.read_text().replace("    depends_on: [schema-registry]\n", "")
-    cfg.write_text(text[: text.index("  schema-registry:")] + text[text.index("  feature-store:"):])
+    cfg.write_text(
+        text[: text.index("  schema-registry:")] + text[text.index("  feature-store:") :]
+    )
     acme.remove("services/schema_registry")
     acme.commit("retire schema-registry")
     doc = affected(acme, "--base", "main")
-    assert doc["changed"] == [{"id": "service:schema-registry", "owner": "team:platform", "tier": 1,
-                               "files": ["services/schema_registry/__init__.py",
-                                         "services/schema_registry/registry.py"]}]
-    assert doc["affected"][0] == {"id": "service:event-bus", "owner": "team:data-infra", "tier": 0,
-                                  "distance": 1, "path": ["service:event-bus", "service:schema-registry"]}
+    assert doc["changed"] == [
+        {
+            "id": "service:schema-registry",
+            "owner": "team:platform",
+            "tier": 1,
+            "files": [
+                "services/schema_registry/__init__.py",
+                "services/schema_registry/registry.py",
+            ],
+        }
+    ]
+    assert doc["affected"][0] == {
+        "id": "service:event-bus",
+        "owner": "team:data-infra",
+        "tier": 0,
+        "distance": 1,
+        "path": ["service:event-bus", "service:schema-registry"],
+    }
     # guardrails.yaml itself maps to no node; CODEOWNERS gives it to platform
     assert doc["unowned_files"] == [] and "team:platform" in doc["teams"]
 
@@ -267,12 +319,22 @@ def test_why_for_affected_changed_and_unreached_nodes(acme: GitRepo) -> None:
     ranker = why(acme, "service:ranker", "--base", "main")
     assert ranker["schema"] == "guardrails.why/v1" and ranker["node"] == "service:ranker"
     assert [c["path"] for c in ranker["chains"]] == [
-        ["service:ranker", "service:feature-store", "topic:user-events", "service:event-bus"]]
+        ["service:ranker", "service:feature-store", "topic:user-events", "service:event-bus"]
+    ]
     first = ranker["chains"][0]["hops"][0]
-    assert first["evidence"] == [{"kind": "depends_on", "path": "guardrails.yaml",
-                                  "line": first["evidence"][0]["line"], "text": None}]
+    assert first["evidence"] == [
+        {
+            "kind": "depends_on",
+            "path": "guardrails.yaml",
+            "line": first["evidence"][0]["line"],
+            "text": None,
+        }
+    ]
     exporter = why(acme, "service:export-pipeline", "--base", "main")
-    assert exporter["chains"][0]["hops"][0]["evidence"][0]["path"] == "services/export_pipeline/catalog-info.yaml"
+    assert (
+        exporter["chains"][0]["hops"][0]["evidence"][0]["path"]
+        == "services/export_pipeline/catalog-info.yaml"
+    )
     itself = why(acme, "service:event-bus", "--base", "main")
     assert itself["chains"] == [{"path": ["service:event-bus"], "hops": []}]
     unreached = why(acme, "service:schema-registry", "--base", "main")
@@ -282,25 +344,32 @@ def test_why_for_affected_changed_and_unreached_nodes(acme: GitRepo) -> None:
 
 
 def test_why_lists_every_shortest_chain_sorted(repo: GitRepo) -> None:
-    repo.write({"guardrails.yaml": "version: 1\nteams: {t: {members: [a]}}\nservices:\n"
-                "  core: {owner: t, paths: ['core/**']}\n"
-                "  left: {owner: t, paths: ['left/**'], depends_on: [core]}\n"
-                "  mid: {owner: t, paths: ['mid/**'], depends_on: ['service:core']}\n"
-                "  right: {owner: t, paths: ['right/**'], consumes: ['topic:x']}\n"
-                "  top: {owner: t, paths: ['top/**'], depends_on: [right, mid, left]}\n"
-                "  producer: {owner: t, paths: ['p/**'], depends_on: [core], produces: ['topic:x']}\n"
-                "inference: {python_imports: false}\n",
-                **{f"{d}/m.py": "x = 1\n" for d in ("core", "left", "mid", "right", "top", "p")}})
+    repo.write(
+        {
+            "guardrails.yaml": "version: 1\nteams: {t: {members: [a]}}\nservices:\n"
+            "  core: {owner: t, paths: ['core/**']}\n"
+            "  left: {owner: t, paths: ['left/**'], depends_on: [core]}\n"
+            "  mid: {owner: t, paths: ['mid/**'], depends_on: ['service:core']}\n"
+            "  right: {owner: t, paths: ['right/**'], consumes: ['topic:x']}\n"
+            "  top: {owner: t, paths: ['top/**'], depends_on: [right, mid, left]}\n"
+            "  producer: {owner: t, paths: ['p/**'], depends_on: [core], produces: ['topic:x']}\n"
+            "inference: {python_imports: false}\n",
+            **{f"{d}/m.py": "x = 1\n" for d in ("core", "left", "mid", "right", "top", "p")},
+        }
+    )
     repo.commit("init")
     repo.branch("feature")
     append(repo, "core/m.py", "y = 2\n")
     repo.commit("change core")
     doc = why(repo, "service:top", "--base", "main")
-    assert [c["path"] for c in doc["chains"]] == [["service:top", "service:left", "service:core"],
-                                                   ["service:top", "service:mid", "service:core"]]
+    assert [c["path"] for c in doc["chains"]] == [
+        ["service:top", "service:left", "service:core"],
+        ["service:top", "service:mid", "service:core"],
+    ]
     doc = why(repo, "service:right", "--base", "main")
     assert [c["path"] for c in doc["chains"]] == [
-        ["service:right", "topic:x", "service:producer", "service:core"]]
+        ["service:right", "topic:x", "service:producer", "service:core"]
+    ]
     produced = doc["chains"][0]["hops"][1]
     assert produced["evidence"][0]["kind"] == "produces" and produced["evidence"][0]["line"] == 9
 
@@ -310,12 +379,19 @@ def test_graph_whole_and_focused(acme: GitRepo) -> None:
     doc = graph(acme)
     nodes = {n["id"]: n for n in doc["nodes"]}
     assert nodes["team:ranking"]["owner"] is None and nodes["team:ranking"]["tier"] is None
-    assert nodes["service:export-pipeline"]["declared"] == "services/export_pipeline/catalog-info.yaml:4"
+    assert (
+        nodes["service:export-pipeline"]["declared"]
+        == "services/export_pipeline/catalog-info.yaml:4"
+    )
     assert nodes["table:warehouse"]["owner"] == "team:data-infra"  # a Backstage Resource
     kinds = {link["kind"] for link in doc["links"]}
     assert kinds == {"consumes", "depends_on", "owned_by", "produces"}
     focus = graph(acme, "--focus", "service:schema-registry", "--depth", "1")
-    assert [n["id"] for n in focus["nodes"]] == ["service:event-bus", "service:schema-registry", "team:platform"]
+    assert [n["id"] for n in focus["nodes"]] == [
+        "service:event-bus",
+        "service:schema-registry",
+        "team:platform",
+    ]
 
 
 def test_graph_in_zero_config_mode(repo: GitRepo) -> None:
@@ -323,8 +399,15 @@ def test_graph_in_zero_config_mode(repo: GitRepo) -> None:
     repo.write({".github/CODEOWNERS": "/docs/ @acme/docs\n", "docs/a.md": "a\n"})
     repo.commit("init")
     doc = graph(repo)
-    assert doc["nodes"] == [{"id": "team:docs", "declared": ".github/CODEOWNERS:1", "owner": None,
-                             "tier": None, "type": "team"}]
+    assert doc["nodes"] == [
+        {
+            "id": "team:docs",
+            "declared": ".github/CODEOWNERS:1",
+            "owner": None,
+            "tier": None,
+            "type": "team",
+        }
+    ]
     assert doc["links"] == []
     repo.write({"docs/a.md": "b\n", "b.txt": "b\n"})
     repo.stage()
@@ -346,10 +429,15 @@ def test_acme_as_shipped(repo: GitRepo) -> None:
     chain = why(acme, "service:ranker", "--base", "main")["chains"][0]
     evidence = chain["hops"][0]["evidence"]
     assert [e["kind"] for e in evidence] == ["depends_on", "import"]
-    assert evidence[1]["path"] == "services/ranker/rank.py" and evidence[1]["text"].startswith("from services.feature_store")
+    assert evidence[1]["path"] == "services/ranker/rank.py" and evidence[1]["text"].startswith(
+        "from services.feature_store"
+    )
     full = graph(acme)
-    imported = {(link["source"], link["target"]) for link in full["links"]
-                if any(e["kind"] == "import" for e in link["evidence"])}
+    imported = {
+        (link["source"], link["target"])
+        for link in full["links"]
+        if any(e["kind"] == "import" for e in link["evidence"])
+    }
     assert ("service:feature-store", "service:event-bus") in imported
 
 
@@ -363,6 +451,7 @@ def _set(path: tuple[Any, ...], value: Any) -> Mutation:
         for key in path[:-1]:
             target = target[key]
         target[path[-1]] = value
+
     return apply
 
 
@@ -372,6 +461,7 @@ def _drop(path: tuple[Any, ...]) -> Mutation:
         for key in path[:-1]:
             target = target[key]
         del target[path[-1]]
+
     return apply
 
 
@@ -421,11 +511,22 @@ BAD: dict[str, list[tuple[str, Mutation]]] = {
         ("untyped node id", _set(("nodes", 0, "id"), "new-ranker")),
         ("tier as string", _set(("nodes", 0, "tier"), "2")),
         ("service without tier", _set(("nodes", 0, "tier"), None)),
-        ("team with a tier", lambda d: next(n for n in d["nodes"] if n["type"] == "team").update(tier=2)),
-        ("owned_by to a service", lambda d: next(
-            link for link in d["links"] if link["kind"] == "owned_by").update(target="service:ranker")),
-        ("dependency without evidence", lambda d: next(
-            link for link in d["links"] if link["kind"] != "owned_by").update(evidence=[])),
+        (
+            "team with a tier",
+            lambda d: next(n for n in d["nodes"] if n["type"] == "team").update(tier=2),
+        ),
+        (
+            "owned_by to a service",
+            lambda d: next(link for link in d["links"] if link["kind"] == "owned_by").update(
+                target="service:ranker"
+            ),
+        ),
+        (
+            "dependency without evidence",
+            lambda d: next(link for link in d["links"] if link["kind"] != "owned_by").update(
+                evidence=[]
+            ),
+        ),
         ("extra node key", _set(("nodes", 0, "label"), "x")),
         ("extra link key", _set(("links", 0, "weight"), 1)),
     ],

@@ -99,7 +99,9 @@ class FileSource:
     """A rollout or flag file pattern and the parser that reads it."""
 
     path: str  # gitwildmatch pattern
-    kind: str  # rollouts: guardrails | argo-rollout | flagger; flags: flagd | python-constants | absl
+    kind: (
+        str  # rollouts: guardrails | argo-rollout | flagger; flags: flagd | python-constants | absl
+    )
     origin: Origin | None = None
 
 

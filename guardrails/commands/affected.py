@@ -29,7 +29,10 @@ def main(
     exit_zero: bool = False,
 ) -> int:
     selector = Selector.from_options(
-        staged=staged, base=base, head=head, paths=paths,
+        staged=staged,
+        base=base,
+        head=head,
+        paths=paths,
         patch=patch.read() if patch is not None else None,
     )
     analysis = analyze(open_repo(repo), selector, config_path=config, depth=depth)

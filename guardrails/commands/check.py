@@ -32,12 +32,19 @@ def main(
     author_kind: str | None = None,
 ) -> int:
     selector = Selector.from_options(
-        staged=staged, base=base, head=head, allow_paths=False,
+        staged=staged,
+        base=base,
+        head=head,
+        allow_paths=False,
         patch=patch.read() if patch is not None else None,
     )
     analysis = analyze(open_repo(repo), selector, config_path=config)
-    verdict = Verdict.of(analysis.impact, findings(analysis), strict=strict,
-                         author=authorship(analysis, author_kind).as_dict())
+    verdict = Verdict.of(
+        analysis.impact,
+        findings(analysis),
+        strict=strict,
+        author=authorship(analysis, author_kind).as_dict(),
+    )
     emit(render(verdict, fmt), output)
     return EXIT_BLOCKED if verdict.blocked else EXIT_OK
 
@@ -49,7 +56,9 @@ def authorship(analysis: Analysis, declared: str | None = None) -> Authorship:
     from guardrails.authors import AGENT_ENV_MARKERS, classify
 
     env = {k: os.environ[k] for k in AGENT_ENV_MARKERS if k in os.environ}
-    return classify(analysis.change.changes, analysis.head.catalog.agents, declared=declared, env=env)
+    return classify(
+        analysis.change.changes, analysis.head.catalog.agents, declared=declared, env=env
+    )
 
 
 def findings(analysis: Analysis) -> list[Finding]:

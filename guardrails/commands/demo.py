@@ -32,12 +32,14 @@ EDITS: tuple[tuple[str, str, str], ...] = (
     # A tidy-up rename of the bus's one public entry point; the growth app still calls it.
     ("services/event_bus/client.py", "def publish(topic", "def publish_event(topic"),
     # A debugging helper that shells out with a string built from input.
-    ("services/ranker/rank.py", "import json\n",
-     "import json\nimport subprocess\n"),
-    ("services/ranker/rank.py", "def rank(user_id",
-     "def dump_model(name: str) -> None:\n"
-     "    subprocess.run(f\"cp models/{name} /tmp/\", shell=True)\n\n\n"
-     "def rank(user_id"),
+    ("services/ranker/rank.py", "import json\n", "import json\nimport subprocess\n"),
+    (
+        "services/ranker/rank.py",
+        "def rank(user_id",
+        "def dump_model(name: str) -> None:\n"
+        '    subprocess.run(f"cp models/{name} /tmp/", shell=True)\n\n\n'
+        "def rank(user_id",
+    ),
 )
 
 
@@ -51,8 +53,10 @@ def main(*, directory: str | None = None, keep: bool = False) -> int:
         if not (keep or directory):
             shutil.rmtree(root, ignore_errors=True)
     if keep or directory:
-        click.echo(f"\nThe demo repository is kept in {root}. Try:\n"
-                   f"   cd {root} && guardrails check --base main --format json")
+        click.echo(
+            f"\nThe demo repository is kept in {root}. Try:\n"
+            f"   cd {root} && guardrails check --base main --format json"
+        )
     else:
         click.echo("\nRun `guardrails demo --keep` to explore the repository yourself.")
     return EXIT_OK
@@ -64,15 +68,18 @@ def story(root: Path) -> None:
     say = _narrator()
     shutil.copytree(data_path("examples") / "acme", root, dirs_exist_ok=True)
     repo = Repo.create(root)
-    repo.commit_all("acme: the platform as it runs today", author=PLATFORM,
-                    date="2026-11-02T09:00:00+00:00")
+    repo.commit_all(
+        "acme: the platform as it runs today", author=PLATFORM, date="2026-11-02T09:00:00+00:00"
+    )
 
     say("1. The acme org", "guardrails validate && guardrails graph")
     graph = load_world(repo, repo.worktree()).graph
     services = graph.nodes(["service"])
-    click.echo(f"   {len(services)} services, {len(graph.nodes(['team']))} teams, "
-               f"{len(graph.nodes()) - len(services) - len(graph.nodes(['team']))} resources; "
-               "dependencies declared in guardrails.yaml and Backstage, inferred from imports.")
+    click.echo(
+        f"   {len(services)} services, {len(graph.nodes(['team']))} teams, "
+        f"{len(graph.nodes()) - len(services) - len(graph.nodes(['team']))} resources; "
+        "dependencies declared in guardrails.yaml and Backstage, inferred from imports."
+    )
     click.echo("   tier 0: " + ", ".join(n for n in services if graph.tier(n) == 0))
 
     repo.switch_new_branch("agent/slim-user-event")
@@ -80,14 +87,18 @@ def story(root: Path) -> None:
         path = root / rel
         text = path.read_text(encoding="utf-8")
         if old not in text:  # the example org and the story must move together
-            raise GuardrailsError(f"demo edit does not apply to {rel}", path=rel,
-                                  fix="update guardrails/commands/demo.py EDITS")
+            raise GuardrailsError(
+                f"demo edit does not apply to {rel}",
+                path=rel,
+                fix="update guardrails/commands/demo.py EDITS",
+            )
         path.write_text(text.replace(old, new, 1), encoding="utf-8")
     repo.commit_all(
         "Slim down UserEvent and tidy the bus API\n\n"
         "Drop the redundant item_id field, rename publish() to publish_event(),\n"
         "add a helper to dump ranker models.\n\n" + AGENT_TRAILER,
-        author=DEVELOPER, date="2026-11-03T14:30:00+00:00",
+        author=DEVELOPER,
+        date="2026-11-03T14:30:00+00:00",
     )
     say("2. An AI agent's change (branch agent/slim-user-event)", "git log -1 --stat")
     for rel in sorted({rel for rel, _, _ in EDITS}):
@@ -98,25 +109,32 @@ def story(root: Path) -> None:
     analysis = analyze(repo, selector)
     say("3. Who does it affect?", "guardrails affected --base main")
     _indent(affected.impact_report(analysis, "text"))
-    say("4. Why is the growth app in the radius?",
-        "guardrails affected --base main --why service:growth-app")
+    say(
+        "4. Why is the growth app in the radius?",
+        "guardrails affected --base main --why service:growth-app",
+    )
     _indent(affected.why_report(analysis, "service:growth-app", "text"))
     say("5. Is it safe?", "guardrails check --base main")
-    verdict = Verdict.of(analysis.impact, check.findings(analysis),
-                         author=check.authorship(analysis).as_dict())
+    verdict = Verdict.of(
+        analysis.impact, check.findings(analysis), author=check.authorship(analysis).as_dict()
+    )
     _indent(check.render(verdict, "text"))
-    click.echo(f"   exit code: {1 if verdict.blocked else 0} "
-               f"({'blocked: the merge waits for a fix' if verdict.blocked else 'passed'})")
+    click.echo(
+        f"   exit code: {1 if verdict.blocked else 0} "
+        f"({'blocked: the merge waits for a fix' if verdict.blocked else 'passed'})"
+    )
     say("6. For the PR comment", "guardrails affected --base main --format mermaid")
     _indent(affected.impact_report(analysis, "mermaid"))
 
 
 def _narrator() -> Callable[[str, str], None]:
     """A step title and the command a user would type to see the same thing."""
+
     def say(title: str, command: str) -> None:
         click.echo("")
         click.secho(title, bold=True)
         click.secho(f"   $ {command}", dim=True)
+
     return say
 
 

@@ -24,7 +24,9 @@ def main(
     if focus is not None and focus not in graph:
         raise GuardrailsError(f"unknown node {focus!r}", fix=suggest(focus, graph.nodes()))
     if depth is not None and focus is None:
-        raise GuardrailsError("--depth needs --focus", fix="add --focus NODE, e.g. --focus service:event-bus")
+        raise GuardrailsError(
+            "--depth needs --focus", fix="add --focus NODE, e.g. --focus service:event-bus"
+        )
     view = graph_view(graph, focus, depth)
     keep = [n.id for n in view.nodes]
     if fmt == "json":

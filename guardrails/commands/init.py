@@ -17,7 +17,8 @@ def main(*, repo: str = ".", force: bool = False, stdout: bool = False) -> int:
     target = git.root / CONFIG_FILE
     if target.exists() and not force and not stdout:
         raise GuardrailsError(
-            "already exists", path=CONFIG_FILE,
+            "already exists",
+            path=CONFIG_FILE,
             fix="keep it, or rerun with --force to overwrite it (or --stdout to compare)",
         )
     text = starter_config(git.worktree(), cache_dir=git.git_dir / "guardrails")
@@ -25,6 +26,7 @@ def main(*, repo: str = ".", force: bool = False, stdout: bool = False) -> int:
         emit(text, None)
         return EXIT_OK
     emit(text, str(target))
-    click.echo(f"wrote {target} — review the owners and tiers, then run `guardrails validate`",
-               err=True)
+    click.echo(
+        f"wrote {target} — review the owners and tiers, then run `guardrails validate`", err=True
+    )
     return EXIT_OK

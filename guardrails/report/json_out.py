@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from typing import Any
 
 from guardrails.graph import DependencyGraph
@@ -25,7 +26,7 @@ def render_why(node: str, paths: list[tuple[str, ...]], graph: DependencyGraph) 
     for path in paths:
         hops = [
             {"from": s, "to": d, "evidence": [e.as_dict() for e in graph.evidence(s, d)]}
-            for s, d in zip(path, path[1:])
+            for s, d in pairwise(path)
         ]
         chains.append({"path": list(path), "hops": hops})
     return dumps({"schema": WHY_SCHEMA, "node": node, "chains": chains})
@@ -52,7 +53,8 @@ def render_graphml(graph: DependencyGraph, nodes: list[str] | None = None) -> st
     import networkx as nx
 
     g = graph.to_networkx(nodes)
-    h = nx.DiGraph()  # graphml holds scalars only: None -> "", evidence -> one string
+    # graphml holds scalars only: None -> "", evidence -> one string
+    h: nx.DiGraph[str] = nx.DiGraph()
     for n, data in g.nodes(data=True):
         h.add_node(n, **{k: ("" if v is None else v) for k, v in data.items()})
     for s, d, data in g.edges(data=True):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Mapping, Sequence
+from itertools import pairwise
 from typing import Any
 
 from guardrails.graph import DependencyGraph
@@ -31,8 +32,14 @@ def subject(impact: Impact) -> str:
 
 
 def _wrap(text: str, indent: str) -> list[str]:
-    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ",
-                         break_on_hyphens=False, break_long_words=False) or [indent]
+    return textwrap.wrap(
+        text,
+        WIDTH,
+        initial_indent=indent,
+        subsequent_indent=indent + "  ",
+        break_on_hyphens=False,
+        break_long_words=False,
+    ) or [indent]
 
 
 def _tier(tier: int | None) -> str:
@@ -70,7 +77,9 @@ def render_impact(impact: Impact) -> str:
         shown = impact.unowned_files[:10]
         out.extend(f"  {p}" for p in shown)
         if len(impact.unowned_files) > len(shown):
-            out.append(f"  (+{len(impact.unowned_files) - len(shown)} more; --format json lists all)")
+            out.append(
+                f"  (+{len(impact.unowned_files) - len(shown)} more; --format json lists all)"
+            )
     return "\n".join(out) + "\n"
 
 
@@ -92,7 +101,7 @@ def render_why(node: str, paths: Sequence[Sequence[str]], graph: DependencyGraph
     for i, path in enumerate(paths, 1):
         out.append("")
         out.append(f"  {i}. {path[0]}")
-        for src, dst in zip(path, path[1:]):
+        for src, dst in pairwise(path):
             out.append(f"     └─ depends on {dst}")
             for ev in graph.evidence(src, dst)[:5]:
                 where = ev.path if ev.line is None else f"{ev.path}:{ev.line}"
@@ -126,7 +135,8 @@ def render_check(verdict: Verdict) -> str:
     out.extend(_wrap(f"Author: {_author(verdict.author)}", ""))
     counts = verdict.counts()
     out.append(
-        f"{counts['block']} blocking, {counts['warn']} warning{'s' if counts['warn'] != 1 else ''}, "
+        f"{counts['block']} blocking, {counts['warn']} "
+        f"warning{'s' if counts['warn'] != 1 else ''}, "
         f"{counts['info']} info" + (" (--strict: warnings block)" if verdict.strict else "")
     )
     for f in verdict.findings:
@@ -144,9 +154,13 @@ def render_check(verdict: Verdict) -> str:
     out.append("")
     changed = ", ".join(n.id for n in impact.changed) or "no node"
     out.extend(_wrap(f"Changed: {changed}", ""))
-    out.extend(_wrap(
-        f"Affected: {len(impact.affected)} node{'s' if len(impact.affected) != 1 else ''}"
-        + (f", most critical tier {impact.min_tier}" if impact.min_tier is not None else "")
-        + " (guardrails affected shows the chains)", ""))
+    out.extend(
+        _wrap(
+            f"Affected: {len(impact.affected)} node{'s' if len(impact.affected) != 1 else ''}"
+            + (f", most critical tier {impact.min_tier}" if impact.min_tier is not None else "")
+            + " (guardrails affected shows the chains)",
+            "",
+        )
+    )
     out.extend(_wrap("Teams: " + (", ".join(impact.teams) or "none"), ""))
     return "\n".join(out) + "\n"

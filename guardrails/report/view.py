@@ -55,8 +55,7 @@ def graph_view(graph: DependencyGraph, focus: str | None = None, depth: int | No
             keep |= frontier
             hops += 1
     nodes = [
-        ViewNode(n, "focus" if n == focus else "node", graph.owner(n), graph.tier(n))
-        for n in keep
+        ViewNode(n, "focus" if n == focus else "node", graph.owner(n), graph.tier(n)) for n in keep
     ]
     edges = [
         ViewEdge(s, d, k)

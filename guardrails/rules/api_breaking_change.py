@@ -185,10 +185,11 @@ class ApiBreakingChange(Rule):
         what = f"module `{module}` " + (f"renamed to `{new_module}`" if new_module else "deleted")
         severity, teams = _severity(ctx, external, own)
         services = _names(ctx, external)
+        until = f"until {services} {_verb(services)}"
         fix = (
-            f"keep a `{module}` shim that re-exports from `{new_module}` until {services} {_verb(services)}"
+            f"keep a `{module}` shim that re-exports from `{new_module}` {until}"
             if new_module
-            else f"keep `{module}` (deprecated) until {services} {_verb(services)}, or migrate them here"
+            else f"keep `{module}` (deprecated) {until}, or migrate them here"
         )
         yield ctx.at_base(
             self.finding(

@@ -24,7 +24,7 @@ Why it looks the way it does:
                                worktree: it reads the disk)
   ========================  ===========================================================
 
-  An error adds at most one ``rev-parse --is-shallow-repository``.
+  An error adds at most one ``rev-parse --is-shallow-repository`` and one ``remote``.
 """
 
 from __future__ import annotations
@@ -659,15 +659,29 @@ class Repo:
                 "HEAD: the repository has no commits yet",
                 fix="commit first, or check what is staged with --staged",
             )
+        fetch = self._fetch_command(rev)
         if self._is_shallow():
             raise GitError(
                 f"unknown revision '{rev}': this is a shallow clone and it may lie outside the "
                 "fetched history",
-                fix=f"git fetch origin {rev}, or {SHALLOW_FIX}",
+                fix=f"{fetch}, or {SHALLOW_FIX}",
             )
-        raise GitError(
-            f"unknown revision '{rev}'", fix=f"check the name, or fetch it: git fetch origin {rev}"
-        )
+        raise GitError(f"unknown revision '{rev}'", fix=f"check the name, or fetch it: {fetch}")
+
+    def _fetch_command(self, rev: str) -> str:
+        """How to fetch ``rev``: ``origin/main`` is branch ``main`` of remote ``origin``.
+
+        ``git fetch origin origin/main`` fails (the remote has no branch of that name), so a
+        remote's name is taken off the front; a suffix like ``~2`` is not part of a ref.
+        """
+        proc = self._git("remote", ok=(0, 1, 128))
+        remotes = sorted(_text(proc.stdout).split()) if proc.returncode == 0 else []
+        ref = re.split(r"[~^:]|@\{", rev, maxsplit=1)[0] or rev
+        known = remotes or ["origin"]  # no remote yet: CI adds `origin`, so name that one
+        for remote in sorted(known, key=len, reverse=True):
+            if ref.startswith(remote + "/") and len(ref) > len(remote) + 1:
+                return f"git fetch {remote} {ref[len(remote) + 1 :]}"
+        return f"git fetch {'origin' if 'origin' in known else known[0]} {ref}"
 
     def identity(self) -> Person | None:
         """Who `git commit` would record as committer now, or None when git does not know."""
@@ -818,7 +832,14 @@ class Repo:
 
     def _expand(self, raw: str, tracked: list[str]) -> list[str]:
         empty_dir = False
-        for rel in self._candidates(raw):
+        candidates = self._candidates(raw)
+        if not candidates:
+            raise GitError(
+                f"outside the repository {self.root}",
+                path=raw,
+                fix=f"name a file or directory inside {self.root}",
+            )
+        for rel in candidates:
             if rel == ".":
                 return tracked
             i = bisect.bisect_left(tracked, rel)

@@ -591,11 +591,6 @@ def test_paths_dot_is_every_tracked_file(repo: GitRepo) -> None:
             "or directory, relative to the repository root)",
         ),
         (
-            "../outside",
-            "../outside: no such file or directory in the repository (fix: name a "
-            "tracked file or directory, relative to the repository root)",
-        ),
-        (
             "empty",
             "empty: no tracked files in this directory (fix: git add the files, or name the "
             "files themselves)",
@@ -609,6 +604,27 @@ def test_paths_unknown(repo: GitRepo, path: str, message: str) -> None:
     with pytest.raises(GitError) as err:
         Repo.open(repo.root).read_paths(["a.py", path])
     assert str(err.value) == message
+
+
+@pytest.mark.parametrize("path", ["/etc/passwd", "../outside", "a/../../x", "{parent}/x.py"])
+def test_paths_outside_the_repository_say_so(repo: GitRepo, path: str) -> None:
+    # It used to say "no such file or directory in the repository", as if a typo.
+    repo.write({"a.py": ""})
+    repo.commit("base")
+    path = path.format(parent=repo.root.parent)
+    with pytest.raises(GitError) as err:
+        Repo.open(repo.root).read_paths([path])
+    assert str(err.value) == (
+        f"{path}: outside the repository {repo.root} "
+        f"(fix: name a file or directory inside {repo.root})"
+    )
+
+
+def test_absolute_paths_inside_the_repository_still_work(repo: GitRepo) -> None:
+    repo.write({"a/b.py": "", "c.py": ""})
+    repo.commit("base")
+    change = Repo.open(repo.root / "a").read_paths([str(repo.root / "a"), f"{repo.root}/c.py"])
+    assert [f.path for f in change.changes.files] == ["a/b.py", "c.py"]
 
 
 # --- snapshots -----------------------------------------------------------------------------
@@ -680,16 +696,39 @@ def test_open_from_a_subdirectory_finds_the_top(repo: GitRepo) -> None:
     assert (r.root, r.git_dir, r.prefix) == (repo.root, repo.root / ".git", "a/b/")
 
 
-def test_unknown_revision(repo: GitRepo) -> None:
+@pytest.mark.parametrize(
+    ("rev", "fetch"),
+    [
+        # `git fetch origin origin/main` fails: the remote has no branch named origin/main.
+        ("origin/main", "git fetch origin main"),
+        ("origin/feature/x", "git fetch origin feature/x"),
+        ("upstream/release~2", "git fetch upstream release"),
+        ("origin-mirror/main", "git fetch origin-mirror main"),
+        ("main", "git fetch origin main"),
+        ("v9.9", "git fetch origin v9.9"),
+        ("--output=x", "git fetch origin --output=x"),
+    ],
+)
+def test_unknown_revision_says_how_to_fetch_it(repo: GitRepo, rev: str, fetch: str) -> None:
     repo.write({"a.py": ""})
     repo.commit("base")
-    r = Repo.open(repo.root)
-    for rev in ("origin/nope", "--output=x"):
-        with pytest.raises(GitError) as err:
-            r.read_range(rev)
-        assert str(err.value) == (
-            f"unknown revision '{rev}' (fix: check the name, or fetch it: git fetch origin {rev})"
-        )
+    repo.git("checkout", "-q", "-b", "work")
+    repo.git("branch", "-q", "-D", "main")
+    for remote in ("origin", "upstream", "origin-mirror"):
+        repo.git("remote", "add", remote, f"https://git.example/{remote}.git")
+    with pytest.raises(GitError) as err:
+        Repo.open(repo.root).read_range(rev)
+    assert str(err.value) == f"unknown revision '{rev}' (fix: check the name, or fetch it: {fetch})"
+
+
+def test_unknown_revision_without_remotes_names_origin(repo: GitRepo) -> None:
+    repo.write({"a.py": ""})
+    repo.commit("base")
+    with pytest.raises(GitError) as err:
+        Repo.open(repo.root).read_range("origin/nope")
+    assert str(err.value) == (
+        "unknown revision 'origin/nope' (fix: check the name, or fetch it: git fetch origin nope)"
+    )
 
 
 def test_resolve_gives_the_full_sha(repo: GitRepo) -> None:

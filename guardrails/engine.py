@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from guardrails.catalog.model import CONFIG_FILE, Catalog, Service
@@ -99,7 +99,8 @@ class Analysis:
     impact: Impact
     # The head config failed to validate in --base mode: a finding for `check`, not an exit 2.
     config_problems: tuple[Problem, ...] = ()
-    notes: tuple[str, ...] = field(default=())
+    base_catalog: Catalog | None = None  # --base mode, or when files were deleted/renamed
+    config_path: str = CONFIG_FILE
 
 
 def open_repo(path: str = ".") -> Repo:
@@ -118,10 +119,10 @@ def read_change(repo: Repo, selector: Selector) -> Change:
     return repo.read_paths(selector.paths)
 
 
-def load_world(
-    repo: Repo, snapshot: Snapshot, config_path: str | None = None, *, required: bool = True
-) -> World:
-    """Catalog + imports + graph for one tree. Raises ConfigError on an invalid catalog.
+def load_catalog_for(
+    snapshot: Snapshot, config_path: str | None = None, *, required: bool = True
+) -> Catalog:
+    """The catalog of one tree. Raises ConfigError on an invalid catalog.
 
     ``config_path`` None means the default ``guardrails.yaml``, whose absence is zero-config
     mode; a path the user named must exist (``required``), or it is an error, not a silent
@@ -137,13 +138,21 @@ def load_world(
         from guardrails.catalog.infer import infer_services
 
         inferred = infer_services(snapshot)
-    catalog = load_catalog(
+    return load_catalog(
         snapshot,
         config_path=path,
         inferred=inferred,
         require_config=config_path is not None and required,
     )
-    return world_from_catalog(repo, snapshot, catalog)
+
+
+def load_world(
+    repo: Repo, snapshot: Snapshot, config_path: str | None = None, *, required: bool = True
+) -> World:
+    """Catalog + imports + graph for one tree (see :func:`load_catalog_for`)."""
+    return world_from_catalog(
+        repo, snapshot, load_catalog_for(snapshot, config_path, required=required)
+    )
 
 
 def world_from_catalog(repo: Repo, snapshot: Snapshot, catalog: Catalog) -> World:
@@ -252,34 +261,81 @@ def analyze(
     config_path: str | None = None,
     depth: int | None = None,
 ) -> Analysis:
-    """Read the change, load the catalogs DESIGN §10 asks for, and compute the blast radius."""
+    """Read the change, load the catalogs DESIGN §10 asks for, and compute the blast radius.
+
+    Impact uses the head catalog, and the base catalog for deleted and renamed files. In
+    --base (CI) mode the base catalog is always read: a change must not be able to weaken
+    the config it is judged by (see :func:`guarded_catalog`). The base *import graph* is
+    built only when files were deleted or renamed, the one case that needs it.
+    """
     change = read_change(repo, selector)
     cs = change.changes
     needs_base = any(f.status in (DELETED, RENAMED) for f in cs.files)
     config_problems: tuple[Problem, ...] = ()
 
-    base_world = (
-        load_world(repo, change.base, config_path, required=False)
+    base_catalog = (
+        load_catalog_for(change.base, config_path, required=False)
         if needs_base or cs.mode == "range"
         else None
     )
     try:
         head_world = load_world(repo, change.head, config_path)
     except ConfigError as exc:
-        if cs.mode != "range" or base_world is None:
+        if cs.mode != "range" or base_catalog is None:
             raise
         # CI mode: an invalid head config is a finding (guardrails.config-invalid); the base
         # catalog still tells who the change affects.
         config_problems = (exc.problem, *exc.problems)
-        head_world = base_world
+        head_world = world_from_catalog(repo, change.head, base_catalog)
+    base_world = (
+        world_from_catalog(repo, change.base, base_catalog)
+        if needs_base and base_catalog is not None
+        else None
+    )
 
     graph = head_world.graph
-    if needs_base and base_world is not None and base_world is not head_world:
+    if base_world is not None:
         graph = head_world.graph.union(base_world.graph)
-    touched = touch(
-        cs, head_world.filemap, base_world.filemap if needs_base and base_world else None
-    )
-    for node in touched.nodes:
-        graph.ensure_node(node)
+    touched = touch(cs, head_world.filemap, base_world.filemap if base_world else None)
+    for node, files in touched.nodes.items():
+        if node not in graph:
+            # A node no catalog declares (a new flag key): owned by its file's CODEOWNERS.
+            owners = sorted({t for f in files for t in head_world.filemap.owners_of(f)[0]})
+            graph.ensure_node(node, owner=owners[0] if owners else None)
     impact = blast_radius(graph, touched, base=cs.base, head=cs.head, depth=depth, mode=cs.mode)
-    return Analysis(change, head_world, base_world, graph, impact, config_problems)
+    return Analysis(
+        change,
+        head_world,
+        base_world,
+        graph,
+        impact,
+        config_problems,
+        base_catalog,
+        config_path or CONFIG_FILE,
+    )
+
+
+def guarded_catalog(head: Catalog, base: Catalog | None) -> Catalog:
+    """The catalog rules and authorship read: the head's, which a change cannot weaken.
+
+    A change that also deletes `agents.emails` must still be recognised as an agent's, and one
+    that drops a resource's `schema:` while breaking that schema must still be caught: agent
+    patterns are the union of both sides, and a resource keeps the base's schema declaration
+    when the head dropped it (DESIGN §6 tamper-proofing).
+    """
+    if base is None:
+        return head
+    from guardrails.catalog.model import AgentIdentities
+
+    agents = AgentIdentities(
+        emails=tuple(sorted({*head.agents.emails, *base.agents.emails})),
+        names=tuple(sorted({*head.agents.names, *base.agents.names})),
+    )
+    resources = dict(head.resources)
+    for rid, old in base.resources.items():
+        new = resources.get(rid)
+        if new is None:
+            resources[rid] = old
+        elif old.schema and not new.schema:
+            resources[rid] = replace(new, schema=old.schema)
+    return replace(head, agents=agents, resources=resources)

@@ -108,8 +108,8 @@ def touch(changes: ChangeSet, head: FileMap, base: FileMap | None = None) -> Tou
         content = fc if changes.mode != "paths" else None
         for path, fmap in sides:
             claimed = fmap.claims(path, content)
-            for node in claimed:
-                nodes.setdefault(node, set()).add(fc.path)
+            for node in claimed:  # each side lists the path it has: a move names both
+                nodes.setdefault(node, set()).add(path)
             if not claimed:
                 # DESIGN §10: unowned = no node and no CODEOWNERS rule claims it. An owner
                 # that is a person, not a declared team, still owns the file.
@@ -130,16 +130,21 @@ def _text(data: bytes | None) -> str | None:
 
 
 def _class_dump(source: str | None, name: str | None) -> str | None:
+    """The declared class's AST (comments and formatting ignored); ``Outer.Inner`` walks in."""
     if source is None or name is None:
         return None
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError):
         return "<unparseable>"
-    for node in tree.body:
-        if isinstance(node, ast.ClassDef) and node.name == name:
-            return ast.dump(node, include_attributes=False)
-    return None
+    body: list[ast.stmt] = tree.body
+    found: ast.ClassDef | None = None
+    for part in name.split("."):
+        found = next((n for n in body if isinstance(n, ast.ClassDef) and n.name == part), None)
+        if found is None:
+            return None
+        body = found.body
+    return None if found is None else ast.dump(found, include_attributes=False)
 
 
 def _class_changed(fc: FileChange, name: str | None) -> bool:

@@ -150,10 +150,11 @@ class DependencyGraph:
         graph = cls(nodes, edges, catalog.config_path or "catalog")
         return graph
 
-    def ensure_node(self, node: str) -> None:
+    def ensure_node(self, node: str, *, owner: str | None = None) -> None:
         """Add a node a change touches but no catalog declares (e.g. a new flag key)."""
         if node not in self._nodes:
             self._nodes[node] = _node(node, None, None, None)
+            self._nodes[node]["owner"] = owner
             self._forward[node] = []
             self._reverse[node] = []
 

@@ -123,7 +123,7 @@ def test_deleted_and_renamed_files_map_through_the_base_catalog(acme: GitRepo) -
     out = affected_json(acme, "--base", "main")
     changed = {n["id"]: n["files"] for n in out["changed"]}
     assert "service:schema-registry" in changed
-    assert changed["service:ranker"] == ["services/growth_app/rank.py"]  # old side, base map
+    assert changed["service:ranker"] == ["services/ranker/rank.py"]  # old side, base map
     assert changed["service:growth-app"] == ["services/growth_app/rank.py"]  # new side
     assert "service:event-bus" in ids(out["affected"])  # reached through the base graph
 

@@ -210,3 +210,114 @@ def test_author_kind_from_trailers_flag_and_environment(
     staged = json.loads(run(org, "check", "--staged", "--format", "json").stdout)
     assert staged["author"]["kind"] == "agent"
     assert {e["source"] for e in staged["author"]["evidence"]} >= {"env:CLAUDECODE"}
+
+
+# -- the gate cannot be walked around ------------------------------------------------------------
+def test_deleting_a_module_other_services_import_blocks(org: GitRepo) -> None:
+    org.remove("lib/api.py")
+    org.commit("drop lib.api")
+    doc = check_json(org, code=1)
+    (f,) = [f for f in doc["findings"] if f["rule"] == "api.breaking-change"]
+    assert f["path"] == "lib/api.py" and f["severity"] == "block"
+    assert [r["path"] for r in f["related"]] == ["ads/bid.py", "search/run.py", "tools/cli.py"]
+
+
+def test_moving_a_module_other_services_import_blocks(org: GitRepo) -> None:
+    org.move("lib/api.py", "lib/api2.py")
+    org.commit("rename lib.api")
+    doc = check_json(org, code=1)
+    (f,) = [f for f in doc["findings"] if f["rule"] == "api.breaking-change"]
+    assert "lib.api" in f["message"] and {r["node"] for r in f["related"]} >= {
+        "service:ads",
+        "service:search",
+    }
+    lib = next(n for n in doc["impact"]["changed"] if n["id"] == "service:lib")
+    assert lib["files"] == ["lib/api.py", "lib/api2.py"]  # both sides of the move
+
+
+def test_a_change_cannot_delete_its_own_agent_identity(org: GitRepo) -> None:
+    org.write({"guardrails.yaml": CONFIG + 'agents: {emails: ["*@agents.acme.dev"]}\n'})
+    org.commit("declare our bots")
+    org.git("checkout", "-q", "-B", "main")
+    org.branch("bot-change")
+    org.write({"guardrails.yaml": CONFIG, "search/x.py": "X = 1\n"})
+    org.commit("quietly", author=("acme-bot", "bot@agents.acme.dev"))
+    doc = check_json(org, code=0)
+    assert doc["author"]["kind"] == "agent"
+    assert ("guardrails.self-protect", "warn") in {
+        (f["rule"], f["severity"]) for f in doc["findings"]
+    }
+
+
+def test_a_change_cannot_undeclare_the_schema_it_breaks(repo: GitRepo) -> None:
+    shutil.copytree(ACME, repo.root, dirs_exist_ok=True)
+    repo.commit("acme")
+    repo.branch("feature")
+    schemas = repo.root / "services/event_bus/schemas.py"
+    schemas.write_text(schemas.read_text().replace("    item_id: str\n", ""))
+    cfg = repo.root / "guardrails.yaml"
+    cfg.write_text(
+        cfg.read_text().replace('    schema: "services/event_bus/schemas.py::UserEvent"\n', "")
+    )
+    repo.commit("drop item_id and the schema declaration")
+    doc = check_json(repo, code=1)
+    assert "data.schema-break" in {f["rule"] for f in doc["findings"]}
+
+
+def test_an_undeclared_flag_key_is_owned_by_its_files_codeowners(repo: GitRepo) -> None:
+    shutil.copytree(ACME, repo.root, dirs_exist_ok=True)
+    repo.commit("acme")
+    repo.branch("feature")
+    flags = repo.root / "config/flags.json"
+    doc = json.loads(flags.read_text())
+    doc["flags"]["dark-mode"] = {
+        "state": "ENABLED",
+        "variants": {"on": True, "off": False},
+        "defaultVariant": "off",
+    }
+    flags.write_text(json.dumps(doc, indent=2))
+    repo.commit("add a flag")
+    out = json.loads(run(repo, "affected", "--base", "main", "--format", "json").stdout)
+    assert out["changed"] == [
+        {"id": "flag:dark-mode", "owner": "team:ranking", "tier": 2, "files": ["config/flags.json"]}
+    ]
+    assert out["teams"] == ["team:ranking"] and out["unowned_files"] == []
+
+
+def test_nested_schema_class_marks_its_resource(repo: GitRepo) -> None:
+    repo.write(
+        {
+            "guardrails.yaml": "version: 1\nteams: {t: {members: [a]}}\nservices:\n  bus: {owner: t, paths: ['bus/**']}\n"
+            "resources:\n  'topic:e': {owner: t, schema: 'bus/s.py::Events.Click'}\n",
+            "bus/__init__.py": "",
+            "bus/s.py": "class Events:\n    class Click:\n        x: int\n\n    class View:\n        y: int\n",
+        }
+    )
+    repo.commit("init")
+    repo.branch("f")
+    repo.write(
+        {
+            "bus/s.py": "class Events:\n    class Click:\n        x: int\n\n    class View:\n        y: str\n"
+        }
+    )
+    repo.commit("view only")
+    ids = [
+        n["id"]
+        for n in json.loads(run(repo, "affected", "--base", "main", "--format", "json").stdout)[
+            "changed"
+        ]
+    ]
+    assert ids == ["service:bus"]
+    repo.write(
+        {
+            "bus/s.py": "class Events:\n    class Click:\n        x: str\n\n    class View:\n        y: str\n"
+        }
+    )
+    repo.commit("click too")
+    ids = [
+        n["id"]
+        for n in json.loads(run(repo, "affected", "--base", "main", "--format", "json").stdout)[
+            "changed"
+        ]
+    ]
+    assert ids == ["service:bus", "topic:e"]

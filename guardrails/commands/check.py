@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING
 
 from guardrails.commands.output import emit
-from guardrails.engine import Analysis, Selector, analyze, open_repo
+from guardrails.engine import Analysis, Selector, analyze, guarded_catalog, open_repo
 from guardrails.errors import EXIT_BLOCKED, EXIT_OK, Problem
 from guardrails.findings import Finding
 from guardrails.verdict import Verdict
@@ -52,47 +52,65 @@ def main(
 def authorship(analysis: Analysis, declared: str | None = None) -> Authorship:
     """DESIGN §7: --author-kind, then GUARDRAILS_AUTHOR_KIND, configured and known agent
     identities, trailers; CLAUDECODE-style shell markers only for --staged/--patch (the
-    environment of the commit being made). These are the only variables read."""
+    environment of the commit being made). These are the only variables read. Configured
+    agent identities come from base and head alike: a change cannot delete its own."""
     from guardrails.authors import AGENT_ENV_MARKERS, classify
 
     env = {k: os.environ[k] for k in AGENT_ENV_MARKERS if k in os.environ}
-    return classify(
-        analysis.change.changes, analysis.head.catalog.agents, declared=declared, env=env
-    )
+    catalog = guarded_catalog(analysis.head.catalog, analysis.base_catalog)
+    return classify(analysis.change.changes, catalog.agents, declared=declared, env=env)
 
 
 def findings(analysis: Analysis) -> list[Finding]:
-    from guardrails.rules.base import EdgeIndex, NoImports, RuleContext
+    from guardrails.rules.base import EdgeIndex, ImportIndex, NoImports, RuleContext
+    from guardrails.rules.change_imports import ChangeImportIndex
     from guardrails.rules.run import run_rules
 
-    head = analysis.head
+    head, base = analysis.head, analysis.base
+    changes = analysis.change.changes
 
     def service_of(path: str) -> str | None:
         owners = head.filemap.services_of(path)
+        if not owners and base is not None:  # a deleted file: its service in the base
+            owners = base.filemap.services_of(path)
         return owners[0] if owners else None
 
+    imports: ImportIndex = NoImports()
+    if head.imports is not None:
+        base_edges = base.imports.edges if base is not None and base.imports is not None else None
+        imports = ChangeImportIndex(
+            EdgeIndex(head.imports.edges),
+            EdgeIndex(base_edges) if base_edges is not None else None,
+            changes.paths,
+        )
     ctx = RuleContext(
-        changes=analysis.change.changes,
-        catalog=head.catalog,
+        changes=changes,
+        catalog=guarded_catalog(head.catalog, analysis.base_catalog),
         service_of=service_of,
-        imports=EdgeIndex(head.imports.edges) if head.imports is not None else NoImports(),
+        imports=imports,
     )
-    return [*run_rules(ctx), *config_invalid(analysis.config_problems)]
+    return [*run_rules(ctx), *config_invalid(analysis.config_problems, analysis.config_path)]
 
 
-def config_invalid(problems: Sequence[Problem]) -> list[Finding]:
-    """DESIGN §10: in CI mode a head config that does not validate is a blocking finding."""
+def config_invalid(problems: Sequence[Problem], config: str) -> list[Finding]:
+    """DESIGN §10: in CI mode a head config that does not validate is a blocking finding.
+
+    One finding per located problem; a failure with no location still blocks, at the config
+    file, so an invalid head config can never pass.
+    """
+    located = [p for p in problems if p.severity == "error" and p.path]
+    if not located and problems:
+        located = [Problem(problems[0].message, path=config, fix=problems[0].fix)]
     return [
         Finding(
             rule=CONFIG_INVALID,
             severity="block",
-            path=p.path or "guardrails.yaml",
+            path=p.path or config,
             line=p.line,
             message=f"the change leaves the configuration invalid: {p.message}",
             fix=p.fix or "run `guardrails validate` on the branch and fix what it lists",
         )
-        for p in problems
-        if p.severity == "error" and p.path  # the summary line carries no location
+        for p in located
     ]
 
 

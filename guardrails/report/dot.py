@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from guardrails.report.view import View
+from guardrails.report.view import View, edge_label
 
 _ATTRS = {
     "changed": 'style=filled, fillcolor="#fde2e1", color="#c0392b", penwidth=2',
@@ -28,7 +28,7 @@ def render(view: View, name: str = "guardrails") -> str:
         lines.append(f"  {_q(n.id)} [{attrs}];")
     for e in view.edges:
         style = ", style=dashed" if e.kind == "owned_by" else ""
-        label = f"label={_q(e.kind)}" if e.kind else ""
+        label = f"label={_q(edge_label(e.kind))}" if e.kind else ""
         lines.append(f"  {_q(e.src)} -> {_q(e.dst)} [{label}{style}];")
     lines.append("}")
     return "\n".join(lines) + "\n"

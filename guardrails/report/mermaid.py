@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from guardrails.report.view import View
+from guardrails.report.view import View, edge_label
 
 _STYLES = {
     "changed": "fill:#fde2e1,stroke:#c0392b,stroke-width:2px",
@@ -36,7 +36,7 @@ def render(view: View, title: str | None = None) -> str:
         lines.append(f'    {_ident(n.id, ids)}["{_label(label)}"]')
     for e in view.edges:
         arrow = "-.->" if e.kind == "owned_by" else "-->"
-        kind = f"|{e.kind}|" if e.kind else ""
+        kind = f"|{edge_label(e.kind)}|" if e.kind else ""
         lines.append(f"    {_ident(e.src, ids)} {arrow}{kind} {_ident(e.dst, ids)}")
     for role, style in _STYLES.items():
         members = [ids[n.id] for n in view.nodes if n.role == role]

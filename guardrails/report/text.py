@@ -163,4 +163,8 @@ def render_check(verdict: Verdict) -> str:
         )
     )
     out.extend(_wrap("Teams: " + (", ".join(impact.teams) or "none"), ""))
+    if impact.unowned_files:
+        shown = ", ".join(impact.unowned_files[:5])
+        more = f" (+{len(impact.unowned_files) - 5} more)" if len(impact.unowned_files) > 5 else ""
+        out.extend(_wrap(f"Unowned files (no service, no CODEOWNERS rule): {shown}{more}", ""))
     return "\n".join(out) + "\n"

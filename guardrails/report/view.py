@@ -65,6 +65,15 @@ def graph_view(graph: DependencyGraph, focus: str | None = None, depth: int | No
     return View(tuple(sorted(nodes, key=lambda n: n.id)), tuple(sorted(edges, key=_edge_key)))
 
 
+# Edges point from dependent to dependency, so a declared `produces` runs topic -> producer:
+# label it the way the arrow reads.
+_READS = {"produces": "produced by", "provides_api": "provided by", "owned_by": "owned by"}
+
+
+def edge_label(kind: str) -> str:
+    return _READS.get(kind, kind.replace("_", " "))
+
+
 def _kind(graph: DependencyGraph, src: str, dst: str) -> str:
     return graph.edge_kind(src, dst) or ""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
-from guardrails.changes import DELETED
+from guardrails.changes import DELETED, RENAMED
 from guardrails.findings import Finding, Related
 from guardrails.rules.base import Case, Expect, ImportSite, Rule, RuleContext, Site
 from guardrails.semantic.facts import (
@@ -125,8 +125,12 @@ class ApiBreakingChange(Rule):
             old_module = ctx.imports.module_of(change.old_path) if change.old_path else None
             new_module = ctx.imports.module_of(change.new_path) if change.new_path else None
             own = ctx.service(change.old_path or change.new_path)
+            # Deleted, or moved to a different module name (or to a path nobody imports yet,
+            # which has no module name at all): every import of the old name breaks.
             if old_module and (
-                change.status == DELETED or (new_module and new_module != old_module)
+                change.status in (DELETED, RENAMED)
+                and new_module != old_module
+                or (new_module and new_module != old_module)
             ):
                 yield from self._module_gone(
                     ctx, change.old_path or "", old_module, new_module, own

@@ -40,12 +40,33 @@ class Suppression:
         return line == self.line or (self.own_line and line == self.line + 1)
 
 
+def _python_comment_lines(text: str) -> set[int] | None:
+    """Lines holding a real ``# guardrails:`` comment in Python source, or None when the
+    file does not tokenize (then every matching line counts, as for non-Python files).
+
+    A suppression written inside a string (a test's source-code fixture, say) is data, not a
+    suppression: only comment tokens count.
+    """
+    import io
+    import tokenize
+
+    lines: set[int] = set()
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.COMMENT and _MARK in tok.string:
+                lines.add(tok.start[0])
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    return lines
+
+
 def parse_suppressions(path: str, text: str) -> list[Suppression]:
     if _MARK not in text:  # the common case: no regex over the file at all
         return []
+    comments = _python_comment_lines(text) if path.endswith((".py", ".pyi")) else None
     out = []
     for number, line in enumerate(split_lines(text), start=1):
-        if _MARK not in line:
+        if _MARK not in line or (comments is not None and number not in comments):
             continue
         m = _COMMENT.search(line)
         if m is None:

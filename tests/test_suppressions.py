@@ -150,3 +150,21 @@ def test_suppressed_near_misses_fire_without_their_comment(rule: Rule, case: Cas
     uncommented = re.sub(r"#\s*guardrails: ignore\[[^\]]*\][^\n]*", "", case.after)
     found = run_case(rule, Case(case.before, uncommented, case.path, importers=case.importers))
     assert [f.rule for f in found] == [rule.id]
+
+
+def test_a_suppression_inside_a_string_is_data_not_a_suppression() -> None:
+    from guardrails.suppressions import parse_suppressions
+
+    text = (
+        'CASE = "os.system(x)  # guardrails: ignore[safety.os-system]"\n'
+        "os.system(y)  # guardrails: ignore[safety.os-system] -- fixed command\n"
+        '"""\n# guardrails: ignore[safety.eval]\n"""\n'
+    )
+    found = parse_suppressions("m.py", text)
+    assert [(s.line, s.rule_ids, s.reason) for s in found] == [
+        (2, ("safety.os-system",), "fixed command")
+    ]
+    # YAML and other files have no string syntax to respect: every comment-looking line counts
+    assert [
+        s.line for s in parse_suppressions("c.yaml", "a: 1  # guardrails: ignore[x] -- y\n")
+    ] == [1]

@@ -60,8 +60,9 @@ class GraphPrivateImport(Rule):
                     path,
                     site.line,
                     f"imports `{module}`, which is private to {dst}{owner}",
-                    f"use {dst}'s public API (package `__init__`, `api` or `client` modules, or "
-                    f"`services.{dst}.public`), or ask {svc.owner or dst} to publish `{module}`",
+                    f"use {dst}'s public API (its package `__init__`, `api` or `client` "
+                    f"modules, or what its `public:` list in guardrails.yaml names), or ask "
+                    f"{svc.owner or dst} to add `{module}` to that list",
                 )
 
 

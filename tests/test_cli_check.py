@@ -321,3 +321,16 @@ def test_nested_schema_class_marks_its_resource(repo: GitRepo) -> None:
         ]
     ]
     assert ids == ["service:bus", "topic:e"]
+
+
+def test_editing_a_catalog_declaration_the_gate_reads_is_self_protected(repo: GitRepo) -> None:
+    shutil.copytree(ACME, repo.root, dirs_exist_ok=True)
+    repo.commit("acme")
+    repo.branch("feature")
+    info = repo.root / "services/export_pipeline/catalog-info.yaml"
+    info.write_text(info.read_text().replace("    - component:default/feature-store\n", ""))
+    repo.commit("export-pipeline no longer depends on feature-store")
+    doc = check_json(repo, code=0)
+    (f,) = [f for f in doc["findings"] if f["rule"] == "guardrails.self-protect"]
+    assert f["path"] == "services/export_pipeline/catalog-info.yaml" and f["severity"] == "warn"
+    assert "a catalog declaration" in f["message"]

@@ -12,7 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from fnmatch import fnmatchcase
 
-from guardrails.catalog.model import BACKSTAGE_FILE, CODEOWNERS_LOCATIONS, CONFIG_FILE, SERVICE_FILE
+from guardrails.catalog.model import (
+    BACKSTAGE_FILE,
+    CODEOWNERS_LOCATIONS,
+    CONFIG_FILE,
+    SERVICE_FILE,
+    Origin,
+)
 from guardrails.findings import Finding
 from guardrails.rules.base import Case, Expect, Rule, RuleContext
 
@@ -20,8 +26,6 @@ from guardrails.rules.base import Case, Expect, Rule, RuleContext
 _GUARDED = (
     *((loc, "CODEOWNERS (who must review what)") for loc in CODEOWNERS_LOCATIONS),
     ("policies/*", "a policy pack"),
-    (f"*{SERVICE_FILE}", "a service declaration"),
-    (f"*{BACKSTAGE_FILE}", "a Backstage catalog entry"),
     (".github/workflows/*", "a CI workflow"),
     (".gitlab-ci.yml", "the CI pipeline"),
     (".ci/*", "the CI entry point"),
@@ -29,11 +33,15 @@ _GUARDED = (
 )
 
 
-def _what(path: str, config: str, packs: tuple[str, ...]) -> str | None:
+def _what(
+    path: str, config: str, packs: tuple[str, ...], declarations: frozenset[str]
+) -> str | None:
     if path == config:
         return "the guardrails config"
     if path in packs:
         return "a policy pack this config uses"
+    if path in declarations:  # a service file or Backstage entry the catalog really read
+        return "a catalog declaration"
     return next((what for pattern, what in _GUARDED if fnmatchcase(path, pattern)), None)
 
 
@@ -47,9 +55,17 @@ class GuardrailsSelfProtect(Rule):
         packs = tuple(
             p.removeprefix("./") for p in ctx.catalog.policies if not p.startswith("builtin:")
         )
+        origins: list[Origin | None] = [s.origin for s in ctx.catalog.services.values()]
+        origins += [r.origin for r in ctx.catalog.resources.values()]
+        origins += [t.origin for t in ctx.catalog.teams.values()]
+        declarations = frozenset(
+            o.path
+            for o in origins
+            if o is not None and o.path.endswith((SERVICE_FILE, BACKSTAGE_FILE))
+        )
         for change in ctx.changes.files:
             for path in change.paths:
-                what = _what(path, config, packs)
+                what = _what(path, config, packs, declarations)
                 if what is None:
                     continue
                 verb = {"A": "adds", "D": "deletes", "R": "moves"}.get(change.status, "edits")
@@ -100,4 +116,10 @@ GuardrailsSelfProtect.VALID = (
     Case("x = 1\n", "x = 2\n", path="services/event_bus/client.py", note="ordinary code"),
     Case("a\n", "b\n", path="docs/guardrails.md", note="docs that mention guardrails"),
     Case("a: 1\n", "a: 2\n", path="services/ranker/config.yaml", note="a service's own YAML"),
+    Case(
+        "kind: Component\n",
+        "kind: API\n",
+        path="examples/shop/catalog-info.yaml",
+        note="a Backstage file the catalog does not read (another project's)",
+    ),
 )

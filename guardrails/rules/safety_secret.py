@@ -101,7 +101,8 @@ SafetySecret.INVALID = (
         expect=(Expect(1, "block", ("high-entropy value for `DB_PASSWORD`",)),),
     ),
     Case(
-        "",  # guardrails: ignore[safety.secret] -- a fake key: this rule's own test case
+        "",
+        # guardrails: ignore[safety.secret] -- a fake key: this rule's own test case
         "KEY = '''-----BEGIN RSA PRIVATE KEY-----\nMIIEow...\n-----END RSA PRIVATE KEY-----'''\n",
         expect=(Expect(1, "block", ("private key",)),),
     ),

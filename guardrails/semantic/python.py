@@ -28,12 +28,9 @@ import tokenize
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
-
-import libcst as cst
+from typing import TYPE_CHECKING, TypeVar
 
 from guardrails.changes import ADDED, FileChange, LineRange, is_binary
-from guardrails.semantic import _cst
 from guardrails.semantic.facts import (
     CallSite,
     Handler,
@@ -44,6 +41,9 @@ from guardrails.semantic.facts import (
     Symbol,
     SymbolChange,
 )
+
+if TYPE_CHECKING:
+    from guardrails.semantic import _cst
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 # ast depth of one top-level statement above which libcst is not attempted. Measured with
@@ -245,6 +245,12 @@ def _analyse(
         if seg.nodes:
             symbol_lines = {}
             _ast_names(seg.nodes, None, symbol_lines)
+        # libcst costs 200-350 ms to import, and `check --staged` runs on every commit: load it
+        # only once a segment really goes to it, not for changes that touch no Python.
+        import libcst as cst
+
+        from guardrails.semantic import _cst
+
         try:
             facts = _cst.extract(
                 side.lines[seg.start - 1 : seg.end], seg.start - 1, touched, symbol_lines

@@ -73,6 +73,7 @@ CODE = {
     "services/schema_registry/registry.py": "X = 1\n",
     "services/feature_store/api.py": "Y = 2\n",
     "config/flags.json": "{}\n",
+    "policies/ranking.yaml": "apiVersion: guardrails/v1\nkind: PolicyPack\nname: ranking\n",
 }
 
 
@@ -243,7 +244,7 @@ BAD = {
         "version: 1\nresources:\n  'topic:t':\n    schema: events.py:UserEvent\n",
         [
             "guardrails.yaml:4: resources.topic:t.schema: 'events.py:UserEvent' is not `path::Class` "
-            "(fix: write e.g. `services/event_bus/schemas.py::UserEvent`)"
+            "or `path::Outer.Inner` (fix: write e.g. `services/event_bus/schemas.py::UserEvent`)"
         ],
     ),
     "rollout-kind": (

@@ -43,6 +43,7 @@ GOOD = {
     "inference": "version: 1\ninference: {python_imports: false, roots: [src], type_only: true, weak: false}\n",
     "ownership": "version: 1\nownership: {codeowners: false}\n",
     "agents": "version: 1\nagents: {emails: ['*@bots.dev'], names: ['bot*']}\n",
+    "policies": "version: 1\npolicies: [builtin:default, ./policies/a.yaml, b.yml]\n",
 }
 
 BAD = {
@@ -105,6 +106,11 @@ SEMANTIC_ONLY = {
     "unknown-owner": "version: 1\nservices:\n  a: {owner: ghost}\n",
     "unknown-depends-on": "version: 1\nservices:\n  a: {depends_on: [b]}\n",
     "identical-paths": "version: 1\nservices:\n  a: {paths: [x/**]}\n  b: {paths: [x/**]}\n",
+    # The schema takes any non-blank string for a pack; the loader checks the reference.
+    "policy-unknown-builtin": "version: 1\npolicies: ['builtin:nope']\n",
+    "policy-not-yaml": "version: 1\npolicies: [policies/a.json]\n",
+    "policy-outside": "version: 1\npolicies: [../a.yaml]\n",
+    "policy-missing-pack": "version: 1\npolicies: [./nope.yaml]\n",
 }
 
 
@@ -255,7 +261,11 @@ _document = st.fixed_dictionaries(
         "resources": st.dictionaries(_ids, _resource, max_size=2),
         "rollouts": _lists(_source),
         "flags": _lists(_source),
-        "policies": _lists(_scalars),
+        # Pack references are checked by the loader alone (see SEMANTIC_ONLY); here only
+        # references both sides accept or both reject.
+        "policies": _lists(
+            st.sampled_from(["builtin:default", "./p.yaml", "p/q.yml", "", 0, True])
+        ),
         "ownership": st.fixed_dictionaries({}, optional={"codeowners": _scalars}),
         "inference": st.fixed_dictionaries(
             {},

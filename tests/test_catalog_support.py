@@ -92,23 +92,23 @@ class DirSnapshot:
         return None
 
 
-def committed(repo: GitRepo, files: Mapping[str, str]) -> CommitSnapshot:
+def committed(repo: GitRepo, files: Mapping[str, str | bytes]) -> CommitSnapshot:
     repo.write(files)
     repo.commit("catalog")
     return CommitSnapshot(repo.root)
 
 
-def load(repo: GitRepo, files: Mapping[str, str], **kw: object) -> Catalog:
+def load(repo: GitRepo, files: Mapping[str, str | bytes], **kw: object) -> Catalog:
     return load_catalog(committed(repo, files), **kw)  # type: ignore[arg-type]
 
 
-def problems(repo: GitRepo, files: Mapping[str, str], **kw: object) -> list[str]:
+def problems(repo: GitRepo, files: Mapping[str, str | bytes], **kw: object) -> list[str]:
     """Every problem rendered (``path:line: message (fix: ...)``), errors and infos."""
     _, found = build_catalog(committed(repo, files), **kw)  # type: ignore[arg-type]
     return [p.render() for p in found]
 
 
-def errors(repo: GitRepo, files: Mapping[str, str], **kw: object) -> tuple[Problem, ...]:
+def errors(repo: GitRepo, files: Mapping[str, str | bytes], **kw: object) -> tuple[Problem, ...]:
     """The problems of a catalog that must fail to load (and the ConfigError is checked)."""
     with pytest.raises(ConfigError) as info:
         load(repo, files, **kw)

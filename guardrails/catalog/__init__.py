@@ -6,6 +6,7 @@ Backstage ``catalog-info.yaml``, CODEOWNERS. See :mod:`guardrails.catalog.model`
 - :func:`guardrails.catalog.load.load_catalog` / ``build_catalog`` / ``find_problems``:
   read every source through a Snapshot, validate, merge.
 - :mod:`~guardrails.catalog.config`: ``guardrails.yaml`` (one file, line-exact problems).
+- :func:`~guardrails.catalog.text.decode_text`: every catalog file is UTF-8, or a problem.
 - :mod:`~guardrails.catalog.service_files`, :mod:`~guardrails.catalog.backstage`: the
   per-service sources.
 - :mod:`~guardrails.catalog.checks`: cross-file checks (references, duplicates, overlaps,

@@ -32,7 +32,7 @@ from guardrails.catalog.yamltree import Reader, compose_all
 
 TIER_ANNOTATION = "guardrails.dev/tier"
 TEAM_SLUG_ANNOTATION = "github.com/team-slug"
-_KIND_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
+_KIND_RE = re.compile(r"^[a-z][a-z0-9_-]*\Z")
 _UNRESOLVED = "resource:"
 _E = TypeVar("_E", Service, Resource)
 

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 from guardrails.catalog.model import CODEOWNERS_LOCATIONS, CodeOwners, CodeOwnersRule, Origin, Team
 from guardrails.catalog.paths import compile_pattern
-from guardrails.changes import Snapshot, decode
+from guardrails.catalog.text import decode_text
+from guardrails.changes import Snapshot
 from guardrails.errors import Problem
 
 # GitHub reads the first of these that exists.
@@ -32,7 +33,7 @@ assert set(SEARCH_ORDER) == set(CODEOWNERS_LOCATIONS)
 
 _SECTION_RE = re.compile(r"^(\^)?\[([^\]]+)\](?:\[(\d+)\])?(?:\s+(.*))?$")
 _OWNER_RE = re.compile(
-    r"^(?:@[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*|[^@\s]+@[^@\s]+)$"
+    r"^(?:@[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*|[^@\s]+@[^@\s]+)\Z"
 )
 
 
@@ -160,8 +161,10 @@ def load_codeowners(snapshot: Snapshot) -> tuple[CodeOwners | None, list[Problem
     path = find_codeowners(snapshot)
     if path is None:
         return None, []
-    data = snapshot.read(path)
-    return parse_codeowners(decode(data or b""), path)
+    text, bad = decode_text(snapshot.read(path) or b"", path)
+    if text is None:
+        return None, [bad] if bad is not None else []
+    return parse_codeowners(text, path)
 
 
 def _matches(rule: CodeOwnersRule, path: str) -> bool:

@@ -15,11 +15,16 @@ Id rules (decided here, shared by every source):
   (``topic:user-events``); ``service:`` and ``team:`` are not resource kinds;
 - ``depends_on`` takes a bare service name (``schema-registry``) or a typed id
   (``service:schema-registry``, ``api:search``); ``consumes``/``produces`` take resource ids
-  only. A resource id that no source declares is accepted as an implicit resource and noted.
+  only. A resource id that no source declares is accepted as an implicit resource and noted;
+- ``schema``: ``path::Class`` or ``path::Outer.Inner`` (a nested class, dotted);
+- ``policies``: ``builtin:<name>`` naming a pack shipped with guardrails (``default`` always),
+  or a ``.yaml``/``.yml`` path relative to the repository root that exists in the tree.
 """
 
 from __future__ import annotations
 
+import functools
+import posixpath
 import re
 from dataclasses import dataclass, field
 
@@ -38,19 +43,22 @@ from guardrails.catalog.model import (
     Service,
     Team,
 )
+from guardrails.catalog.paths import compile_pattern, literal_directory
 from guardrails.catalog.yamltree import Reader, compose, suggest
 from guardrails.errors import Problem
+from guardrails.resources import data_path
 
 SUPPORTED_VERSION = 1
 
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-TYPED_ID_RE = re.compile(r"^([a-z][a-z0-9_-]*):(\S+)$")
-MEMBER_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\s+<([^<>\s@]+@[^<>\s@]+)>)?$")
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z")
+TYPED_ID_RE = re.compile(r"^([a-z][a-z0-9_-]*):(\S+)\Z")
+MEMBER_RE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\s+<([^<>\s@]+@[^<>\s@]+)>)?\Z")
 HANDLE_RE = re.compile(
-    r"^(?:@[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)?|[^@\s]+@[^@\s]+)$"
+    r"^(?:@[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)?|[^@\s]+@[^@\s]+)\Z"
 )
-SCHEMA_RE = re.compile(r"^[^\s:]+::[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$")
+SCHEMA_RE = re.compile(r"^[^\s:]+::[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
 NON_RESOURCE_KINDS = frozenset({"service", "team"})
+BUILTIN_PREFIX = "builtin:"
 
 ROLLOUT_KINDS = ("guardrails", "argo-rollout", "flagger")
 FLAG_KINDS = ("flagd", "python-constants", "absl")
@@ -161,7 +169,7 @@ def parse_config(text: str, path: str = CONFIG_FILE) -> tuple[Settings, Declarat
     if "flags" in top:
         settings.flags = _file_sources(r, top["flags"][1], "flags", FLAG_KINDS)
     if "policies" in top:
-        settings.policies = tuple(v for v, _ in r.strings(top["policies"][1], "policies"))
+        settings.policies = _policies(r, top["policies"][1], decl)
     if "ownership" in top:
         own = r.mapping(top["ownership"][1], "ownership", OWNERSHIP_KEYS) or {}
         if "codeowners" in own:
@@ -326,6 +334,16 @@ def check_path_pattern(r: Reader, node: yaml.Node, value: str, what: str) -> str
             node, f"{what}: pattern '{value}' has leading or trailing spaces", fix="remove them"
         )
         return None
+    # Literal directories (the common case) need no regex; the rest are compiled once and
+    # cached, so checking here costs nothing the path index would not spend anyway.
+    if literal_directory(value) is None and compile_pattern(value) is None:
+        r.error(
+            node,
+            f"{what}: '{value}' is not a valid pattern",
+            fix="write a gitignore pattern such as `services/x/**`; a trailing `\\` escapes "
+            "nothing and a range reads low to high, `[a-z]`",
+        )
+        return None
     return value
 
 
@@ -392,7 +410,7 @@ def _resources(r: Reader, node: yaml.Node, decl: Declarations) -> None:
             if schema is not None and not SCHEMA_RE.match(schema):
                 r.error(
                     spec["schema"][1],
-                    f"{what}.schema: '{schema}' is not `path::Class`",
+                    f"{what}.schema: '{schema}' is not `path::Class` or `path::Outer.Inner`",
                     fix="write e.g. `services/event_bus/schemas.py::UserEvent`",
                 )
                 schema = None
@@ -401,6 +419,67 @@ def _resources(r: Reader, node: yaml.Node, decl: Declarations) -> None:
         decl.resources.append(
             Resource(rid, owner=owner, tier=tier, schema=schema, file=file, origin=r.origin(knode))
         )
+
+
+def _policies(r: Reader, node: yaml.Node, decl: Declarations) -> tuple[str, ...]:
+    """``builtin:<name>`` or a pack file relative to the repository root.
+
+    Whether a pack file exists is checked with the whole tree (``load.py``): its line is kept
+    in ``decl.where`` under ``("policy", ref, "")``.
+    """
+    refs: list[str] = []
+    builtins = builtin_packs()
+    for value, item in r.strings(node, "policies"):
+        if value.startswith(BUILTIN_PREFIX):
+            name = value[len(BUILTIN_PREFIX) :]
+            if name not in builtins:
+                hint = suggest(name, builtins)
+                known = "use one of: " + ", ".join(BUILTIN_PREFIX + b for b in sorted(builtins))
+                r.error(
+                    item,
+                    f"policies: unknown built-in pack '{value}'",
+                    fix=f"did you mean '{BUILTIN_PREFIX}{hint}'? or {known}" if hint else known,
+                )
+                continue
+        elif policy_file(value) is None:
+            outside = value.startswith("/") or posixpath.normpath(value).split("/")[0] == ".."
+            r.error(
+                item,
+                f"policies: '{value}' is outside the repository"
+                if outside
+                else f"policies: '{value}' is neither `builtin:<name>` nor a relative path to a "
+                ".yaml or .yml file",
+                fix="write e.g. `builtin:default` or `./policies/ranking.yaml`",
+            )
+            continue
+        else:
+            decl.where.setdefault(("policy", value, ""), r.origin(item))
+        refs.append(value)
+    return tuple(refs)
+
+
+def policy_file(ref: str) -> str | None:
+    """The repository path a pack reference names (``./policies/a.yaml`` -> ``policies/a.yaml``).
+
+    None when ``ref`` is not a relative ``.yaml``/``.yml`` path inside the repository.
+    """
+    if ref.startswith(("/", "\\")) or ":" in ref or not ref.endswith((".yaml", ".yml")):
+        return None
+    path = posixpath.normpath(ref)
+    if path == ".." or path.startswith("../") or ref != ref.strip():
+        return None
+    return path
+
+
+@functools.cache
+def builtin_packs() -> frozenset[str]:
+    """Names of the packs shipped with guardrails; ``default`` always (the zero-config one)."""
+    try:
+        folder = data_path("policies")
+    except FileNotFoundError:
+        return frozenset({"default"})
+    shipped = {p.stem for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()}
+    return frozenset({"default", *shipped})
 
 
 def _file_sources(
@@ -412,6 +491,8 @@ def _file_sources(
         if spec is None or not all(k in spec for k in FILE_SOURCE_KEYS):
             continue
         path = r.string(spec["path"][1], f"{what}[{i}].path")
+        if path is not None:
+            path = check_path_pattern(r, spec["path"][1], path, f"{what}[{i}].path")
         kind = r.string(spec["kind"][1], f"{what}[{i}].kind")
         if kind is not None and kind not in kinds:
             hint = suggest(kind, kinds)

@@ -13,7 +13,7 @@ handles (``@acme/ranking``) become teams named after their slug (``ranking``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from guardrails.catalog.backstage import parse_backstage_files
@@ -24,20 +24,22 @@ from guardrails.catalog.checks import (
     merge,
 )
 from guardrails.catalog.codeowners import load_codeowners
-from guardrails.catalog.config import Declarations, Settings, parse_config
+from guardrails.catalog.config import Declarations, FieldKey, Settings, parse_config, policy_file
 from guardrails.catalog.model import (
     BACKSTAGE_FILE,
     CONFIG_FILE,
     SERVICE_FILE,
     Catalog,
     CodeOwners,
+    Origin,
     Resource,
     Service,
     Team,
 )
 from guardrails.catalog.service_files import find_catalog_files, parse_service_file
+from guardrails.catalog.text import decode_text
 from guardrails.catalog.yamltree import no_gc
-from guardrails.changes import Snapshot, decode
+from guardrails.changes import Snapshot
 from guardrails.errors import ConfigError, Problem
 
 
@@ -66,8 +68,12 @@ def _build(
     config_data = snapshot.read(config_path)
     has_config = config_data is not None
     if config_data is not None:
-        settings, config_decl = parse_config(decode(config_data), config_path)
-        decl.extend(config_decl)
+        text, bad = decode_text(config_data, config_path)
+        if bad is not None:
+            problems.append(bad)
+        if text is not None:
+            settings, config_decl = parse_config(text, config_path)
+            decl.extend(config_decl)
 
     # A config kept in a subdirectory (--config ci/guardrails.yaml) does not make that
     # directory a nested project.
@@ -75,10 +81,11 @@ def _build(
     service_files = find_catalog_files(others, SERVICE_FILE)
     backstage_files = find_catalog_files(others, BACKSTAGE_FILE)
     blobs = snapshot.read_many(service_files + backstage_files)
+    texts = _decode_all(blobs, problems)
     for path in service_files:
-        if path in blobs:
-            decl.extend(parse_service_file(decode(blobs[path]), path))
-    decl.extend(parse_backstage_files({p: decode(blobs[p]) for p in backstage_files if p in blobs}))
+        if path in texts:
+            decl.extend(parse_service_file(texts[path], path))
+    decl.extend(parse_backstage_files({p: texts[p] for p in backstage_files if p in texts}))
     problems.extend(decl.problems)
 
     merged = merge(decl, inferred)
@@ -94,6 +101,7 @@ def _build(
     problems.extend(check_paths(declared, decl.where, paths))
     problems.extend(find_cycles(merged.services.values(), merged.resources.values()))
     problems.extend(_missing_files(merged.resources.values(), set(paths)))
+    problems.extend(_missing_packs(snapshot, settings.policies, decl.where, set(paths)))
 
     ordered = tuple(sorted(set(problems), key=_sort_key))
     catalog = Catalog(
@@ -112,6 +120,18 @@ def _build(
         notes=tuple(p.render() for p in ordered if p.severity == "info"),
     )
     return catalog, ordered
+
+
+def _decode_all(blobs: dict[str, bytes], problems: list[Problem]) -> dict[str, str]:
+    """The files that are UTF-8; one problem for each that is not."""
+    texts: dict[str, str] = {}
+    for path, data in blobs.items():
+        text, bad = decode_text(data, path)
+        if text is not None:
+            texts[path] = text
+        if bad is not None:
+            problems.append(bad)
+    return texts
 
 
 def _sort_key(p: Problem) -> tuple[str, int, str, str]:
@@ -184,4 +204,25 @@ def _missing_files(resources: Iterable[Resource], files: set[str]) -> list[Probl
                         severity="info",
                     )
                 )
+    return out
+
+
+def _missing_packs(
+    snapshot: Snapshot, refs: Iterable[str], where: Mapping[FieldKey, Origin], files: set[str]
+) -> list[Problem]:
+    out = []
+    for ref in refs:
+        path = policy_file(ref)
+        # The work tree lists tracked files only; a pack not added yet still counts.
+        if path is None or path in files or snapshot.read(path) is not None:
+            continue
+        origin = where.get(("policy", ref, ""))
+        out.append(
+            Problem(
+                f"policies: pack file '{ref}' does not exist",
+                path=origin.path if origin else None,
+                line=origin.line if origin else None,
+                fix="create it, or remove it from `policies:`",
+            )
+        )
     return out

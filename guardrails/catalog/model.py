@@ -72,10 +72,18 @@ class Service:
 
 @dataclass(frozen=True)
 class Resource:
+    """A typed resource; ``schema`` names the class that defines its data.
+
+    ``schema`` is ``path::Class``, or ``path::Outer.Inner`` for a class nested in another
+    (dotted like ``__qualname__``; never a module path, since the file is already named):
+    ``schema_path`` is the file, ``schema_class`` the whole dotted name. The loader accepts
+    only identifiers joined by single dots (``config.SCHEMA_RE``).
+    """
+
     id: str  # typed: topic:user-events, table:orders, flag:new-ranker, api:search
     owner: str | None = None
     tier: int | None = None  # None: inherits nothing; impact uses DEFAULT_TIER
-    schema: str | None = None  # "path/to/file.py::ClassName"
+    schema: str | None = None  # "path/to/file.py::ClassName" or "path/to/file.py::Outer.Inner"
     file: str | None = None  # the file that defines it (flag file, schema file)
     dependencies: tuple[Dependency, ...] = ()
     origin: Origin | None = None
@@ -91,6 +99,7 @@ class Resource:
 
     @property
     def schema_class(self) -> str | None:
+        """``"Outer.Inner"`` for ``path::Outer.Inner``: walk it one name at a time."""
         return self.schema.split("::", 1)[1] if self.schema and "::" in self.schema else None
 
 

@@ -23,7 +23,7 @@ _WILDCARDS = frozenset("*?[\\")
 
 @lru_cache(maxsize=4096)
 def compile_pattern(pattern: str) -> re.Pattern[str] | None:
-    """The gitwildmatch regex of ``pattern`` (None for blank, comment or negated patterns).
+    """The gitwildmatch regex of ``pattern`` (None for blank, comment, negated or invalid ones).
 
     A match through the regex's ``ps_d`` group means the path is inside a matched directory.
     """
@@ -31,7 +31,10 @@ def compile_pattern(pattern: str) -> re.Pattern[str] | None:
         from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern as _Pattern
     except ImportError:  # pragma: no cover - pathspec 0.12
         from pathspec.patterns.gitwildmatch import GitWildMatchPattern as _Pattern
-    compiled = _Pattern(pattern)
+    try:
+        compiled = _Pattern(pattern)
+    except (ValueError, re.error):  # a trailing `\\` escapes nothing; a range like [z-a]
+        return None
     if compiled.include is not True or compiled.regex is None:
         return None
     regex = compiled.regex

@@ -89,6 +89,13 @@ def no_gc() -> Iterator[None]:
             gc.enable()
 
 
+def _too_deep(path: str) -> Problem:
+    # libyaml stops at 1000 levels itself; the pure-Python loader (no libyaml) recurses first.
+    return Problem(
+        "YAML nesting is too deep", path=path, fix="flatten the lists and mappings in this file"
+    )
+
+
 def compose(text: str, path: str) -> tuple[yaml.Node | None, list[Problem]]:
     """One YAML document as a node tree; ``None`` for an empty document."""
     try:
@@ -96,6 +103,8 @@ def compose(text: str, path: str) -> tuple[yaml.Node | None, list[Problem]]:
             return yaml.compose(text, Loader=_Loader), []
     except yaml.YAMLError as err:
         return None, [_syntax_problem(path, err)]
+    except RecursionError:
+        return None, [_too_deep(path)]
 
 
 def compose_all(text: str, path: str) -> tuple[list[yaml.Node], list[Problem]]:
@@ -108,6 +117,8 @@ def compose_all(text: str, path: str) -> tuple[list[yaml.Node], list[Problem]]:
                     nodes.append(node)
     except yaml.YAMLError as err:
         return nodes, [_syntax_problem(path, err)]
+    except RecursionError:
+        return nodes, [_too_deep(path)]
     return nodes, []
 
 
@@ -217,9 +228,14 @@ class Reader:
         if not isinstance(node, yaml.ScalarNode) or node.tag != _INT:
             self.error(node, f"{what} must be an integer, not {_kind(node)}")
             return None
-        value = _int(str(node.value))
+        text = str(node.value)
+        value = _int(text)
         if value is None:
-            self.error(node, f"{what} must be a plain integer")
+            # Python refuses to parse more than 4300 decimal digits (a DoS guard).
+            too_big = len(text) > 100 and text.lstrip("+-").isdigit()
+            self.error(
+                node, f"{what} is too large" if too_big else f"{what} must be a plain integer"
+            )
             return None
         if minimum is not None and value < minimum:
             self.error(node, f"{what} must be >= {minimum}, not {value}")

@@ -119,29 +119,35 @@ def read_change(repo: Repo, selector: Selector) -> Change:
     return repo.read_paths(selector.paths)
 
 
+def inferred_services(
+    snapshot: Snapshot, config_path: str | None, *, required: bool
+) -> tuple[Service, ...]:
+    """Zero-config (DESIGN §4): with no config file, services are the top-level packages
+    under the source roots and the directories with their own pyproject.toml."""
+    if snapshot.read(config_path or CONFIG_FILE) is not None or (
+        config_path is not None and required
+    ):
+        return ()
+    from guardrails.catalog.infer import infer_services
+
+    return infer_services(snapshot)
+
+
 def load_catalog_for(
     snapshot: Snapshot, config_path: str | None = None, *, required: bool = True
 ) -> Catalog:
     """The catalog of one tree. Raises ConfigError on an invalid catalog.
 
     ``config_path`` None means the default ``guardrails.yaml``, whose absence is zero-config
-    mode; a path the user named must exist (``required``), or it is an error, not a silent
-    fallback to zero-config.
+    mode (owners then come from CODEOWNERS); a path the user named must exist
+    (``required``), or it is an error, not a silent fallback to zero-config.
     """
     from guardrails.catalog.load import load_catalog
 
-    path = config_path or CONFIG_FILE
-    inferred: tuple[Service, ...] = ()
-    if snapshot.read(path) is None and not (config_path is not None and required):
-        # Zero-config (DESIGN §4): services are the top-level packages under the source roots
-        # and the directories with their own pyproject.toml; owners come from CODEOWNERS.
-        from guardrails.catalog.infer import infer_services
-
-        inferred = infer_services(snapshot)
     return load_catalog(
         snapshot,
-        config_path=path,
-        inferred=inferred,
+        config_path=config_path or CONFIG_FILE,
+        inferred=inferred_services(snapshot, config_path, required=required),
         require_config=config_path is not None and required,
     )
 
@@ -281,7 +287,8 @@ def analyze(
     try:
         head_world = load_world(repo, change.head, config_path)
     except ConfigError as exc:
-        if cs.mode != "range" or base_catalog is None:
+        named_but_nowhere = config_path is not None and change.base.read(config_path) is None
+        if cs.mode != "range" or base_catalog is None or named_but_nowhere:
             raise
         # CI mode: an invalid head config is a finding (guardrails.config-invalid); the base
         # catalog still tells who the change affects.

@@ -68,3 +68,21 @@ def test_init_writes_a_config_that_validates_and_never_overwrites(repo: GitRepo)
     assert (repo.root / "guardrails.yaml").read_text() == "version: 1\n# mine\n"
     assert run(repo, "init", "--force").exit_code == 0
     assert (repo.root / "guardrails.yaml").read_text() == text
+
+
+def test_validate_in_zero_config_counts_the_inferred_services(repo: GitRepo) -> None:
+    repo.write(FILES)
+    repo.commit("init")
+    result = run(repo, "validate")
+    assert result.exit_code == 0
+    assert "no guardrails.yaml (zero-config): valid — 3 services" in result.stdout
+
+
+def test_a_named_config_missing_on_both_sides_is_a_usage_error_in_ci(repo: GitRepo) -> None:
+    repo.write(FILES)
+    repo.commit("init")
+    repo.branch("f")
+    repo.write({"billing/x.py": "X = 1\n"})
+    repo.commit("x")
+    result = run(repo, "check", "--base", "main", "--config", "ci/guardrails.yaml")
+    assert result.exit_code == 2 and "ci/guardrails.yaml" in result.stderr and "not found" in result.stderr

@@ -21,7 +21,13 @@ def main(*, config: str | None = None, repo: str = ".") -> int:
             path=config,
             fix="create it (`guardrails init`) or point --config at it",
         )
-    catalog, problems = build_catalog(snapshot, config_path=config or CONFIG_FILE)
+    from guardrails.engine import inferred_services
+
+    catalog, problems = build_catalog(
+        snapshot,
+        config_path=config or CONFIG_FILE,
+        inferred=inferred_services(snapshot, config, required=True),
+    )
     errors = [p for p in problems if p.severity == "error"]
     for p in sorted(problems, key=lambda p: (p.severity != "error", *p.sort_key())):
         label = "error" if p.severity == "error" else p.severity

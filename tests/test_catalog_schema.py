@@ -98,6 +98,7 @@ BAD = {
     "inference-unknown": "version: 1\ninference: {imports: true}\n",
     "inference-roots-string": "version: 1\ninference: {roots: src}\n",
     "agents-unknown": "version: 1\nagents: {logins: [x]}\n",
+    "policy-not-yaml": "version: 1\npolicies: [policies/a.json]\n",
 }
 
 # Valid for the schema, invalid for the loader: what only the loader can check.
@@ -106,9 +107,8 @@ SEMANTIC_ONLY = {
     "unknown-owner": "version: 1\nservices:\n  a: {owner: ghost}\n",
     "unknown-depends-on": "version: 1\nservices:\n  a: {depends_on: [b]}\n",
     "identical-paths": "version: 1\nservices:\n  a: {paths: [x/**]}\n  b: {paths: [x/**]}\n",
-    # The schema takes any non-blank string for a pack; the loader checks the reference.
+    # The schema checks a pack reference's form; the loader checks what it names.
     "policy-unknown-builtin": "version: 1\npolicies: ['builtin:nope']\n",
-    "policy-not-yaml": "version: 1\npolicies: [policies/a.json]\n",
     "policy-outside": "version: 1\npolicies: [../a.yaml]\n",
     "policy-missing-pack": "version: 1\npolicies: [./nope.yaml]\n",
 }

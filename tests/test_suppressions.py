@@ -168,3 +168,13 @@ def test_a_suppression_inside_a_string_is_data_not_a_suppression() -> None:
     assert [
         s.line for s in parse_suppressions("c.yaml", "a: 1  # guardrails: ignore[x] -- y\n")
     ] == [1]
+
+
+def test_ignore_comments_in_documentation_are_examples_not_suppressions() -> None:
+    from guardrails.changes import ChangeSet, FileChange, LineRange
+    from guardrails.rules.base import RuleContext
+    from guardrails.rules.run import run_rules
+
+    doc = b"Use `# guardrails: ignore[safety.shell] -- reason` to silence one line.\n"
+    change = FileChange("A", None, "docs/rules.md", added_lines=(LineRange(1, 1),), new_data=doc)
+    assert run_rules(RuleContext(ChangeSet("range", "a" * 40, "b" * 40, (change,)))) == []

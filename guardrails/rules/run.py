@@ -10,6 +10,9 @@ from guardrails.rules.base import Rule, RuleContext
 from guardrails.suppressions import Source, apply_suppressions
 
 
+_PROSE = (".md", ".markdown", ".rst", ".txt", ".adoc")
+
+
 def run_rules(
     ctx: RuleContext,
     rules: Iterable[Rule] | None = None,
@@ -43,6 +46,7 @@ def run_rules(
         for change in ctx.changes.files
         if change.new_path is not None
         and change.new_text is not None
+        and not change.new_path.endswith(_PROSE)  # docs show ignore comments; they suppress nothing
         and len(change.new_data or b"") <= ctx.max_file_bytes
     }
     kept = apply_suppressions(

@@ -9,7 +9,6 @@ from guardrails.findings import Finding
 from guardrails.rules.base import Rule, RuleContext
 from guardrails.suppressions import Source, apply_suppressions
 
-
 _PROSE = (".md", ".markdown", ".rst", ".txt", ".adoc")
 
 

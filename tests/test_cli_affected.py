@@ -334,3 +334,17 @@ def test_backstage_resource_cannot_take_a_service_id(repo: GitRepo) -> None:
     assert (
         "infra/catalog-info.yaml:4" in result.stderr and "names a service or team" in result.stderr
     )
+
+
+def test_text_output_quotes_file_names_like_git(repo: GitRepo) -> None:
+    repo.write({"guardrails.yaml": "version: 1\n", "keep.txt": "x\n"})
+    repo.commit("init")
+    repo.branch("feature")
+    repo.write({"new\nline.txt": "x\n", "plain name.txt": "y\n"})
+    (repo.root / b"caf\xe9.txt".decode("utf-8", "surrogateescape")).write_bytes(b"z\n")
+    repo.commit("odd names")
+    text = run(repo, "affected", "--base", "main").stdout
+    assert '  "caf\\351.txt"\n' in text and '  "new\\nline.txt"\n' in text
+    assert "  plain name.txt\n" in text
+    check = run(repo, "check", "--base", "main").stdout
+    assert '"new\\nline.txt"' in check and "new\nline" not in check

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Mapping, Sequence
 from itertools import pairwise
@@ -17,6 +18,31 @@ ARROW = " → "
 
 def _short(sha: str | None) -> str:
     return sha[:12] if sha else "?"
+
+
+_PLAIN = re.compile(r'[^\x00-\x1f\x7f"\\\ud800-\udfff]*\Z')
+
+
+def quote(path: str) -> str:
+    """A path as one printable token, the way git quotes names: a newline or a byte that is
+    not UTF-8 in a file name must not break a finding's line or the terminal."""
+    if _PLAIN.match(path):
+        return path
+    out = []
+    for ch in path:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\{ord(ch):03o}")
+        elif 0xDC80 <= ord(ch) <= 0xDCFF:  # an undecodable byte, held as a surrogate
+            out.append(f"\\{ord(ch) - 0xDC00:03o}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
 
 
 def subject(impact: Impact) -> str:
@@ -58,7 +84,8 @@ def render_impact(impact: Impact) -> str:
     for c in impact.changed:
         owner = c.owner or "no owner"
         out.append(f"  {c.id}  {_tier(c.tier)}  {owner}")
-        files = list(c.files[:3]) + ([f"(+{len(c.files) - 3} more)"] if len(c.files) > 3 else [])
+        files = [quote(f) for f in c.files[:3]]
+        files += [f"(+{len(c.files) - 3} more)"] if len(c.files) > 3 else []
         out.extend(_wrap(", ".join(files), "    "))
     out.append("")
     out.append(f"Affected ({len(impact.affected)})" + (" by team" if impact.affected else ""))
@@ -74,7 +101,7 @@ def render_impact(impact: Impact) -> str:
     out.extend(_wrap("Teams: " + (", ".join(impact.teams) or "none"), ""))
     if impact.unowned_files:
         out.append(f"Unowned files ({len(impact.unowned_files)}): no service or CODEOWNERS rule")
-        shown = impact.unowned_files[:10]
+        shown = [quote(p) for p in impact.unowned_files[:10]]
         out.extend(f"  {p}" for p in shown)
         if len(impact.unowned_files) > len(shown):
             out.append(
@@ -141,11 +168,11 @@ def render_check(verdict: Verdict) -> str:
     )
     for f in verdict.findings:
         out.append("")
-        where = f.path if f.line is None else f"{f.path}:{f.line}"
+        where = quote(f.path) if f.line is None else f"{quote(f.path)}:{f.line}"
         out.append(f"{_MARK[f.severity]}  {f.rule}  {where}")
         out.extend(_wrap(f.message, "    "))
         for r in f.related[:10]:
-            loc = r.path if r.line is None else f"{r.path}:{r.line}"
+            loc = quote(r.path) if r.line is None else f"{quote(r.path)}:{r.line}"
             out.extend(_wrap(f"- {loc}" + (f" ({r.node})" if r.node else ""), "      "))
         if len(f.related) > 10:
             out.append(f"      (+{len(f.related) - 10} more; --format json lists all)")
@@ -164,7 +191,7 @@ def render_check(verdict: Verdict) -> str:
     )
     out.extend(_wrap("Teams: " + (", ".join(impact.teams) or "none"), ""))
     if impact.unowned_files:
-        shown = ", ".join(impact.unowned_files[:5])
+        shown = ", ".join(quote(p) for p in impact.unowned_files[:5])
         more = f" (+{len(impact.unowned_files) - 5} more)" if len(impact.unowned_files) > 5 else ""
         out.extend(_wrap(f"Unowned files (no service, no CODEOWNERS rule): {shown}{more}", ""))
     return "\n".join(out) + "\n"

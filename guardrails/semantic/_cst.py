@@ -98,7 +98,12 @@ if _CodegenState is not None:
 
         line: int = 1
         spans: Spans = field(default_factory=dict)
+        # With ``visited`` set: the nodes of those types in pre-order (the walk is in source
+        # order), each with the index just past its subtree; see _replay.
+        visited: frozenset[type] = frozenset()
+        order: list[list[object]] = field(default_factory=list)
         _stack: list[int] = field(default_factory=list)
+        _open: list[int] = field(default_factory=list)
 
         def add_indent_tokens(self) -> None:
             pass  # indentation holds no newline
@@ -109,11 +114,17 @@ if _CodegenState is not None:
 
         def before_codegen(self, node: cst.CSTNode) -> None:
             self._stack.append(self.line)
+            if type(node) in self.visited:
+                self._open.append(len(self.order))
+                self.order.append([node, 0])
 
         def after_codegen(self, node: cst.CSTNode) -> None:
             start = self._stack.pop()
-            if type(node) in _TRACKED and node not in self.spans:
+            kind = type(node)
+            if kind in _TRACKED and node not in self.spans:
                 self.spans[node] = (start, self.line)
+            if kind in self.visited:
+                self.order[self._open.pop()][1] = len(self.order)
 
         @contextmanager
         def record_syntactic_position(
@@ -144,6 +155,33 @@ def line_spans(module: cst.Module, *, everything: bool = False) -> Spans:
     state = _LineState(default_indent=module.default_indent, default_newline=module.default_newline)
     module._codegen(state)
     return state.spans
+
+
+def _spans_and_order(module: cst.Module) -> tuple[Spans, list[list[object]]]:
+    """line_spans plus, from the same walk, the nodes _ChangeVisitor acts on, in visit order."""
+    state = _LineState(
+        default_indent=module.default_indent,
+        default_newline=module.default_newline,
+        visited=_VISITED,
+    )
+    module._codegen(state)
+    return state.spans, state.order
+
+
+def _replay(visitor: cst.CSTVisitor, order: list[list[object]]) -> None:
+    """``module.visit(visitor)`` for a visitor that only reads and acts on _VISITED types.
+
+    libcst's own walk rebuilds (and validates) every node it passes, which cost more than
+    the parse. The codegen walk that gives us lines already passes every node in source
+    order, parents first, so it records the few nodes the visitor acts on; here they are
+    handed to ``on_visit`` in that order, and a False answer skips the node's subtree, as
+    libcst would. Nodes of other types only have the default ``on_visit`` (visit children).
+    """
+    i, n = 0, len(order)
+    while i < n:
+        node, end = order[i]
+        assert isinstance(node, cst.CSTNode) and isinstance(end, int)
+        i = i + 1 if visitor.on_visit(node) else end
 
 
 @dataclass
@@ -602,6 +640,25 @@ class _ChangeVisitor(cst.CSTVisitor):
         self.ex.facts.handlers.append(Handler(start, catches, swallows))
 
 
+# The node types _ChangeVisitor acts on: statements (it skips untouched ones) and those it
+# has a visit_ method for. _replay relies on this list being complete.
+_VISITED: frozenset[type] = frozenset(
+    {
+        cst.SimpleStatementLine,
+        cst.Import,
+        cst.ImportFrom,
+        cst.Call,
+        cst.Assign,
+        cst.AnnAssign,
+        cst.DictElement,
+        cst.SimpleString,
+        cst.ConcatenatedString,
+        cst.ExceptHandler,
+    }
+    | _all_subclasses(cst.BaseCompoundStatement)
+)
+
+
 def _may_hold_imports(node: cst.CSTNode) -> bool:
     # Module-level `if`/`try` blocks often hold the imports (compat shims); functions and
     # classes bind names in their own scope, which touched code elsewhere cannot see.
@@ -632,12 +689,20 @@ def extract(
     """
     module = cst.parse_module("".join(lines))
     positions: Spans = {}
+    order: list[list[object]] | None = None
     if symbol_lines is None:  # no ast to lean on (newer syntax): every definition needs lines
         positions = line_spans(module, everything=True)
     elif touched is not None:
-        positions = line_spans(module)
+        if _CodegenState is None:
+            positions = line_spans(module)
+        else:
+            positions, order = _spans_and_order(module)
     ex = _Extractor(module, positions, offset, lines, symbol_lines)
     ex.statements(module.body, None, False)
     if touched is not None:
-        module.visit(_ChangeVisitor(ex, touched))
+        visitor = _ChangeVisitor(ex, touched)
+        if order is None:
+            module.visit(visitor)
+        else:
+            _replay(visitor, order)
     return ex.facts

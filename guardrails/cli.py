@@ -38,6 +38,13 @@ def run(ctx: click.Context, fn: Callable[[], int]) -> None:
     except KeyboardInterrupt:
         click.echo("guardrails: interrupted", err=True)
         code = EXIT_ERROR
+    except OSError as exc:  # the machine said no (a name too long, no permission): say what
+        if debug:
+            traceback.print_exc()
+        name = str(exc.filename or "")
+        where = f": {name[:120]}…" if len(name) > 120 else (f": {name}" if name else "")
+        click.echo(f"guardrails: error: {exc.strerror or exc}{where}", err=True)
+        code = EXIT_ERROR
     except Exception as exc:  # fail closed: an internal error is never a silent pass
         if debug:
             traceback.print_exc()
@@ -203,4 +210,14 @@ def demo(ctx: click.Context, /, **opts: Any) -> None:
 
 
 def main() -> None:
-    sys.exit(cli.main(standalone_mode=True))
+    """The console script. Exit codes stay 0/1/2: click's own "Aborted!" (exit 1) would read
+    as "blocked", so an interrupt or a usage error is exit 2, like every other error."""
+    try:
+        code = cli.main(standalone_mode=False)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        click.echo("guardrails: interrupted", err=True)
+        code = EXIT_ERROR
+    except click.ClickException as exc:
+        exc.show()
+        code = EXIT_ERROR
+    sys.exit(code if isinstance(code, int) else 0)

@@ -348,3 +348,62 @@ def test_text_output_quotes_file_names_like_git(repo: GitRepo) -> None:
     assert "  plain name.txt\n" in text
     check = run(repo, "check", "--base", "main").stdout
     assert '"new\\nline.txt"' in check and "new\nline" not in check
+
+
+def test_output_into_a_symlink_writes_its_target_and_keeps_the_link(
+    acme: GitRepo, tmp_path: Path
+) -> None:
+    real = tmp_path / "real.json"
+    real.write_text("old")
+    real.chmod(0o644)
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    assert run(acme, "graph", "--output", str(link)).exit_code == 0
+    assert link.is_symlink() and json.loads(real.read_text())["schema"] == "guardrails.graph/v1"
+    assert real.stat().st_mode & 0o777 == 0o644
+    bad = run(acme, "graph", "--output", str(tmp_path / ("x" * 300)))
+    assert bad.exit_code == 2 and "cannot write" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_why_explains_teams_changed_nodes_and_depth(acme: GitRepo) -> None:
+    acme.write({"services/event_bus/extra.py": "X = 1\n", "services/ranker/extra.py": "Y = 1\n"})
+    acme.commit("extra")
+    team = run(acme, "affected", "--base", "main", "--why", "team:ranking").stdout
+    assert "teams are never traversed" in team
+    changed = run(acme, "affected", "--base", "main", "--why", "service:event-bus").stdout
+    assert "changed by this change itself" in changed
+    far = run(
+        acme, "affected", "--base", "main", "--depth", "1", "--why", "service:export-pipeline"
+    ).stdout
+    assert "not within 1 hop(s)" in far
+    pic = run(
+        acme, "affected", "--base", "main", "--why", "service:growth-app", "--format", "mermaid"
+    ).stdout
+    chains = json.loads(
+        run(
+            acme, "affected", "--base", "main", "--why", "service:growth-app", "--format", "json"
+        ).stdout
+    )["chains"]
+    assert len(chains) == 2 and pic.count("-->") == sum(len(c["path"]) - 1 for c in chains)
+
+
+def test_the_console_script_keeps_exit_codes_0_1_2(acme: GitRepo) -> None:
+    import subprocess
+    import sys
+
+    guardrails = [sys.executable, "-m", "guardrails"]
+    usage = subprocess.run([*guardrails, "nope"], cwd=acme.root, capture_output=True, text=True)
+    assert usage.returncode == 2
+    version = subprocess.run(
+        [*guardrails, "--version"], cwd=acme.root, capture_output=True, text=True
+    )
+    assert version.returncode == 0 and "0.1.0" in version.stdout
+    # a reader that goes away early is not an internal error
+    piped = subprocess.run(
+        f"{sys.executable} -m guardrails graph | head -c 10 > /dev/null",
+        shell=True,
+        cwd=acme.root,
+        capture_output=True,
+        text=True,
+    )
+    assert "internal error" not in piped.stderr and "Traceback" not in piped.stderr

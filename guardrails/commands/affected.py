@@ -10,7 +10,7 @@ from guardrails.commands.output import emit
 from guardrails.engine import Analysis, Selector, analyze, open_repo
 from guardrails.errors import EXIT_OK, GuardrailsError
 from guardrails.impact import why
-from guardrails.report.view import View, impact_view
+from guardrails.report.view import View, ViewEdge, impact_view
 
 
 def main(
@@ -63,17 +63,17 @@ def why_report(analysis: Analysis, node: str, fmt: str) -> str:
 
         return json_out.render_why(node, chains, graph)
     if fmt in ("mermaid", "dot"):
+        # Every hop of every chain: the impact view holds one explanation path per node only.
         keep = {n for chain in chains for n in chain}
-        view = impact_view(analysis.impact, graph)
-        hops = {(c[i], c[i + 1]) for c in chains for i in range(len(c) - 1)}
+        hops = sorted({(c[i], c[i + 1]) for c in chains for i in range(len(c) - 1)})
         view = View(
-            tuple(n for n in view.nodes if n.id in keep),
-            tuple(e for e in view.edges if (e.src, e.dst) in hops),
+            tuple(n for n in impact_view(analysis.impact, graph).nodes if n.id in keep),
+            tuple(ViewEdge(s, d, graph.edge_kind(s, d) or "") for s, d in hops),
         )
         return _picture(view, fmt)
     from guardrails.report import text
 
-    return text.render_why(node, chains, graph)
+    return text.render_why(node, chains, graph, analysis.impact)
 
 
 def _picture(view: View, fmt: str) -> str:

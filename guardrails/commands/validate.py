@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sized
+
 import click
 
 from guardrails.engine import open_repo
@@ -42,7 +44,11 @@ def main(*, config: str | None = None, repo: str = ".") -> int:
     if catalog is not None:
         source = catalog.config_path or "no guardrails.yaml (zero-config)"
         click.echo(
-            f"{source}: valid — {len(catalog.services)} services, {len(catalog.resources)} "
-            f"resources, {len(catalog.teams)} teams"
+            f"{source}: valid — {_count(catalog.services, 'service')}, "
+            f"{_count(catalog.resources, 'resource')}, {_count(catalog.teams, 'team')}"
         )
     return EXIT_OK
+
+
+def _count(items: Sized, noun: str) -> str:
+    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"

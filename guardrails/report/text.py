@@ -121,8 +121,19 @@ def _by_team(nodes: Sequence[AffectedNode]) -> list[tuple[str | None, list[Affec
     ]
 
 
-def render_why(node: str, paths: Sequence[Sequence[str]], graph: DependencyGraph) -> str:
+def render_why(
+    node: str, paths: Sequence[Sequence[str]], graph: DependencyGraph, impact: Impact | None = None
+) -> str:
+    if impact is not None and node in {n.id for n in impact.changed}:
+        return f"{node} is changed by this change itself (distance 0).\n"
     if not paths:
+        if node.startswith("team:"):
+            return (
+                f"{node} is a team: teams are never traversed for impact; the Teams line of "
+                "`guardrails affected` says whether it owns a changed or affected node.\n"
+            )
+        if impact is not None and impact.depth is not None:
+            return f"{node} is not within {impact.depth} hop(s) of the change (--depth).\n"
         return f"{node} is not in the blast radius of this change.\n"
     out = [f"Why {node} is affected ({len(paths)} shortest chain{'s' if len(paths) != 1 else ''}):"]
     for i, path in enumerate(paths, 1):
@@ -171,20 +182,27 @@ def render_check(verdict: Verdict) -> str:
         where = quote(f.path) if f.line is None else f"{quote(f.path)}:{f.line}"
         out.append(f"{_MARK[f.severity]}  {f.rule}  {where}")
         out.extend(_wrap(f.message, "    "))
-        for r in f.related[:10]:
+        # Related places the message does not already name (import sites usually are named).
+        related = [
+            r
+            for r in f.related
+            if (r.path if r.line is None else f"{r.path}:{r.line}") not in f.message
+        ]
+        for r in related[:10]:
             loc = quote(r.path) if r.line is None else f"{quote(r.path)}:{r.line}"
             out.extend(_wrap(f"- {loc}" + (f" ({r.node})" if r.node else ""), "      "))
-        if len(f.related) > 10:
-            out.append(f"      (+{len(f.related) - 10} more; --format json lists all)")
+        if len(related) > 10:
+            out.append(f"      (+{len(related) - 10} more; --format json lists all)")
         if f.fix:
             out.extend(_wrap("fix: " + f.fix, "    "))
     out.append("")
     changed = ", ".join(n.id for n in impact.changed) or "no node"
     out.extend(_wrap(f"Changed: {changed}", ""))
+    affected_tiers = [n.tier for n in impact.affected if n.tier is not None]
     out.extend(
         _wrap(
             f"Affected: {len(impact.affected)} node{'s' if len(impact.affected) != 1 else ''}"
-            + (f", most critical tier {impact.min_tier}" if impact.min_tier is not None else "")
+            + (f", most critical tier {min(affected_tiers)}" if affected_tiers else "")
             + " (guardrails affected shows the chains)",
             "",
         )

@@ -8,7 +8,7 @@ treats warnings as blocking. The record is what every reporter reads.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from guardrails.findings import SEVERITY_RANK, Finding
@@ -16,6 +16,34 @@ from guardrails.impact import Impact
 
 SCHEMA = "guardrails.check/v1"
 PASS, WARN, BLOCK = "pass", "warn", "block"
+
+
+SELF_PROTECT = "guardrails.self-protect"
+INTERIM_POLICY = "builtin:interim-self-protect"
+
+
+def interim_policy(findings: Sequence[Finding], author_kind: str) -> list[Finding]:
+    """The one policy in force before the policy engine lands (DESIGN §6, §7).
+
+    A change to the gate's own files needs its owners' approval; approvals cannot be checked
+    yet, so when an AI agent wrote (part of) such a change nobody can have approved it: it
+    blocks, and the finding says which policy decided and why.
+    """
+    if author_kind not in ("agent", "mixed"):
+        return list(findings)
+    return [
+        replace(
+            f,
+            severity="block",
+            policy=INTERIM_POLICY,
+            rationale="an AI agent changed the files that decide how the gate judges changes; "
+            "until approval requirements are enforced, such a change blocks",
+            runbook="docs/rules.md#guardrailsself-protect",
+        )
+        if f.rule == SELF_PROTECT
+        else f
+        for f in findings
+    ]
 
 
 def decide(findings: Sequence[Finding], *, strict: bool = False) -> str:
@@ -45,12 +73,14 @@ class Verdict:
         strict: bool = False,
         author: Mapping[str, Any] | None = None,
     ) -> Verdict:
-        ordered = tuple(sorted(findings, key=lambda f: (SEVERITY_RANK[f.severity], *f.sort_key())))
+        author = author or {"kind": "human", "evidence": []}
+        decided = interim_policy(findings, str(author.get("kind", "human")))
+        ordered = tuple(sorted(decided, key=lambda f: (SEVERITY_RANK[f.severity], *f.sort_key())))
         return cls(
             decide(ordered, strict=strict),
             impact,
             ordered,
-            author=author or {"kind": "human", "evidence": []},
+            author=author,
             strict=strict,
         )
 

@@ -242,11 +242,13 @@ def test_a_change_cannot_delete_its_own_agent_identity(org: GitRepo) -> None:
     org.branch("bot-change")
     org.write({"guardrails.yaml": CONFIG, "search/x.py": "X = 1\n"})
     org.commit("quietly", author=("acme-bot", "bot@agents.acme.dev"))
-    doc = check_json(org, code=0)
+    # An agent rewrote the gate's own config: nobody can have approved that yet, so it blocks,
+    # and the finding names the policy that decided.
+    doc = check_json(org, code=1)
     assert doc["author"]["kind"] == "agent"
-    assert ("guardrails.self-protect", "warn") in {
-        (f["rule"], f["severity"]) for f in doc["findings"]
-    }
+    (f,) = [f for f in doc["findings"] if f["rule"] == "guardrails.self-protect"]
+    assert (f["severity"], f["policy"]) == ("block", "builtin:interim-self-protect")
+    assert "AI agent" in f["rationale"]
 
 
 def test_a_change_cannot_undeclare_the_schema_it_breaks(repo: GitRepo) -> None:
@@ -334,3 +336,11 @@ def test_editing_a_catalog_declaration_the_gate_reads_is_self_protected(repo: Gi
     (f,) = [f for f in doc["findings"] if f["rule"] == "guardrails.self-protect"]
     assert f["path"] == "services/export_pipeline/catalog-info.yaml" and f["severity"] == "warn"
     assert "a catalog declaration" in f["message"]
+
+
+def test_a_human_editing_the_gates_files_is_warned_not_blocked(org: GitRepo) -> None:
+    org.write({"guardrails.yaml": CONFIG + "# tuned\n"})
+    org.commit("tune the config")
+    doc = check_json(org, code=0)
+    (f,) = [f for f in doc["findings"] if f["rule"] == "guardrails.self-protect"]
+    assert (f["severity"], f["policy"]) == ("warn", None)

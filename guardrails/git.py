@@ -659,6 +659,12 @@ class Repo:
                 "HEAD: the repository has no commits yet",
                 fix="commit first, or check what is staged with --staged",
             )
+        if not rev.strip() or ".." in rev:
+            raise GitError(
+                f"not a revision: '{rev}'",
+                fix="name one commit or branch, e.g. --base origin/main (ranges are built for "
+                "you: merge-base(base, head)..head)",
+            )
         fetch = self._fetch_command(rev)
         if self._is_shallow():
             raise GitError(
@@ -677,6 +683,8 @@ class Repo:
         proc = self._git("remote", ok=(0, 1, 128))
         remotes = sorted(_text(proc.stdout).split()) if proc.returncode == 0 else []
         ref = re.split(r"[~^:]|@\{", rev, maxsplit=1)[0] or rev
+        if ref != rev and ref in ("HEAD", "@"):  # HEAD~99: older than the history we have
+            return "git fetch --deepen=100 (or --unshallow)"
         known = remotes or ["origin"]  # no remote yet: CI adds `origin`, so name that one
         for remote in sorted(known, key=len, reverse=True):
             if ref.startswith(remote + "/") and len(ref) > len(remote) + 1:

@@ -876,3 +876,19 @@ def test_process_count_does_not_grow_with_files(
     ids = {wt.blob_id(p) for p in wt.paths()}
     assert len(wt.paths()) == 2 * n and len(ids) == 2  # every m*.py is "staged\n", n*.py "n\n"
     assert [c[0] for c in calls] == ["ls-files", "diff-files"]
+
+
+def test_fix_hints_for_ranges_empty_names_and_deep_ancestors(repo: GitRepo) -> None:
+    from guardrails.errors import GitError
+    from guardrails.git import Repo
+
+    repo.write({"a.py": "x = 1\n"})
+    repo.commit("one")
+    r = Repo.open(repo.root)
+    for bad in ("main..HEAD", ""):
+        with pytest.raises(GitError) as err:
+            r.resolve(bad)
+        assert "not a revision" in str(err.value) and "git fetch" not in str(err.value)
+    with pytest.raises(GitError) as deep:
+        r.resolve("HEAD~99")
+    assert "git fetch --deepen=100" in str(deep.value)

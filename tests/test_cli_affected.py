@@ -407,3 +407,12 @@ def test_the_console_script_keeps_exit_codes_0_1_2(acme: GitRepo) -> None:
         text=True,
     )
     assert "internal error" not in piped.stderr and "Traceback" not in piped.stderr
+
+
+def test_an_unreadable_config_is_one_problem_not_a_crowd(acme: GitRepo) -> None:
+    cfg = acme.root / "guardrails.yaml"
+    cfg.write_bytes(cfg.read_bytes() + b"# caf\xe9\n")
+    result = run(acme, "validate")
+    assert result.exit_code == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "not valid UTF-8" in errors[0]

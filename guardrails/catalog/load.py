@@ -67,13 +67,23 @@ def _build(
 
     config_data = snapshot.read(config_path)
     has_config = config_data is not None
+    # A config that cannot be read at all (bytes that are not UTF-8, broken YAML) declares
+    # nothing, so every team and service other files name would look unknown: one real
+    # problem would arrive with a crowd of false ones. Cross-references wait for a readable
+    # config.
+    config_unreadable = False
     if config_data is not None:
         text, bad = decode_text(config_data, config_path)
         if bad is not None:
             problems.append(bad)
+            config_unreadable = True
         if text is not None:
             settings, config_decl = parse_config(text, config_path)
             decl.extend(config_decl)
+            config_unreadable = any(
+                p.path == config_path and p.message.startswith("YAML syntax error")
+                for p in config_decl.problems
+            )
 
     # A config kept in a subdirectory (--config ci/guardrails.yaml) does not make that
     # directory a nested project.
@@ -95,7 +105,8 @@ def _build(
         problems.extend(co_problems)
         if codeowners is not None and not has_config:
             _teams_from_codeowners(codeowners, merged.teams)
-    check_references(merged, decl.where, teams_required=has_config)
+    if not config_unreadable:
+        check_references(merged, decl.where, teams_required=has_config)
     problems.extend(merged.problems)
     declared = [s for s in merged.services.values() if s.name not in merged.inferred]
     problems.extend(check_paths(declared, decl.where, paths))

@@ -85,4 +85,25 @@ def test_a_named_config_missing_on_both_sides_is_a_usage_error_in_ci(repo: GitRe
     repo.write({"billing/x.py": "X = 1\n"})
     repo.commit("x")
     result = run(repo, "check", "--base", "main", "--config", "ci/guardrails.yaml")
-    assert result.exit_code == 2 and "ci/guardrails.yaml" in result.stderr and "not found" in result.stderr
+    assert (
+        result.exit_code == 2
+        and "ci/guardrails.yaml" in result.stderr
+        and "not found" in result.stderr
+    )
+
+
+def test_validate_lists_what_import_inference_could_not_read(repo: GitRepo) -> None:
+    repo.write(
+        {
+            **FILES,
+            "payments/broken.py": "from billing import (a,\n",
+            "payments/more.py": "from ... import x\n",
+        }
+    )
+    repo.commit("init")
+    result = run(repo, "validate")
+    assert result.exit_code == 0
+    notes = [line for line in result.stdout.splitlines() if "import inference" in line]
+    assert any("payments/broken.py" in n for n in notes)
+    assert any("payments/more.py" in n for n in notes)
+    assert "import problems" in result.stdout

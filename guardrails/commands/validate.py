@@ -1,4 +1,9 @@
-"""`guardrails validate`: every problem in the config at once; exit 2 when any is an error."""
+"""`guardrails validate`: every problem in the config at once; exit 2 when any is an error.
+
+After a valid config it also lists what import inference could not read (files no parser
+accepts, module names two files claim, relative imports past the top package): those never
+stop a run, but each one is an edge the graph may be missing.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from collections.abc import Sized
 
 import click
 
-from guardrails.engine import open_repo
+from guardrails.engine import open_repo, world_from_catalog
 from guardrails.errors import EXIT_ERROR, EXIT_OK
 
 
@@ -41,12 +46,15 @@ def main(*, config: str | None = None, repo: str = ".") -> int:
             err=True,
         )
         return EXIT_ERROR
-    if catalog is not None:
-        source = catalog.config_path or "no guardrails.yaml (zero-config)"
-        click.echo(
-            f"{source}: valid — {_count(catalog.services, 'service')}, "
-            f"{_count(catalog.resources, 'resource')}, {_count(catalog.teams, 'team')}"
-        )
+    world = world_from_catalog(git, snapshot, catalog)
+    for p in sorted(world.problems, key=lambda p: p.sort_key()):
+        click.echo(f"{p.severity}: import inference: {p.render()}")
+    source = catalog.config_path or "no guardrails.yaml (zero-config)"
+    inferred = f"; {_count(world.problems, 'import problem')}" if world.problems else ""
+    click.echo(
+        f"{source}: valid — {_count(catalog.services, 'service')}, "
+        f"{_count(catalog.resources, 'resource')}, {_count(catalog.teams, 'team')}{inferred}"
+    )
     return EXIT_OK
 
 

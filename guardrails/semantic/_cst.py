@@ -10,8 +10,6 @@ only for what they report.
 
 from __future__ import annotations
 
-import ast
-import functools
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -26,6 +24,12 @@ try:  # the base class PositionProvider itself builds on; see _LineState
 except ImportError:  # pragma: no cover - a libcst that moved it: use PositionProvider
     _CodegenState = None  # type: ignore[assignment,misc]
 
+from guardrails.semantic._ast_symbols import (
+    FIELD_CALLS,
+    RECORD_BASES,
+    RECORD_DECORATORS,
+    normalise,
+)
 from guardrails.semantic.facts import (
     CLASS,
     CONSTANT,
@@ -47,12 +51,10 @@ from guardrails.semantic.facts import (
     Symbol,
 )
 
-# Classes whose annotated attributes are constructor fields.
-_RECORD_DECORATORS = frozenset(
-    {"dataclass", "define", "frozen", "mutable", "s", "attrs", "dataclass_transform"}
-)
-_RECORD_BASES = frozenset({"BaseModel", "NamedTuple", "TypedDict", "Struct", "Schema", "SQLModel"})
-_FIELD_CALLS = frozenset({"field", "Field", "ib", "attrib"})
+# Classes whose annotated attributes are constructor fields (shared with the ast reader).
+_RECORD_DECORATORS = RECORD_DECORATORS
+_RECORD_BASES = RECORD_BASES
+_FIELD_CALLS = FIELD_CALLS
 
 LinePredicate = Callable[[int, int], bool]  # (start, end) -> touches an added line?
 Spans = dict[cst.CSTNode, tuple[int, int]]  # node -> (first line, last line), segment-relative
@@ -209,16 +211,6 @@ def dotted(node: cst.BaseExpression) -> str | None:
         return None
     parts.append(node.value)
     return ".".join(reversed(parts))
-
-
-@functools.lru_cache(maxsize=4096)
-def normalise(code: str) -> str:
-    """Canonical source of an expression so that reformatting is not a change."""
-    text = code.strip()
-    try:
-        return ast.unparse(ast.parse(text, mode="eval"))
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return " ".join(text.split())
 
 
 _NAMED_LITERALS = {"True": True, "False": False, "None": None}

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
 from guardrails.changes import ADDED, FileChange, LineRange, is_binary
+from guardrails.semantic import _ast_symbols
 from guardrails.semantic.facts import (
     CallSite,
     Handler,
@@ -327,6 +328,15 @@ def _analyse(
                 symbol_lines = {
                     q: (a + seg.offset, b + seg.offset) for q, (a, b) in symbol_lines.items()
                 }
+            if touched is None:  # base side: symbols only, and the ast is already here
+                try:
+                    symbols = _ast_symbols.extract(seg.nodes, side.lines, seg.offset, symbol_lines)
+                except _ast_symbols.GiveUp:
+                    pass
+                else:
+                    for sym in symbols:
+                        out.symbols[sym.qualname] = sym
+                    continue
         # libcst costs 200-350 ms to import, and `check --staged` runs on every commit: load it
         # only once a segment really goes to it, not for changes that touch no Python.
         import libcst as cst

@@ -38,7 +38,7 @@ from guardrails.semantic.facts import (
     Symbol,
 )
 
-# The same sets as _cst's (a test keeps them equal).
+# Also used by _cst (one definition for both readers).
 RECORD_DECORATORS = frozenset(
     {"dataclass", "define", "frozen", "mutable", "s", "attrs", "dataclass_transform"}
 )

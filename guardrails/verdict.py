@@ -1,8 +1,9 @@
 """The decision: findings (+ later, policy requirements) -> pass, warn or block.
 
-Until the policy engine lands, each finding keeps its rule's default severity and the
-decision is the most severe one: any ``block`` blocks, any ``warn`` warns. ``--strict``
-treats warnings as blocking. The record is what every reporter reads.
+Until the policy engine lands, each finding keeps its rule's default severity (except the
+one interim policy below) and the decision is the most severe one: any ``block`` blocks, any
+``warn`` warns. ``--strict`` treats warnings as blocking. The record is what every reporter
+reads.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from guardrails.impact import Impact
 
 SCHEMA = "guardrails.check/v1"
 PASS, WARN, BLOCK = "pass", "warn", "block"
-
 
 SELF_PROTECT = "guardrails.self-protect"
 INTERIM_POLICY = "builtin:interim-self-protect"

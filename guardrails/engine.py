@@ -10,6 +10,7 @@ inference keeps its own content-addressed cache under the git dir).
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -101,6 +102,11 @@ class Analysis:
     config_problems: tuple[Problem, ...] = ()
     base_catalog: Catalog | None = None  # --base mode, or when files were deleted/renamed
     config_path: str = CONFIG_FILE
+
+    @functools.cached_property
+    def guarded(self) -> Catalog:
+        """The catalog rules and authorship read (see :func:`guarded_catalog`)."""
+        return guarded_catalog(self.head.catalog, self.base_catalog)
 
 
 def open_repo(path: str = ".") -> Repo:

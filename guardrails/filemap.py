@@ -13,11 +13,14 @@ head catalog (DESIGN §5).
 from __future__ import annotations
 
 import ast
+import functools
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from guardrails.catalog.model import Catalog, FileSource
+from guardrails.catalog.paths import compile_pattern
 from guardrails.changes import ADDED, DELETED, RENAMED, ChangeSet, FileChange, decode, is_binary
 from guardrails.impact import Touch
 
@@ -27,22 +30,17 @@ OwnersOf = Callable[[str], tuple[Sequence[str], bool]]
 
 
 def glob_match(pattern: str, path: str) -> bool:
-    """Config file patterns (`deploy/**/rollout.yaml`): gitwildmatch semantics via pathspec."""
+    """Config file patterns (`deploy/**/rollout.yaml`): the same gitignore semantics as
+    service paths (catalog.paths); a pattern that cannot compile matches nothing."""
     if "*" not in pattern and "?" not in pattern and "[" not in pattern:
         return pattern == path
-    return bool(_spec(pattern).match_file(path))
+    regex = _compiled(pattern)
+    return regex is not None and regex.match(path) is not None
 
 
-_SPECS: dict[str, object] = {}
-
-
-def _spec(pattern: str):  # type: ignore[no-untyped-def]
-    spec = _SPECS.get(pattern)
-    if spec is None:
-        import pathspec
-
-        spec = _SPECS[pattern] = pathspec.PathSpec.from_lines("gitignore", [pattern])
-    return spec
+@functools.lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> re.Pattern[str] | None:
+    return compile_pattern(pattern)
 
 
 @dataclass

@@ -64,10 +64,6 @@ class Impact:
         tiers += [n.tier for n in self.affected if n.tier is not None]
         return min(tiers) if tiers else None
 
-    @property
-    def node_ids(self) -> tuple[str, ...]:
-        return tuple(sorted({n.id for n in self.changed} | {n.id for n in self.affected}))
-
     def as_dict(self) -> dict[str, object]:
         return {
             "schema": SCHEMA,

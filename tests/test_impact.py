@@ -217,3 +217,13 @@ def test_output_is_identical_across_runs_and_edge_orders(edges, changed) -> None
     one = json_out.render_impact(radius(graph_of(edges), f"service:{changed}"))
     two = json_out.render_impact(radius(graph_of(list(reversed(edges))), f"service:{changed}"))
     assert one == two
+
+
+def test_config_file_patterns_share_the_catalogs_gitignore_matching() -> None:
+    from guardrails.filemap import glob_match
+
+    assert glob_match("deploy/**/rollout.yaml", "deploy/event_bus/rollout.yaml")
+    assert glob_match("deploy/**/rollout.yaml", "deploy/a/b/rollout.yaml")
+    assert not glob_match("deploy/**/rollout.yaml", "other/deploy/x/rollout.yaml")
+    assert glob_match("config/flags.json", "config/flags.json")
+    assert not glob_match("deploy/[z-a]/rollout.yaml", "deploy/a/rollout.yaml")  # invalid: no match

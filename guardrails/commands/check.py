@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING
 
 from guardrails.commands.output import emit
-from guardrails.engine import Analysis, Selector, analyze, guarded_catalog, open_repo
+from guardrails.engine import Analysis, Selector, analyze, open_repo
 from guardrails.errors import EXIT_BLOCKED, EXIT_OK, Problem
 from guardrails.findings import Finding
 from guardrails.verdict import Verdict
@@ -57,8 +57,7 @@ def authorship(analysis: Analysis, declared: str | None = None) -> Authorship:
     from guardrails.authors import AGENT_ENV_MARKERS, classify
 
     env = {k: os.environ[k] for k in AGENT_ENV_MARKERS if k in os.environ}
-    catalog = guarded_catalog(analysis.head.catalog, analysis.base_catalog)
-    return classify(analysis.change.changes, catalog.agents, declared=declared, env=env)
+    return classify(analysis.change.changes, analysis.guarded.agents, declared=declared, env=env)
 
 
 def findings(analysis: Analysis) -> list[Finding]:
@@ -85,7 +84,7 @@ def findings(analysis: Analysis) -> list[Finding]:
         )
     ctx = RuleContext(
         changes=changes,
-        catalog=guarded_catalog(head.catalog, analysis.base_catalog),
+        catalog=analysis.guarded,
         service_of=service_of,
         imports=imports,
     )

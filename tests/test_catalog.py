@@ -256,7 +256,7 @@ BAD = {
     "flag-kind": (
         "version: 1\nflags:\n  - {path: f.json, kind: launchdarkly}\n",
         [
-            "guardrails.yaml:3: flags[0].kind: unknown kind 'launchdarkly' (fix: use one of: flagd, python-constants, absl)"
+            "guardrails.yaml:3: flags[0].kind: unknown kind 'launchdarkly' (fix: use one of: flagd, python-constants, absl, yaml)"
         ],
     ),
     "flag-missing-path": (

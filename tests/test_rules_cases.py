@@ -7,7 +7,16 @@ from collections.abc import Sequence
 
 import pytest
 
-from guardrails.catalog.model import Catalog, Dependency, Resource, Service, Team
+from guardrails.catalog.model import (
+    Catalog,
+    Dependency,
+    FileSource,
+    Limits,
+    Resource,
+    Service,
+    StepLimits,
+    Team,
+)
 from guardrails.changes import ADDED, DELETED, MODIFIED, ChangeSet, FileChange, LineRange
 from guardrails.findings import Finding
 from guardrails.rules.base import Case, Expect, Rule, RuleContext, Site
@@ -22,6 +31,8 @@ SERVICES = {
     "growth-app": ("growth", "apps/growth/"),
 }
 
+TIERS = {"event-bus": 0, "ranker": 1}
+
 WORLD = Catalog(
     teams={t: Team(t) for t in ("data-infra", "ranking", "growth")},
     services={
@@ -35,6 +46,7 @@ WORLD = Catalog(
                 else ()
             ),
             public=("services.ranker.handlers",) if name == "ranker" else (),
+            tier=TIERS.get(name, 2),
         )
         for name, (owner, prefix) in SERVICES.items()
     },
@@ -45,6 +57,25 @@ WORLD = Catalog(
             schema="services/event_bus/schemas.py::UserEvent",
         ),
     },
+    rollouts=(
+        FileSource("deploy/**/rollout.yaml", "guardrails"),
+        FileSource("deploy/*/argo/*.yaml", "argo-rollout"),
+        FileSource("deploy/*/flagger/*.yaml", "flagger"),
+        FileSource("deploy/*/k8s/*.yaml", "kubernetes"),
+    ),
+    flags=(
+        FileSource("config/flags.json", "flagd", owner="ranking"),
+        FileSource("config/unowned-flags.json", "flagd"),
+        FileSource("config/flags.yaml", "yaml"),
+        FileSource("services/*/flags.py", "python-constants"),
+        FileSource("services/*/flag_defs.py", "absl"),
+    ),
+    # event-bus (tier 0) takes smaller steps than the defaults; ranker starts bigger.
+    limits=Limits(
+        StepLimits(),
+        tiers=((0, (("first_weight", 5.0), ("max_step", 10.0))),),
+        services=(("ranker", (("first_weight", 20.0),)),),
+    ),
     config_path="guardrails.yaml",
 )
 

@@ -123,6 +123,7 @@ def _build(
         resources=dict(sorted(merged.resources.items())),
         rollouts=settings.rollouts,
         flags=settings.flags,
+        limits=settings.limits,
         policies=settings.policies,
         codeowners_enabled=settings.codeowners_enabled,
         codeowners=codeowners,

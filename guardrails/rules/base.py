@@ -116,6 +116,13 @@ class RuleContext:
     service_of: Callable[[str], str | None] = lambda path: None
     imports: ImportIndex = field(default_factory=NoImports)
     max_file_bytes: int = MAX_FILE_BYTES
+    # Graph facts for rules that grade by reach (flags.*): the lowest tier among a node and
+    # every node that depends on it (None: unknown), and the code sites that read a flag
+    # node (``flag:new-ranker``), each with the reading service as its ``node``.
+    tier_reached: Callable[[str], int | None] = lambda node: None
+    flag_readers: Callable[[str], Sequence[Related]] = lambda node: ()
+    # Parsed rollout and flag files, shared by the rules that read them (rules/_files.py).
+    memo: dict[tuple[str, int], object] = field(default_factory=dict, init=False, repr=False)
     _diffs: dict[int, ModuleDiff] = field(default_factory=dict, init=False, repr=False)
     # Findings located in the base revision (removed definitions): no head comment can sit on
     # their line, so run_rules does not look for suppressions there.

@@ -21,6 +21,8 @@ BUILTIN = (
     "guardrails.rules.graph_private_import:GraphPrivateImport",
     "guardrails.rules.guardrails_self_protect:GuardrailsSelfProtect",
     "guardrails.rules.parse_error:ParseError",
+    "guardrails.rules.rollout_stage_skip:RolloutStageSkip",
+    "guardrails.rules.rollout_step_too_large:RolloutStepTooLarge",
     "guardrails.rules.safety_shell:SafetyShell",
     "guardrails.rules.safety_os_system:SafetyOsSystem",
     "guardrails.rules.safety_eval:SafetyEval",

@@ -194,9 +194,17 @@ def world_from_catalog(repo: Repo, snapshot: Snapshot, catalog: Catalog) -> Worl
     if catalog.inference.python_imports and catalog.services:
         imports, import_deps, problems = _infer_imports(repo, snapshot, catalog, services_of)
     graph = DependencyGraph.build(catalog, import_deps)
-    return World(
-        snapshot, catalog, graph, FileMap(catalog, services_of, owners_of), imports, tuple(problems)
-    )
+    flag_nodes: dict[str, list[str]] = {}
+    if catalog.flags:
+        # Flag keys become nodes, and the services reading them depend on them.
+        from guardrails.flags import flag_graph
+
+        flags = flag_graph(snapshot, catalog, services_of, owners_of)
+        graph.extend(flags.nodes, flags.edges)
+        for node, (_, origin) in flags.nodes.items():
+            flag_nodes.setdefault(origin.path, []).append(node)
+    filemap = FileMap(catalog, services_of, owners_of, flag_nodes)
+    return World(snapshot, catalog, graph, filemap, imports, tuple(problems))
 
 
 def owners_from_codeowners(

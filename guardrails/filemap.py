@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import ast
 import functools
-import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from guardrails.catalog.model import Catalog, FileSource
@@ -50,6 +49,9 @@ class FileMap:
     catalog: Catalog
     services_of: ServicesOf
     owners_of: OwnersOf = lambda _path: ((), False)
+    # path -> flag node ids its content defines (this revision): what a path-only change
+    # (`guardrails affected config/flags.json`) touches.
+    flag_nodes: Mapping[str, Sequence[str]] = field(default_factory=dict)
     _by_schema: dict[str, list[str]] = field(default_factory=dict, init=False)
     _by_file: dict[str, list[str]] = field(default_factory=dict, init=False)
 
@@ -71,15 +73,17 @@ class FileMap:
             if fc is None or _class_changed(fc, res.schema_class):
                 nodes.add(rid)
         flag_source = self.source_for(path, self.catalog.flags)
+        declared = {rid for rid in self._by_file.get(path, ()) if rid.startswith("flag:")}
         for rid in self._by_file.get(path, ()):
-            if rid.startswith("flag:") and flag_source is not None and flag_source.kind == "flagd":
+            if rid.startswith("flag:") and flag_source is not None:
                 continue  # decided per key below
             nodes.add(rid)
-        if flag_source is not None and flag_source.kind == "flagd":
-            keys = _changed_flagd_keys(fc) if fc is not None else None
-            declared = {rid for rid in self._by_file.get(path, ()) if rid.startswith("flag:")}
-            if keys is None:  # unparseable, or no content: every declared flag of the file
+        if flag_source is not None:
+            keys = _changed_flag_keys(fc, flag_source) if fc is not None else None
+            if keys is None:  # unparseable, or no content: every flag of the file
                 nodes.update(declared)
+                nodes.update(self.flag_nodes.get(path, ()))
+                nodes.update(f"flag:{k}" for k in _all_flag_keys(fc, flag_source, path))
             else:
                 nodes.update(f"flag:{k}" for k in keys)
         rollout = self.source_for(path, self.catalog.rollouts)
@@ -152,23 +156,42 @@ def _class_changed(fc: FileChange, name: str | None) -> bool:
     return old != new or old == "<unparseable>"
 
 
-def _flagd_flags(data: bytes | None) -> dict[str, object] | None:
+def _flag_definitions(
+    data: bytes | None, source: FileSource, path: str | None
+) -> dict[str, object] | None:
+    """key -> definition of every flag in one side of a flag file; None when unparseable."""
+    from guardrails.semantic.flags import read_flags
+    from guardrails.semantic.structured import Malformed
+
     text = _text(data)
-    if text is None:
+    if text is None or path is None:
         return {}
-    try:
-        doc = json.loads(text)
-    except ValueError:
+    found = read_flags(source.kind, path, text)
+    if isinstance(found, Malformed):
         return None
-    flags = doc.get("flags") if isinstance(doc, dict) else None
-    return flags if isinstance(flags, dict) else {}
+    return {k: f.definition for k, f in found.items()}
 
 
-def _changed_flagd_keys(fc: FileChange) -> set[str] | None:
-    old, new = _flagd_flags(fc.old_data), _flagd_flags(fc.new_data)
+def _changed_flag_keys(fc: FileChange, source: FileSource) -> set[str] | None:
+    """DESIGN §10: a flag file marks changed only the keys whose definition changed."""
+    old = _flag_definitions(fc.old_data, source, fc.old_path)
+    new = _flag_definitions(fc.new_data, source, fc.new_path)
     if old is None or new is None:
         return None
-    return {k for k in old.keys() | new.keys() if old.get(k) != new.get(k)}
+    return {k for k in old.keys() | new.keys() if old.get(k, _MISSING) != new.get(k, _MISSING)}
+
+
+_MISSING = object()
+
+
+def _all_flag_keys(fc: FileChange | None, source: FileSource, path: str) -> set[str]:
+    if fc is None:
+        return set()
+    keys: set[str] = set()
+    for data, side in ((fc.old_data, fc.old_path), (fc.new_data, fc.new_path)):
+        found = _flag_definitions(data, source, side)
+        keys.update(found or {})
+    return keys
 
 
 def _rollout_service(fc: FileChange, path: str) -> str | None:

@@ -67,7 +67,7 @@ WORLD = Catalog(
         FileSource("config/flags.json", "flagd", owner="ranking"),
         FileSource("config/unowned-flags.json", "flagd"),
         FileSource("config/flags.yaml", "yaml"),
-        FileSource("services/*/flags.py", "python-constants"),
+        FileSource("services/*/flags.py", "python-constants", owner="ranking"),
         FileSource("services/*/flag_defs.py", "absl"),
     ),
     # event-bus (tier 0) takes smaller steps than the defaults; ranker starts bigger.

@@ -82,11 +82,16 @@ def findings(analysis: Analysis) -> list[Finding]:
             EdgeIndex(base_edges) if base_edges is not None else None,
             changes.paths,
         )
+    from guardrails.rules.reach import flag_readers_in, tier_reached_in
+
     ctx = RuleContext(
         changes=changes,
         catalog=analysis.guarded,
         service_of=service_of,
         imports=imports,
+        tier_reached=tier_reached_in(analysis.graph),
+        flag_readers=flag_readers_in(analysis.graph),
+        node_owner=analysis.graph.owner,
     )
     return [*run_rules(ctx), *config_invalid(analysis.config_problems, analysis.config_path)]
 

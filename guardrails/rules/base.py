@@ -121,6 +121,9 @@ class RuleContext:
     # node (``flag:new-ranker``), each with the reading service as its ``node``.
     tier_reached: Callable[[str], int | None] = lambda node: None
     flag_readers: Callable[[str], Sequence[Related]] = lambda node: ()
+    # The owning team of a graph node ("team:ranking"), as the head graph has it (flag keys
+    # nobody declared are owned by their `flags:` entry or their file's CODEOWNERS).
+    node_owner: Callable[[str], str | None] = lambda node: None
     # Parsed rollout and flag files, shared by the rules that read them (rules/_files.py).
     memo: dict[tuple[str, int], object] = field(default_factory=dict, init=False, repr=False)
     _diffs: dict[int, ModuleDiff] = field(default_factory=dict, init=False, repr=False)

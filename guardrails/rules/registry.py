@@ -18,6 +18,10 @@ ENTRY_POINT_GROUP = "guardrails.rules"
 BUILTIN = (
     "guardrails.rules.api_breaking_change:ApiBreakingChange",
     "guardrails.rules.data_schema_break:DataSchemaBreak",
+    "guardrails.rules.flags_default_flip:FlagsDefaultFlip",
+    "guardrails.rules.flags_new_flag_unsafe:FlagsNewFlagUnsafe",
+    "guardrails.rules.flags_reused_key:FlagsReusedKey",
+    "guardrails.rules.flags_rollout_jump:FlagsRolloutJump",
     "guardrails.rules.graph_private_import:GraphPrivateImport",
     "guardrails.rules.guardrails_self_protect:GuardrailsSelfProtect",
     "guardrails.rules.parse_error:ParseError",

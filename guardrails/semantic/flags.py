@@ -38,6 +38,7 @@ ABSL_TYPES = {
     "DEFINE_multi_string": "object",
 }
 _ON_STRINGS = frozenset({"on", "true", "enabled", "yes"})
+_OFF_STRINGS = frozenset({"", "off", "false", "disabled", "no", "none"})
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,17 @@ def is_on(value: object) -> bool:
         return value > 0
     if isinstance(value, str):
         return value.strip().lower() in _ON_STRINGS
+    return False
+
+
+def is_off(value: object) -> bool:
+    """A served value that leaves the behaviour as it was: false, 0, null, "off"."""
+    if value is None or value is False:
+        return True
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value == 0
+    if isinstance(value, str):
+        return value.strip().lower() in _OFF_STRINGS
     return False
 
 

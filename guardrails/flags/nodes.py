@@ -1,0 +1,97 @@
+"""The flag nodes and flag-read edges of one snapshot.
+
+Every key a flag file defines becomes ``flag:<key>``. Its owner: the declared resource's
+(``resources: {"flag:new-ranker": {owner: ranking}}``), else the ``flags:`` entry's
+``owner``, else the CODEOWNERS owner of the file. A service whose code reads the key (see
+:mod:`guardrails.flags.reads`) depends on the flag: ``service:ranker -> flag:new-ranker``,
+with the reading line as the edge's evidence, so a flag change reaches its readers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from guardrails.catalog.model import Catalog, FileSource, Origin
+from guardrails.changes import Snapshot, decode, is_binary
+from guardrails.filemap import glob_match
+from guardrails.flags.reads import FlagRead, find_reads
+from guardrails.graph import READS_FLAG, Evidence
+from guardrails.semantic.flags import Flag, read_flags
+from guardrails.semantic.structured import Malformed
+
+_CHUNK = 256
+MAX_BYTES = 2_000_000
+
+
+@dataclass(frozen=True)
+class FlagGraph:
+    # node id -> (owner team name or None, where the key is defined)
+    nodes: dict[str, tuple[str | None, Origin]] = field(default_factory=dict)
+    edges: tuple[tuple[str, str, Evidence], ...] = ()
+    reads: tuple[FlagRead, ...] = ()
+
+
+def flag_files(paths: Sequence[str], sources: Sequence[FileSource]) -> list[tuple[str, FileSource]]:
+    out = []
+    for path in paths:
+        source = next((s for s in sources if glob_match(s.path, path)), None)
+        if source is not None:
+            out.append((path, source))
+    return out
+
+
+def flags_of(path: str, source: FileSource, data: bytes | None) -> dict[str, Flag]:
+    if data is None or is_binary(data) or len(data) > MAX_BYTES:
+        return {}
+    found = read_flags(source.kind, path, decode(data))
+    return {} if isinstance(found, Malformed) else found
+
+
+def flag_graph(
+    snapshot: Snapshot,
+    catalog: Catalog,
+    services_of: Callable[[str], Sequence[str]],
+    owners_of: Callable[[str], tuple[Sequence[str], bool]],
+) -> FlagGraph:
+    paths = snapshot.paths()
+    files = flag_files(paths, catalog.flags)
+    contents = snapshot.read_many([p for p, _ in files]) if files else {}
+    nodes: dict[str, tuple[str | None, Origin]] = {}
+    for path, source in files:
+        for key, flag in sorted(flags_of(path, source, contents.get(path)).items()):
+            node = f"flag:{key}"
+            if node in nodes:
+                continue
+            declared = catalog.resources.get(node)
+            owner = declared.owner if declared is not None else None
+            if owner is None:
+                owner = source.owner or flag.owner
+            if owner is None:
+                teams = owners_of(path)[0]
+                owner = teams[0].removeprefix("team:") if teams else None
+            nodes[node] = (owner, Origin(path, flag.line))
+    keys = {n.removeprefix("flag:") for n in nodes}
+    keys.update(r.removeprefix("flag:") for r in catalog.resources if r.startswith("flag:"))
+    if not keys:
+        return FlagGraph(nodes)
+    custom = tuple(sorted({r for s in catalog.flags for r in s.readers}))
+    flag_paths = {p for p, _ in files}
+    code = [p for p in paths if p.endswith(".py") and p not in flag_paths and services_of(p)]
+    reads: list[FlagRead] = []
+    for i in range(0, len(code), _CHUNK):
+        chunk = code[i : i + _CHUNK]
+        for path, data in snapshot.read_many(chunk).items():
+            if len(data) <= MAX_BYTES and not is_binary(data):
+                reads.extend(find_reads(path, data, keys, custom))
+    edges = []
+    for read in sorted(reads):
+        for service in services_of(read.path):
+            edges.append(
+                (
+                    f"service:{service}",
+                    f"flag:{read.key}",
+                    Evidence(READS_FLAG, read.path, read.line, read.text),
+                )
+            )
+    return FlagGraph(nodes, tuple(edges), tuple(sorted(reads)))

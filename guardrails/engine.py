@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from guardrails.catalog.model import CONFIG_FILE, Catalog, Service
+from guardrails.catalog.model import CONFIG_FILE, Catalog, FileSource, Service
 from guardrails.changes import DELETED, RENAMED, Snapshot
 from guardrails.errors import ConfigError, GuardrailsError, Problem
 from guardrails.filemap import FileMap, touch
@@ -203,8 +203,17 @@ def world_from_catalog(repo: Repo, snapshot: Snapshot, catalog: Catalog) -> Worl
         graph.extend(flags.nodes, flags.edges)
         for node, (_, origin) in flags.nodes.items():
             flag_nodes.setdefault(origin.path, []).append(node)
-    filemap = FileMap(catalog, services_of, owners_of, flag_nodes)
+    filemap = FileMap(catalog, services_of, owners_of, flag_nodes, flag_definitions)
     return World(snapshot, catalog, graph, filemap, imports, tuple(problems))
+
+
+def flag_definitions(source: FileSource, path: str, text: str) -> dict[str, object] | None:
+    """What each flag of a flag file is defined as (for "which keys did the change touch")."""
+    from guardrails.semantic.flags import read_flags
+    from guardrails.semantic.structured import Malformed
+
+    found = read_flags(source.kind, path, text)
+    return None if isinstance(found, Malformed) else {k: f.definition for k, f in found.items()}
 
 
 def owners_from_codeowners(

@@ -24,6 +24,9 @@ from guardrails.changes import ADDED, DELETED, RENAMED, ChangeSet, FileChange, d
 from guardrails.impact import Touch
 
 ServicesOf = Callable[[str], Sequence[str]]  # path -> service names claiming it
+# (flag file source, path, text) -> key -> definition; None when the text cannot be read.
+# The flag parsers live in guardrails.semantic (a higher layer): the engine passes them in.
+FlagReader = Callable[[FileSource, str, str], Mapping[str, object] | None]
 # path -> (team ids of its CODEOWNERS owners, whether any CODEOWNERS rule names an owner)
 OwnersOf = Callable[[str], tuple[Sequence[str], bool]]
 
@@ -52,6 +55,8 @@ class FileMap:
     # path -> flag node ids its content defines (this revision): what a path-only change
     # (`guardrails affected config/flags.json`) touches.
     flag_nodes: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    # Without a reader, a changed flag file touches every flag it declares (as if unreadable).
+    read_flags: FlagReader | None = None
     _by_schema: dict[str, list[str]] = field(default_factory=dict, init=False)
     _by_file: dict[str, list[str]] = field(default_factory=dict, init=False)
 
@@ -79,11 +84,18 @@ class FileMap:
                 continue  # decided per key below
             nodes.add(rid)
         if flag_source is not None:
-            keys = _changed_flag_keys(fc, flag_source) if fc is not None else None
+            keys = (
+                _changed_flag_keys(fc, flag_source, self.read_flags)
+                if fc is not None and self.read_flags is not None
+                else None
+            )
             if keys is None:  # unparseable, or no content: every flag of the file
                 nodes.update(declared)
                 nodes.update(self.flag_nodes.get(path, ()))
-                nodes.update(f"flag:{k}" for k in _all_flag_keys(fc, flag_source, path))
+                if fc is not None and self.read_flags is not None:
+                    nodes.update(
+                        f"flag:{k}" for k in _all_flag_keys(fc, flag_source, self.read_flags)
+                    )
             else:
                 nodes.update(f"flag:{k}" for k in keys)
         rollout = self.source_for(path, self.catalog.rollouts)
@@ -157,25 +169,19 @@ def _class_changed(fc: FileChange, name: str | None) -> bool:
 
 
 def _flag_definitions(
-    data: bytes | None, source: FileSource, path: str | None
-) -> dict[str, object] | None:
+    data: bytes | None, source: FileSource, path: str | None, read: FlagReader
+) -> Mapping[str, object] | None:
     """key -> definition of every flag in one side of a flag file; None when unparseable."""
-    from guardrails.semantic.flags import read_flags
-    from guardrails.semantic.structured import Malformed
-
     text = _text(data)
     if text is None or path is None:
         return {}
-    found = read_flags(source.kind, path, text)
-    if isinstance(found, Malformed):
-        return None
-    return {k: f.definition for k, f in found.items()}
+    return read(source, path, text)
 
 
-def _changed_flag_keys(fc: FileChange, source: FileSource) -> set[str] | None:
+def _changed_flag_keys(fc: FileChange, source: FileSource, read: FlagReader) -> set[str] | None:
     """DESIGN §10: a flag file marks changed only the keys whose definition changed."""
-    old = _flag_definitions(fc.old_data, source, fc.old_path)
-    new = _flag_definitions(fc.new_data, source, fc.new_path)
+    old = _flag_definitions(fc.old_data, source, fc.old_path, read)
+    new = _flag_definitions(fc.new_data, source, fc.new_path, read)
     if old is None or new is None:
         return None
     return {k for k in old.keys() | new.keys() if old.get(k, _MISSING) != new.get(k, _MISSING)}
@@ -184,13 +190,10 @@ def _changed_flag_keys(fc: FileChange, source: FileSource) -> set[str] | None:
 _MISSING = object()
 
 
-def _all_flag_keys(fc: FileChange | None, source: FileSource, path: str) -> set[str]:
-    if fc is None:
-        return set()
+def _all_flag_keys(fc: FileChange, source: FileSource, read: FlagReader) -> set[str]:
     keys: set[str] = set()
     for data, side in ((fc.old_data, fc.old_path), (fc.new_data, fc.new_path)):
-        found = _flag_definitions(data, source, side)
-        keys.update(found or {})
+        keys.update(_flag_definitions(data, source, side, read) or {})
     return keys
 
 

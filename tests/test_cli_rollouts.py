@@ -122,6 +122,21 @@ def test_production_skipping_canary_blocks_with_an_actionable_fix(org: GitRepo) 
         "production set to 1.5.0, which canary did not run in the base revision (canary runs 1.4.0)"
     )
     assert f["fix"] == "promote to canary first: set canary to 1.5.0, which staging already runs"
+    assert f["related"] == [
+        {"path": "deploy/event_bus/rollout.yaml", "line": 2, "node": "service:event-bus"}
+    ]
+
+
+def test_a_stage_skip_can_be_suppressed_in_yaml_with_a_reason(org: GitRepo) -> None:
+    edit(
+        org,
+        "deploy/event_bus/rollout.yaml",
+        'production: "1.4.0"}',
+        'production: "1.5.0"}  # guardrails: ignore[rollout.stage-skip] -- INC-7 hotfix',
+    )
+    org.commit("hotfix straight to production")
+    # Suppressed findings may stay in the list, marked (check/v1): none may be left active.
+    assert [f for f in check(org, 0) if not f.get("suppressed")] == []
 
 
 @pytest.mark.parametrize(("percent", "code"), [(25, 0), (100, 1)])

@@ -14,6 +14,7 @@ from typing import Generic, TypeVar
 from guardrails.catalog.model import FileSource
 from guardrails.changes import FileChange
 from guardrails.filemap import glob_match
+from guardrails.findings import Related
 from guardrails.rules.base import RuleContext
 from guardrails.semantic.flags import Flag, read_flags
 from guardrails.semantic.rollouts import Rollout, read_rollouts
@@ -109,6 +110,20 @@ def _read_flags(
     if path is None or text is None:
         return None
     return read_flags(source.kind, path, text)
+
+
+def rollout_service(ctx: RuleContext, path: str, rollout: Rollout) -> str | None:
+    """The service a rollout object belongs to: a guardrails file's `service:`, else the
+    service whose paths cover the file, else a catalog service named like the object."""
+    if rollout.format == "guardrails" and rollout.name in ctx.catalog.services:
+        return rollout.name
+    return ctx.service(path) or (rollout.name if rollout.name in ctx.catalog.services else None)
+
+
+def service_related(ctx: RuleContext, path: str, rollout: Rollout) -> tuple[Related, ...]:
+    """The rolled-out service as the finding's related node (policies key approvals on it)."""
+    service = rollout_service(ctx, path, rollout)
+    return (Related(path, rollout.line, f"service:{service}"),) if service else ()
 
 
 def by_key(side: list[Rollout] | Malformed | None) -> dict[str, Rollout]:

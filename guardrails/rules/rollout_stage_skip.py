@@ -21,9 +21,10 @@ What counts (only what the change does; an untouched file, or a sane new file, i
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from guardrails.findings import Finding
-from guardrails.rules._files import by_key, rollout_changes
+from guardrails.rules._files import by_key, rollout_changes, service_related
 from guardrails.rules.base import Case, Expect, Rule, RuleContext
 from guardrails.semantic.rollouts import GATES, Rollout, Step
 
@@ -43,12 +44,16 @@ class RolloutStageSkip(Rule):
             old = by_key(sides.old)
             for new in by_key(sides.new).values():
                 base = old.get(new.key)
+                found: Iterator[Finding] = iter(())
                 if new.format == "guardrails":
-                    yield from self._staged(path, base, new)
+                    found = self._staged(path, base, new)
                 elif new.format == "argo-rollout":
-                    yield from self._argo(path, base, new)
+                    found = self._argo(path, base, new)
                 elif new.format == "flagger":
-                    yield from self._flagger(path, base, new)
+                    found = self._flagger(path, base, new)
+                related = service_related(ctx, path, new)
+                for f in found:
+                    yield replace(f, related=related) if related else f
 
     # -- guardrails ---------------------------------------------------------------------------
     def _staged(self, path: str, base: Rollout | None, new: Rollout) -> Iterator[Finding]:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from guardrails.catalog.model import DEFAULT_TIER, StepLimits
 from guardrails.findings import Finding
-from guardrails.rules._files import by_key, rollout_changes
+from guardrails.rules._files import by_key, rollout_changes, rollout_service, service_related
 from guardrails.rules.base import Case, Expect, Rule, RuleContext
 from guardrails.semantic.rollouts import Rollout, argo_weights, percent
 
@@ -51,7 +51,7 @@ class RolloutStepTooLarge(Rule):
             old = by_key(sides.old)
             for new in by_key(sides.new).values():
                 base = old.get(new.key)
-                service = _service(ctx, path, new)
+                service = rollout_service(ctx, path, new)
                 svc = ctx.catalog.services.get(service) if service else None
                 tier = svc.tier if svc else DEFAULT_TIER
                 limits = ctx.catalog.limits.for_service(service, tier)
@@ -60,14 +60,9 @@ class RolloutStepTooLarge(Rule):
                 else:
                     before = {p.key for p in _problems(base, limits, tier)} if base else set()
                     found = [p for p in _problems(new, limits, tier) if p.key not in before]
+                related = service_related(ctx, path, new)
                 for p in found:
-                    yield self.finding(path, p.line, p.message, p.fix)
-
-
-def _service(ctx: RuleContext, path: str, rollout: Rollout) -> str | None:
-    if rollout.name and rollout.name in ctx.catalog.services and rollout.format == "guardrails":
-        return rollout.name
-    return ctx.service(path) or (rollout.name if rollout.name in ctx.catalog.services else None)
+                    yield self.finding(path, p.line, p.message, p.fix, related=related)
 
 
 def _canary_percent(base: Rollout | None, new: Rollout, limits: StepLimits) -> list[Problem]:

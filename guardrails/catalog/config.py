@@ -176,7 +176,7 @@ def parse_config(text: str, path: str = CONFIG_FILE) -> tuple[Settings, Declarat
     if "flags" in top:
         settings.flags = _file_sources(r, top["flags"][1], "flags", FLAG_KINDS, FLAG_SOURCE_KEYS)
     if "limits" in top:
-        settings.limits = _limits(r, top["limits"][1])
+        settings.limits = _limits(r, top["limits"][1], decl)
     if "policies" in top:
         settings.policies = _policies(r, top["policies"][1], decl)
     if "ownership" in top:
@@ -565,7 +565,7 @@ def _number(node: yaml.Node) -> float | None:
         return None
 
 
-def _limits(r: Reader, node: yaml.Node) -> Limits:
+def _limits(r: Reader, node: yaml.Node, decl: Declarations) -> Limits:
     """``limits:`` (step limits of rollouts and flags): defaults, ``tier:``, ``services:``."""
     spec = r.mapping(node, "limits", LIMITS_KEYS)
     if spec is None:
@@ -592,7 +592,10 @@ def _limits(r: Reader, node: yaml.Node) -> Limits:
                 tiers.append((int(tier), _limit_values(r, vnode, f"limits.tier.{int(tier)}")))
     services: list[tuple[str, tuple[tuple[str, float], ...]]] = []
     if "services" in spec:
-        for name, (_, vnode) in (r.mapping(spec["services"][1], "limits.services") or {}).items():
+        for name, (knode, vnode) in (
+            r.mapping(spec["services"][1], "limits.services") or {}
+        ).items():
+            decl.where[("limits", name, "")] = r.origin(knode)  # load.py checks the name exists
             services.append((name, _limit_values(r, vnode, f"limits.services.{name}")))
     return Limits(default, tuple(sorted(tiers)), tuple(sorted(services)))
 

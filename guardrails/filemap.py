@@ -100,7 +100,7 @@ class FileMap:
                 nodes.update(f"flag:{k}" for k in keys)
         rollout = self.source_for(path, self.catalog.rollouts)
         if rollout is not None and fc is not None:
-            named = _rollout_service(fc, path)
+            named = _rollout_service(fc, path, rollout.kind)
             if named and named in self.catalog.services:
                 nodes.add(f"service:{named}")
         return nodes
@@ -197,22 +197,30 @@ def _all_flag_keys(fc: FileChange, source: FileSource, read: FlagReader) -> set[
     return keys
 
 
-def _rollout_service(fc: FileChange, path: str) -> str | None:
-    """The `service:` a guardrails rollout file names (either side of the change)."""
+_ROLLOUT_OBJECTS = {"argo-rollout": "Rollout", "flagger": "Canary", "kubernetes": "Deployment"}
+
+
+def _rollout_service(fc: FileChange, path: str, kind: str = "guardrails") -> str | None:
+    """The service a rollout file names (either side of the change): a guardrails file's
+    `service:`, else the `metadata.name` of its Rollout / Canary / Deployment object, also in
+    a multi-document stream (an Argo Rollout next to its Service)."""
     import yaml
 
+    wanted = _ROLLOUT_OBJECTS.get(kind)
     for data in (fc.new_data, fc.old_data):
         text = _text(data)
         if not text:
             continue
         try:
-            doc = yaml.safe_load(text)
+            docs = [d for d in yaml.safe_load_all(text) if isinstance(d, dict)]
         except yaml.YAMLError:
             continue
-        if isinstance(doc, dict):
+        for doc in docs:
             svc = doc.get("service")
             if isinstance(svc, str):
                 return svc
+            if wanted is not None and doc.get("kind") != wanted:
+                continue
             meta = doc.get("metadata")
             if isinstance(meta, dict) and isinstance(meta.get("name"), str):
                 return str(meta["name"])

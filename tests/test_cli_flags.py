@@ -196,6 +196,18 @@ def test_affected_on_a_flagd_change_lists_the_readers_and_why_shows_the_line(org
     assert 'ldclient.get().variation("new-ranker", ctx, False)' in why.stdout
 
 
+def test_affected_on_a_flag_file_path_lists_every_flag_it_defines(org: GitRepo) -> None:
+    result = invoke(org, "affected", "config/flags.json", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert [n["id"] for n in out["changed"]] == [
+        "flag:dark-mode",
+        "flag:legacy-export",
+        "flag:new-ranker",
+    ]
+    assert [n["id"] for n in out["affected"]] == ["service:ranker", "service:search", "service:ads"]
+
+
 def test_a_flip_on_a_flag_nobody_reads_warns_at_most(org: GitRepo) -> None:
     edit(org, "config/flags.json", '"defaultVariant": "on"', '"defaultVariant": "off"')
     org.commit("retire legacy export")

@@ -179,6 +179,15 @@ def test_an_image_tag_bump_in_an_argo_rollout_is_not_a_rollout_finding(org: GitR
     edit(org, "deploy/ranker/argo.yaml", "ranker:2.0.3", "ranker:2.1.0")
     org.commit("bump ranker")
     assert check(org, 0) == []
+    # The Rollout (second document, next to its Service) names the service it rolls out.
+    result = CliRunner().invoke(
+        cli, ["affected", "-C", str(org.root), "--base", "main", "--format", "json"]
+    )
+    assert result.exit_code == 0, result.stderr
+    changed = json.loads(result.stdout)["changed"]
+    assert [(n["id"], n["files"]) for n in changed] == [
+        ("service:ranker", ["deploy/ranker/argo.yaml"])
+    ]
 
 
 def test_argo_steps_removed_and_a_jump_on_the_right_lines(org: GitRepo) -> None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from guardrails.catalog.model import Catalog, FileSource
 from guardrails.catalog.paths import compile_pattern
 from guardrails.changes import ADDED, DELETED, RENAMED, ChangeSet, FileChange, decode, is_binary
-from guardrails.impact import TouchedFile, Touch
+from guardrails.impact import Touch, TouchedFile
 
 ServicesOf = Callable[[str], Sequence[str]]  # path -> service names claiming it
 # path -> (team ids of its CODEOWNERS owners, the owners as CODEOWNERS writes them)

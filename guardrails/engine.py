@@ -181,12 +181,12 @@ def world_from_catalog(repo: Repo, snapshot: Snapshot, catalog: Catalog) -> Worl
     if codeowners is not None:
         catalog = owners_from_codeowners(catalog, snapshot, codeowners)
 
-    def owners_of(path: str) -> tuple[tuple[str, ...], bool]:
+    def owners_of(path: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         if codeowners is None:
-            return (), False
-        owners = codeowners.owners(path)
+            return (), ()
+        owners = tuple(codeowners.owners(path))
         teams = {t for o in owners for t in codeowners.teams_for_owner(o)}
-        return tuple(sorted(f"team:{t}" for t in teams)), bool(owners)
+        return tuple(sorted(f"team:{t}" for t in teams)), owners
 
     imports = None
     import_deps: list[ImportDependency] = []

@@ -21,14 +21,14 @@ from dataclasses import dataclass, field
 from guardrails.catalog.model import Catalog, FileSource
 from guardrails.catalog.paths import compile_pattern
 from guardrails.changes import ADDED, DELETED, RENAMED, ChangeSet, FileChange, decode, is_binary
-from guardrails.impact import Touch
+from guardrails.impact import Touch, TouchedFile
 
 ServicesOf = Callable[[str], Sequence[str]]  # path -> service names claiming it
 # (flag file source, path, text) -> key -> definition; None when the text cannot be read.
 # The flag parsers live in guardrails.semantic (a higher layer): the engine passes them in.
 FlagReader = Callable[[FileSource, str, str], Mapping[str, object] | None]
-# path -> (team ids of its CODEOWNERS owners, whether any CODEOWNERS rule names an owner)
-OwnersOf = Callable[[str], tuple[Sequence[str], bool]]
+# path -> (team ids of its CODEOWNERS owners, the owners as CODEOWNERS writes them)
+OwnersOf = Callable[[str], tuple[Sequence[str], Sequence[str]]]
 
 
 def glob_match(pattern: str, path: str) -> bool:
@@ -51,7 +51,7 @@ class FileMap:
 
     catalog: Catalog
     services_of: ServicesOf
-    owners_of: OwnersOf = lambda _path: ((), False)
+    owners_of: OwnersOf = lambda _path: ((), ())
     # path -> flag node ids its content defines (this revision): what a path-only change
     # (`guardrails affected config/flags.json`) touches.
     flag_nodes: Mapping[str, Sequence[str]] = field(default_factory=dict)
@@ -110,6 +110,7 @@ def touch(changes: ChangeSet, head: FileMap, base: FileMap | None = None) -> Tou
     nodes: dict[str, set[str]] = {}
     owner_teams: set[str] = set()
     unowned: set[str] = set()
+    files: list[TouchedFile] = []
     for fc in changes.files:
         sides: list[tuple[str, FileMap]] = []
         if fc.status == DELETED:
@@ -120,21 +121,29 @@ def touch(changes: ChangeSet, head: FileMap, base: FileMap | None = None) -> Tou
         else:
             sides.append((fc.path, head))
         content = fc if changes.mode != "paths" else None
+        file_nodes: set[str] = set()
+        file_owners: Sequence[str] = ()
         for path, fmap in sides:
             claimed = fmap.claims(path, content)
+            file_nodes |= claimed
             for node in claimed:  # each side lists the path it has: a move names both
                 nodes.setdefault(node, set()).add(path)
+            teams, owners = fmap.owners_of(path)
+            file_owners = owners  # the last side is the one the file has after the change
             if not claimed:
                 # DESIGN §10: unowned = no node and no CODEOWNERS rule claims it. An owner
                 # that is a person, not a declared team, still owns the file.
-                teams, codeowned = fmap.owners_of(path)
                 owner_teams.update(teams)
-                if not codeowned:
+                if not owners:
                     unowned.add(path)
+        files.append(
+            TouchedFile(fc.path, fc.status, tuple(sorted(file_nodes)), tuple(sorted(file_owners)))
+        )
     return Touch(
         nodes={n: tuple(sorted(f)) for n, f in sorted(nodes.items())},
         codeowner_teams=tuple(sorted(owner_teams)),
         unowned_files=tuple(sorted(unowned)),
+        files=tuple(sorted(files, key=lambda f: f.path)),
     )
 
 

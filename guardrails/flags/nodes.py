@@ -52,7 +52,7 @@ def flag_graph(
     snapshot: Snapshot,
     catalog: Catalog,
     services_of: Callable[[str], Sequence[str]],
-    owners_of: Callable[[str], tuple[Sequence[str], bool]],
+    owners_of: Callable[[str], tuple[Sequence[str], Sequence[str]]],
 ) -> FlagGraph:
     paths = snapshot.paths()
     files = flag_files(paths, catalog.flags)

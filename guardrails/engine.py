@@ -199,7 +199,8 @@ def world_from_catalog(repo: Repo, snapshot: Snapshot, catalog: Catalog) -> Worl
         # Flag keys become nodes, and the services reading them depend on them.
         from guardrails.flags import flag_graph
 
-        flags = flag_graph(snapshot, catalog, services_of, owners_of)
+        edges = imports.edges if imports is not None else ()
+        flags = flag_graph(snapshot, catalog, services_of, owners_of, edges)
         graph.extend(flags.nodes, flags.edges)
         for node, (_, origin) in flags.nodes.items():
             flag_nodes.setdefault(origin.path, []).append(node)

@@ -28,6 +28,7 @@ flags:
   - {path: "config/flags.json", kind: flagd, readers: [acme.flags.is_on]}
   - {path: "config/growth.yaml", kind: yaml}
   - {path: "services/*/flags.py", kind: python-constants, owner: search}
+  - {path: "services/growth/flag_defs.py", kind: absl}
 """
 
 FLAGD = """\
@@ -101,7 +102,15 @@ def org(repo: GitRepo) -> GitRepo:
                 "from UnleashClient import UnleashClient\n\nclient = UnleashClient('u', 'a')\n\n\n"
                 "def checkout():\n    return client.is_enabled('checkout-v2')\n"
             ),
-            "services/search/flags.py": "SEMANTIC_SEARCH = False\n",
+            "services/search/flags.py": "SEMANTIC_SEARCH = False\nRESULTS = 10\n",
+            "services/ads/bid.py": "from services.search.flags import SEMANTIC_SEARCH\n",
+            "services/growth/flag_defs.py": (
+                "from absl import flags\n\nflags.DEFINE_bool('fast_checkout', False, 'Fast.')\n"
+            ),
+            "services/growth/main.py": (
+                "from absl import flags\n\nFLAGS = flags.FLAGS\n\n\ndef main():\n"
+                "    return FLAGS.fast_checkout\n"
+            ),
         }
     )
     repo.commit("init")
@@ -139,6 +148,8 @@ def test_every_flag_is_a_node_owned_per_the_catalog_and_linked_to_its_readers(or
         "flag:legacy-export": "team:ranking",
         "flag:checkout-v2": "team:growth",
         "flag:SEMANTIC_SEARCH": "team:search",  # the flags: entry's owner
+        "flag:RESULTS": "team:search",
+        "flag:fast_checkout": None,  # no resource, no entry owner, no CODEOWNERS line
     }
     reads = sorted(
         (link["source"], link["target"], ev["path"], ev["line"], ev["text"])
@@ -148,11 +159,25 @@ def test_every_flag_is_a_node_owned_per_the_catalog_and_linked_to_its_readers(or
     )
     assert reads == [
         (
+            "service:ads",
+            "flag:SEMANTIC_SEARCH",
+            "services/ads/bid.py",
+            1,
+            "from services.search.flags import SEMANTIC_SEARCH",
+        ),
+        (
             "service:growth",
             "flag:checkout-v2",
             "services/growth/app.py",
             7,
             "return client.is_enabled('checkout-v2')",
+        ),
+        (
+            "service:growth",
+            "flag:fast_checkout",
+            "services/growth/main.py",
+            7,
+            "return FLAGS.fast_checkout",
         ),
         (
             "service:ranker",

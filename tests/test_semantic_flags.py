@@ -154,3 +154,14 @@ def test_reads_need_a_literal_key_and_a_known_reader() -> None:
     ]
     assert find_reads("svc/b.py", b"def f(:\n is_enabled('fast')", {"fast"}) == []
     assert find_reads("svc/c.py", b"x = 1\n", {"fast"}) == []
+
+
+def test_absl_flags_are_read_as_flags_attributes() -> None:
+    source = (
+        b"from absl import flags\n\nFLAGS = flags.FLAGS\n\n\ndef main():\n"
+        b"    if FLAGS.fast and flags.FLAGS.other:\n        return FLAGS.unknown\n"
+    )
+    assert find_reads("svc/m.py", source, set(), absl_keys={"fast", "other"}) == [
+        FlagRead("svc/m.py", 7, "fast", "FLAGS.fast", "if FLAGS.fast and flags.FLAGS.other:"),
+        FlagRead("svc/m.py", 7, "other", "FLAGS.other", "if FLAGS.fast and flags.FLAGS.other:"),
+    ]

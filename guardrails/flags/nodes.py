@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from guardrails.catalog.model import Catalog, FileSource, Origin
 from guardrails.changes import Snapshot, decode, is_binary
@@ -48,18 +49,41 @@ def flags_of(path: str, source: FileSource, data: bytes | None) -> dict[str, Fla
     return {} if isinstance(found, Malformed) else found
 
 
+class FileImport(Protocol):
+    """An import statement landing on a repository file (guardrails.imports.ImportEdge)."""
+
+    @property
+    def src_path(self) -> str: ...
+    @property
+    def line(self) -> int: ...
+    @property
+    def names(self) -> tuple[str, ...]: ...
+    @property
+    def dst_path(self) -> str: ...
+    @property
+    def statement(self) -> str: ...
+
+
 def flag_graph(
     snapshot: Snapshot,
     catalog: Catalog,
     services_of: Callable[[str], Sequence[str]],
     owners_of: Callable[[str], tuple[Sequence[str], Sequence[str]]],
+    imports: Sequence[FileImport] = (),
 ) -> FlagGraph:
     paths = snapshot.paths()
     files = flag_files(paths, catalog.flags)
     contents = snapshot.read_many([p for p, _ in files]) if files else {}
     nodes: dict[str, tuple[str | None, Origin]] = {}
+    keys_in: dict[str, set[str]] = {}  # python-constants module -> its keys
+    absl_keys: set[str] = set()
     for path, source in files:
-        for key, flag in sorted(flags_of(path, source, contents.get(path)).items()):
+        defined = flags_of(path, source, contents.get(path))
+        if source.kind == "python-constants":
+            keys_in[path] = set(defined)
+        elif source.kind == "absl":
+            absl_keys.update(defined)
+        for key, flag in sorted(defined.items()):
             node = f"flag:{key}"
             if node in nodes:
                 continue
@@ -83,7 +107,17 @@ def flag_graph(
         chunk = code[i : i + _CHUNK]
         for path, data in snapshot.read_many(chunk).items():
             if len(data) <= MAX_BYTES and not is_binary(data):
-                reads.extend(find_reads(path, data, keys, custom))
+                reads.extend(find_reads(path, data, keys, custom, absl_keys))
+    # A flag module's constants are read by importing them: `from config.flags import
+    # NEW_PATH` reads NEW_PATH; importing the module itself (`import config.flags`, `from
+    # config import flags`) may read any of them.
+    for imp in imports:
+        module_keys = keys_in.get(imp.dst_path)
+        if not module_keys or imp.src_path in flag_paths:
+            continue
+        named = set(imp.names) & module_keys
+        for key in sorted(named or module_keys):
+            reads.append(FlagRead(imp.src_path, imp.line, key, "import", imp.statement))
     edges = []
     for read in sorted(reads):
         for service in services_of(read.path):

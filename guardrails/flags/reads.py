@@ -11,8 +11,10 @@ usually built at start-up and passed around):
   ``acme.flags.is_on`` matches a call written as a tail of it (``flags.is_on(...)``) or
   ending with it.
 
-A key built at run time (``get_boolean_value(name, ...)``) cannot be followed, and is not
-guessed at.
+absl flags are read as attributes, ``FLAGS.use_new_ranker`` (``flags.FLAGS.x`` too), and
+flag-module constants through imports (``from config.flags import NEW_PATH``: see
+:mod:`guardrails.flags.nodes`). A key built at run time (``get_boolean_value(name, ...)``)
+cannot be followed, and is not guessed at.
 """
 
 from __future__ import annotations
@@ -65,13 +67,19 @@ def _matches(dotted: str, readers: Collection[str], custom: Iterable[str]) -> bo
 
 
 def find_reads(
-    path: str, source: bytes, keys: Collection[str], custom: Collection[str] = ()
+    path: str,
+    source: bytes,
+    keys: Collection[str],
+    custom: Collection[str] = (),
+    absl_keys: Collection[str] = (),
 ) -> list[FlagRead]:
-    """The reads of the flags ``keys`` in one Python file (sorted; none when it cannot parse)."""
+    """The reads of the flags ``keys`` (and of the absl flags ``absl_keys``, read as
+    ``FLAGS.<key>``) in one Python file (sorted; none when it cannot parse)."""
     last = {c.rsplit(".", 1)[-1] for c in custom}
     names = BUILTIN_READERS | last
     # Cheap before parsing: most files name no reader at all.
-    if not any(n.encode() in source for n in names):
+    absl = bool(absl_keys) and b"FLAGS" in source
+    if not absl and not any(n.encode() in source for n in names):
         return []
     try:
         tree = ast.parse(source)
@@ -82,6 +90,15 @@ def find_reads(
     plain_custom = frozenset(c for c in custom if "." not in c)
     out: list[FlagRead] = []
     for node in ast.walk(tree):
+        if (
+            absl
+            and isinstance(node, ast.Attribute)
+            and node.attr in absl_keys
+            and _dotted(node.value) in ("FLAGS", "flags.FLAGS", "absl.flags.FLAGS")
+        ):
+            text = lines[node.lineno - 1].strip() if node.lineno <= len(lines) else ""
+            out.append(FlagRead(path, node.lineno, node.attr, f"FLAGS.{node.attr}", text))
+            continue
         if not isinstance(node, ast.Call) or not node.args:
             continue
         first = node.args[0]

@@ -207,7 +207,7 @@ def _share(raw: object, replicas: object) -> float | None:
         return percent(raw)
     if isinstance(raw, int) and not isinstance(raw, bool):
         count = replicas if isinstance(replicas, int) and replicas > 0 else 1
-        return min(100.0, 100.0 * raw / count)
+        return 100.0 if raw >= count else 100.0 * raw / count
     return None
 
 

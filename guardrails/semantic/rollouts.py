@@ -20,6 +20,7 @@ next to a Rollout, or a second Rollout added to the stream, compares only like w
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,9 +114,11 @@ class Rollout:
         line = self.line_of("spec", "analysis", "stepWeight")
         if step >= top:  # one step straight to maxWeight: the step size is the culprit
             return ((top, line),)
+        if top / step > 1000:  # steps too fine to list: none of them is a large one
+            return ((step, line),)
         weights: list[tuple[float, int]] = []
         w = step
-        while w < top and len(weights) < 1000:
+        while w < top:
             weights.append((w, line))
             w += step
         weights.append((top, self.line_of("spec", "analysis", "maxWeight")))
@@ -126,17 +129,23 @@ def percent(value: object) -> float | None:
     """``20``, ``20.5``, ``"20%"`` -> 20.0; anything else None. Booleans are not numbers."""
     if isinstance(value, bool):
         return None
+    number: float
     if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
+        try:
+            number = float(value)
+        except OverflowError:  # an integer with hundreds of digits
+            return None
+    elif isinstance(value, str):
         text = value.strip()
         if text.endswith("%"):
             text = text[:-1].strip()
         try:
-            return float(text)
+            number = float(text)
         except ValueError:
             return None
-    return None
+    else:
+        return None
+    return number if math.isfinite(number) else None  # "inf" and "nan" are not percentages
 
 
 def argo_weights(steps: tuple[Step, ...] | None) -> tuple[tuple[float, int], ...]:

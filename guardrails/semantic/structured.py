@@ -208,7 +208,10 @@ class _JsonReader:
         number = m.group(0)
         if m.group(1) or m.group(2):
             return float(number), m.end()
-        return int(number), m.end()
+        try:
+            return int(number), m.end()
+        except ValueError:  # Python refuses more than 4300 digits (a DoS guard)
+            raise _JsonError("number too large", pos) from None
 
     def string(self, pos: int) -> tuple[str, int]:
         try:

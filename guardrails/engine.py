@@ -25,6 +25,7 @@ from guardrails.impact import Impact, blast_radius
 
 if TYPE_CHECKING:
     from guardrails.catalog.codeowners import CodeOwnersIndex
+    from guardrails.flags import FlagRead
     from guardrails.git import Change, Repo
     from guardrails.imports import ImportGraph
 
@@ -89,6 +90,8 @@ class World:
     filemap: FileMap
     imports: ImportGraph | None
     problems: tuple[Problem, ...] = ()
+    # Code that reads a flag by a literal key, whether or not a flag file defines it.
+    flag_reads: tuple[FlagRead, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -195,6 +198,7 @@ def world_from_catalog(repo: Repo, snapshot: Snapshot, catalog: Catalog) -> Worl
         imports, import_deps, problems = _infer_imports(repo, snapshot, catalog, services_of)
     graph = DependencyGraph.build(catalog, import_deps)
     flag_nodes: dict[str, list[str]] = {}
+    flag_reads: tuple[FlagRead, ...] = ()
     if catalog.flags:
         # Flag keys become nodes, and the services reading them depend on them.
         from guardrails.flags import flag_graph
@@ -202,10 +206,11 @@ def world_from_catalog(repo: Repo, snapshot: Snapshot, catalog: Catalog) -> Worl
         edges = imports.edges if imports is not None else ()
         flags = flag_graph(snapshot, catalog, services_of, owners_of, edges)
         graph.extend(flags.nodes, flags.edges)
+        flag_reads = flags.reads
         for node, (_, origin) in flags.nodes.items():
             flag_nodes.setdefault(origin.path, []).append(node)
     filemap = FileMap(catalog, services_of, owners_of, flag_nodes, flag_definitions)
-    return World(snapshot, catalog, graph, filemap, imports, tuple(problems))
+    return World(snapshot, catalog, graph, filemap, imports, tuple(problems), flag_reads)
 
 
 def flag_definitions(source: FileSource, path: str, text: str) -> dict[str, object] | None:
@@ -332,7 +337,18 @@ def analyze(
         if node not in graph:
             # A node no catalog declares (a new flag key): owned by its file's CODEOWNERS.
             owners = sorted({t for f in files for t in head_world.filemap.owners_of(f)[0]})
+            fmap = head_world.filemap
+            entry = [s.owner for f in files if (s := fmap.source_for(f, fmap.catalog.flags))]
+            if node.startswith("flag:") and any(entry):
+                owners = sorted(f"team:{o}" for o in entry if o)  # the flags: entry's owner
             graph.ensure_node(node, owner=owners[0] if owners else None)
+            if node.startswith("flag:"):
+                # A key the change deletes: the code that still reads it is affected.
+                from guardrails.flags import read_edges
+
+                key = node.removeprefix("flag:")
+                edges = read_edges(head_world.flag_reads, head_world.filemap.services_of, {key})
+                graph.extend({}, edges)
     impact = blast_radius(graph, touched, base=cs.base, head=cs.head, depth=depth, mode=cs.mode)
     return Analysis(
         change,

@@ -325,3 +325,22 @@ def test_a_rollout_jump_in_the_yaml_form_and_a_python_constant_flip(org: GitRepo
         ("flags.rollout-jump", "warn", "config/growth.yaml", 2),
         ("flags.default-flip", "warn", "services/search/flags.py", 1),
     ]
+
+
+def test_deleting_a_flag_that_code_still_reads_reaches_the_readers(org: GitRepo) -> None:
+    edit(
+        org,
+        "config/flags.json",
+        '    "dark-mode": {\n      "state": "ENABLED",\n      "variants": {"on": true, "off": false},\n'
+        '      "defaultVariant": "off"\n    },\n',
+        "",
+    )
+    org.commit("dark mode is done")
+    out = json.loads(invoke(org, "affected", "--base", "main", "--format", "json").stdout)
+    assert out["changed"] == [
+        {"id": "flag:dark-mode", "owner": "team:ranking", "tier": 2, "files": ["config/flags.json"]}
+    ]
+    assert [(n["id"], n["path"]) for n in out["affected"]] == [
+        ("service:search", ["service:search", "flag:dark-mode"]),
+        ("service:ads", ["service:ads", "service:search", "flag:dark-mode"]),  # imports search
+    ]

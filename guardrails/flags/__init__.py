@@ -8,7 +8,7 @@ define, owned per the catalog, and an edge from each service whose code reads th
 
 from __future__ import annotations
 
-from guardrails.flags.nodes import FlagGraph, flag_graph
+from guardrails.flags.nodes import FlagGraph, flag_graph, read_edges
 from guardrails.flags.reads import FlagRead, find_reads
 
-__all__ = ["FlagGraph", "FlagRead", "find_reads", "flag_graph"]
+__all__ = ["FlagGraph", "FlagRead", "find_reads", "flag_graph", "read_edges"]

@@ -9,7 +9,7 @@ with the reading line as the edge's evidence, so a flag change reaches its reade
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -30,7 +30,7 @@ class FlagGraph:
     # node id -> (owner team name or None, where the key is defined)
     nodes: dict[str, tuple[str | None, Origin]] = field(default_factory=dict)
     edges: tuple[tuple[str, str, Evidence], ...] = ()
-    reads: tuple[FlagRead, ...] = ()
+    reads: tuple[FlagRead, ...] = ()  # of every literal key, flag file or not
 
 
 def flag_files(paths: Sequence[str], sources: Sequence[FileSource]) -> list[tuple[str, FileSource]]:
@@ -97,8 +97,6 @@ def flag_graph(
             nodes[node] = (owner, Origin(path, flag.line))
     keys = {n.removeprefix("flag:") for n in nodes}
     keys.update(r.removeprefix("flag:") for r in catalog.resources if r.startswith("flag:"))
-    if not keys:
-        return FlagGraph(nodes)
     custom = tuple(sorted({r for s in catalog.flags for r in s.readers}))
     flag_paths = {p for p, _ in files}
     code = [p for p in paths if p.endswith(".py") and p not in flag_paths and services_of(p)]
@@ -107,7 +105,9 @@ def flag_graph(
         chunk = code[i : i + _CHUNK]
         for path, data in snapshot.read_many(chunk).items():
             if len(data) <= MAX_BYTES and not is_binary(data):
-                reads.extend(find_reads(path, data, keys, custom, absl_keys))
+                # Every literal key is kept: a key the change deletes from its flag file is
+                # still read by this code (the engine links it, see read_edges).
+                reads.extend(find_reads(path, data, None, custom, absl_keys))
     # A flag module's constants are read by importing them: `from config.flags import
     # NEW_PATH` reads NEW_PATH; importing the module itself (`import config.flags`, `from
     # config import flags`) may read any of them.
@@ -118,14 +118,23 @@ def flag_graph(
         named = set(imp.names) & module_keys
         for key in sorted(named or module_keys):
             reads.append(FlagRead(imp.src_path, imp.line, key, "import", imp.statement))
-    edges = []
-    for read in sorted(reads):
-        for service in services_of(read.path):
-            edges.append(
-                (
-                    f"service:{service}",
-                    f"flag:{read.key}",
-                    Evidence(READS_FLAG, read.path, read.line, read.text),
-                )
-            )
-    return FlagGraph(nodes, tuple(edges), tuple(sorted(reads)))
+    reads.sort()
+    return FlagGraph(nodes, read_edges(reads, services_of, keys), tuple(reads))
+
+
+def read_edges(
+    reads: Sequence[FlagRead],
+    services_of: Callable[[str], Sequence[str]],
+    keys: Collection[str],
+) -> tuple[tuple[str, str, Evidence], ...]:
+    """``service -> flag:<key>`` edges, with the reading line, for the reads of ``keys``."""
+    return tuple(
+        (
+            f"service:{service}",
+            f"flag:{read.key}",
+            Evidence(READS_FLAG, read.path, read.line, read.text),
+        )
+        for read in reads
+        if read.key in keys
+        for service in services_of(read.path)
+    )

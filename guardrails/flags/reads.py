@@ -69,12 +69,13 @@ def _matches(dotted: str, readers: Collection[str], custom: Iterable[str]) -> bo
 def find_reads(
     path: str,
     source: bytes,
-    keys: Collection[str],
+    keys: Collection[str] | None,
     custom: Collection[str] = (),
     absl_keys: Collection[str] = (),
 ) -> list[FlagRead]:
-    """The reads of the flags ``keys`` (and of the absl flags ``absl_keys``, read as
-    ``FLAGS.<key>``) in one Python file (sorted; none when it cannot parse)."""
+    """The reads of the flags ``keys`` (None: of any literal key; and of the absl flags
+    ``absl_keys``, read as ``FLAGS.<key>``) in one Python file (sorted; none when it cannot
+    parse)."""
     last = {c.rsplit(".", 1)[-1] for c in custom}
     names = BUILTIN_READERS | last
     # Cheap before parsing: most files name no reader at all.
@@ -104,7 +105,7 @@ def find_reads(
         first = node.args[0]
         if not isinstance(first, ast.Constant) or not isinstance(first.value, str):
             continue
-        if first.value not in keys:
+        if keys is not None and first.value not in keys:
             continue
         dotted = _dotted(node.func)
         if dotted is None or not _matches(dotted, BUILTIN_READERS | plain_custom, dotted_custom):

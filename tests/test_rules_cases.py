@@ -209,6 +209,14 @@ def test_rule_ids_are_unique_and_sorted() -> None:
         "graph.private-import",
         "parse.error",
     } <= set(ids)
+    assert {i for i in ids if i.startswith(("rollout.", "flags."))} == {
+        "rollout.stage-skip",
+        "rollout.step-too-large",
+        "flags.default-flip",
+        "flags.rollout-jump",
+        "flags.reused-key",
+        "flags.new-flag-unsafe",
+    }
     assert {i for i in ids if i.startswith("safety.")} == {
         "safety.shell",
         "safety.os-system",

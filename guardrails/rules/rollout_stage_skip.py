@@ -58,10 +58,11 @@ class RolloutStageSkip(Rule):
     # -- guardrails ---------------------------------------------------------------------------
     def _staged(self, path: str, base: Rollout | None, new: Rollout) -> Iterator[Finding]:
         stages = new.stages()
+        at = new.line_of("stages" if new.get("stages") is not None else "versions")
         if stages and stages[0] in PRODUCTION and (base is None or base.stages() != stages):
             yield self.finding(
                 path,
-                new.line_of("stages"),
+                at,
                 f"{stages[0]} is the first stage: a release reaches it with no earlier stage",
                 f"add the stages before {stages[0]}: `stages: [staging, canary, {stages[0]}]`",
             )
@@ -71,7 +72,7 @@ class RolloutStageSkip(Rule):
         if removed:
             yield self.finding(
                 path,
-                new.line_of("stages"),
+                at,
                 f"stage {', '.join(removed)} removed from the rollout: releases now skip it",
                 f"keep `stages: [{', '.join(base.stages())}]`; remove a stage in a change of its "
                 "own, reviewed by the service owners",
@@ -357,6 +358,12 @@ RolloutStageSkip.INVALID = (
     Case(
         None,
         "service: event-bus\nstages: [production]\nversions: {production: 1.0.0}\n",
+        path=STAGED,
+        expect=(Expect(2, "block", ("production is the first stage",)),),
+    ),
+    Case(
+        None,
+        "service: event-bus\nversions:\n  production: 1.0.0   # no stages: the order written\n",
         path=STAGED,
         expect=(Expect(2, "block", ("production is the first stage",)),),
     ),

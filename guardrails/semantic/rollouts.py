@@ -59,8 +59,14 @@ class Rollout:
 
     # -- guardrails ------------------------------------------------------------------------
     def stages(self) -> tuple[str, ...]:
+        """The ordered stages; without a `stages:` list, the order `versions:` is written in."""
         stages = self.get("stages")
-        return tuple(str(s) for s in stages) if isinstance(stages, list) else ()
+        if isinstance(stages, list):
+            return tuple(str(s) for s in stages)
+        versions = self.get("versions")
+        return (
+            tuple(str(s) for s in versions) if isinstance(versions, dict) and stages is None else ()
+        )
 
     def versions(self) -> dict[str, str]:
         versions = self.get("versions")

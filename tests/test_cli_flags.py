@@ -344,3 +344,15 @@ def test_deleting_a_flag_that_code_still_reads_reaches_the_readers(org: GitRepo)
         ("service:search", ["service:search", "flag:dark-mode"]),
         ("service:ads", ["service:ads", "service:search", "flag:dark-mode"]),  # imports search
     ]
+
+
+def test_a_shared_evaluator_change_touches_only_the_flags_that_use_it(org: GitRepo) -> None:
+    edit(org, "config/flags.json", '"defaultVariant": "off",\n      "targeting"', '"defaultVariant": "off",\n      "targeting": {"if": [{"$ref": "staff"}, "on", "off"]},\n      "old"')
+    org.commit("new-ranker for staff")
+    org.git("checkout", "-q", "main")
+    org.git("merge", "-q", "--ff-only", "feature")
+    org.git("checkout", "-q", "-b", "evaluator")
+    edit(org, "config/flags.json", '"@acme.dev"', '"@corp.acme.dev"')
+    org.commit("staff moved")
+    out = json.loads(invoke(org, "affected", "--base", "main", "--format", "json").stdout)
+    assert [n["id"] for n in out["changed"]] == ["flag:new-ranker"]

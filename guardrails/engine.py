@@ -204,7 +204,9 @@ def world_from_catalog(repo: Repo, snapshot: Snapshot, catalog: Catalog) -> Worl
         from guardrails.flags import flag_graph
 
         edges = imports.edges if imports is not None else ()
-        flags = flag_graph(snapshot, catalog, services_of, owners_of, edges)
+        flags = flag_graph(
+            snapshot, catalog, services_of, owners_of, edges, cache_dir=repo.git_dir / "guardrails"
+        )
         graph.extend(flags.nodes, flags.edges)
         flag_reads = flags.reads
         for node, (_, origin) in flags.nodes.items():

@@ -347,7 +347,12 @@ def test_deleting_a_flag_that_code_still_reads_reaches_the_readers(org: GitRepo)
 
 
 def test_a_shared_evaluator_change_touches_only_the_flags_that_use_it(org: GitRepo) -> None:
-    edit(org, "config/flags.json", '"defaultVariant": "off",\n      "targeting"', '"defaultVariant": "off",\n      "targeting": {"if": [{"$ref": "staff"}, "on", "off"]},\n      "old"')
+    edit(
+        org,
+        "config/flags.json",
+        '"defaultVariant": "off",\n      "targeting"',
+        '"defaultVariant": "off",\n      "targeting": {"if": [{"$ref": "staff"}, "on", "off"]},\n      "old"',
+    )
     org.commit("new-ranker for staff")
     org.git("checkout", "-q", "main")
     org.git("merge", "-q", "--ff-only", "feature")

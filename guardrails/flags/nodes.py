@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from guardrails.catalog.model import Catalog, FileSource, Origin
 from guardrails.changes import Snapshot, decode, is_binary
 from guardrails.filemap import glob_match
+from guardrails.flags.cache import ReadCache
 from guardrails.flags.reads import FlagRead, find_reads
 from guardrails.graph import READS_FLAG, Evidence
 from guardrails.semantic.flags import Flag, read_flags
@@ -31,6 +33,7 @@ class FlagGraph:
     nodes: dict[str, tuple[str | None, Origin]] = field(default_factory=dict)
     edges: tuple[tuple[str, str, Evidence], ...] = ()
     reads: tuple[FlagRead, ...] = ()  # of every literal key, flag file or not
+    parsed: int = 0  # files read and searched in this build (the rest came from the cache)
 
 
 def flag_files(paths: Sequence[str], sources: Sequence[FileSource]) -> list[tuple[str, FileSource]]:
@@ -70,6 +73,7 @@ def flag_graph(
     services_of: Callable[[str], Sequence[str]],
     owners_of: Callable[[str], tuple[Sequence[str], Sequence[str]]],
     imports: Sequence[FileImport] = (),
+    cache_dir: Path | None = None,
 ) -> FlagGraph:
     paths = snapshot.paths()
     files = flag_files(paths, catalog.flags)
@@ -101,13 +105,26 @@ def flag_graph(
     flag_paths = {p for p, _ in files}
     code = [p for p in paths if p.endswith(".py") and p not in flag_paths and services_of(p)]
     reads: list[FlagRead] = []
-    for i in range(0, len(code), _CHUNK):
-        chunk = code[i : i + _CHUNK]
+    cache = ReadCache(cache_dir, [*custom, "", *sorted(absl_keys)])
+    blobs = {p: snapshot.blob_id(p) for p in code}
+    todo = []
+    for path in code:
+        cached = cache.get(blobs[path], path)
+        if cached is None:
+            todo.append(path)
+        else:
+            reads.extend(cached)
+    for i in range(0, len(todo), _CHUNK):
+        chunk = todo[i : i + _CHUNK]
         for path, data in snapshot.read_many(chunk).items():
+            found: list[FlagRead] = []
             if len(data) <= MAX_BYTES and not is_binary(data):
                 # Every literal key is kept: a key the change deletes from its flag file is
                 # still read by this code (the engine links it, see read_edges).
-                reads.extend(find_reads(path, data, None, custom, absl_keys))
+                found = find_reads(path, data, None, custom, absl_keys)
+            cache.put(blobs[path], found)
+            reads.extend(found)
+    cache.save({b for b in blobs.values() if b})
     # A flag module's constants are read by importing them: `from config.flags import
     # NEW_PATH` reads NEW_PATH; importing the module itself (`import config.flags`, `from
     # config import flags`) may read any of them.
@@ -119,7 +136,7 @@ def flag_graph(
         for key in sorted(named or module_keys):
             reads.append(FlagRead(imp.src_path, imp.line, key, "import", imp.statement))
     reads.sort()
-    return FlagGraph(nodes, read_edges(reads, services_of, keys), tuple(reads))
+    return FlagGraph(nodes, read_edges(reads, services_of, keys), tuple(reads), len(todo))
 
 
 def read_edges(

@@ -337,20 +337,7 @@ def analyze(
     touched = touch(cs, head_world.filemap, base_world.filemap if base_world else None)
     for node, files in touched.nodes.items():
         if node not in graph:
-            # A node no catalog declares (a new flag key): owned by its file's CODEOWNERS.
-            owners = sorted({t for f in files for t in head_world.filemap.owners_of(f)[0]})
-            fmap = head_world.filemap
-            entry = [s.owner for f in files if (s := fmap.source_for(f, fmap.catalog.flags))]
-            if node.startswith("flag:") and any(entry):
-                owners = sorted(f"team:{o}" for o in entry if o)  # the flags: entry's owner
-            graph.ensure_node(node, owner=owners[0] if owners else None)
-            if node.startswith("flag:"):
-                # A key the change deletes: the code that still reads it is affected.
-                from guardrails.flags import read_edges
-
-                key = node.removeprefix("flag:")
-                edges = read_edges(head_world.flag_reads, head_world.filemap.services_of, {key})
-                graph.extend({}, edges)
+            _add_untracked(graph, head_world, node, files)
     impact = blast_radius(graph, touched, base=cs.base, head=cs.head, depth=depth, mode=cs.mode)
     return Analysis(
         change,
@@ -362,6 +349,24 @@ def analyze(
         base_catalog,
         config_path or CONFIG_FILE,
     )
+
+
+def _add_untracked(graph: DependencyGraph, world: World, node: str, files: Sequence[str]) -> None:
+    """A touched node no catalog and no flag file of the head declares: a flag key the change
+    deletes, or one nothing else knows. Owned by its `flags:` entry, else its files'
+    CODEOWNERS; a deleted key still reaches the code that reads it."""
+    fmap = world.filemap
+    owners = sorted({t for f in files for t in fmap.owners_of(f)[0]})
+    if node.startswith("flag:"):
+        entries = {s.owner for f in files if (s := fmap.source_for(f, fmap.catalog.flags))}
+        if entries - {None}:
+            owners = sorted(f"team:{o}" for o in entries if o)
+    graph.ensure_node(node, owner=owners[0] if owners else None)
+    if node.startswith("flag:"):
+        from guardrails.flags import read_edges
+
+        key = node.removeprefix("flag:")
+        graph.extend({}, read_edges(world.flag_reads, fmap.services_of, {key}))
 
 
 def guarded_catalog(head: Catalog, base: Catalog | None) -> Catalog:

@@ -245,7 +245,7 @@ def test_a_flip_on_a_flag_nobody_reads_warns_at_most(org: GitRepo) -> None:
     )
     assert f["message"] == (
         "flag legacy-export: default true -> false for every user at once, with no percentage "
-        "step (no service reads it)"
+        "step (no code reads it)"
     )
 
 
@@ -361,3 +361,31 @@ def test_a_shared_evaluator_change_touches_only_the_flags_that_use_it(org: GitRe
     org.commit("staff moved")
     out = json.loads(invoke(org, "affected", "--base", "main", "--format", "json").stdout)
     assert [n["id"] for n in out["changed"]] == ["flag:new-ranker"]
+
+
+def test_the_demo_orgs_flag_flip_blocks_through_its_declared_consumer(repo: GitRepo) -> None:
+    import shutil
+    from pathlib import Path
+
+    acme = Path(__file__).resolve().parent.parent / "graph" / "examples" / "acme"
+    shutil.copytree(acme, repo.root, dirs_exist_ok=True)
+    repo.commit("acme")
+    repo.branch("feature")
+    edit(
+        repo,
+        "config/flags.json",
+        '"defaultVariant": "off",\n      "targeting": {"fractional": [["on", 5], ["off", 95]]}',
+        '"defaultVariant": "on"',
+    )
+    repo.commit("new ranker for everyone")
+    (f,) = check(repo, 1)
+    assert (f["rule"], f["severity"], f["path"], f["line"]) == (
+        "flags.default-flip",
+        "block",
+        "config/flags.json",
+        7,
+    )
+    assert f["message"] == (
+        "flag new-ranker: default false -> true for every user at once, with no percentage step "
+        "(no code reads it; its declared consumers reach tier 1)"
+    )

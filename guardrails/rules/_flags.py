@@ -55,8 +55,8 @@ def reached(ctx: RuleContext, key: str) -> str:
     sites = readers(ctx, key)
     tier = ctx.tier_reached(f"flag:{key}")
     if not sites:
-        return "no service reads it" + (
-            f"; it reaches tier {tier}" if tier is not None and tier <= 1 else ""
+        return "no code reads it" + (
+            f"; its declared consumers reach tier {tier}" if tier is not None and tier <= 1 else ""
         )
     names = sorted({r.node for r in sites if r.node})
     where = f"{sites[0].path}:{sites[0].line}"

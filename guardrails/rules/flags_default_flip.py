@@ -132,7 +132,7 @@ FlagsDefaultFlip.INVALID = (
                 "warn",
                 (
                     "flag new-ranker: default false -> true for every user at once",
-                    "no service reads it",
+                    "no code reads it",
                 ),
             ),
         ),

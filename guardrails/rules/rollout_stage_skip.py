@@ -13,8 +13,8 @@ What counts (only what the change does; an untouched file, or a sane new file, i
   stages changed in one change; a first stage that is production; a stage removed;
 - Argo Rollouts: canary ``steps`` removed or emptied (a plain rolling update), a ``pause``,
   ``analysis`` or ``experiment`` step removed before the final weight, the background
-  ``analysis`` removed; blue-green ``autoPromotionEnabled`` turned on, or its
-  ``prePromotionAnalysis`` removed;
+  ``analysis`` removed; blue-green ``autoPromotionEnabled`` turned on, its
+  ``prePromotionAnalysis`` removed, or (auto-promotion on) its ``autoPromotionSeconds`` wait;
 - Flagger: ``skipAnalysis: true``, or analysis ``metrics`` / ``webhooks`` removed.
 """
 
@@ -162,6 +162,24 @@ class RolloutStageSkip(Rule):
                     "version takes all traffic with no one promoting it",
                     "keep `autoPromotionEnabled: false` and promote with "
                     "`kubectl argo rollouts promote`",
+                )
+            was, now = (
+                base.get(*blue, "autoPromotionSeconds"),
+                new.get(*blue, "autoPromotionSeconds"),
+            )
+            if (
+                new.get(*blue, "autoPromotionEnabled") is not False
+                and base.get(*blue, "autoPromotionEnabled") is not False
+                and isinstance(was, int)
+                and was > 0
+                and not (isinstance(now, int) and now > 0)
+            ):
+                yield self.finding(
+                    path,
+                    new.line_of(*blue, "autoPromotionSeconds"),
+                    f"autoPromotionSeconds ({was} s) removed from Rollout {new.name}: the preview "
+                    "is promoted the moment it is ready",
+                    f"keep `autoPromotionSeconds: {was}` (or turn auto-promotion off)",
                 )
             if base.get(*blue, "prePromotionAnalysis") is not None and (
                 new.get(*blue, "prePromotionAnalysis") is None
@@ -394,6 +412,13 @@ RolloutStageSkip.INVALID = (
         _BLUE.replace("autoPromotionEnabled: false", "autoPromotionEnabled: true"),
         path=ARGO,
         expect=(Expect(10, "block", ("blue-green auto-promotion turned on",)),),
+    ),
+    Case(
+        _BLUE.replace("autoPromotionEnabled: false", "autoPromotionSeconds: 600"),
+        _BLUE.replace("      autoPromotionEnabled: false\n", ""),
+        path=ARGO,
+        expect=(Expect(7, "block", ("autoPromotionSeconds (600 s) removed",)),),
+        note="auto-promotion on: the wait before promotion was the gate",
     ),
     Case(
         _FLAGGER,

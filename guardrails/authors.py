@@ -430,3 +430,9 @@ def _classify_staged(
     if not is_agent and committer is not None:
         found.add(HUMAN, "identity", None, f"git identity {committer}, no agent marker", None)
     return is_agent
+
+
+def login_is_agent(login: str, agents: AgentIdentities = _NO_AGENTS) -> bool:
+    """Whether a reviewer's login is an AI agent or a bot: a known agent (``copilot``,
+    ``claude``, ...), a ``*[bot]`` app, or a configured ``agents.names`` pattern."""
+    return bool(_identity_facts(Person(login, ""), agents)) or _alias(login) is not None

@@ -19,7 +19,6 @@ from guardrails import __version__
 from guardrails.errors import EXIT_ERROR, GuardrailsError
 
 FORMATS_AFFECTED = ("text", "json", "mermaid", "dot")
-FORMATS_CHECK = ("text", "json")
 FORMATS_GRAPH = ("json", "dot", "mermaid", "graphml")
 
 
@@ -97,13 +96,40 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = {"debug": debug}
 
 
+def _check_formats() -> list[str]:
+    from guardrails.report.registry import formats
+
+    return list(formats())
+
+
 @cli.command()
 @change_selectors
 @click.option(
-    "--format", "fmt", type=click.Choice(FORMATS_CHECK), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(_check_formats()),
+    multiple=True,
+    help="Report format [default: text]; repeat with --output for several reports.",
 )
-@click.option("--output", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False),
+    multiple=True,
+    help="Write the report of the --format before it to FILE (repeatable).",
+)
 @click.option("--strict", is_flag=True, help="Warnings block too.")
+@click.option(
+    "--approvals",
+    metavar="FILE",
+    multiple=True,
+    help="Reviews JSON: GitHub's pulls/N/reviews, GitLab's MR approvals, or "
+    '[{"user","state","commit"}]. Repeatable.',
+)
+@click.option(
+    "--policy-from",
+    type=click.Choice(["base", "head"]),
+    help="Which revision's config and policies judge the change [default: base with --base].",
+)
 @click.option(
     "--author-kind",
     type=click.Choice(["agent", "human"]),

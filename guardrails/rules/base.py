@@ -13,13 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from guardrails.catalog.model import Catalog
 from guardrails.changes import ChangeSet, FileChange
 from guardrails.findings import SEVERITIES, Finding, Related
 from guardrails.semantic.facts import ModuleDiff
 from guardrails.semantic.python import MAX_FILE_BYTES, diff_python
+
+if TYPE_CHECKING:
+    from guardrails.authors import Authorship
+    from guardrails.errors import Problem
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 
@@ -116,6 +120,13 @@ class RuleContext:
     service_of: Callable[[str], str | None] = lambda path: None
     imports: ImportIndex = field(default_factory=NoImports)
     max_file_bytes: int = MAX_FILE_BYTES
+    # The head config's problems in --base mode (guardrails.config-invalid reports them).
+    config_problems: Sequence[Problem] = ()
+    config_path: str = "guardrails.yaml"
+    # Who wrote the change (ownership rules), and the team:/user: owners of a path: its
+    # services' owners and its CODEOWNERS teams.
+    author: Authorship | None = None
+    owners_of_path: Callable[[str], tuple[str, ...]] = lambda path: ()
     _diffs: dict[int, ModuleDiff] = field(default_factory=dict, init=False, repr=False)
     # Findings located in the base revision (removed definitions): no head comment can sit on
     # their line, so run_rules does not look for suppressions there.

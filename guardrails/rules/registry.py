@@ -19,6 +19,7 @@ BUILTIN = (
     "guardrails.rules.api_breaking_change:ApiBreakingChange",
     "guardrails.rules.data_schema_break:DataSchemaBreak",
     "guardrails.rules.graph_private_import:GraphPrivateImport",
+    "guardrails.rules.guardrails_config_invalid:GuardrailsConfigInvalid",
     "guardrails.rules.guardrails_self_protect:GuardrailsSelfProtect",
     "guardrails.rules.parse_error:ParseError",
     "guardrails.rules.safety_shell:SafetyShell",

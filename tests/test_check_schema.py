@@ -184,7 +184,10 @@ def test_blocking_change(acme: GitRepo) -> None:
         ],
     }
     by_rule = {f["rule"]: f for f in doc["findings"]}
-    assert set(by_rule) == {"api.breaking-change", "safety.shell"}
+    # li (ranking) edits data-infra's bus: ownership.cross-team asks data-infra to review
+    assert set(by_rule) == {"api.breaking-change", "safety.shell", "ownership.cross-team"}
+    assert by_rule["ownership.cross-team"]["severity"] == "warn"
+    assert "default.ownership-cross-team#data-infra" in {r["id"] for r in doc["requirements"]}
     api = by_rule["api.breaking-change"]
     assert (api["severity"], api["path"], api["line"]) == (
         "block",
@@ -205,12 +208,13 @@ def test_blocking_change(acme: GitRepo) -> None:
     assert [f["path"] for f in doc["findings"]] == [
         "services/event_bus/client.py",
         "services/ranker/rank.py",
+        "services/event_bus/client.py",
     ]
 
 
 def test_passing_change(acme: GitRepo) -> None:
     edit(acme, "services/event_bus/client.py", "    return taken\n", "    return taken\n\n# tidy\n")
-    acme.commit("comment only")
+    acme.commit("comment only", author=("emma", "emma@acme.dev"))  # data-infra's own
     doc = check(acme, code=0)
     assert doc["decision"] == "pass" and doc["findings"] == []
     assert [n["id"] for n in doc["impact"]["changed"]] == ["service:event-bus"]
@@ -225,7 +229,7 @@ def test_warning_passes_and_strict_blocks(acme: GitRepo) -> None:
         "from __future__ import annotations\n",
         "from __future__ import annotations\n\nfrom services.feature_store.tables import FeatureRow\n",
     )
-    acme.commit("growth reads feature rows")
+    acme.commit("growth reads feature rows", author=("mia", "mia@acme.dev"))
     doc = check(acme, code=0)
     assert doc["decision"] == "warn"
     assert [(f["rule"], f["severity"]) for f in doc["findings"]] == [
@@ -290,8 +294,11 @@ def test_staged_change(acme: GitRepo) -> None:
     doc = check(acme, "--staged", code=1)
     assert (doc["impact"]["base"], doc["impact"]["head"]) == (head, None)
     assert doc["impact"]["unowned_files"] == ["notes/todo.txt"]
+    # The staged identity (Test Author) is in no team: ranking's file is another team's.
     assert [(f["rule"], f["path"]) for f in doc["findings"]] == [
-        ("safety.os-system", "services/ranker/rank.py")
+        ("safety.os-system", "services/ranker/rank.py"),
+        ("ownership.unowned", "notes/todo.txt"),
+        ("ownership.cross-team", "services/ranker/rank.py"),
     ]
     (evidence,) = doc["author"]["evidence"]
     assert (evidence["source"], evidence["kind"], evidence["commit"]) == ("identity", "human", None)
@@ -450,6 +457,7 @@ def test_the_python_checks_reject_unsorted_findings_and_a_wrong_decision(blocked
         f["severity"] = "warn"
     for r in doc["requirements"]:
         r["satisfied"] = True
+    doc["findings"].sort(key=finding_key)
     with pytest.raises(AssertionError):  # warnings alone warn, unless --strict
         check_semantics(doc)
     check_semantics(doc, strict=True)

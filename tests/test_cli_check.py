@@ -14,12 +14,14 @@ from tests.gitrepo import GitRepo
 
 ACME = Path(__file__).resolve().parent.parent / "graph" / "examples" / "acme"
 
+# The test author (author@example.com) is in every team, so these tests see no
+# ownership.cross-team findings: tests/test_policy_checks.py covers ownership.
 CONFIG = """\
 version: 1
 teams:
-  core:   {members: [ana]}
-  search: {members: [bo]}
-  ads:    {members: [cy]}
+  core:   {members: [ana, author]}
+  search: {members: [bo, author]}
+  ads:    {members: [cy, author]}
 services:
   lib:    {owner: core,   paths: ["lib/**"]}
   search: {owner: search, paths: ["search/**"]}
@@ -344,7 +346,7 @@ def test_editing_a_catalog_declaration_the_gate_reads_is_self_protected(repo: Gi
     (f,) = [f for f in doc["findings"] if f["rule"] == "guardrails.self-protect"]
     assert f["path"] == "services/export_pipeline/catalog-info.yaml" and f["severity"] == "block"
     assert "a catalog declaration" in f["message"]
-    (req,) = doc["requirements"]
+    (req,) = [r for r in doc["requirements"] if r["policy"] == "default.self-protect"]
     assert (req["id"], req["from"]) == ("default.self-protect#data-infra", ["team:data-infra"])
 
 

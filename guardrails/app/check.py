@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from guardrails.engine import Analysis, Selector, analyze
-from guardrails.errors import GuardrailsError
+from guardrails.errors import GuardrailsError, Problem
 from guardrails.verdict import (
     Candidate,
     ConfigFrom,
@@ -106,7 +106,7 @@ def policy_catalog(
     return catalog, read, ConfigSource(source, rev, tuple(catalog.policies), ignored)
 
 
-def load_policy_set(catalog: Catalog, read: Any) -> PolicySet:
+def load_policy_set(catalog: Catalog, read: Any, *, skip_missing: bool = False) -> PolicySet:
     from guardrails.policy.load import load_policies
 
     return load_policies(
@@ -114,7 +114,19 @@ def load_policy_set(catalog: Catalog, read: Any) -> PolicySet:
         read,
         overrides=catalog.overrides,
         config_path=catalog.config_path or "guardrails.yaml",
+        skip_missing=skip_missing,
     )
+
+
+def policy_problems(catalog: Catalog, read: Any) -> list[Problem]:
+    """Every problem in the packs ``catalog`` names (for `guardrails validate`)."""
+    from guardrails.errors import ConfigError
+
+    try:
+        load_policy_set(catalog, read, skip_missing=True)
+    except ConfigError as exc:
+        return list(exc.problems) or [exc.problem]
+    return []
 
 
 def judge(
@@ -138,8 +150,8 @@ def judge(
         )
     policies = load_policy_set(catalog, read)
     today = _today(analysis, options)
-    kept, held = _findings(analysis, policies, today, author)
     approvals = _approvals(analysis, options, author, reviews)
+    kept, held = _findings(analysis, policies, today, author, approvals)
     return _verdict(analysis, mode, author, policies, kept, held, approvals, config, options)
 
 
@@ -151,7 +163,11 @@ def _today(analysis: Analysis, options: CheckOptions) -> str | None:
 
 
 def _findings(
-    analysis: Analysis, policies: PolicySet, today: str | None, author: Authorship
+    analysis: Analysis,
+    policies: PolicySet,
+    today: str | None,
+    author: Authorship,
+    approvals: Sequence[Approval],
 ) -> tuple[list[Finding], list[tuple[Finding, Suppression]]]:
     from guardrails.rules.base import EdgeIndex, ImportIndex, NoImports, RuleContext
     from guardrails.rules.change_imports import ChangeImportIndex
@@ -183,6 +199,7 @@ def _findings(
         config_path=analysis.config_path,
         author=author,
         owners_of_path=lambda path: _owners_of_path(analysis, path),
+        approvals=approvals,
     )
     return run_rules_judged(ctx, locked=policies.forbid_suppression(), today=today)
 

@@ -101,15 +101,18 @@ def load_policies(
     *,
     overrides: Iterable[tuple[str, str, int]] = (),
     config_path: str = "guardrails.yaml",
+    skip_missing: bool = False,
 ) -> PolicySet:
     """Load and compile the packs ``refs`` name; raises ConfigError listing every problem.
 
-    ``read`` reads a repository path from the revision the config came from.
+    ``read`` reads a repository path from the revision the config came from;
+    ``skip_missing``: a pack file that does not exist is left out (the catalog loader has
+    already reported it, with its line).
     """
     packs: list[Pack] = []
     problems: list[Problem] = []
     for ref in refs:
-        text, shown = _read_pack(ref, read, problems, config_path)
+        text, shown = _read_pack(ref, read, [] if skip_missing else problems, config_path)
         if text is None:
             continue
         pack = parse_pack(text, shown, ref, problems)

@@ -24,6 +24,7 @@ from guardrails.semantic.python import MAX_FILE_BYTES, diff_python
 if TYPE_CHECKING:
     from guardrails.authors import Authorship
     from guardrails.errors import Problem
+    from guardrails.policy.approvals import Approval
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 
@@ -125,8 +126,11 @@ class RuleContext:
     config_path: str = "guardrails.yaml"
     # Who wrote the change (ownership rules), and the team:/user: owners of a path: its
     # services' owners and its CODEOWNERS teams.
+    # None: ownership is unknown (a rule's own cases), and the ownership rules stay quiet.
     author: Authorship | None = None
-    owners_of_path: Callable[[str], tuple[str, ...]] = lambda path: ()
+    owners_of_path: Callable[[str], tuple[str, ...]] | None = None
+    # The reviews judged against the change (ownership.self-approval).
+    approvals: Sequence[Approval] = ()
     _diffs: dict[int, ModuleDiff] = field(default_factory=dict, init=False, repr=False)
     # Findings located in the base revision (removed definitions): no head comment can sit on
     # their line, so run_rules does not look for suppressions there.
@@ -201,6 +205,10 @@ class Case:
     expect: tuple[Expect, ...] = ()
     importers: tuple[Site, ...] = ()
     note: str = ""
+    # Ownership cases: the login that wrote the change (None: ownership unknown) and the
+    # logins that approved it.
+    author: str | None = None
+    approvers: tuple[str, ...] = ()
 
 
 class Rule:

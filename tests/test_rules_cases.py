@@ -10,9 +10,9 @@ import pytest
 from guardrails.authors import Authorship
 from guardrails.catalog.model import Catalog, Dependency, Member, Resource, Service, Team
 from guardrails.changes import ADDED, DELETED, MODIFIED, ChangeSet, FileChange, LineRange, Person
+from guardrails.findings import Finding
 from guardrails.policy.approvals import Review
 from guardrails.policy.approvals import judge as judge_reviews
-from guardrails.findings import Finding
 from guardrails.rules.base import Case, Expect, Rule, RuleContext, Site
 from guardrails.rules.registry import builtin_rules
 from guardrails.rules.run import run_rules

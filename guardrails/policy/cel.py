@@ -31,6 +31,7 @@ def _env() -> Any:
 
 def _first_line(message: str) -> str:
     text = message.replace("INVALID_ARGUMENT: ", "").replace("ERROR: ", "")
+    text = text.replace(" (in container '')", "")
     return " ".join(part.strip() for part in text.splitlines()[:1]).strip()
 
 

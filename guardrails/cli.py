@@ -219,6 +219,51 @@ def init(ctx: click.Context, /, **opts: Any) -> None:
     run(ctx, lambda: cmd.main(**opts))
 
 
+@cli.group()
+def policies() -> None:
+    """The policy packs in force, and their fixture cases."""
+
+
+_config_option = click.option(
+    "--config",
+    metavar="PATH",
+    help="Config file relative to the repository root [default: guardrails.yaml].",
+)
+
+
+@policies.command("list")
+@_config_option
+@click.option("-C", "--repo", "repo", metavar="DIR", default=".")
+@click.pass_context
+def policies_list(ctx: click.Context, /, **opts: Any) -> None:
+    """Every policy of every pack the config names, in the order they apply."""
+    from guardrails.commands import policies as cmd
+
+    run(ctx, lambda: cmd.list_main(**opts))
+
+
+@policies.command("show")
+@click.argument("policy_id", metavar="ID")
+@_config_option
+@click.option("-C", "--repo", "repo", metavar="DIR", default=".")
+@click.pass_context
+def policies_show(ctx: click.Context, /, policy_id: str, **opts: Any) -> None:
+    """One policy: its condition, grade, requirement, rationale and runbook."""
+    from guardrails.commands import policies as cmd
+
+    run(ctx, lambda: cmd.show_main(policy_id, **opts))
+
+
+@policies.command("test")
+@click.argument("directory", metavar="[DIR]", required=False, type=click.Path(file_okay=False))
+@click.pass_context
+def policies_test(ctx: click.Context, /, directory: str | None) -> None:
+    """Run fixture cases (default: the built-in packs' own); exit 1 when one fails."""
+    from guardrails.commands import policies as cmd
+
+    run(ctx, lambda: cmd.test_main(directory))
+
+
 @cli.command()
 @click.option(
     "--dir",

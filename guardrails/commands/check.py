@@ -10,12 +10,15 @@ from __future__ import annotations
 import datetime
 import os
 from collections.abc import Sequence
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from guardrails.app.check import CheckOptions, PolicyFrom, run_check
 from guardrails.commands.output import emit
 from guardrails.engine import Selector, open_repo
 from guardrails.errors import EXIT_BLOCKED, EXIT_OK, GuardrailsError
+
+if TYPE_CHECKING:
+    from guardrails.report.registry import RuleMeta
 
 
 def reports(formats: Sequence[str], outputs: Sequence[str]) -> list[tuple[str, str | None]]:
@@ -71,14 +74,20 @@ def main(
         today=datetime.datetime.now(datetime.timezone.utc).date().isoformat(),
     )
     verdict = run_check(open_repo(repo), selector, options, dict(os.environ))
-    from guardrails.app.meta import rule_summaries
-    from guardrails.report.registry import RuleMeta, render
+    from guardrails.report.registry import LazyRuleMeta, render
 
     doc = verdict.as_dict()
-    meta = {rid: RuleMeta(rid, *rest) for rid, *rest in rule_summaries()}
+    meta = LazyRuleMeta(rule_meta)
     for name, target in targets:
         emit(render(name, doc, meta), target)
     return EXIT_BLOCKED if verdict.blocked else EXIT_OK
+
+
+def rule_meta() -> list[RuleMeta]:
+    from guardrails.app.meta import rule_summaries
+    from guardrails.report.registry import RuleMeta
+
+    return [RuleMeta(*row) for row in rule_summaries()]
 
 
 def _read(name: str) -> bytes:

@@ -9,7 +9,7 @@ here, and the CLI's ``--format`` choices come from :data:`CHECK_FORMATS`.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
@@ -25,6 +25,29 @@ class RuleMeta:
     summary: str
     description: str
     default_severity: str
+
+
+class LazyRuleMeta(Mapping[str, RuleMeta]):
+    """Rule metadata loaded on first use: the text and JSON reporters never look, and loading
+    every rule would cost the hook its start-up time."""
+
+    def __init__(self, load: Callable[[], Iterable[RuleMeta]]) -> None:
+        self._load = load
+        self._meta: dict[str, RuleMeta] | None = None
+
+    def _all(self) -> dict[str, RuleMeta]:
+        if self._meta is None:
+            self._meta = {m.id: m for m in self._load()}
+        return self._meta
+
+    def __getitem__(self, key: str) -> RuleMeta:
+        return self._all()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
 
 
 class Reporter(Protocol):

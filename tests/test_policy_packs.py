@@ -85,3 +85,26 @@ def test_list_and_show(repo: GitRepo) -> None:
     assert "defined at:         team.yaml:6\n" in shown.stdout
     missing = run("policies", "show", "team.shell-warn", "-C", str(repo.root))
     assert missing.exit_code == 2 and "did you mean 'team.shell-warns'?" in missing.stderr
+
+
+INCIDENTS = (  # the public post-mortems builtin:default may cite
+    "Google Cloud, 2025-06-12",
+    "CrowdStrike, 2024-07-19",
+    "Cloudflare, 2019-07-02",
+    "Cloudflare, 2025-11-18",
+    "Cloudflare, 2025-12-05",
+    "Facebook, 2021-10-04",
+    "Knight Capital, 2012-08-01",
+)
+
+
+def test_every_builtin_policy_cites_an_incident_and_has_a_runbook() -> None:
+    from guardrails.policy.load import load_policies
+
+    policies = load_policies(["builtin:default"], lambda path: None).policies
+    assert len(policies) >= 12
+    for p in policies:
+        assert p.rationale and any(i in p.rationale for i in INCIDENTS), p.id
+        assert p.runbook and (ROOT / p.runbook).is_file(), (p.id, p.runbook)
+    locked = sorted(p.id for p in policies if p.locked)
+    assert locked == ["default.config-invalid", "default.security", "default.self-protect"]

@@ -568,3 +568,41 @@ def test_several_reports_from_one_run(org: GitRepo, tmp_path: Path) -> None:
     assert result.stdout.startswith("guardrails check: BLOCK")
     bad = run(org, "check", "--base", "main", "--output", "a", "--output", "b")
     assert bad.exit_code == 2 and "2 --output for 1 --format" in bad.stderr
+
+
+def test_a_codeowners_person_is_their_own_requirement(org: GitRepo, tmp_path: Path) -> None:
+    org.git("checkout", "-q", "main")
+    org.write({"CODEOWNERS": "guardrails.yaml @acme/data-infra\ndocs/ @zoe\n", "docs/a.md": "a\n"})
+    org.commit("docs are zoe's", author=EMMA)
+    org.git("checkout", "-q", "-B", "feature", "main")
+    org.write({"docs/a.md": "b\n"})
+    head = org.commit("edit the docs", author=LI)
+    doc = check(org, code=1)
+    (req,) = doc["requirements"]
+    assert (req["id"], req["from"], req["candidates"]) == (
+        "default.ownership-cross-team#user:zoe",
+        ["user:zoe"],
+        [{"login": "zoe", "handle": "@zoe"}],
+    )
+    ok = reviews(tmp_path, [{"user": "zoe", "state": "APPROVED", "commit": head}])
+    assert reqs(check(org, "--approvals", ok, code=0)) == {
+        "default.ownership-cross-team#user:zoe": (True, ["zoe"])
+    }
+
+
+def test_the_commands_only_parse_options_call_the_app_and_a_reporter() -> None:
+    import ast
+
+    for path in sorted((ROOT / "guardrails" / "commands").glob("*.py")):
+        tree = ast.parse(path.read_text())
+        names = [
+            n.module if isinstance(n, ast.ImportFrom) else a.name
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Import | ast.ImportFrom)
+            for a in n.names
+        ]
+        assert not [
+            m
+            for m in names
+            if m and m.startswith(("guardrails.rules", "guardrails.policy", "guardrails.verdict"))
+        ], path.name

@@ -151,8 +151,11 @@ def judge(
     policies = load_policy_set(catalog, read)
     today = _today(analysis, options)
     approvals = _approvals(analysis, options, author, reviews)
-    kept, held = _findings(analysis, policies, today, author, approvals)
-    return _verdict(analysis, mode, author, policies, kept, held, approvals, config, options)
+    owners = PathOwners(analysis)
+    kept, held = _findings(analysis, policies, today, author, approvals, owners)
+    return _verdict(
+        analysis, mode, author, policies, kept, held, approvals, config, options, owners
+    )
 
 
 def _today(analysis: Analysis, options: CheckOptions) -> str | None:
@@ -168,6 +171,7 @@ def _findings(
     today: str | None,
     author: Authorship,
     approvals: Sequence[Approval],
+    owners: PathOwners,
 ) -> tuple[list[Finding], list[tuple[Finding, Suppression]]]:
     from guardrails.rules.base import EdgeIndex, ImportIndex, NoImports, RuleContext
     from guardrails.rules.change_imports import ChangeImportIndex
@@ -198,27 +202,52 @@ def _findings(
         config_problems=analysis.config_problems,
         config_path=analysis.config_path,
         author=author,
-        owners_of_path=lambda path: _owners_of_path(analysis, path),
+        owners_of_path=owners,
         approvals=approvals,
     )
     return run_rules_judged(ctx, locked=policies.forbid_suppression(), today=today)
 
 
-def _owners_of_path(analysis: Analysis, path: str) -> tuple[str, ...]:
-    """team:/user: owners of one path: its services' owners, then its CODEOWNERS teams."""
-    out: set[str] = set()
-    for world in (analysis.head, analysis.base):
-        if world is None:
-            continue
-        for name in world.filemap.services_of(path):
-            svc = world.catalog.services.get(name)
-            if svc is not None and svc.owner:
-                out.add(f"team:{svc.owner}")
-        teams, _ = world.filemap.owners_of(path)
-        out.update(teams)
-        if out:
-            break
-    return tuple(sorted(out))
+class PathOwners:
+    """team:/user: owners of a path: its services' owners and its CODEOWNERS owners (a
+    CODEOWNERS person in no team is ``user:<login>``); the base's for a deleted file.
+    Built once per check, so each CODEOWNERS file is indexed once."""
+
+    def __init__(self, analysis: Analysis) -> None:
+        from guardrails.catalog.codeowners import CodeOwnersIndex
+
+        self._worlds = []
+        for world in (analysis.head, analysis.base):
+            if world is None:
+                continue
+            catalog = world.catalog
+            index = (
+                CodeOwnersIndex(catalog.codeowners, catalog.teams)
+                if catalog.codeowners_enabled and catalog.codeowners
+                else None
+            )
+            self._worlds.append((world, index))
+        self._cache: dict[str, tuple[str, ...]] = {}
+
+    def __call__(self, path: str) -> tuple[str, ...]:
+        known = self._cache.get(path)
+        if known is not None:
+            return known
+        out: set[str] = set()
+        for world, index in self._worlds:
+            for name in world.filemap.services_of(path):
+                svc = world.catalog.services.get(name)
+                if svc is not None and svc.owner:
+                    out.add(f"team:{svc.owner}")
+            for owner in index.owners(path) if index is not None else ():
+                teams = index.teams_for_owner(owner) if index is not None else ()
+                out.update(f"team:{t}" for t in teams)
+                if not teams:
+                    out.add("user:" + owner.removeprefix("@"))
+            if out:
+                break
+        self._cache[path] = tuple(sorted(out))
+        return self._cache[path]
 
 
 def _approvals(
@@ -245,7 +274,7 @@ def _approvals(
     )
 
 
-def change_object(analysis: Analysis, author: Authorship) -> dict[str, Any]:
+def change_object(analysis: Analysis, author: Authorship, owners: PathOwners) -> dict[str, Any]:
     """The CEL ``change`` variable (docs/policies.md lists its fields)."""
     cs = analysis.change.changes
     impact = analysis.impact
@@ -268,7 +297,7 @@ def change_object(analysis: Analysis, author: Authorship) -> dict[str, Any]:
                 "old_path": f.old_path or "",
                 "status": f.status,
                 "nodes": sorted(nodes_of.get(f.path, [])),
-                "owners": list(_owners_of_path(analysis, f.path)),
+                "owners": list(owners(f.path)),
             }
             for f in cs.files
         ],
@@ -297,6 +326,7 @@ def _verdict(
     approvals: tuple[Approval, ...],
     config: ConfigSource,
     options: CheckOptions,
+    owners: PathOwners,
 ) -> Verdict:
     from guardrails.authors import login_is_agent
     from guardrails.policy.approvals import is_person
@@ -306,9 +336,9 @@ def _verdict(
     facts = PolicyFacts(
         impact=analysis.impact,
         catalog=catalog,
-        change=change_object(analysis, author),
+        change=change_object(analysis, author, owners),
         approvals=approvals,
-        owners_of_path=lambda path: _owners_of_path(analysis, path),
+        owners_of_path=owners,
         owner_of_node=lambda node: analysis.graph.owner(node) if node in analysis.graph else None,
     )
     suppressions = {id(f): s for f, s in held}

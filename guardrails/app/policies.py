@@ -37,6 +37,16 @@ def find_policy(policies: PolicySet, wanted: str) -> Policy:
     )
 
 
+def describe_requirement(policy: Policy) -> str:
+    """``1 human approval per team from affected-owners``, or "" with no requirement."""
+    req = policy.require
+    if req is None:
+        return ""
+    human = "human " if req.humans else ""
+    plural = "s" if req.count != 1 else ""
+    return f"{req.count} {human}approval{plural} per team from {', '.join(req.sources)}"
+
+
 def builtin_cases() -> Path:
     from guardrails.policy.load import builtin_dir
 

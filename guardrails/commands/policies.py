@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import click
 
-from guardrails.app.policies import find_policy, policies_in_force, test_cases
+from guardrails.app.policies import (
+    describe_requirement,
+    find_policy,
+    policies_in_force,
+    test_cases,
+)
 from guardrails.engine import open_repo
 from guardrails.errors import EXIT_BLOCKED, EXIT_OK
 
@@ -20,19 +25,10 @@ def list_main(*, config: str | None = None, repo: str = ".") -> int:
                 what = f"{', '.join(p.rules)}{when} -> {p.severity or 'the rule default'}"
             else:
                 what = f"the change{when}"
-            needs = f"; needs {_require(p.require)}" if p.require else ""
+            needs = f"; needs {describe_requirement(p)}" if p.require else ""
             flags = " [locked]" if p.locked else ""
             click.echo(f"  {p.id}: {what}{needs}{flags}")
     return EXIT_OK
-
-
-def _require(req: object) -> str:
-    from guardrails.policy.model import Approvals
-
-    assert isinstance(req, Approvals)
-    who = ", ".join(req.sources)
-    human = "human " if req.humans else ""
-    return f"{req.count} {human}approval{'s' if req.count != 1 else ''} per team from {who}"
 
 
 def show_main(policy_id: str, *, config: str | None = None, repo: str = ".") -> int:
@@ -44,7 +40,7 @@ def show_main(policy_id: str, *, config: str | None = None, repo: str = ".") -> 
         ("rule", ", ".join(p.rules) or "(none: judges the change)"),
         ("when", p.when.source if p.when else "(always)"),
         ("severity", p.severity or "(the rule's default)"),
-        ("requires", _require(p.require) if p.require else "(nothing)"),
+        ("requires", describe_requirement(p) or "(nothing)"),
         ("not_author", str(p.require.not_author).lower() if p.require else "-"),
         ("forbid_suppression", str(p.forbid_suppression).lower()),
         ("locked", str(p.locked).lower()),

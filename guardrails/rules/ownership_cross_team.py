@@ -29,10 +29,13 @@ class OwnershipCrossTeam(Rule):
         mine: set[str] = set()
         for person in ctx.author.people:
             mine.update(f"team:{t}" for t in members_of(person, ctx.catalog.teams))
+            # A CODEOWNERS person (user:<login>) is the author when the login is theirs.
+            local = person.email.split("@", 1)[0].split("+", 1)[-1]
+            mine.update(f"user:{n}" for n in (person.name.lower(), local.lower()) if n)
         files: dict[str, list[str]] = {}
         for change in ctx.changes.files:
             owners = ctx.owners_of_path(change.path)
-            if not owners or mine & set(owners):
+            if not owners or mine & {o.lower() for o in owners}:
                 continue  # unowned (ownership.unowned says so), or one of the author's teams
             for owner in owners:
                 files.setdefault(owner, []).append(change.path)

@@ -37,13 +37,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 from guardrails.catalog.model import AgentIdentities, Team
 from guardrails.changes import ChangeSet, Commit, Person, Trailer
 from guardrails.errors import GuardrailsError
 
-AGENT, HUMAN, MIXED = "agent", "human", "mixed"
+AuthorKind = Literal["human", "agent", "mixed"]
+AGENT: Literal["agent"] = "agent"
+HUMAN: Literal["human"] = "human"
+MIXED: Literal["mixed"] = "mixed"
 KINDS = (AGENT, HUMAN)
 
 CLAUDE_CODE = "Claude Code"
@@ -173,7 +176,7 @@ class AuthorEvidence:
 
 @dataclass(frozen=True)
 class Authorship:
-    kind: str  # "human" | "agent" | "mixed"
+    kind: AuthorKind
     evidence: tuple[AuthorEvidence, ...]  # strongest first
     # Every human author, committer and co-author seen: none of them may approve as "not the
     # author". Sorted by email, then name.
@@ -213,7 +216,7 @@ def classify(
     if changes.mode in ("staged", "patch"):
         staged_agent = _classify_staged(changes.committer, agents, env, found)
 
-    kind = declared_kind or env_kind
+    kind: AuthorKind | None = _as_kind(declared_kind or env_kind)
     if kind is None and changes.commits:
         kind = (
             MIXED if 0 < agent_commits < len(changes.commits) else AGENT if agent_commits else HUMAN
@@ -277,13 +280,17 @@ class _Found:
         order = -1 if ev.commit is None else self._order.get(ev.commit, -1)
         return (ev.strength, order, ev.detail, ev.source)
 
-    def result(self, kind: str) -> Authorship:
+    def result(self, kind: AuthorKind) -> Authorship:
         return Authorship(
             kind=kind,
             evidence=tuple(sorted(self._evidence.values(), key=self._key)),
             people=tuple(sorted(self._people, key=lambda p: (p.email.lower(), p.name, p.email))),
             agents=tuple(sorted(self._agents)),
         )
+
+
+def _as_kind(value: str | None) -> AuthorKind | None:
+    return AGENT if value == AGENT else HUMAN if value == HUMAN else None
 
 
 def _declared_kind(value: str | None) -> str | None:
@@ -430,3 +437,9 @@ def _classify_staged(
     if not is_agent and committer is not None:
         found.add(HUMAN, "identity", None, f"git identity {committer}, no agent marker", None)
     return is_agent
+
+
+def login_is_agent(login: str, agents: AgentIdentities = _NO_AGENTS) -> bool:
+    """Whether a reviewer's login is an AI agent or a bot: a known agent (``copilot``,
+    ``claude``, ...), a ``*[bot]`` app, or a configured ``agents.names`` pattern."""
+    return bool(_identity_facts(Person(login, ""), agents)) or _alias(login) is not None

@@ -19,7 +19,6 @@ from guardrails import __version__
 from guardrails.errors import EXIT_ERROR, GuardrailsError
 
 FORMATS_AFFECTED = ("text", "json", "mermaid", "dot")
-FORMATS_CHECK = ("text", "json")
 FORMATS_GRAPH = ("json", "dot", "mermaid", "graphml")
 
 
@@ -97,13 +96,40 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = {"debug": debug}
 
 
+def _check_formats() -> list[str]:
+    from guardrails.report.registry import formats
+
+    return list(formats())
+
+
 @cli.command()
 @change_selectors
 @click.option(
-    "--format", "fmt", type=click.Choice(FORMATS_CHECK), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(_check_formats()),
+    multiple=True,
+    help="Report format [default: text]; repeat with --output for several reports.",
 )
-@click.option("--output", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False),
+    multiple=True,
+    help="Write the report of the --format before it to FILE (repeatable).",
+)
 @click.option("--strict", is_flag=True, help="Warnings block too.")
+@click.option(
+    "--approvals",
+    metavar="FILE",
+    multiple=True,
+    help="Reviews JSON: GitHub's pulls/N/reviews, GitLab's MR approvals, or "
+    '[{"user","state","commit"}]. Repeatable.',
+)
+@click.option(
+    "--policy-from",
+    type=click.Choice(["base", "head"]),
+    help="Which revision's config and policies judge the change [default: base with --base].",
+)
 @click.option(
     "--author-kind",
     type=click.Choice(["agent", "human"]),
@@ -191,6 +217,51 @@ def init(ctx: click.Context, /, **opts: Any) -> None:
     from guardrails.commands import init as cmd
 
     run(ctx, lambda: cmd.main(**opts))
+
+
+@cli.group()
+def policies() -> None:
+    """The policy packs in force, and their fixture cases."""
+
+
+_config_option = click.option(
+    "--config",
+    metavar="PATH",
+    help="Config file relative to the repository root [default: guardrails.yaml].",
+)
+
+
+@policies.command("list")
+@_config_option
+@click.option("-C", "--repo", "repo", metavar="DIR", default=".")
+@click.pass_context
+def policies_list(ctx: click.Context, /, **opts: Any) -> None:
+    """Every policy of every pack the config names, in the order they apply."""
+    from guardrails.commands import policies as cmd
+
+    run(ctx, lambda: cmd.list_main(**opts))
+
+
+@policies.command("show")
+@click.argument("policy_id", metavar="ID")
+@_config_option
+@click.option("-C", "--repo", "repo", metavar="DIR", default=".")
+@click.pass_context
+def policies_show(ctx: click.Context, /, policy_id: str, **opts: Any) -> None:
+    """One policy: its condition, grade, requirement, rationale and runbook."""
+    from guardrails.commands import policies as cmd
+
+    run(ctx, lambda: cmd.show_main(policy_id, **opts))
+
+
+@policies.command("test")
+@click.argument("directory", metavar="[DIR]", required=False, type=click.Path(file_okay=False))
+@click.pass_context
+def policies_test(ctx: click.Context, /, directory: str | None) -> None:
+    """Run fixture cases (default: the built-in packs' own); exit 1 when one fails."""
+    from guardrails.commands import policies as cmd
+
+    run(ctx, lambda: cmd.test_main(directory))
 
 
 @cli.command()

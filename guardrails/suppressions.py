@@ -1,7 +1,10 @@
 """Inline suppressions: ``# guardrails: ignore[rule.id, other.id] -- reason``.
 
 A suppression sits on the finding's line, or alone on the line above it. The reason is
-mandatory: without one the comment suppresses nothing and is itself a finding. A rule the
+mandatory: without one the comment suppresses nothing and is itself a finding. A reason may
+end in ``(until YYYY-MM-DD)``: from the day after, the suppression no longer holds and is
+itself a finding. The day it is judged against is the caller's (the head commit's committer
+date, or the commit being made): this module never reads the clock. A rule the
 policy packs lock (``forbid_suppression: true``) cannot be suppressed; the attempt is reported.
 A suppression added by the change that matches no finding of a rule that ran is reported as
 unused (info), so stale comments do not pile up. Approval requirements are not findings and
@@ -21,7 +24,9 @@ from guardrails.semantic.python import split_lines
 WITHOUT_REASON = "guardrails.suppression-without-reason"
 FORBIDDEN = "guardrails.suppression-forbidden"
 UNUSED = "guardrails.unused-suppression"
-META_RULES = frozenset({WITHOUT_REASON, FORBIDDEN, UNUSED})
+EXPIRED = "guardrails.suppression-expired"
+META_RULES = frozenset({WITHOUT_REASON, FORBIDDEN, UNUSED, EXPIRED})
+_UNTIL = re.compile(r"^(?P<reason>.*?)\s*\(until (?P<date>\d{4}-\d{2}-\d{2})\)$")
 
 _MARK = "guardrails:"
 _COMMENT = re.compile(r"#\s*guardrails:\s*ignore\[(?P<ids>[^\]]*)\](?P<rest>[^\r\n]*)")
@@ -35,6 +40,10 @@ class Suppression:
     rule_ids: tuple[str, ...]
     reason: str | None
     own_line: bool  # the comment is alone on its line, so it also covers the next line
+    until: str | None = None  # YYYY-MM-DD: the last day it holds
+
+    def expired(self, today: str | None) -> bool:
+        return self.until is not None and today is not None and today > self.until
 
     def covers(self, line: int) -> bool:
         return line == self.line or (self.own_line and line == self.line + 1)
@@ -73,13 +82,16 @@ def parse_suppressions(path: str, text: str) -> list[Suppression]:
             continue
         ids = tuple(sorted({i.strip() for i in m.group("ids").split(",") if i.strip()}))
         reason = _REASON.match(m.group("rest"))
+        said: str | None = reason.group("reason") if reason else None
+        until = _UNTIL.match(said) if said else None
         out.append(
             Suppression(
                 path=path,
                 line=number,
                 rule_ids=ids,
-                reason=reason.group("reason") if reason else None,
+                reason=(until.group("reason") or None) if until else said,
                 own_line=line[: m.start()].strip() == "",
+                until=until.group("date") if until else None,
             )
         )
     return out
@@ -103,20 +115,45 @@ def apply_suppressions(
     locked: Collection[str] = frozenset(),
     ran: Collection[str] = frozenset(),
     base_located: Collection[Finding] = frozenset(),
+    today: str | None = None,
 ) -> list[Finding]:
-    """Drop suppressed findings; add the findings suppressions themselves cause.
+    """Drop suppressed findings; add the findings suppressions themselves cause."""
+    return judge_suppressions(
+        findings, sources, locked=locked, ran=ran, base_located=base_located, today=today
+    )[0]
 
-    ``locked``: rule ids no comment may suppress. ``ran``: rule ids that ran (an ignore for a
-    rule that did not run is not unused). ``base_located``: findings whose line is in the
-    base revision, where no head comment can sit.
+
+def judge_suppressions(
+    findings: Iterable[Finding],
+    sources: Mapping[str, Source],
+    *,
+    locked: Collection[str] = frozenset(),
+    ran: Collection[str] = frozenset(),
+    base_located: Collection[Finding] = frozenset(),
+    today: str | None = None,
+) -> tuple[list[Finding], list[tuple[Finding, Suppression]]]:
+    """(findings kept, findings suppressed with the comment that holds them); the kept ones
+    include the findings suppressions themselves cause.
+
+    ``locked``: rule ids (or fnmatch patterns) no comment may suppress. ``ran``: rule ids
+    that ran (an ignore for a rule that did not run is not unused). ``base_located``:
+    findings whose line is in the base revision, where no head comment can sit. ``today``:
+    ``YYYY-MM-DD`` that ``(until ...)`` is judged against; None never expires anything.
     """
+    from fnmatch import fnmatchcase
+
+    def is_locked(rule: str) -> bool:
+        return any(fnmatchcase(rule, pattern) for pattern in locked)
+
     by_path: dict[str, list[Suppression]] = {}
     for path, source in sources.items():
         found = parse_suppressions(path, source.text)
         if found:
             by_path[path] = found
     if not by_path:
-        return list(findings)
+        return list(findings), []
+    held: list[tuple[Finding, Suppression]] = []
+    expired: set[Suppression] = set()
     used: set[tuple[Suppression, str]] = set()
     matched: set[Suppression] = set()
     forbidden: set[tuple[Suppression, str]] = set()
@@ -132,18 +169,23 @@ def apply_suppressions(
             if f not in base_located and f.rule not in META_RULES
             else []
         )
-        suppressed = False
+        holder: Suppression | None = None
         for s in hits:
             matched.add(s)
             if s.reason is None:
                 continue
-            if f.rule in locked:
+            if is_locked(f.rule):
                 forbidden.add((s, f.rule))
                 continue
+            if s.expired(today):
+                expired.add(s)
+                continue
             used.add((s, f.rule))
-            suppressed = True
-        if not suppressed:
+            holder = holder or s
+        if holder is None:
             kept.append(f)
+        else:
+            held.append((f, holder))
     for path, suppressions in sorted(by_path.items()):
         source = sources[path]
         for s in suppressions:
@@ -163,6 +205,18 @@ def apply_suppressions(
                     )
                 )
                 continue
+            if s in expired:
+                kept.append(
+                    Finding(
+                        rule=EXPIRED,
+                        severity="warn",
+                        path=path,
+                        line=s.line,
+                        message=f"suppression of {ids} expired on {s.until}, so it no longer holds",
+                        fix="fix the finding, or renew the suppression with a new reason and "
+                        "date if it is still safe",
+                    )
+                )
             for rule in s.rule_ids:
                 if (s, rule) in forbidden:
                     kept.append(
@@ -175,7 +229,7 @@ def apply_suppressions(
                             fix=f"fix the {rule} finding, or get the approval the policy asks for",
                         )
                     )
-                elif added and rule in ran and (s, rule) not in used:
+                elif added and rule in ran and (s, rule) not in used and s not in expired:
                     kept.append(
                         Finding(
                             rule=UNUSED,
@@ -186,4 +240,4 @@ def apply_suppressions(
                             fix=f"remove `{rule}` from the ignore comment",
                         )
                     )
-    return kept
+    return kept, held

@@ -1,105 +1,184 @@
-"""The decision: findings (+ later, policy requirements) -> pass, warn or block.
+"""The verdict: one typed, immutable record of the decision, which every reporter reads.
 
-Until the policy engine lands, each finding keeps its rule's default severity (except the
-one interim policy below) and the decision is the most severe one: any ``block`` blocks, any
-``warn`` warns. ``--strict`` treats warnings as blocking. The record is what every reporter
-reads.
+Reporters read :meth:`Verdict.as_dict` (the ``guardrails.check/v1`` document, docs/output.md)
+and never this module's types. Deciding (docs/policies.md "The verdict"):
+
+- ``block``: an unsuppressed finding blocks and waits for no approval, or (``--base``, CI)
+  an approval requirement is unmet;
+- ``warn``: a warning, or (``--staged``/``--patch``, where nobody can have approved yet) an
+  unmet requirement: "will need approval from ...";
+- ``pass`` otherwise. ``--strict`` turns ``warn`` into ``block``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 from guardrails.findings import SEVERITY_RANK, Finding
 from guardrails.impact import Impact
 
+if TYPE_CHECKING:
+    from guardrails.authors import Authorship
+    from guardrails.policy.approvals import Approval
+
 SCHEMA = "guardrails.check/v1"
-PASS, WARN, BLOCK = "pass", "warn", "block"
-
-SELF_PROTECT = "guardrails.self-protect"
-INTERIM_POLICY = "builtin:interim-self-protect"
-
-
-def interim_policy(findings: Sequence[Finding], author_kind: str) -> list[Finding]:
-    """The one policy in force before the policy engine lands (DESIGN §6, §7).
-
-    A change to the gate's own files needs its owners' approval; approvals cannot be checked
-    yet, so when an AI agent wrote (part of) such a change nobody can have approved it: it
-    blocks, and the finding says which policy decided and why.
-    """
-    if author_kind not in ("agent", "mixed"):
-        return list(findings)
-    return [
-        replace(
-            f,
-            severity="block",
-            policy=INTERIM_POLICY,
-            rationale="an AI agent changed the files that decide how the gate judges changes; "
-            "until approval requirements are enforced, such a change blocks",
-            runbook="docs/rules.md#guardrailsself-protect",
-        )
-        if f.rule == SELF_PROTECT
-        else f
-        for f in findings
-    ]
+Severity = Literal["block", "warn", "info"]
+Decision = Literal["pass", "warn", "block"]
+Mode = Literal["staged", "range", "patch"]
+AuthorKind = Literal["human", "agent", "mixed"]
+ConfigFrom = Literal["base", "head", "worktree", "index"]
+PASS: Decision = "pass"
+WARN: Decision = "warn"
+BLOCK: Decision = "block"
 
 
-def decide(findings: Sequence[Finding], *, strict: bool = False) -> str:
-    severities = {f.severity for f in findings}
-    if "block" in severities or (strict and "warn" in severities):
+@dataclass(frozen=True)
+class Suppressed:
+    reason: str
+    until: str | None
+    path: str
+    line: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"reason": self.reason, "until": self.until, "path": self.path, "line": self.line}
+
+
+@dataclass(frozen=True)
+class JudgedFinding:
+    finding: Finding
+    approved_by: tuple[str, ...] = ()  # set when a met requirement waived it (severity warn)
+    suppressed: Suppressed | None = None
+    waiting: bool = False  # waits for an unmet approval requirement
+
+    @property
+    def severity(self) -> str:
+        return self.finding.severity
+
+    def sort_key(self) -> tuple[int, str, int, str, str]:
+        f = self.finding
+        return (SEVERITY_RANK[f.severity], f.path, f.line or 0, f.rule, f.message)
+
+    def as_dict(self) -> dict[str, Any]:
+        doc: dict[str, Any] = dict(self.finding.as_dict())
+        doc["fingerprint"] = self.finding.fingerprint
+        if self.approved_by:
+            doc["approved_by"] = list(self.approved_by)
+        doc["suppressed"] = self.suppressed.as_dict() if self.suppressed else None
+        return doc
+
+
+@dataclass(frozen=True)
+class Candidate:
+    login: str
+    handle: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"login": self.login, "handle": self.handle}
+
+
+@dataclass(frozen=True)
+class RequirementResult:
+    id: str
+    policy: str
+    sources: tuple[str, ...]
+    count: int
+    humans: bool
+    not_author: bool
+    satisfied: bool
+    approved_by: tuple[str, ...]
+    candidates: tuple[Candidate, ...]
+    unblocks: tuple[Finding, ...]
+    reason: str
+    rationale: str | None
+    runbook: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "policy": self.policy,
+            "kind": "approval",
+            "from": list(self.sources),
+            "count": self.count,
+            "humans": self.humans,
+            "not_author": self.not_author,
+            "satisfied": self.satisfied,
+            "approved_by": list(self.approved_by),
+            "candidates": [c.as_dict() for c in self.candidates],
+            "unblocks": [
+                {"rule": f.rule, "path": f.path, "line": f.line, "fingerprint": f.fingerprint}
+                for f in sorted(self.unblocks, key=Finding.sort_key)
+            ],
+            "reason": self.reason,
+            "rationale": self.rationale,
+            "runbook": self.runbook,
+        }
+
+
+@dataclass(frozen=True)
+class ConfigSource:
+    """Where the config and the policies were read."""
+
+    source: ConfigFrom
+    rev: str | None
+    policies: tuple[str, ...]
+    ignored_worktree_change: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "from": self.source,
+            "rev": self.rev,
+            "policies": list(self.policies),
+            "ignored_worktree_change": self.ignored_worktree_change,
+        }
+
+
+def decide(
+    findings: tuple[JudgedFinding, ...],
+    requirements: tuple[RequirementResult, ...],
+    mode: Mode,
+    *,
+    strict: bool = False,
+) -> Decision:
+    active = [f for f in findings if f.suppressed is None]
+    unmet = any(not r.satisfied for r in requirements)
+    blocks = any(f.severity == "block" and not f.waiting for f in active)
+    if blocks or (mode == "range" and unmet):
         return BLOCK
-    if "warn" in severities:
-        return WARN
+    warns = unmet or any(f.severity == "warn" or f.waiting for f in active)
+    if warns:
+        return BLOCK if strict else WARN
     return PASS
 
 
 @dataclass(frozen=True)
 class Verdict:
-    decision: str
+    decision: Decision
+    mode: Mode
+    author: Authorship
     impact: Impact
-    findings: tuple[Finding, ...]  # sorted by severity, then location
-    author: Mapping[str, Any] = field(default_factory=lambda: {"kind": "human", "evidence": []})
-    requirements: tuple[Mapping[str, Any], ...] = ()
+    findings: tuple[JudgedFinding, ...]  # sorted: severity, path, line, rule, message
+    requirements: tuple[RequirementResult, ...] = ()  # sorted by id
+    approvals: tuple[Approval, ...] = ()  # sorted by (user, source)
+    config: ConfigSource | None = None
     strict: bool = False
-
-    @classmethod
-    def of(
-        cls,
-        impact: Impact,
-        findings: Sequence[Finding],
-        *,
-        strict: bool = False,
-        author: Mapping[str, Any] | None = None,
-    ) -> Verdict:
-        author = author or {"kind": "human", "evidence": []}
-        decided = interim_policy(findings, str(author.get("kind", "human")))
-        ordered = tuple(sorted(decided, key=lambda f: (SEVERITY_RANK[f.severity], *f.sort_key())))
-        return cls(
-            decide(ordered, strict=strict),
-            impact,
-            ordered,
-            author=author,
-            strict=strict,
-        )
 
     @property
     def blocked(self) -> bool:
         return self.decision == BLOCK
 
-    def counts(self) -> dict[str, int]:
-        out = {"block": 0, "warn": 0, "info": 0}
-        for f in self.findings:
-            out[f.severity] += 1
-        return out
-
-    def as_dict(self) -> dict[str, object]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "schema": SCHEMA,
             "decision": self.decision,
-            "author": dict(self.author),
+            "mode": self.mode,
+            "strict": self.strict,
+            "author": self.author.as_dict(),
             "impact": self.impact.as_dict(),
             "findings": [f.as_dict() for f in self.findings],
-            "requirements": [dict(r) for r in self.requirements],
+            "requirements": [r.as_dict() for r in self.requirements],
+            "approvals": [a.as_dict() for a in self.approvals],
+            "config": self.config.as_dict()
+            if self.config
+            else {"from": "head", "rev": None, "policies": [], "ignored_worktree_change": False},
         }

@@ -323,7 +323,8 @@ def test_builtin_default_and_existing_packs_are_valid(repo: GitRepo) -> None:
     repo.write(
         {
             "guardrails.yaml": "version: 1\npolicies: [builtin:default, ./policies/new.yaml]\n",
-            "policies/new.yaml": "kind: PolicyPack\n",
+            "policies/new.yaml": "apiVersion: guardrails/v1\nkind: PolicyPack\nname: new\n"
+            "policies: []\n",
         }
     )
     result = validate(repo)

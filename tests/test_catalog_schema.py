@@ -25,6 +25,7 @@ VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
 
 GOOD = {
     "minimal": "version: 1\n",
+    "overrides-and-protect": "version: 1\noverrides: {'builtin:default/safety.no-timeout': warn}\nprotect: ['.github/workflows/gate.yml', 'ops/**']\n",
     "design-example": (
         Path(__file__).resolve().parents[1] / "graph/examples/acme/guardrails.yaml"
     ).read_text(),
@@ -57,6 +58,10 @@ GOOD = {
 
 BAD = {
     "no-version": "teams: {}\n",
+    "override-unknown-severity": "version: 1\noverrides: {x.y: fatal}\n",
+    "override-not-a-mapping": "version: 1\noverrides: [x]\n",
+    "protect-negated": "version: 1\nprotect: ['!a/**']\n",
+    "protect-not-a-list": "version: 1\nprotect: a/**\n",
     "version-2": "version: 2\n",
     "version-string": "version: '1'\n",
     "version-bool": "version: true\n",
@@ -184,6 +189,8 @@ def test_schema_is_valid_draft_2020_12() -> None:
             "policies",
             "ownership",
             "inference",
+            "overrides",
+            "protect",
             "limits",
         ]
     )
@@ -293,6 +300,15 @@ _document = st.fixed_dictionaries(
             st.sampled_from(["builtin:default", "./p.yaml", "p/q.yml", "", 0, True])
         ),
         "ownership": st.fixed_dictionaries({}, optional={"codeowners": _scalars}),
+        "overrides": st.one_of(
+            st.dictionaries(
+                st.sampled_from(["a.b", "builtin:default/x"]),
+                st.sampled_from(["block", "warn", "info", "fatal", 1]),
+                max_size=2,
+            ),
+            _scalars,
+        ),
+        "protect": _lists(_patterns),
         "inference": st.fixed_dictionaries(
             {},
             optional={"python_imports": _scalars, "roots": _lists(_scalars), "weak": st.booleans()},

@@ -14,12 +14,14 @@ from tests.gitrepo import GitRepo
 
 ACME = Path(__file__).resolve().parent.parent / "graph" / "examples" / "acme"
 
+# The test author (author@example.com) is in every team, so these tests see no
+# ownership.cross-team findings: tests/test_policy_checks.py covers ownership.
 CONFIG = """\
 version: 1
 teams:
-  core:   {members: [ana]}
-  search: {members: [bo]}
-  ads:    {members: [cy]}
+  core:   {members: [ana, author]}
+  search: {members: [bo, author]}
+  ads:    {members: [cy, author]}
 services:
   lib:    {owner: core,   paths: ["lib/**"]}
   search: {owner: search, paths: ["search/**"]}
@@ -117,8 +119,17 @@ def test_only_added_lines_count_and_suppressions_need_reasons(org: GitRepo) -> N
     )
     org.commit("two more calls")
     doc = check_json(org, code=1)
-    got = sorted((f["rule"], f["line"]) for f in doc["findings"])
+    got = sorted((f["rule"], f["line"]) for f in doc["findings"] if f["suppressed"] is None)
     assert got == [("guardrails.suppression-without-reason", 7), ("safety.os-system", 7)]
+    # The suppressed one stays in the list (SARIF shows it as suppressed), and never blocks.
+    (held,) = [f for f in doc["findings"] if f["suppressed"] is not None]
+    assert (held["rule"], held["line"]) == ("safety.os-system", 6)
+    assert held["suppressed"] == {
+        "reason": "fixed input, ticket ADS-12",
+        "until": None,
+        "path": "ads/bid.py",
+        "line": 6,
+    }
 
 
 def test_text_output_and_exit_codes(org: GitRepo) -> None:
@@ -242,13 +253,15 @@ def test_a_change_cannot_delete_its_own_agent_identity(org: GitRepo) -> None:
     org.branch("bot-change")
     org.write({"guardrails.yaml": CONFIG, "search/x.py": "X = 1\n"})
     org.commit("quietly", author=("acme-bot", "bot@agents.acme.dev"))
-    # An agent rewrote the gate's own config: nobody can have approved that yet, so it blocks,
+    # An agent rewrote the gate's own config: nobody has approved that yet, so it blocks,
     # and the finding names the policy that decided.
     doc = check_json(org, code=1)
     assert doc["author"]["kind"] == "agent"
     (f,) = [f for f in doc["findings"] if f["rule"] == "guardrails.self-protect"]
-    assert (f["severity"], f["policy"]) == ("block", "builtin:interim-self-protect")
-    assert "AI agent" in f["rationale"]
+    assert (f["severity"], f["policy"]) == ("block", "default.self-protect")
+    assert "Facebook, 2021-10-04" in f["rationale"]
+    (req,) = [r for r in doc["requirements"] if r["policy"] == "default.self-protect"]
+    assert req["satisfied"] is False and req["unblocks"][0]["fingerprint"] == f["fingerprint"]
 
 
 def test_a_change_cannot_undeclare_the_schema_it_breaks(repo: GitRepo) -> None:
@@ -332,15 +345,32 @@ def test_editing_a_catalog_declaration_the_gate_reads_is_self_protected(repo: Gi
     info = repo.root / "services/export_pipeline/catalog-info.yaml"
     info.write_text(info.read_text().replace("    - component:default/feature-store\n", ""))
     repo.commit("export-pipeline no longer depends on feature-store")
-    doc = check_json(repo, code=0)
+    doc = check_json(repo, code=1)
     (f,) = [f for f in doc["findings"] if f["rule"] == "guardrails.self-protect"]
-    assert f["path"] == "services/export_pipeline/catalog-info.yaml" and f["severity"] == "warn"
+    assert f["path"] == "services/export_pipeline/catalog-info.yaml" and f["severity"] == "block"
     assert "a catalog declaration" in f["message"]
+    (req,) = [r for r in doc["requirements"] if r["policy"] == "default.self-protect"]
+    assert (req["id"], req["from"]) == ("default.self-protect#data-infra", ["team:data-infra"])
 
 
-def test_a_human_editing_the_gates_files_is_warned_not_blocked(org: GitRepo) -> None:
+def test_editing_the_gates_files_needs_an_approval_in_ci_and_warns_when_staged(
+    org: GitRepo,
+) -> None:
     org.write({"guardrails.yaml": CONFIG + "# tuned\n"})
+    org.stage()
+    staged = json.loads(run(org, "check", "--staged", "--format", "json").stdout)
+    assert staged["decision"] == "warn"  # nobody can approve a commit not made yet
     org.commit("tune the config")
-    doc = check_json(org, code=0)
+    doc = check_json(org, code=1)
     (f,) = [f for f in doc["findings"] if f["rule"] == "guardrails.self-protect"]
-    assert (f["severity"], f["policy"]) == ("warn", None)
+    assert (f["severity"], f["policy"]) == ("block", "default.self-protect")
+    (req,) = doc["requirements"]
+    # No CODEOWNERS line claims guardrails.yaml: any human who did not write it may approve.
+    assert (req["id"], req["from"], req["candidates"]) == ("default.self-protect#anyone", [], [])
+    head = org.git("rev-parse", "HEAD")
+    (org.root / "reviews.json").write_text(
+        json.dumps([{"user": "bo", "state": "APPROVED", "commit": head}])
+    )
+    ok = check_json(org, "--approvals", str(org.root / "reviews.json"), code=0)
+    (f,) = [f for f in ok["findings"] if f["rule"] == "guardrails.self-protect"]
+    assert (f["severity"], f["approved_by"]) == ("warn", ["bo"])

@@ -13,10 +13,10 @@ from tests.gitrepo import GitRepo
 
 CONFIG = """\
 version: 1
-teams:
-  ranking: {members: [li], handles: ["@acme/ranking"]}
-  search:  {members: [bo], handles: ["@acme/search"]}
-  growth:  {members: [mia], handles: ["@acme/growth"]}
+teams:  # `author` (the tests' committer) is in every team: no cross-team approvals asked
+  ranking: {members: [li, author], handles: ["@acme/ranking"]}
+  search:  {members: [bo, author], handles: ["@acme/search"]}
+  growth:  {members: [mia, author], handles: ["@acme/growth"]}
 services:
   ranker: {owner: ranking, tier: 1, paths: ["services/ranker/**"]}
   search: {owner: search, paths: ["services/search/**"]}
@@ -377,7 +377,7 @@ def test_the_demo_orgs_flag_flip_blocks_through_its_declared_consumer(repo: GitR
         '"defaultVariant": "off",\n      "targeting": {"fractional": [["on", 5], ["off", 95]]}',
         '"defaultVariant": "on"',
     )
-    repo.commit("new ranker for everyone")
+    repo.commit("new ranker for everyone", author=("li", "li@acme.dev"))
     (f,) = check(repo, 1)
     assert (f["rule"], f["severity"], f["path"], f["line"]) == (
         "flags.default-flip",

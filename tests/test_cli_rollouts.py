@@ -13,9 +13,9 @@ from tests.gitrepo import GitRepo
 
 CONFIG = """\
 version: 1
-teams:
-  data-infra: {members: [emma]}
-  ranking:    {members: [li]}
+teams:                           # `author` (the tests' committer) is in both: no cross-team asks
+  data-infra: {members: [emma, author]}
+  ranking:    {members: [li, author]}
 services:
   event-bus: {owner: data-infra, tier: 0, paths: ["services/event_bus/**"]}
   ranker:    {owner: ranking,    tier: 1, paths: ["services/ranker/**"]}

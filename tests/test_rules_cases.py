@@ -7,18 +7,22 @@ from collections.abc import Sequence
 
 import pytest
 
+from guardrails.authors import Authorship
 from guardrails.catalog.model import (
     Catalog,
     Dependency,
     FileSource,
     Limits,
+    Member,
     Resource,
     Service,
     StepLimits,
     Team,
 )
-from guardrails.changes import ADDED, DELETED, MODIFIED, ChangeSet, FileChange, LineRange
+from guardrails.changes import ADDED, DELETED, MODIFIED, ChangeSet, FileChange, LineRange, Person
 from guardrails.findings import Finding
+from guardrails.policy.approvals import Review
+from guardrails.policy.approvals import judge as judge_reviews
 from guardrails.rules.base import Case, Expect, Rule, RuleContext, Site
 from guardrails.rules.registry import builtin_rules
 from guardrails.rules.run import run_rules
@@ -34,7 +38,10 @@ SERVICES = {
 TIERS = {"event-bus": 0, "ranker": 1}
 
 WORLD = Catalog(
-    teams={t: Team(t) for t in ("data-infra", "ranking", "growth")},
+    teams={
+        t: Team(t, members=(Member(login),))
+        for t, login in (("data-infra", "emma"), ("ranking", "li"), ("growth", "mia"))
+    },
     services={
         name: Service(
             name,
@@ -144,13 +151,44 @@ def file_change(
     )
 
 
-def context(changes: Sequence[FileChange], sites: Sequence[Site] = ()) -> RuleContext:
+def context(
+    changes: Sequence[FileChange],
+    sites: Sequence[Site] = (),
+    case: Case | None = None,
+    *,
+    ownership: bool = False,
+) -> RuleContext:
     cs = ChangeSet("patch", None, None, tuple(sorted(changes, key=lambda c: c.path)))
-    return RuleContext(cs, WORLD, service_of, FakeImports(sites))
+    ctx = RuleContext(cs, WORLD, service_of, FakeImports(sites))
+    if case is not None and case.author is not None:
+        # Ownership is known: the author (a login, as teams.members lists it), the owners of
+        # a path (its service's team), and the approvals of the head.
+        people = (Person(case.author, f"{case.author}@acme.dev"),)
+        ctx.author = Authorship("human", (), people)
+        ctx.approvals = judge_reviews(
+            [Review(login, "APPROVED", None, "file") for login in case.approvers],
+            head=None,
+            people=people,
+            agents=WORLD.agents,
+            teams=WORLD.teams,
+        )
+    if ownership:
+        ctx.owners_of_path = owners_of_path
+    return ctx
+
+
+def owners_of_path(path: str) -> tuple[str, ...]:
+    name = service_of(path)
+    return (f"team:{SERVICES[name][0]}",) if name else ()
 
 
 def run_case(rule: Rule, case: Case) -> list[Finding]:
-    ctx = context([file_change(case.before, case.after, case.path)], case.importers)
+    ctx = context(
+        [file_change(case.before, case.after, case.path)],
+        case.importers,
+        case,
+        ownership=rule.id.startswith("ownership."),
+    )
     return run_rules(ctx, [rule])
 
 

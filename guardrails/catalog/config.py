@@ -75,6 +75,8 @@ TOP_KEYS = (
     "policies",
     "ownership",
     "inference",
+    "overrides",
+    "protect",
     "limits",
 )
 TEAM_KEYS = ("members", "handles")
@@ -124,6 +126,8 @@ class Settings:
     policies: tuple[str, ...] = ("builtin:default",)
     codeowners_enabled: bool = True
     inference: Inference = Inference()
+    overrides: tuple[tuple[str, str, int], ...] = ()  # (policy id, severity, line), file order
+    protect: tuple[str, ...] = ()
 
 
 def is_typed_id(value: str) -> bool:
@@ -186,7 +190,37 @@ def parse_config(text: str, path: str = CONFIG_FILE) -> tuple[Settings, Declarat
             settings.codeowners_enabled = True if flag is None else flag
     if "inference" in top:
         settings.inference = _inference(r, top["inference"][1])
+    if "overrides" in top:
+        settings.overrides = _overrides(r, top["overrides"][1])
+    if "protect" in top:
+        settings.protect = tuple(
+            value
+            for value, item in r.strings(top["protect"][1], "protect")
+            if check_path_pattern(r, item, value, "protect") is not None
+        )
     return settings, decl
+
+
+OVERRIDE_SEVERITIES = ("block", "warn", "info")
+
+
+def _overrides(r: Reader, node: yaml.Node) -> tuple[tuple[str, str, int], ...]:
+    """``{policy id: severity}``; whether the policy exists (or is locked) is the policy
+    loader's question, since packs are read after the config."""
+    out: list[tuple[str, str, int]] = []
+    for key, (knode, vnode) in (r.mapping(node, "overrides") or {}).items():
+        value = r.string(vnode, f"overrides.{key}")
+        if value is None:
+            continue
+        if value not in OVERRIDE_SEVERITIES:
+            r.error(
+                vnode,
+                f"overrides.{key}: unknown severity '{value}'",
+                fix="use one of: " + ", ".join(OVERRIDE_SEVERITIES),
+            )
+            continue
+        out.append((key, value, r.origin(knode).line or 1))
+    return tuple(out)
 
 
 def _teams(r: Reader, node: yaml.Node, decl: Declarations) -> None:

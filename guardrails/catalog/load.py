@@ -130,6 +130,8 @@ def _build(
         codeowners_enabled=settings.codeowners_enabled,
         codeowners=codeowners,
         inference=settings.inference,
+        overrides=settings.overrides,
+        protect=settings.protect,
         config_path=config_path if has_config else None,
         notes=tuple(p.render() for p in ordered if p.severity == "info"),
     )

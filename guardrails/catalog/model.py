@@ -195,5 +195,9 @@ class Catalog:
     codeowners: CodeOwners | None = None
     inference: Inference = Inference()
     config_path: str | None = None  # None: zero-config (no guardrails.yaml)
+    # Policy severities changed per policy id (``builtin:default/safety.no-timeout: warn``)
+    # and more paths guarded by guardrails.self-protect.
+    overrides: tuple[tuple[str, str, int], ...] = ()  # (policy id, severity, line)
+    protect: tuple[str, ...] = ()
     # Non-fatal observations (cycles, ambiguities) for `guardrails validate` to print.
     notes: tuple[str, ...] = ()

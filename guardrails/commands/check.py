@@ -1,21 +1,44 @@
-"""`guardrails check`: the gate. Exit 0 pass/warn, 1 blocked, 2 error (fail closed)."""
+"""`guardrails check`: the gate. Exit 0 pass/warn, 1 blocked, 2 error (fail closed).
+
+Options -> :func:`guardrails.app.check.run_check` -> reporters -> exit code. Several
+``--format F --output FILE`` pairs make several reports from one run; when every format goes
+to a file, the text verdict still goes to the terminal.
+"""
 
 from __future__ import annotations
 
+import datetime
 import os
 from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING
 
+from guardrails.app.check import CheckOptions, PolicyFrom, run_check
 from guardrails.commands.output import emit
-from guardrails.engine import Analysis, Selector, analyze, open_repo
-from guardrails.errors import EXIT_BLOCKED, EXIT_OK, Problem
-from guardrails.findings import Finding
-from guardrails.verdict import Verdict
+from guardrails.engine import Selector, open_repo
+from guardrails.errors import EXIT_BLOCKED, EXIT_OK, GuardrailsError
 
 if TYPE_CHECKING:
-    from guardrails.authors import Authorship
+    from guardrails.report.registry import RuleMeta
 
-CONFIG_INVALID = "guardrails.config-invalid"
+
+def reports(formats: Sequence[str], outputs: Sequence[str]) -> list[tuple[str, str | None]]:
+    """(format, file or None for stdout) pairs, in the order given."""
+    formats = list(formats) or ["text"]
+    if len(outputs) > len(formats):
+        raise GuardrailsError(
+            f"{len(outputs)} --output for {len(formats)} --format",
+            fix="give each --output its own --format before it: --format json --output a.json",
+        )
+    if len(formats) - len(outputs) > 1:
+        raise GuardrailsError(
+            "only one report can go to stdout",
+            fix="pair each --format with an --output FILE (one may be left to stdout)",
+        )
+    pairs: list[tuple[str, str | None]] = list(zip(formats, outputs, strict=False))
+    pairs += [(f, None) for f in formats[len(outputs) :]]
+    if all(out is not None for _, out in pairs):
+        pairs.append(("text", None))  # the verdict is always shown to whoever ran the gate
+    return pairs
 
 
 def main(
@@ -26,10 +49,12 @@ def main(
     patch: IO[bytes] | None = None,
     config: str | None = None,
     repo: str = ".",
-    fmt: str = "text",
-    output: str | None = None,
+    fmt: Sequence[str] = (),
+    output: Sequence[str] = (),
     strict: bool = False,
     author_kind: str | None = None,
+    approvals: Sequence[str] = (),
+    policy_from: PolicyFrom | None = None,
 ) -> int:
     selector = Selector.from_options(
         staged=staged,
@@ -38,91 +63,39 @@ def main(
         allow_paths=False,
         patch=patch.read() if patch is not None else None,
     )
-    analysis = analyze(open_repo(repo), selector, config_path=config)
-    verdict = Verdict.of(
-        analysis.impact,
-        findings(analysis),
+    targets = reports(fmt, output)
+    options = CheckOptions(
         strict=strict,
-        author=authorship(analysis, author_kind).as_dict(),
+        author_kind=author_kind,
+        config_path=config,
+        approvals=tuple((name, _read(name)) for name in approvals),
+        policy_from=policy_from,
+        # --staged: the commit being made is dated now (the core never reads the clock).
+        today=datetime.datetime.now(datetime.timezone.utc).date().isoformat(),
     )
-    emit(render(verdict, fmt), output)
+    verdict = run_check(open_repo(repo), selector, options, dict(os.environ))
+    from guardrails.report.registry import LazyRuleMeta, render
+
+    doc = verdict.as_dict()
+    meta = LazyRuleMeta(rule_meta)
+    for name, target in targets:
+        emit(render(name, doc, meta), target)
     return EXIT_BLOCKED if verdict.blocked else EXIT_OK
 
 
-def authorship(analysis: Analysis, declared: str | None = None) -> Authorship:
-    """DESIGN §7: --author-kind, then GUARDRAILS_AUTHOR_KIND, configured and known agent
-    identities, trailers; CLAUDECODE-style shell markers only for --staged/--patch (the
-    environment of the commit being made). These are the only variables read. Configured
-    agent identities come from base and head alike: a change cannot delete its own."""
-    from guardrails.authors import AGENT_ENV_MARKERS, classify
+def rule_meta() -> list[RuleMeta]:
+    from guardrails.app.meta import rule_summaries
+    from guardrails.report.registry import RuleMeta
 
-    env = {k: os.environ[k] for k in AGENT_ENV_MARKERS if k in os.environ}
-    return classify(analysis.change.changes, analysis.guarded.agents, declared=declared, env=env)
+    return [RuleMeta(*row) for row in rule_summaries()]
 
 
-def findings(analysis: Analysis) -> list[Finding]:
-    from guardrails.rules.base import EdgeIndex, ImportIndex, NoImports, RuleContext
-    from guardrails.rules.change_imports import ChangeImportIndex
-    from guardrails.rules.run import run_rules
-
-    head, base = analysis.head, analysis.base
-    changes = analysis.change.changes
-
-    def service_of(path: str) -> str | None:
-        owners = head.filemap.services_of(path)
-        if not owners and base is not None:  # a deleted file: its service in the base
-            owners = base.filemap.services_of(path)
-        return owners[0] if owners else None
-
-    imports: ImportIndex = NoImports()
-    if head.imports is not None:
-        base_edges = base.imports.edges if base is not None and base.imports is not None else None
-        imports = ChangeImportIndex(
-            EdgeIndex(head.imports.edges),
-            EdgeIndex(base_edges) if base_edges is not None else None,
-            changes.paths,
-        )
-    from guardrails.rules.reach import flag_readers_in, tier_reached_in
-
-    ctx = RuleContext(
-        changes=changes,
-        catalog=analysis.guarded,
-        service_of=service_of,
-        imports=imports,
-        tier_reached=tier_reached_in(analysis.graph),
-        flag_readers=flag_readers_in(analysis.graph),
-        node_owner=analysis.graph.owner,
-    )
-    return [*run_rules(ctx), *config_invalid(analysis.config_problems, analysis.config_path)]
-
-
-def config_invalid(problems: Sequence[Problem], config: str) -> list[Finding]:
-    """DESIGN §10: in CI mode a head config that does not validate is a blocking finding.
-
-    One finding per located problem; a failure with no location still blocks, at the config
-    file, so an invalid head config can never pass.
-    """
-    located = [p for p in problems if p.severity == "error" and p.path]
-    if not located and problems:
-        located = [Problem(problems[0].message, path=config, fix=problems[0].fix)]
-    return [
-        Finding(
-            rule=CONFIG_INVALID,
-            severity="block",
-            path=p.path or config,
-            line=p.line,
-            message=f"the change leaves the configuration invalid: {p.message}",
-            fix=p.fix or "run `guardrails validate` on the branch and fix what it lists",
-        )
-        for p in located
-    ]
-
-
-def render(verdict: Verdict, fmt: str) -> str:
-    if fmt == "json":
-        from guardrails.report import json_out
-
-        return json_out.dumps(verdict.as_dict())
-    from guardrails.report import text
-
-    return text.render_check(verdict)
+def _read(name: str) -> bytes:
+    try:
+        with open(name, "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        raise GuardrailsError(
+            f"--approvals: cannot read {name}: {exc.strerror or exc}",
+            fix="pass the reviews JSON your CI fetched (GitHub, GitLab, or the simple list)",
+        ) from exc

@@ -14,12 +14,13 @@ from pathlib import Path
 
 import click
 
+from guardrails.app.affected import run_affected
+from guardrails.app.check import CheckOptions, run_check
 from guardrails.changes import Person
-from guardrails.commands import affected, check
-from guardrails.engine import Selector, analyze, load_world
+from guardrails.commands import affected
+from guardrails.engine import Selector, load_world
 from guardrails.errors import EXIT_OK, GuardrailsError
 from guardrails.resources import data_path
-from guardrails.verdict import Verdict
 
 PLATFORM = Person("Ops", "ops@acme.dev")
 DEVELOPER = Person("li", "li@acme.dev")
@@ -106,7 +107,7 @@ def story(root: Path) -> None:
     click.echo(f"   {AGENT_TRAILER}")
 
     selector = Selector(base="main")
-    analysis = analyze(repo, selector)
+    analysis = run_affected(repo, selector)
     say("3. Who does it affect?", "guardrails affected --base main")
     _indent(affected.impact_report(analysis, "text"))
     say(
@@ -115,13 +116,16 @@ def story(root: Path) -> None:
     )
     _indent(affected.why_report(analysis, "service:growth-app", "text"))
     say("5. Is it safe?", "guardrails check --base main")
-    verdict = Verdict.of(
-        analysis.impact, check.findings(analysis), author=check.authorship(analysis).as_dict()
-    )
-    _indent(check.render(verdict, "text"))
+    # The same call the CI gate makes; the environment is the demo's own (no agent shell).
+    verdict = run_check(repo, selector, CheckOptions(), {})
+    from guardrails.app.meta import rule_summaries
+    from guardrails.report.registry import RuleMeta, render
+
+    meta = {rid: RuleMeta(rid, *rest) for rid, *rest in rule_summaries()}
+    _indent(render("text", verdict.as_dict(), meta))
     click.echo(
         f"   exit code: {1 if verdict.blocked else 0} "
-        f"({'blocked: the merge waits for a fix' if verdict.blocked else 'passed'})"
+        f"({'blocked: the merge waits for a fix and approvals' if verdict.blocked else 'passed'})"
     )
     say("6. For the PR comment", "guardrails affected --base main --format mermaid")
     _indent(affected.impact_report(analysis, "mermaid"))

@@ -35,6 +35,10 @@ def main(*, config: str | None = None, repo: str = ".") -> int:
         config_path=config or CONFIG_FILE,
         inferred=inferred_services(snapshot, config, required=True),
     )
+    from guardrails.app.check import policy_problems
+
+    # The packs are part of the configuration: their problems are listed with the rest.
+    problems = (*problems, *policy_problems(catalog, snapshot.read))
     errors = [p for p in problems if p.severity == "error"]
     for p in sorted(problems, key=lambda p: (p.severity != "error", *p.sort_key())):
         label = "error" if p.severity == "error" else p.severity

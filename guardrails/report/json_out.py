@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from guardrails.graph import DependencyGraph
 from guardrails.impact import Impact
+
+if TYPE_CHECKING:
+    from guardrails.report.registry import RuleMeta
 
 GRAPH_SCHEMA = "guardrails.graph/v1"
 WHY_SCHEMA = "guardrails.why/v1"
@@ -15,6 +19,11 @@ WHY_SCHEMA = "guardrails.why/v1"
 
 def dumps(doc: Any) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+def render(doc: Mapping[str, Any], meta: Mapping[str, RuleMeta]) -> str:
+    """The check/v1 document as it is: sorted by the producer, so byte-identical per run."""
+    return dumps(doc)
 
 
 def render_impact(impact: Impact) -> str:

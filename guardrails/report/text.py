@@ -10,7 +10,6 @@ from typing import Any
 
 from guardrails.graph import DependencyGraph
 from guardrails.impact import AffectedNode, Impact
-from guardrails.verdict import Verdict
 
 WIDTH = 80
 ARROW = " → "
@@ -166,50 +165,144 @@ def _author(author: Mapping[str, Any]) -> str:
 _MARK = {"block": "✗ block", "warn": "! warn ", "info": "· info "}
 
 
-def render_check(verdict: Verdict) -> str:
-    """Findings first (what to fix), then who the change affects (who to ask)."""
-    impact = verdict.impact
-    out = [f"guardrails check: {verdict.decision.upper()} — {subject(impact)}"]
-    out.extend(_wrap(f"Author: {_author(verdict.author)}", ""))
-    counts = verdict.counts()
+def render(doc: Mapping[str, Any], meta: Mapping[str, Any]) -> str:
+    """The check/v1 document for a terminal (the ``text`` reporter)."""
+    return render_check(doc)
+
+
+def _check_subject(doc: Mapping[str, Any]) -> str:
+    impact = doc["impact"]
+    base = _short(impact.get("base")) if impact.get("base") else "an empty repository"
+    if doc["mode"] == "range":
+        return f"{_short(impact.get('base'))}..{_short(impact.get('head'))}"
+    if doc["mode"] == "staged":
+        return f"the staged change (index vs {base})"
+    return f"the patch (applied to {base})"
+
+
+def _loc(path: str, line: int | None) -> str:
+    return quote(path) if line is None else f"{quote(path)}:{line}"
+
+
+def _finding_lines(f: Mapping[str, Any]) -> list[str]:
+    out = [f"{_MARK[f['severity']]}  {f['rule']}  {_loc(f['path'], f['line'])}"]
+    out.extend(_wrap(f["message"], "    "))
+    # Related places the message does not already name (import sites usually are named).
+    related = [r for r in f["related"] if _loc(r["path"], r["line"]) not in f["message"]]
+    for r in related[:10]:
+        node = f" ({r['node']})" if r.get("node") else ""
+        out.extend(_wrap(f"- {_loc(r['path'], r['line'])}{node}", "      "))
+    if len(related) > 10:
+        out.append(f"      (+{len(related) - 10} more; --format json lists all)")
+    if f.get("approved_by"):
+        out.extend(_wrap("approved by " + ", ".join(f["approved_by"]), "    "))
+    if f.get("policy"):
+        out.extend(_wrap(f"policy {f['policy']}: {f.get('rationale') or ''}".rstrip(": "), "    "))
+    if f.get("runbook"):
+        out.extend(_wrap("runbook: " + f["runbook"], "    "))
+    if f.get("fix"):
+        out.extend(_wrap("fix: " + f["fix"], "    "))
+    return out
+
+
+def _requirement_lines(r: Mapping[str, Any], pending: bool) -> list[str]:
+    who = ", ".join(r["from"]) or "a reviewer"
+    need = f"{r['count']} {'human ' if r['humans'] else ''}approval{'s' if r['count'] != 1 else ''}"
+    mark = "✓" if r["satisfied"] else ("…" if pending else "✗")
+    out = _wrap(f"{mark} {r['id']}: {need} from {who} — {r['reason']}", "  ")
+    if r["satisfied"]:
+        out.extend(_wrap("approved by " + ", ".join(r["approved_by"]), "      "))
+        return out
+    handles = sorted({c["handle"] for c in r["candidates"] if c.get("handle")})
+    logins = [c["login"] for c in r["candidates"]]
+    if handles or logins:
+        ask = ", ".join(handles + [f"{login}" for login in logins])
+        out.extend(_wrap("ask: " + ask, "      "))
+    else:
+        out.extend(_wrap("ask: any reviewer who is not an author", "      "))
+    if r["approved_by"]:
+        out.extend(_wrap("so far: " + ", ".join(r["approved_by"]), "      "))
+    if r.get("runbook"):
+        out.extend(_wrap("runbook: " + r["runbook"], "      "))
+    return out
+
+
+def render_check(doc: Mapping[str, Any]) -> str:
+    """Verdict, what blocks, who must approve, the blast radius, warnings, where the config
+    and policies came from."""
+    impact = doc["impact"]
+    findings = [f for f in doc["findings"] if f.get("suppressed") is None]
+    out = [f"guardrails check: {doc['decision'].upper()} — {_check_subject(doc)}"]
+    out.extend(_wrap(f"Author: {_author(doc['author'])}", ""))
+    counts = {"block": 0, "warn": 0, "info": 0}
+    for f in findings:
+        counts[f["severity"]] += 1
+    unmet = [r for r in doc["requirements"] if not r["satisfied"]]
     out.append(
         f"{counts['block']} blocking, {counts['warn']} "
-        f"warning{'s' if counts['warn'] != 1 else ''}, "
-        f"{counts['info']} info" + (" (--strict: warnings block)" if verdict.strict else "")
+        f"warning{'s' if counts['warn'] != 1 else ''}, {counts['info']} info, "
+        f"{len(unmet)} approval{'s' if len(unmet) != 1 else ''} missing"
+        + (" (--strict: warnings block)" if doc.get("strict") else "")
     )
-    for f in verdict.findings:
-        out.append("")
-        where = quote(f.path) if f.line is None else f"{quote(f.path)}:{f.line}"
-        out.append(f"{_MARK[f.severity]}  {f.rule}  {where}")
-        out.extend(_wrap(f.message, "    "))
-        # Related places the message does not already name (import sites usually are named).
-        related = [
-            r
-            for r in f.related
-            if (r.path if r.line is None else f"{r.path}:{r.line}") not in f.message
-        ]
-        for r in related[:10]:
-            loc = quote(r.path) if r.line is None else f"{quote(r.path)}:{r.line}"
-            out.extend(_wrap(f"- {loc}" + (f" ({r.node})" if r.node else ""), "      "))
-        if len(related) > 10:
-            out.append(f"      (+{len(related) - 10} more; --format json lists all)")
-        if f.fix:
-            out.extend(_wrap("fix: " + f.fix, "    "))
+    blocking = [f for f in findings if f["severity"] == "block"]
+    if blocking:
+        out += ["", "What blocks"]
+        for f in blocking:
+            out.extend(_finding_lines(f))
+    if doc["requirements"]:
+        pending = doc["mode"] != "range"
+        title = "Who must approve" + (" (once the change is up for review)" if pending else "")
+        out += ["", title]
+        for r in doc["requirements"]:
+            out.extend(_requirement_lines(r, pending))
     out.append("")
-    changed = ", ".join(n.id for n in impact.changed) or "no node"
+    changed = ", ".join(n["id"] for n in impact["changed"]) or "no node"
     out.extend(_wrap(f"Changed: {changed}", ""))
-    affected_tiers = [n.tier for n in impact.affected if n.tier is not None]
+    tiers = [n["tier"] for n in impact["affected"] if n["tier"] is not None]
+    n_aff = len(impact["affected"])
     out.extend(
         _wrap(
-            f"Affected: {len(impact.affected)} node{'s' if len(impact.affected) != 1 else ''}"
-            + (f", most critical tier {min(affected_tiers)}" if affected_tiers else "")
+            f"Affected: {n_aff} node{'s' if n_aff != 1 else ''}"
+            + (f", most critical tier {min(tiers)}" if tiers else "")
             + " (guardrails affected shows the chains)",
             "",
         )
     )
-    out.extend(_wrap("Teams: " + (", ".join(impact.teams) or "none"), ""))
-    if impact.unowned_files:
-        shown = ", ".join(quote(p) for p in impact.unowned_files[:5])
-        more = f" (+{len(impact.unowned_files) - 5} more)" if len(impact.unowned_files) > 5 else ""
+    out.extend(_wrap("Teams: " + (", ".join(impact["teams"]) or "none"), ""))
+    unowned = impact["unowned_files"]
+    if unowned:
+        shown = ", ".join(quote(p) for p in unowned[:5])
+        more = f" (+{len(unowned) - 5} more)" if len(unowned) > 5 else ""
         out.extend(_wrap(f"Unowned files (no service, no CODEOWNERS rule): {shown}{more}", ""))
+    rest = [f for f in findings if f["severity"] != "block"]
+    if rest:
+        out += ["", "Warnings and notes"]
+        for f in rest:
+            out.extend(_finding_lines(f))
+    suppressed = [f for f in doc["findings"] if f.get("suppressed") is not None]
+    if suppressed:
+        out.append("")
+        out.extend(
+            _wrap(
+                f"{len(suppressed)} finding{'s' if len(suppressed) != 1 else ''} suppressed "
+                "inline (--format json lists them)",
+                "",
+            )
+        )
+    config = doc["config"]
+    where = config["from"] + (f" {_short(config['rev'])}" if config.get("rev") else "")
+    out.append("")
+    out.extend(
+        _wrap(
+            f"Config and policies from {where}: " + (", ".join(config["policies"]) or "none"),
+            "",
+        )
+    )
+    if config.get("ignored_worktree_change"):
+        ignored = (
+            "the change's own guardrails.yaml is not used (--policy-from head would)"
+            if config["from"] == "base"
+            else "the working tree's unstaged guardrails.yaml edits are ignored"
+        )
+        out.extend(_wrap("Note: " + ignored, ""))
     return "\n".join(out) + "\n"

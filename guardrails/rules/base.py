@@ -13,13 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from guardrails.catalog.model import Catalog
 from guardrails.changes import ChangeSet, FileChange
 from guardrails.findings import SEVERITIES, Finding, Related
 from guardrails.semantic.facts import ModuleDiff
 from guardrails.semantic.python import MAX_FILE_BYTES, diff_python
+
+if TYPE_CHECKING:
+    from guardrails.authors import Authorship
+    from guardrails.errors import Problem
+    from guardrails.policy.approvals import Approval
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 
@@ -116,6 +121,16 @@ class RuleContext:
     service_of: Callable[[str], str | None] = lambda path: None
     imports: ImportIndex = field(default_factory=NoImports)
     max_file_bytes: int = MAX_FILE_BYTES
+    # The head config's problems in --base mode (guardrails.config-invalid reports them).
+    config_problems: Sequence[Problem] = ()
+    config_path: str = "guardrails.yaml"
+    # Who wrote the change (ownership rules), and the team:/user: owners of a path: its
+    # services' owners and its CODEOWNERS teams.
+    # None: ownership is unknown (a rule's own cases), and the ownership rules stay quiet.
+    author: Authorship | None = None
+    owners_of_path: Callable[[str], tuple[str, ...]] | None = None
+    # The reviews judged against the change (ownership.self-approval).
+    approvals: Sequence[Approval] = ()
     # Graph facts for rules that grade by reach (flags.*): the lowest tier among a node and
     # every node that depends on it (None: unknown), and the code sites that read a flag
     # node (``flag:new-ranker``), each with the reading service as its ``node``.
@@ -200,6 +215,10 @@ class Case:
     expect: tuple[Expect, ...] = ()
     importers: tuple[Site, ...] = ()
     note: str = ""
+    # Ownership cases: the login that wrote the change (None: ownership unknown) and the
+    # logins that approved it.
+    author: str | None = None
+    approvers: tuple[str, ...] = ()
 
 
 class Rule:

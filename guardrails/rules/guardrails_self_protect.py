@@ -1,10 +1,11 @@
 """guardrails.self-protect: the change edits what the gate itself reads.
 
-A change that rewrites guardrails.yaml, a policy pack, CODEOWNERS or the CI workflow that runs
-the gate can switch the gate off for itself. DESIGN §6: in --base mode the config and policies
-are read from the base revision, and such a change needs the owners of those files to approve.
-Until approval requirements land with the policy engine, the finding warns (it does not block)
-and names the files, so a reviewer sees the gate's own rules changing.
+A change that rewrites guardrails.yaml, a policy pack, CODEOWNERS, the pre-commit config or
+the CI workflow that runs the gate can switch the gate off for itself. In --base mode the
+config and policies are read from the base revision, and ``builtin:default`` turns this
+finding into a requirement: the owners of those files must approve. A CI file counts only
+when it runs guardrails (before or after the change): a dependabot bump of ``codeql.yml`` is
+not the gate's file. ``protect:`` in guardrails.yaml adds paths.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from guardrails.catalog.model import (
     SERVICE_FILE,
     Origin,
 )
+from guardrails.changes import FileChange
 from guardrails.findings import Finding
 from guardrails.rules.base import Case, Expect, Rule, RuleContext
 
@@ -26,15 +28,24 @@ from guardrails.rules.base import Case, Expect, Rule, RuleContext
 _GUARDED = (
     *((loc, "CODEOWNERS (who must review what)") for loc in CODEOWNERS_LOCATIONS),
     ("policies/*", "a policy pack"),
-    (".github/workflows/*", "a CI workflow"),
-    (".gitlab-ci.yml", "the CI pipeline"),
-    (".ci/*", "the CI entry point"),
     (".pre-commit-config.yaml", "the pre-commit hooks"),
 )
+# CI files are the gate's only when they run it.
+_CI = (
+    (".github/workflows/*", "a CI workflow that runs guardrails"),
+    (".gitlab-ci.yml", "the CI pipeline that runs guardrails"),
+    (".ci/*", "the CI entry point that runs guardrails"),
+)
+_RUNS_THE_GATE = "guardrails"
 
 
 def _what(
-    path: str, config: str, packs: tuple[str, ...], declarations: frozenset[str]
+    change: FileChange,
+    path: str,
+    config: str,
+    packs: tuple[str, ...],
+    declarations: frozenset[str],
+    protect: tuple[str, ...],
 ) -> str | None:
     if path == config:
         return "the guardrails config"
@@ -42,7 +53,22 @@ def _what(
         return "a policy pack this config uses"
     if path in declarations:  # a service file or Backstage entry the catalog really read
         return "a catalog declaration"
-    return next((what for pattern, what in _GUARDED if fnmatchcase(path, pattern)), None)
+    found = next((what for pattern, what in _GUARDED if fnmatchcase(path, pattern)), None)
+    if found:
+        return found
+    ci = next((what for pattern, what in _CI if fnmatchcase(path, pattern)), None)
+    if ci and any(_RUNS_THE_GATE in (t or "") for t in (change.old_text, change.new_text)):
+        return ci
+    if any(_protected(path, p) for p in protect):
+        return "a file `protect:` guards"
+    return None
+
+
+def _protected(path: str, pattern: str) -> bool:
+    from guardrails.catalog.paths import compile_pattern
+
+    regex = compile_pattern(pattern)
+    return regex is not None and regex.match(path) is not None
 
 
 class GuardrailsSelfProtect(Rule):
@@ -65,7 +91,7 @@ class GuardrailsSelfProtect(Rule):
         )
         for change in ctx.changes.files:
             for path in change.paths:
-                what = _what(path, config, packs, declarations)
+                what = _what(change, path, config, packs, declarations, ctx.catalog.protect)
                 if what is None:
                     continue
                 verb = {"A": "adds", "D": "deletes", "R": "moves"}.get(change.status, "edits")
@@ -76,8 +102,7 @@ class GuardrailsSelfProtect(Rule):
                     line=None,
                     message=(
                         f"the change {verb} {what} ({path}), which decides how this gate "
-                        "judges changes: its owners must review it (approval requirements "
-                        "are enforced once the policy engine lands)"
+                        "judges changes: its owners must review it"
                     ),
                     fix="land changes to the gate's own files in a separate change reviewed by "
                     "their owners, not together with the code they would let through",
@@ -100,9 +125,16 @@ GuardrailsSelfProtect.INVALID = (
     ),
     Case(
         None,
-        "on: push\n",
+        "on: push\njobs: {gate: {steps: [{run: guardrails check --base origin/main}]}}\n",
         path=".github/workflows/gate.yml",
-        expect=(Expect(None, "warn", ("adds a CI workflow",)),),
+        expect=(Expect(None, "warn", ("adds a CI workflow that runs guardrails",)),),
+    ),
+    Case(
+        "steps: [{run: guardrails check --base main}]\n",
+        "steps: [{run: echo skipped}]\n",
+        path=".github/workflows/gate.yml",
+        expect=(Expect(None, "warn", ("edits a CI workflow that runs guardrails",)),),
+        note="taking the gate out of a workflow is the gate's business too",
     ),
     Case(
         "name: x\n",
@@ -113,6 +145,12 @@ GuardrailsSelfProtect.INVALID = (
 )
 
 GuardrailsSelfProtect.VALID = (
+    Case(
+        "steps: [{uses: github/codeql-action/init@v3}]\n",
+        "steps: [{uses: github/codeql-action/init@v4}]\n",
+        path=".github/workflows/codeql.yml",
+        note="a dependabot bump of a workflow that never runs the gate",
+    ),
     Case("x = 1\n", "x = 2\n", path="services/event_bus/client.py", note="ordinary code"),
     Case("a\n", "b\n", path="docs/guardrails.md", note="docs that mention guardrails"),
     Case("a: 1\n", "a: 2\n", path="services/ranker/config.yaml", note="a service's own YAML"),

@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterable
 from guardrails.errors import GuardrailsError
 from guardrails.findings import Finding
 from guardrails.rules.base import Rule, RuleContext
-from guardrails.suppressions import Source, apply_suppressions
+from guardrails.suppressions import Source, Suppression, judge_suppressions
 
 _PROSE = (".md", ".markdown", ".rst", ".txt", ".adoc")
 
@@ -18,10 +18,22 @@ def run_rules(
     *,
     locked: Collection[str] = frozenset(),
 ) -> list[Finding]:
-    """Every finding of ``rules`` (default: all) on ``ctx``, minus valid suppressions.
+    """Every finding of ``rules`` (default: all) on ``ctx``, minus valid suppressions."""
+    return run_rules_judged(ctx, rules, locked=locked)[0]
 
-    ``locked`` holds the rule ids whose suppression a policy pack forbids. A rule that
-    raises stops the run with a GuardrailsError naming it: the gate fails closed.
+
+def run_rules_judged(
+    ctx: RuleContext,
+    rules: Iterable[Rule] | None = None,
+    *,
+    locked: Collection[str] = frozenset(),
+    today: str | None = None,
+) -> tuple[list[Finding], list[tuple[Finding, Suppression]]]:
+    """(findings kept, findings suppressed with their comment), each sorted.
+
+    ``locked`` holds the rule ids whose suppression a policy pack forbids; ``today`` is the
+    day ``(until ...)`` expiries are judged against. A rule that raises stops the run with a
+    GuardrailsError naming it: the gate fails closed.
     """
     if rules is None:
         from guardrails.rules.registry import all_rules
@@ -48,11 +60,12 @@ def run_rules(
         and not change.new_path.endswith(_PROSE)  # docs show ignore comments; they suppress nothing
         and len(change.new_data or b"") <= ctx.max_file_bytes
     }
-    kept = apply_suppressions(
+    kept, held = judge_suppressions(
         found,
         sources,
         locked=locked,
         ran={r.id for r in rules},
         base_located=ctx.base_located,
+        today=today,
     )
-    return sorted(kept, key=Finding.sort_key)
+    return sorted(kept, key=Finding.sort_key), sorted(held, key=lambda fs: fs[0].sort_key())

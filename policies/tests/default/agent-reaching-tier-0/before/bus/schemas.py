@@ -1,0 +1,3 @@
+class Event:
+    user_id: str
+    item_id: str

@@ -1,0 +1,2 @@
+class Event:
+    user_id: str

@@ -1,0 +1,7 @@
+import json
+import subprocess
+
+
+def rank(items):
+    subprocess.run(f"echo {items}", shell=True)
+    return sorted(items)

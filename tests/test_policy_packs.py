@@ -1,0 +1,110 @@
+"""`guardrails policies list | show | test`, and the built-in pack's own fixture cases."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from guardrails.cli import cli
+from guardrails.policy.testing import find_cases
+from tests.gitrepo import GitRepo
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = ROOT / "policies" / "tests"
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args))
+
+
+@pytest.mark.parametrize("case", find_cases(CASES), ids=lambda p: p.name)
+def test_builtin_pack_case(case: Path) -> None:
+    result = run("policies", "test", str(case))
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert result.stdout.endswith("1 passed, 0 failed\n")
+
+
+def test_policies_test_runs_the_shipped_cases_by_default() -> None:
+    result = run("policies", "test")
+    assert result.exit_code == 0, result.stdout
+    names = [line.split()[1] for line in result.stdout.splitlines() if line.startswith("ok")]
+    assert names == sorted(p.name for p in find_cases(CASES)) and len(names) >= 6
+
+
+def test_a_failing_case_exits_1_with_a_readable_diff(tmp_path: Path) -> None:
+    case = tmp_path / "cases" / "shell"
+    shutil.copytree(CASES / "default" / "security-shell-blocks", case)
+    expected = case / "expected.yaml"
+    expected.write_text(expected.read_text().replace("decision: block", "decision: pass"))
+    result = run("policies", "test", str(tmp_path / "cases"))
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        "FAIL  shell",
+        "      --- expected",
+        "      +++ got",
+        "      @@ -1,4 +1,4 @@",
+        "      -decision: pass",
+        "      +decision: block",
+        "       findings:",
+        "       - path: ranker/rank.py",
+        "         policy: default.security",
+        "0 passed, 1 failed",
+    ]
+
+
+def test_no_cases_is_an_error(tmp_path: Path) -> None:
+    result = run("policies", "test", str(tmp_path))
+    assert result.exit_code == 2 and "no cases under" in result.stderr
+
+
+def test_list_and_show(repo: GitRepo) -> None:
+    repo.write(
+        {
+            "guardrails.yaml": "version: 1\npolicies: [builtin:default, ./team.yaml]\n",
+            "team.yaml": "apiVersion: guardrails/v1\nkind: PolicyPack\nname: team\n"
+            "applies_to: {affects: [team:ranking]}\npolicies:\n"
+            "  - id: team.shell-warns\n    rule: safety.shell\n    severity: warn\n",
+        }
+    )
+    listed = run("policies", "list", "-C", str(repo.root))
+    assert listed.exit_code == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert lines[0] == "builtin:default: default"
+    assert "  default.security: safety.shell, safety.os-system, safety.eval, safety.pickle, " in (
+        lines[3] + " "
+    ) or lines[3].startswith("  default.security: safety.shell")
+    assert lines[-2:] == [
+        "./team.yaml: team (runs when team:ranking is affected)",
+        "  team.shell-warns: safety.shell -> warn",
+    ]
+    shown = run("policies", "show", "team.shell-warns", "-C", str(repo.root))
+    assert shown.exit_code == 0
+    assert "defined at:         team.yaml:6\n" in shown.stdout
+    missing = run("policies", "show", "team.shell-warn", "-C", str(repo.root))
+    assert missing.exit_code == 2 and "did you mean 'team.shell-warns'?" in missing.stderr
+
+
+INCIDENTS = (  # the public post-mortems builtin:default may cite
+    "Google Cloud, 2025-06-12",
+    "CrowdStrike, 2024-07-19",
+    "Cloudflare, 2019-07-02",
+    "Cloudflare, 2025-11-18",
+    "Cloudflare, 2025-12-05",
+    "Facebook, 2021-10-04",
+    "Knight Capital, 2012-08-01",
+)
+
+
+def test_every_builtin_policy_cites_an_incident_and_has_a_runbook() -> None:
+    from guardrails.policy.load import load_policies
+
+    policies = load_policies(["builtin:default"], lambda path: None).policies
+    assert len(policies) >= 12
+    for p in policies:
+        assert p.rationale and any(i in p.rationale for i in INCIDENTS), p.id
+        assert p.runbook and (ROOT / p.runbook).is_file(), (p.id, p.runbook)
+    locked = sorted(p.id for p in policies if p.locked)
+    assert locked == ["default.config-invalid", "default.security", "default.self-protect"]

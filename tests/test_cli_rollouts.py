@@ -122,6 +122,11 @@ def test_production_skipping_canary_blocks_with_an_actionable_fix(org: GitRepo) 
         "production set to 1.5.0, which canary did not run in the base revision (canary runs 1.4.0)"
     )
     assert f["fix"] == "promote to canary first: set canary to 1.5.0, which staging already runs"
+    assert (f["policy"], f["runbook"]) == (
+        "default.rollout-stage-skip",
+        "docs/runbooks/rollout-stage-skip.md",
+    )
+    assert f["rationale"].startswith("CrowdStrike, 2024-07-19: Channel File 291")
     assert f["related"] == [
         {"path": "deploy/event_bus/rollout.yaml", "line": 2, "node": "service:event-bus"}
     ]

@@ -209,6 +209,35 @@ def demo(ctx: click.Context, /, **opts: Any) -> None:
     run(ctx, lambda: cmd.main(**opts))
 
 
+@cli.command()
+@click.option("-C", "--repo", "repo", metavar="DIR", default=".")
+@click.option(
+    "--affected",
+    is_flag=True,
+    help="Print the blast radius instead of gating; never fails (the guardrails-affected hook).",
+)
+@click.pass_context
+def hook(ctx: click.Context, /, repo: str, affected: bool) -> None:
+    """The gate as a git hook: the staged change at commit time, the pushed range at push time
+    (PRE_COMMIT_FROM_REF..PRE_COMMIT_TO_REF, as pre-commit and hooks/pre-push set them)."""
+    from guardrails.commands import hook as cmd
+
+    if affected:
+        ctx.obj["exit_zero"] = True
+    run(ctx, lambda: cmd.main(repo=repo, affected=affected, environ=os.environ))
+
+
+@cli.command("install-hooks")
+@click.option("-C", "--repo", "repo", metavar="DIR", default=".")
+@click.option("--force", is_flag=True, help="Replace hooks that guardrails did not install.")
+@click.pass_context
+def install_hooks(ctx: click.Context, /, **opts: Any) -> None:
+    """Install the plain git hooks (pre-commit, pre-push), for teams without pre-commit."""
+    from guardrails.commands import install_hooks as cmd
+
+    run(ctx, lambda: cmd.main(**opts))
+
+
 def main() -> None:
     """The console script. Exit codes stay 0/1/2: click's own "Aborted!" (exit 1) would read
     as "blocked", so an interrupt or a usage error is exit 2, like every other error."""

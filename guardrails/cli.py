@@ -238,6 +238,16 @@ def install_hooks(ctx: click.Context, /, **opts: Any) -> None:
     run(ctx, lambda: cmd.main(**opts))
 
 
+@cli.command()
+@click.pass_context
+def mcp(ctx: click.Context, /) -> None:
+    """Serve the Model Context Protocol over stdio for coding agents (read-only tools:
+    affected, check_patch, why, owners). Needs the extra: pip install 'guardrails[mcp]'."""
+    from guardrails.commands import mcp as cmd
+
+    run(ctx, cmd.main)
+
+
 def main() -> None:
     """The console script. Exit codes stay 0/1/2: click's own "Aborted!" (exit 1) would read
     as "blocked", so an interrupt or a usage error is exit 2, like every other error."""

@@ -185,9 +185,19 @@ def validate(ctx: click.Context, /, **opts: Any) -> None:
 @click.option("-C", "--repo", "repo", metavar="DIR", default=".")
 @click.option("--force", is_flag=True, help="Overwrite an existing guardrails.yaml.")
 @click.option("--stdout", is_flag=True, help="Print the starter config instead of writing it.")
+@click.option(
+    "--agent-skill",
+    is_flag=True,
+    help="Instead, write .agents/skills/guardrails/SKILL.md and .claude/skills/guardrails/SKILL.md:"
+    " the gate, taught to coding agents.",
+)
 @click.pass_context
-def init(ctx: click.Context, /, **opts: Any) -> None:
+def init(ctx: click.Context, /, agent_skill: bool = False, **opts: Any) -> None:
     """Write a starter guardrails.yaml inferred from the repository (services, owners, imports)."""
+    if agent_skill:
+        from guardrails import skill
+
+        run(ctx, lambda: skill.write(opts["repo"], force=opts["force"]))
     from guardrails.commands import init as cmd
 
     run(ctx, lambda: cmd.main(**opts))

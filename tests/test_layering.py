@@ -149,9 +149,10 @@ def _offences(
 
 
 def _is_edge(m: Module) -> bool:
-    # The CLI and its commands; __main__ is `python -m guardrails`, a one-line entry to cli.
+    # The CLI and its commands; __main__ is `python -m guardrails`, a one-line entry to cli;
+    # mcp/ is the other entry point (the MCP server agents launch), at the same layer.
     return m.path in ("guardrails/cli.py", "guardrails/__main__.py") or m.path.startswith(
-        "guardrails/commands/"
+        ("guardrails/commands/", "guardrails/mcp/")
     )
 
 

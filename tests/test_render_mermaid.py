@@ -2,7 +2,7 @@
 
 Needs Debian's chromium and the npm packages in tests/render/node_modules, which
 `tests/render/setup.sh` installs (`.ci/run` calls it). Without them the test is skipped and
-says why, so `make test` stays runnable offline; GUARDRAILS_RENDER_REQUIRED=1 turns the skip
+says why, so `make test` stays runnable offline; GUARDRAILS_SETUP_REQUIRED=1 turns the skip
 into a failure (for CI, where a missing install step must not pass quietly).
 """
 
@@ -48,7 +48,7 @@ def _render(tmp_path: Path, diagrams: list[dict[str, str]]) -> list[dict[str, An
     missing = _missing()
     if missing:
         reason = f"Mermaid render test skipped: {missing}; run tests/render/setup.sh"
-        if os.environ.get("GUARDRAILS_RENDER_REQUIRED") == "1":
+        if os.environ.get("GUARDRAILS_SETUP_REQUIRED") == "1":
             pytest.fail(reason)
         pytest.skip(reason)
     src = tmp_path / "diagrams.json"

@@ -245,3 +245,57 @@ def test_install_hooks_refuses_a_foreign_hook_without_force(repo: GitRepo) -> No
     assert "pre-push: replaced (the old hook is in pre-push.guardrails-backup)" in forced.output
     assert (hooks / "pre-push.guardrails-backup").read_text() == "#!/bin/sh\necho team hook\n"
     assert (hooks / "pre-push").read_text() == (ROOT / "hooks" / "pre-push").read_text()
+
+
+def _install_plain(repo: GitRepo) -> None:
+    result = CliRunner().invoke(cli, ["install-hooks", "-C", str(repo.root)])
+    assert result.exit_code == 0, result.output
+
+
+def test_plain_pre_push_judges_a_new_branch_by_its_own_commits(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    _acme(repo)
+    repo.write(RISKY)
+    repo.commit("wipe, already on the remote")  # the remote has it: not this push's to judge
+    _with_remote(repo, tmp_path)
+    _install_plain(repo)
+    repo.branch("docs")
+    repo.write(CLEAN)
+    repo.commit("notes")
+    proc = _run(repo.root, "git", "push", "origin", "docs")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    repo.branch("feature")
+    repo.write({"services/ranker/more.py": RISKY["services/ranker/ops.py"]})
+    repo.commit("wipe again")
+    proc = _run(repo.root, "git", "push", "origin", "feature")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    out = proc.stdout + proc.stderr
+    assert "safety.os-system  services/ranker/more.py:5" in out
+    assert "services/ranker/ops.py" not in out
+
+
+def test_plain_pre_push_of_a_new_history(repo: GitRepo, tmp_path: Path) -> None:
+    _acme(repo)
+    _install_plain(repo)
+    bare = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True, env=git_env())
+    repo.git("remote", "add", "origin", str(bare))
+    proc = _run(repo.root, "git", "push", "origin", "main")  # the root commit alone
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "the push starts a new history at" in proc.stdout + proc.stderr
+    repo.git("push", "-q", "--no-verify", "origin", "--delete", "main")
+    repo.write(RISKY)
+    repo.commit("wipe")
+    proc = _run(repo.root, "git", "push", "origin", "main")  # root + a risky commit
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "safety.os-system  services/ranker/ops.py:5" in proc.stdout + proc.stderr
+
+
+def test_install_hooks_follows_core_hooks_path(repo: GitRepo) -> None:
+    repo.git("config", "core.hooksPath", ".githooks")
+    _install_plain(repo)
+    assert (repo.root / ".githooks" / "pre-commit").read_text() == (
+        ROOT / "hooks" / "pre-commit"
+    ).read_text()
+    assert not (repo.root / ".git" / "hooks" / "pre-commit").exists()

@@ -60,6 +60,9 @@ def test_rules_results_and_suppressions() -> None:
     # a runbook that is a repository path is no URL: it stays in the help text
     assert "helpUri" not in rules["flags.default-flip"]
     assert "Runbook: docs/runbooks/flags-default-flip.md" in rules["flags.default-flip"]["help"]["text"]
+    assert rules["safety.os-system"]["properties"] == {"tags": ["safety", "security"], "security-severity": "8.0"}
+    assert rules["safety.swallowed-exception"]["properties"]["security-severity"] == "5.0"
+    assert rules["data.schema-break"]["properties"] == {"tags": ["data"]}
     by_rule = {r["ruleId"]: r for r in run["results"]}
     assert [r["ruleId"] for r in run["results"]] == [f["rule"] for f in checkdocs.small()["findings"]]
     assert all(run["tool"]["driver"]["rules"][r["ruleIndex"]]["id"] == r["ruleId"] for r in run["results"])

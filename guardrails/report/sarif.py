@@ -67,6 +67,12 @@ def _rules(doc: cd.Doc, meta: cd.Meta) -> list[dict[str, Any]]:
             "defaultConfiguration": {"level": LEVEL.get(default, "warning")},
             "properties": {"tags": [rule.split(".", 1)[0]]},
         }
+        if rule.startswith("safety."):
+            # GitHub code scanning ranks security alerts by this score (with the tag).
+            entry["properties"] = {
+                "tags": ["safety", "security"],
+                "security-severity": "8.0" if default == "block" else "5.0",
+            }
         if cd.is_url(f.get("runbook")):
             entry["helpUri"] = str(f["runbook"])
         out.append(entry)

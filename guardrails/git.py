@@ -708,6 +708,13 @@ class Repo:
         proc = self._git("rev-list", "--max-parents=0", self.resolve(rev))
         return sorted(_text(proc.stdout).split())
 
+    def is_ancestor(self, older: str, newer: str) -> bool:
+        """Whether ``older`` is ``newer`` or one of its ancestors (a push that adds nothing)."""
+        proc = self._git(
+            "merge-base", "--is-ancestor", self.resolve(older), self.resolve(newer), ok=(0, 1)
+        )
+        return proc.returncode == 0
+
     def hooks_dir(self) -> Path:
         """Where git looks for hooks: ``core.hooksPath`` when set, else the common git dir's."""
         proc = self._git("rev-parse", "--git-path", "hooks")

@@ -299,3 +299,18 @@ def test_install_hooks_follows_core_hooks_path(repo: GitRepo) -> None:
         ROOT / "hooks" / "pre-commit"
     ).read_text()
     assert not (repo.root / ".git" / "hooks" / "pre-commit").exists()
+
+
+def test_a_push_that_moves_a_branch_back_adds_nothing_to_judge(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    _acme(repo)
+    _with_remote(repo, tmp_path)
+    _use_pre_commit(repo)
+    repo.write(CLEAN)
+    repo.commit("notes")
+    proc = _run(repo.root, "git", "push", "origin", "main")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = _run(repo.root, "git", "push", "--force", "origin", "HEAD~1:main")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "guardrails: the push adds no commit" in proc.stdout + proc.stderr

@@ -56,6 +56,11 @@ def main(*, repo: str = ".", affected: bool = False, environ: Mapping[str, str])
             "commit to compare it with (its commits were judged as they were committed)"
         )
         return EXIT_OK
+    if pushing and "base" in chosen and r.is_ancestor(to, chosen["base"]):
+        # A push that moves a branch back (git push --force origin HEAD~1:main) adds no
+        # commit: there is nothing new to judge, and "no commits between" is no error here.
+        click.echo(f"guardrails: the push adds no commit ({to[:12]} is already on the remote)")
+        return EXIT_OK
     if affected:
         from guardrails.commands import affected as affected_cmd
 

@@ -66,3 +66,12 @@ def test_many_findings_fit_in_one_comment() -> None:
     m = re.search(r"… and (\d+) more findings, not shown", text)
     assert m is not None
     assert text.count("<details>") + int(m.group(1)) == 2000
+
+
+def test_a_long_message_is_clipped_where_it_is_only_mentioned() -> None:
+    doc = checkdocs.small()
+    doc["findings"][0]["message"] = "x" * 1000
+    doc["requirements"] = []
+    text = markdown.render(doc, checkdocs.META)
+    assert f"<code>services/event&#95;bus/schemas.py:9</code>: {'x' * 299}… — to be fixed (see its fix under Findings)" in text
+    assert f"— {'x' * 1000}</summary>" in text

@@ -50,6 +50,11 @@ def esc(text: object) -> str:
     )
 
 
+def clip(text: str, limit: int = 300) -> str:
+    """A one-line mention of a message; the finding's own section has all of it."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def code(text: object) -> str:
     return f"<code>{esc(text)}</code>"
 
@@ -196,9 +201,10 @@ def _blocking(doc: cd.Doc) -> list[str]:
         then = (
             " — needs an approval from " + " and ".join(", ".join(cd.handles(r)) for r in reqs)
             if reqs
-            else " — fix it or suppress it with a reason"
+            else " — to be fixed (see its fix under Findings)"
         )
-        out.append(f"- {code(f['rule'])} at {code(cd.location(f))}: {esc(f['message'])}{then}")
+        msg = esc(clip(str(f["message"])))
+        out.append(f"- {code(f['rule'])} at {code(cd.location(f))}: {msg}{then}")
     if len(live) > MAX_LISTED:
         out.append(f"- and {cd.plural(len(live) - MAX_LISTED, 'more blocking finding')}")
     return out

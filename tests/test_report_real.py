@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -102,3 +103,69 @@ def test_the_ci_templates_wire_the_reports() -> None:
     assert '--base "${CI_MERGE_REQUEST_DIFF_BASE_SHA}" --approvals approvals.json' in script
     assert "--format gitlab --output gl-code-quality-report.json" in script
     assert gl["artifacts"]["reports"] == {"codequality": "gl-code-quality-report.json"}
+
+
+COMMENT_HARNESS = r"""
+const fs = require('fs');
+const [script, existing, body] = process.argv.slice(2).map(p => fs.readFileSync(p, 'utf8'));
+const calls = [];
+const comments = JSON.parse(existing);
+const github = {
+  rest: { issues: {
+    listComments: 'listComments',
+    updateComment: async (a) => calls.push(['update', a.comment_id, a.body]),
+    createComment: async (a) => calls.push(['create', a.issue_number, a.body]),
+  } },
+  paginate: async (what, args) => { calls.push(['list', args.issue_number]); return comments; },
+};
+const context = { repo: { owner: 'acme', repo: 'shop' }, payload: { pull_request: { number: 7 } } };
+const fakeRequire = (m) => m === 'fs' ? { readFileSync: () => body } : require(m);
+const run = new Function('github', 'context', 'require', `return (async () => {${script}})();`);
+run(github, context, fakeRequire).then(() => process.stdout.write(JSON.stringify(calls)));
+"""
+
+
+@pytest.mark.parametrize(
+    ("existing", "expected"),
+    [
+        ([{"id": 1, "body": "lgtm"}], ["create", 7]),
+        (
+            [{"id": 1, "body": "lgtm"}, {"id": 5, "body": "<!-- guardrails:report -->\nold"}],
+            ["update", 5],
+        ),
+    ],
+    ids=["first-push", "later-push"],
+)
+def test_the_comment_step_updates_its_previous_comment(
+    tmp_path: Path, existing: list[dict[str, Any]], expected: list[Any]
+) -> None:
+    """The workflow's github-script, run in node against a recording stand-in for the API."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    gh = yaml.safe_load((ROOT / "hooks/ci/github-actions.yml").read_text())
+    step = next(s for s in gh["jobs"]["gate"]["steps"] if "github-script" in s.get("uses", ""))
+    body = markdown.render(checkdocs.small(), checkdocs.META)
+    files = {
+        "harness.js": COMMENT_HARNESS,
+        "script.js": step["with"]["script"],
+        "existing.json": json.dumps(existing),
+        "body.md": body,
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    proc = subprocess.run(
+        [
+            node,
+            str(tmp_path / "harness.js"),
+            *(str(tmp_path / n) for n in ("script.js", "existing.json", "body.md")),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    calls = json.loads(proc.stdout)
+    assert calls[0] == ["list", 7]
+    assert calls[1:] == [[*expected, body]]

@@ -189,3 +189,15 @@ def test_without_the_sdk_the_command_says_how_to_get_it(tmp_path: Path) -> None:
         "guardrails: error: the MCP SDK is not installed (mcp) (fix: pip install "
         "'guardrails[mcp]' (or pip install mcp) in guardrails' environment)\n"
     )
+
+
+def test_affected_and_why_take_a_patch_too(acme: GitRepo) -> None:
+    doc = _call("affected", {"patch": SCHEMA_BREAK, "repo": str(acme.root)}).structured_content
+    assert [n["id"] for n in doc["changed"]] == ["service:event-bus", "topic:user-events"]
+    assert doc["head"] is None and doc["base"] == acme.git("rev-parse", "HEAD")
+    args = {"node": "table:features", "patch": SCHEMA_BREAK, "repo": str(acme.root)}
+    chains = _call("why", args).structured_content["chains"]
+    assert [c["path"] for c in chains] == [
+        ["table:features", "service:feature-store", "service:event-bus"],
+        ["table:features", "service:feature-store", "topic:user-events"],
+    ]

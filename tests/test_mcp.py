@@ -110,8 +110,14 @@ def test_check_patch_blocks_with_fix_hints_and_writes_nothing(acme: GitRepo) -> 
 def test_check_patch_of_a_schema_break_names_the_consumers(acme: GitRepo) -> None:
     doc = _call("check_patch", {"patch": SCHEMA_BREAK, "repo": str(acme.root)}).structured_content
     assert [(f["rule"], f["path"], f["line"]) for f in doc["findings"]] == [
-        ("data.schema-break", "services/event_bus/schemas.py", 12)
+        ("data.schema-break", "services/event_bus/schemas.py", 12),
+        # the patch's author is in no team: editing data-infra's files needs data-infra
+        ("ownership.cross-team", "services/event_bus/schemas.py", None),
     ]
+    # Before a commit, unmet approvals are news, not a block: CI will hold the merge for them.
+    assert doc["decision"] == "warn"
+    # who must approve, so the agent knows whom to ask
+    assert all(r["candidates"] for r in doc["requirements"] if not r["satisfied"])
     assert "service:feature-store" in {n["id"] for n in doc["impact"]["affected"]}
 
 

@@ -169,3 +169,34 @@ def test_the_comment_step_updates_its_previous_comment(
     calls = json.loads(proc.stdout)
     assert calls[0] == ["list", 7]
     assert calls[1:] == [[*expected, body]]
+
+
+def test_one_run_writes_every_report_and_the_github_job_summary(
+    repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _real_doc(repo)
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n", encoding="utf-8")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    out = {f: tmp_path / f"report.{f}" for f in ("sarif", "markdown", "gitlab", "json")}
+    args = ["check", "-C", str(repo.root), "--base", "HEAD~1"]
+    for fmt, path in out.items():
+        args += ["--format", fmt, "--output", str(path)]
+    args += ["--format", "github"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1, result.output
+    # The annotations go to stdout; every other report to its file, from the same verdict.
+    assert "::error file=services/ranker/ops.py,line=5,title=guardrails safety.os-system::" in (
+        result.stdout
+    )
+    doc = json.loads(out["json"].read_text(encoding="utf-8"))
+    assert doc["decision"] == "block"
+    sarif_doc = json.loads(out["sarif"].read_text(encoding="utf-8"))
+    assert {r["ruleId"] for r in sarif_doc["runs"][0]["results"]} == {
+        f["rule"] for f in doc["findings"]
+    }
+    assert out["markdown"].read_text(encoding="utf-8").startswith(markdown.MARKER)
+    assert json.loads(out["gitlab"].read_text(encoding="utf-8"))
+    # $GITHUB_STEP_SUMMARY is appended to, never replaced.
+    text = summary.read_text(encoding="utf-8")
+    assert text.startswith("earlier step\n") and markdown.MARKER in text

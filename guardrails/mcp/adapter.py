@@ -24,13 +24,13 @@ def analysis(
 
 
 def run_check(root: str, patch: str, *, author_kind: str | None = "agent") -> dict[str, Any]:
-    """The check/v1 document for ``patch`` applied to HEAD (what `check --patch -` prints)."""
-    from guardrails.commands.check import authorship, findings
-    from guardrails.verdict import Verdict
+    """The check/v1 document for ``patch`` applied to HEAD (what `check --patch -` prints):
+    the same application function the CLI, the hooks and the demo call."""
+    from guardrails.app.check import CheckOptions
+    from guardrails.app.check import run_check as app_run_check
 
-    done = analysis(root, patch=patch)
-    verdict = Verdict.of(
-        done.impact, findings(done), author=authorship(done, author_kind).as_dict()
-    )
+    selector = Selector.from_options(patch=patch.encode("utf-8"))
+    # No environment: the agent's shell is not this server's, and --author-kind says it all.
+    verdict = app_run_check(open_repo(root), selector, CheckOptions(author_kind=author_kind), {})
     doc: dict[str, Any] = verdict.as_dict()
     return doc

@@ -80,6 +80,11 @@ def main(
     meta = LazyRuleMeta(rule_meta)
     for name, target in targets:
         emit(render(name, doc, meta), target)
+    if "github" in fmt:
+        # GitHub's job summary: the documented $GITHUB_STEP_SUMMARY file, appended to.
+        from guardrails.report.github import append_step_summary
+
+        append_step_summary(doc, meta, os.environ)
     return EXIT_BLOCKED if verdict.blocked else EXIT_OK
 
 

@@ -16,6 +16,10 @@ from typing import Any, Protocol, cast
 CHECK_FORMATS: Mapping[str, str] = {
     "text": "guardrails.report.text",
     "json": "guardrails.report.json_out",
+    "sarif": "guardrails.report.sarif",
+    "github": "guardrails.report.github",
+    "markdown": "guardrails.report.markdown",
+    "gitlab": "guardrails.report.gitlab",
 }
 
 

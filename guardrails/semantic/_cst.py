@@ -1,11 +1,11 @@
 """libcst extraction for one top-level segment of a module (see python.py for segments).
 
-No libcst metadata is requested: lines come from one codegen walk (_LineState), which also
-records the nodes the change visitor acts on (_cst_lines.replay); the symbol reader is _cst_symbols. Only a segment the stdlib parser
-cannot read (newer syntax) uses PositionProvider, on the segment alone, without the
-wrapper's deep copy (we parsed the tree ourselves and never share it). Lines are shifted
-by ``offset`` into file lines. Fix text and messages are not built here: rules do that, and
-only for what they report.
+No libcst metadata is requested: lines come from one codegen walk (``_cst_lines``), which
+also records the nodes the change visitor acts on; definitions are read by ``_cst_symbols``.
+Only a segment the stdlib parser cannot read (newer syntax) uses PositionProvider, on the
+segment alone, without the wrapper's deep copy (we parsed the tree ourselves and never
+share it). Lines are shifted by ``offset`` into file lines. Fix text and messages are not
+built here: rules do that, and only for what they report.
 """
 
 from __future__ import annotations

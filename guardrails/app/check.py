@@ -49,6 +49,9 @@ class CheckOptions:
     # YYYY-MM-DD that suppression expiries are judged against when there is no head commit
     # (--staged/--patch: the date of the commit being made, which only the caller knows).
     today: str | None = None
+    # None: by mode (a --base range enforces approvals). False: a local gate on a range (the
+    # pre-push hook), where unmet approvals are reported like --staged's: the CI gate holds.
+    enforce_approvals: bool | None = None
 
 
 def run_check(
@@ -146,7 +149,16 @@ def judge(
         # hook stays instant.
         decision = decide((), (), mode, strict=options.strict)
         return Verdict(
-            decision, mode, author, analysis.impact, (), config=config, strict=options.strict
+            decision,
+            mode,
+            author,
+            analysis.impact,
+            (),
+            config=config,
+            strict=options.strict,
+            enforce_approvals=mode == "range"
+            if options.enforce_approvals is None
+            else options.enforce_approvals,
         )
     policies = load_policy_set(catalog, read)
     today = _today(analysis, options)
@@ -412,8 +424,9 @@ def _verdict(
         )
     ordered = tuple(sorted(findings, key=JudgedFinding.sort_key))
     reqs = tuple(results)
+    enforce = mode == "range" if options.enforce_approvals is None else options.enforce_approvals
     return Verdict(
-        decide(ordered, reqs, mode, strict=options.strict),
+        decide(ordered, reqs, mode, strict=options.strict, enforce_approvals=enforce),
         mode,
         author,
         analysis.impact,
@@ -422,4 +435,5 @@ def _verdict(
         approvals,
         config,
         options.strict,
+        enforce,
     )

@@ -55,6 +55,7 @@ def main(
     author_kind: str | None = None,
     approvals: Sequence[str] = (),
     policy_from: PolicyFrom | None = None,
+    enforce_approvals: bool | None = None,
 ) -> int:
     selector = Selector.from_options(
         staged=staged,
@@ -70,6 +71,7 @@ def main(
         config_path=config,
         approvals=tuple((name, _read(name)) for name in approvals),
         policy_from=policy_from,
+        enforce_approvals=enforce_approvals,
         # --staged: the commit being made is dated now (the core never reads the clock).
         today=datetime.datetime.now(datetime.timezone.utc).date().isoformat(),
     )

@@ -250,7 +250,7 @@ def render_check(doc: Mapping[str, Any]) -> str:
         for f in blocking:
             out.extend(_finding_lines(f))
     if doc["requirements"]:
-        pending = doc["mode"] != "range"
+        pending = not doc.get("enforce_approvals", doc["mode"] == "range")
         title = "Who must approve" + (" (once the change is up for review)" if pending else "")
         out += ["", title]
         for r in doc["requirements"]:

@@ -8,7 +8,6 @@ inside the commands so that ``guardrails --help`` and the hook start fast.
 from __future__ import annotations
 
 import os
-import sys
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -212,6 +211,9 @@ def demo(ctx: click.Context, /, **opts: Any) -> None:
 def main() -> None:
     """The console script. Exit codes stay 0/1/2: click's own "Aborted!" (exit 1) would read
     as "blocked", so an interrupt or a usage error is exit 2, like every other error."""
+    from guardrails.commands.output import finish, protect_streams
+
+    protect_streams()  # closed or broken stdout/stderr: never exit 1, never a traceback
     try:
         code = cli.main(standalone_mode=False)
     except (click.exceptions.Abort, KeyboardInterrupt):
@@ -220,4 +222,4 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         code = EXIT_ERROR
-    sys.exit(code if isinstance(code, int) else 0)
+    finish(code if isinstance(code, int) else 0)

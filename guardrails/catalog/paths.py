@@ -21,12 +21,66 @@ from guardrails.catalog.model import Catalog, Service
 _WILDCARDS = frozenset("*?[\\")
 
 
+# A wildcard becomes an unbounded regex loop, and a failing match backtracks through every
+# way of splitting the path between the loops: `/` + 100 `*` + `a` ran for minutes on one
+# path. Runs of `*` inside a segment mean one `*`, and `**/**` means `**`, so those collapse
+# with no change in meaning; a pattern that still needs more loops than this is refused
+# (reported as an invalid pattern where it is written), which bounds every match to about
+# (segment length)^2 steps.
+MAX_WILDCARDS = 2
+
+
+def _collapse_segment(segment: str) -> str:
+    if segment == "**":
+        return segment
+    out: list[str] = []
+    escaped = star = False
+    for c in segment:
+        if escaped:
+            out.append(c)
+            escaped = star = False
+        elif c == "\\":
+            out.append(c)
+            escaped, star = True, False
+        elif c == "*":
+            if not star:
+                out.append(c)
+            star = True
+        else:
+            out.append(c)
+            star = False
+    return "".join(out)
+
+
+def normalise_pattern(pattern: str) -> tuple[str, int]:
+    """``pattern`` with redundant wildcards collapsed, and how many regex loops it needs."""
+    segments: list[str] = []
+    for seg in pattern.split("/"):
+        seg = _collapse_segment(seg)
+        if seg == "**" and segments and segments[-1] == "**":
+            continue
+        segments.append(seg)
+    collapsed = "/".join(segments)
+    body = [s for s in segments if s]
+    stars = sum(len(re.findall(r"(?<!\\)\*", s)) for s in body if s != "**")
+    inner = sum(1 for i, s in enumerate(body) if s == "**" and 0 < i < len(body) - 1)
+    # An unanchored pattern (or a leading **) tries each directory depth: cheap in front of
+    # one segment's wildcards, another loop in front of an inner ** (it crosses slashes).
+    prefix = body[:1] == ["**"] or "/" not in collapsed.rstrip("/")
+    loops = stars + inner + (1 if prefix and inner else 0)
+    return collapsed, loops
+
+
 @lru_cache(maxsize=4096)
 def compile_pattern(pattern: str) -> re.Pattern[str] | None:
-    """The gitwildmatch regex of ``pattern`` (None for blank, comment, negated or invalid ones).
+    """The gitwildmatch regex of ``pattern`` (None for blank, comment, negated or invalid ones,
+    and for one that needs more than :data:`MAX_WILDCARDS` wildcard loops once collapsed).
 
     A match through the regex's ``ps_d`` group means the path is inside a matched directory.
     """
+    pattern, loops = normalise_pattern(pattern)
+    if loops > MAX_WILDCARDS:
+        return None
     try:  # pathspec >= 1.0 renamed the gitwildmatch pattern and deprecated the old name
         from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern as _Pattern
     except ImportError:  # pragma: no cover - pathspec 0.12

@@ -47,9 +47,15 @@ def run(ctx: click.Context, fn: Callable[[], int]) -> None:
     except Exception as exc:  # fail closed: an internal error is never a silent pass
         if debug:
             traceback.print_exc()
+        # In the pre-commit hook, say how to get past our own bug: CI judges the change again.
+        around = (
+            "; to commit anyway: git commit --no-verify (the CI gate still judges the change)"
+            if ctx.params.get("staged")
+            else ""
+        )
         click.echo(
             f"guardrails: internal error: {type(exc).__name__}: {exc} "
-            "(rerun with --debug for a traceback, and please report it)",
+            f"(rerun with --debug for a traceback, and please report it{around})",
             err=True,
         )
         code = EXIT_ERROR

@@ -30,8 +30,16 @@ _WILDCARDS = frozenset("*?[\\")
 MAX_WILDCARDS = 2
 
 
+def _stars(segment: str) -> int:
+    """Unescaped `*` runs in a collapsed segment."""
+    return segment.count("*") if "\\" not in segment else len(_UNESCAPED_STAR.findall(segment))
+
+
+_UNESCAPED_STAR = re.compile(r"(?<!\\)\*")
+
+
 def _collapse_segment(segment: str) -> str:
-    if segment == "**":
+    if segment == "**" or "**" not in segment:  # the common case: nothing to collapse
         return segment
     out: list[str] = []
     escaped = star = False
@@ -54,6 +62,8 @@ def _collapse_segment(segment: str) -> str:
 
 def normalise_pattern(pattern: str) -> tuple[str, int]:
     """``pattern`` with redundant wildcards collapsed, and how many regex loops it needs."""
+    if "*" not in pattern:
+        return pattern, 0
     segments: list[str] = []
     for seg in pattern.split("/"):
         seg = _collapse_segment(seg)
@@ -62,7 +72,7 @@ def normalise_pattern(pattern: str) -> tuple[str, int]:
         segments.append(seg)
     collapsed = "/".join(segments)
     body = [s for s in segments if s]
-    stars = sum(len(re.findall(r"(?<!\\)\*", s)) for s in body if s != "**")
+    stars = sum(_stars(s) for s in body if s != "**")
     inner = sum(1 for i, s in enumerate(body) if s == "**" and 0 < i < len(body) - 1)
     # An unanchored pattern (or a leading **) tries each directory depth: cheap in front of
     # one segment's wildcards, another loop in front of an inner ** (it crosses slashes).

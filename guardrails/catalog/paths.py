@@ -23,74 +23,32 @@ _WILDCARDS = frozenset("*?[\\")
 
 # A wildcard becomes an unbounded regex loop, and a failing match backtracks through every
 # way of splitting the path between the loops: `/` + 100 `*` + `a` ran for minutes on one
-# path. Runs of `*` inside a segment mean one `*`, and `**/**` means `**`, so those collapse
-# with no change in meaning; a pattern that still needs more loops than this is refused
-# (reported as an invalid pattern where it is written), which bounds every match to about
-# (segment length)^2 steps.
+# path. Consecutive `[^/]*` loops mean exactly one (`**/**` is already one `(?:/.+)?`), so
+# they collapse with no change in meaning; a pattern that still needs more loops than this
+# is refused (reported as an invalid pattern where it is written), which bounds a match to
+# about (segment length)^2 steps: under 20 ms on a 4,000-character name.
 MAX_WILDCARDS = 2
+_STAR_RUN = re.compile(r"(?:\[\^/\]\*){2,}")
+_SEGMENT_LOOP = re.compile(r"\[\^/\][*+]")
+_INNER = "(?:/.+)?"
+_PREFIX = "^(?:.+/)?"
 
 
-def _stars(segment: str) -> int:
-    """Unescaped `*` runs in a collapsed segment."""
-    return segment.count("*") if "\\" not in segment else len(_UNESCAPED_STAR.findall(segment))
-
-
-_UNESCAPED_STAR = re.compile(r"(?<!\\)\*")
-
-
-def _collapse_segment(segment: str) -> str:
-    if segment == "**" or "**" not in segment:  # the common case: nothing to collapse
-        return segment
-    out: list[str] = []
-    escaped = star = False
-    for c in segment:
-        if escaped:
-            out.append(c)
-            escaped = star = False
-        elif c == "\\":
-            out.append(c)
-            escaped, star = True, False
-        elif c == "*":
-            if not star:
-                out.append(c)
-            star = True
-        else:
-            out.append(c)
-            star = False
-    return "".join(out)
-
-
-def normalise_pattern(pattern: str) -> tuple[str, int]:
-    """``pattern`` with redundant wildcards collapsed, and how many regex loops it needs."""
-    if "*" not in pattern:
-        return pattern, 0
-    segments: list[str] = []
-    for seg in pattern.split("/"):
-        seg = _collapse_segment(seg)
-        if seg == "**" and segments and segments[-1] == "**":
-            continue
-        segments.append(seg)
-    collapsed = "/".join(segments)
-    body = [s for s in segments if s]
-    stars = sum(_stars(s) for s in body if s != "**")
-    inner = sum(1 for i, s in enumerate(body) if s == "**" and 0 < i < len(body) - 1)
-    # An unanchored pattern (or a leading **) tries each directory depth: cheap in front of
-    # one segment's wildcards, another loop in front of an inner ** (it crosses slashes).
-    prefix = body[:1] == ["**"] or "/" not in collapsed.rstrip("/")
-    loops = stars + inner + (1 if prefix and inner else 0)
-    return collapsed, loops
+def regex_loops(regex: str) -> int:
+    """Unbounded loops a pathspec regex needs: wildcards in segments, inner ``**``, and the
+    any-depth prefix when an inner ``**`` follows it (both cross slashes)."""
+    inner = regex.count(_INNER)
+    prefix = 1 if inner and regex.startswith(_PREFIX) else 0
+    return len(_SEGMENT_LOOP.findall(regex)) + inner + prefix
 
 
 @lru_cache(maxsize=4096)
 def compile_pattern(pattern: str) -> re.Pattern[str] | None:
     """The gitwildmatch regex of ``pattern`` (None for blank, comment, negated or invalid ones,
-    and for one that needs more than :data:`MAX_WILDCARDS` wildcard loops once collapsed).
+    and for one that needs more than :data:`MAX_WILDCARDS` loops once collapsed).
 
     A match through the regex's ``ps_d`` group means the path is inside a matched directory.
     """
-    pattern, loops = normalise_pattern(pattern)
-    if loops > MAX_WILDCARDS:
-        return None
     try:  # pathspec >= 1.0 renamed the gitwildmatch pattern and deprecated the old name
         from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern as _Pattern
     except ImportError:  # pragma: no cover - pathspec 0.12
@@ -102,7 +60,13 @@ def compile_pattern(pattern: str) -> re.Pattern[str] | None:
     if compiled.include is not True or compiled.regex is None:
         return None
     regex = compiled.regex
-    return regex if isinstance(regex, re.Pattern) else re.compile(str(regex.pattern))
+    text = regex.pattern if isinstance(regex, re.Pattern) else str(regex.pattern)
+    collapsed = _STAR_RUN.sub("[^/]*", text)
+    if regex_loops(collapsed) > MAX_WILDCARDS:
+        return None
+    if collapsed == text and isinstance(regex, re.Pattern):
+        return regex
+    return re.compile(collapsed)
 
 
 def _has_wildcard(text: str) -> bool:

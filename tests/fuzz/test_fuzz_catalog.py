@@ -209,3 +209,35 @@ def test_guardrails_service_yaml(text: str) -> None:
     files = {p: b"x = 1\n" for p in FILES}
     files["search/guardrails-service.yaml"] = text.encode("utf-8", "surrogatepass")
     _check_catalog(files)
+
+
+_small_globs = st.lists(st.sampled_from(["a", "b", "/", "*", "**", "***", "?"]), max_size=7).map(
+    "".join
+)
+_small_paths = st.lists(st.sampled_from(["a", "b", "ab", "ba", "aa"]), min_size=1, max_size=5).map(
+    "/".join
+)
+
+
+@settings(max_examples=800)
+@given(_small_globs, _small_paths)
+def test_collapsing_wildcards_keeps_their_meaning(pattern: str, path: str) -> None:
+    """The collapsed pattern matches exactly what pathspec's own reading of the original
+    matches (on inputs small enough for the original's backtracking)."""
+    tried("path pattern (vs pathspec)")
+    from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
+
+    ours = compile_pattern(pattern)
+    try:
+        theirs = GitIgnoreSpecPattern(pattern)
+    except ValueError:
+        assert ours is None
+        return
+    if ours is None or theirs.include is not True or theirs.regex is None:
+        return  # refused as too complex, or not a pattern that includes anything
+    mine, original = ours.match(path), theirs.regex.match(path)
+    assert (mine is None) == (original is None), (pattern, path)
+    if mine is not None and original is not None:
+        assert (mine.groupdict().get("ps_d") is None) == (
+            original.groupdict().get("ps_d") is None
+        ), (pattern, path)

@@ -599,7 +599,18 @@ class Repo:
         if not unique:
             return {}
         request = "".join(f"{o}\n" for o in unique).encode()
-        return _parse_batch(self._git("cat-file", "--batch", input=request).stdout)
+        blobs = _parse_batch(self._git("cat-file", "--batch", input=request).stdout)
+        missing = [o for o in unique if o not in blobs]
+        if missing:
+            # Fail closed: a blob the trees name but git cannot produce (a corrupt or partial
+            # clone) would otherwise read as an absent file, i.e. a deletion or no config.
+            raise GitError(
+                f"git cannot read object {missing[0]}"
+                + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
+                fix="the clone is incomplete or corrupt: fetch again (git fetch --refetch), "
+                "or run `git fsck`",
+            )
+        return blobs
 
     def list_tree(self, sha: str) -> dict[str, _Entry]:
         return _parse_listing(

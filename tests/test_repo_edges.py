@@ -387,3 +387,17 @@ def test_submodule_removed(org: GitRepo) -> None:
     org.commit("drop the submodule", add_all=False)
     doc = _twice(org.root, "check", "--base", "main", "--format", "json", code=0)
     assert _findings(doc) == ()
+
+
+def test_submodule_moved(org: GitRepo) -> None:
+    _submodule_add(org)
+    org.commit("base with a submodule")
+    org.branch("feature")
+    org.move("vendor/sub", "third_party/sub")
+    org.commit("move the submodule", add_all=False)
+    doc = _twice(org.root, "check", "--base", "main", "--format", "json", code=0)
+    assert _findings(doc) == ()
+    affected = _twice(org.root, "affected", "--base", "main", "--format", "json", code=0)
+    assert isinstance(affected, dict)
+    # both places of the gitlink are named: a submodule is never silently dropped
+    assert affected["unowned_files"] == [".gitmodules", "third_party/sub", "vendor/sub"]

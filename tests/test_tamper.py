@@ -335,3 +335,16 @@ def test_an_internal_error_is_exit_2_and_the_hook_says_how_around_it(
         "guardrails: internal error: RuntimeError: boom (rerun with --debug for a traceback, "
         f"and please report it{around})\n"
     )
+
+
+def test_an_object_git_cannot_read_is_exit_2_not_a_deletion(org: GitRepo) -> None:
+    org.write({"lib/api.py": "def get(x):\n    return x\n" + SHELL})
+    org.commit("shell")
+    blob = org.git("rev-parse", "HEAD:lib/api.py")
+    (org.root / ".git" / "objects" / blob[:2] / blob[2:]).unlink()  # a corrupt clone
+    result = run(org, "check", "--base", "main")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"guardrails: error: git cannot read object {blob} (fix: the clone is incomplete or "
+        "corrupt: fetch again (git fetch --refetch), or run `git fsck`)\n"
+    )

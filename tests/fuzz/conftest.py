@@ -37,6 +37,11 @@ def tried(kind: str) -> None:
     TRIED[kind] += 1
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # Generated globs like `[[a` make Python's re warn about future set syntax: noise here.
+    config.addinivalue_line("filterwarnings", "ignore:Possible:FutureWarning")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/fuzz/" in item.nodeid.replace("\\", "/") or item.nodeid.startswith("fuzz/"):

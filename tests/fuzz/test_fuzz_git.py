@@ -193,3 +193,57 @@ def test_patches_end_in_a_verdict_or_one_line_error(repo: GitRepo, patch: bytes)
         assert json.loads(result.stdout)["schema"] == "guardrails.check/v1"
         VERDICTS[result.exit_code] += 1
     assert _state(repo.root) == before  # nothing written to the repository or its index
+
+
+_people = st.sampled_from(
+    [
+        ("Ana", "ana@acme.dev"),
+        ("Claude", "noreply@anthropic.com"),
+        ("github-actions[bot]", "41898282+github-actions[bot]@users.noreply.github.com"),
+        ("", ""),
+        ("Ana", "ANA@ACME.DEV"),
+        ("devin-ai-integration[bot]", "x@y"),
+        ("<>", "<@>"),
+        ("Ünïcode", "u@ü.de"),
+    ]
+)
+
+
+@settings(max_examples=1000)
+@given(st.lists(st.tuples(_people, _people, _messages), max_size=4), st.booleans())
+def test_authorship_is_defined_and_a_claude_trailer_is_never_human(
+    commits: list[tuple[tuple[str, str], tuple[str, str], str]], staged: bool
+) -> None:
+    tried("commits (authorship)")
+    from guardrails.authors import classify
+    from guardrails.changes import ChangeSet, Commit, Person
+
+    built = tuple(
+        Commit(
+            sha=f"{i:040x}",
+            parents=(),
+            author=Person(*a),
+            author_date="2023-11-14T22:13:20+00:00",
+            committer=Person(*c),
+            committer_date="2023-11-14T22:13:20+00:00",
+            message=m,
+            trailers=parse_trailers(m),
+        )
+        for i, (a, c, m) in enumerate(commits)
+    )
+    changes = (
+        ChangeSet("staged", None, None, (), committer=Person(*commits[0][0]) if commits else None)
+        if staged
+        else ChangeSet("range", "0" * 40, "1" * 40, (), built)
+    )
+    first, again = classify(changes), classify(changes)
+    assert first == again and first.kind in ("human", "agent", "mixed")
+    strengths = [e.strength for e in first.evidence]
+    assert strengths == sorted(strengths)
+    claude = any(
+        t.key.lower() == "co-authored-by" and "noreply@anthropic.com" in t.value
+        for c in built
+        for t in c.trailers
+    )
+    if claude and not staged:
+        assert first.kind != "human", first

@@ -348,3 +348,15 @@ def test_an_object_git_cannot_read_is_exit_2_not_a_deletion(org: GitRepo) -> Non
         f"guardrails: error: git cannot read object {blob} (fix: the clone is incomplete or "
         "corrupt: fetch again (git fetch --refetch), or run `git fsck`)\n"
     )
+
+
+def test_the_config_turned_into_a_symlink_is_never_followed(org: GitRepo) -> None:
+    # guardrails.yaml -> docs/gate.yaml: later edits to the unprotected target would change
+    # the gate. The gate reads the link itself (its target text), never the target.
+    org.write({"docs/gate.yaml": "version: 1\n"})
+    (org.root / "guardrails.yaml").unlink()
+    os.symlink("docs/gate.yaml", org.root / "guardrails.yaml")
+    org.commit("link the config")
+    rules = {(rule, path) for rule, path, _, _ in findings(org, 1)}
+    assert ("guardrails.config-invalid", "guardrails.yaml") in rules
+    assert ("guardrails.self-protect", "guardrails.yaml") in rules

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from guardrails.semantic import _cst
 
 # What Python imports or runs: modules, stubs, Windows scripts, and bytecode (sourceless
-# imports load a committed .pyc; it cannot be reviewed, so it is reported as unreadable).
+# imports load a committed .pyc; it cannot be reviewed: binary, which blocks in CI).
 PYTHON_SUFFIXES = (".py", ".pyi", ".pyw", ".pyc")
 
 
@@ -305,7 +305,6 @@ def run_guarded(fn: Callable[[], T]) -> T:
             sys.setrecursionlimit(max(limit, WORKER_RECURSION))
             worker = threading.Thread(target=target, name="guardrails-libcst", daemon=True)
             worker.start()
-            threading.stack_size(previous)
             worker.join()
         finally:
             # Also on an interrupt: the main thread's small stack must not keep the raised limit.

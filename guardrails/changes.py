@@ -15,12 +15,57 @@ from typing import Protocol
 # Type changed (e.g. file -> symlink).
 ADDED, MODIFIED, DELETED, RENAMED, COPIED, TYPE_CHANGED = "A", "M", "D", "R", "C", "T"
 
+SYMLINK_MODE = "120000"  # git's mode for a symlink: its blob is the link target
+
 # git's own heuristic: a NUL byte in the first 8000 bytes means binary.
 _BINARY_PROBE = 8000
 
 
 def is_binary(data: bytes | None) -> bool:
     return data is not None and b"\0" in data[:_BINARY_PROBE]
+
+
+def python_lines(data: bytes) -> list[int]:
+    """For each git line (``\\n``-terminated) of ``data``, the number of the first line Python
+    sees in it, 1-based, plus one entry past the end.
+
+    git counts lines by ``\\n`` only; Python (and YAML) also end a line at a bare ``\\r``. A
+    hunk git reports as line 3 may hold Python's lines 3..5 (``import os\\ros.system(x)``), and
+    every later line shifts: line ranges must be in Python's numbering, or the rules look at
+    the wrong statements.
+    """
+    starts = [1]
+    n = 1
+    for raw in data.split(b"\n"):
+        n += raw.count(b"\r") - (1 if raw.endswith(b"\r") else 0) + 1
+        starts.append(n)
+    return starts
+
+
+def _suffix(path: str) -> str:
+    name = path.rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[-1].lower() if "." in name.lstrip(".") else ""
+
+
+def is_new_content(
+    status: str,
+    old_path: str | None,
+    new_path: str | None,
+    old_mode: str | None,
+    new_mode: str | None,
+) -> bool:
+    """Is the new side new content, whatever git paired it with?
+
+    A copy is new code at a new path (the source still exists and runs as before). A rename
+    that changes what the file is (``git mv docs/example.txt services/x/evil.py``: text
+    becomes a module; a mode change makes it a script) is new as a whole too: judging it by
+    git's added lines would see none.
+    """
+    if status == COPIED:
+        return True
+    return status == RENAMED and (
+        _suffix(old_path or "") != _suffix(new_path or "") or old_mode != new_mode
+    )
 
 
 def decode(data: bytes) -> str:
@@ -54,6 +99,12 @@ class FileChange:
     removed_lines: tuple[LineRange, ...] = ()
     old_data: bytes | None = field(default=None, repr=False)
     new_data: bytes | None = field(default=None, repr=False)
+    # What Python runs at new_path when it is a symlink named like a module (``x.py ->
+    # ../tools/payload``): the target's content, read from the same tree. None otherwise.
+    link_source: bytes | None = field(default=None, repr=False)
+    # True when this file is the target of such a symlink: a change to it changes a module
+    # although its own name does not say Python.
+    linked_from_python: bool = False
 
     @property
     def path(self) -> str:
@@ -64,6 +115,13 @@ class FileChange:
     def paths(self) -> tuple[str, ...]:
         """Every path the change touches (both sides of a rename)."""
         return tuple(sorted({p for p in (self.old_path, self.new_path) if p is not None}))
+
+    @property
+    def new_content(self) -> bool:
+        """The new side is judged as a new file (see :func:`is_new_content`)."""
+        return is_new_content(
+            self.status, self.old_path, self.new_path, self.old_mode, self.new_mode
+        )
 
     @property
     def binary(self) -> bool:

@@ -8,7 +8,6 @@ inside the commands so that ``guardrails --help`` and the hook start fast.
 from __future__ import annotations
 
 import os
-import sys
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -47,9 +46,15 @@ def run(ctx: click.Context, fn: Callable[[], int]) -> None:
     except Exception as exc:  # fail closed: an internal error is never a silent pass
         if debug:
             traceback.print_exc()
+        # In the pre-commit hook, say how to get past our own bug: CI judges the change again.
+        around = (
+            "; to commit anyway: git commit --no-verify (the CI gate still judges the change)"
+            if ctx.params.get("staged")
+            else ""
+        )
         click.echo(
             f"guardrails: internal error: {type(exc).__name__}: {exc} "
-            "(rerun with --debug for a traceback, and please report it)",
+            f"(rerun with --debug for a traceback, and please report it{around})",
             err=True,
         )
         code = EXIT_ERROR
@@ -332,6 +337,9 @@ def mcp(ctx: click.Context, /) -> None:
 def main() -> None:
     """The console script. Exit codes stay 0/1/2: click's own "Aborted!" (exit 1) would read
     as "blocked", so an interrupt or a usage error is exit 2, like every other error."""
+    from guardrails.commands.output import finish, protect_streams
+
+    protect_streams()  # closed or broken stdout/stderr: never exit 1, never a traceback
     try:
         code = cli.main(standalone_mode=False)
     except (click.exceptions.Abort, KeyboardInterrupt):
@@ -340,4 +348,4 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         code = EXIT_ERROR
-    sys.exit(code if isinstance(code, int) else 0)
+    finish(code if isinstance(code, int) else 0)

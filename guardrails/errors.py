@@ -33,7 +33,9 @@ class Problem:
         text = f"{where}{self.message}"
         if self.fix:
             text += f" (fix: {self.fix})"
-        return text
+        # One problem, one line, whatever the input quoted into the message (a key or value
+        # holding a newline would otherwise forge a second, unrelated-looking line).
+        return text.replace("\r", "\\r").replace("\n", "\\n")
 
     def sort_key(self) -> tuple[str, int, str]:
         return (self.path or "", self.line or 0, self.message)

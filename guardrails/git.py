@@ -38,7 +38,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from guardrails.changes import (
@@ -56,6 +56,8 @@ from guardrails.changes import (
     Snapshot,
     Trailer,
     is_binary,
+    is_new_content,
+    python_lines,
 )
 from guardrails.errors import GitError
 
@@ -597,7 +599,18 @@ class Repo:
         if not unique:
             return {}
         request = "".join(f"{o}\n" for o in unique).encode()
-        return _parse_batch(self._git("cat-file", "--batch", input=request).stdout)
+        blobs = _parse_batch(self._git("cat-file", "--batch", input=request).stdout)
+        missing = [o for o in unique if o not in blobs]
+        if missing:
+            # Fail closed: a blob the trees name but git cannot produce (a corrupt or partial
+            # clone) would otherwise read as an absent file, i.e. a deletion or no config.
+            raise GitError(
+                f"git cannot read object {missing[0]}"
+                + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
+                fix="the clone is incomplete or corrupt: fetch again (git fetch --refetch), "
+                "or run `git fsck`",
+            )
+        return blobs
 
     def list_tree(self, sha: str) -> dict[str, _Entry]:
         return _parse_listing(
@@ -772,15 +785,18 @@ class Repo:
             "--format=" + "%x00".join(_LOG_FIELDS),
             f"{mb}..{head_sha}",
         )
+        head_tree = CommitSnapshot(self, head_sha)
+        files = self._python_links(files, head_tree)
         changes = ChangeSet("range", mb, head_sha, files, _parse_commits(log.stdout))
-        return Change(changes, CommitSnapshot(self, mb), CommitSnapshot(self, head_sha))
+        return Change(changes, CommitSnapshot(self, mb), head_tree)
 
     def read_staged(self) -> Change:
         """The index against HEAD (the empty tree before the first commit)."""
         head = self._head()
         files = self._diff("diff-index", "--cached", head or EMPTY_TREE[self.object_format])
-        changes = ChangeSet("staged", head, None, files, committer=self.identity())
         index = TreeSnapshot(self, "index", self.list_index)
+        files = self._python_links(files, index)
+        changes = ChangeSet("staged", head, None, files, committer=self.identity())
         return Change(changes, self._head_snapshot(head), index)
 
     def read_patch(self, patch: bytes) -> Change:
@@ -813,10 +829,10 @@ class Repo:
             listing = self.list_index(env)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
+        patched = TreeSnapshot(self, "patch", lambda: listing)
+        files = self._python_links(files, patched)
         changes = ChangeSet("patch", head, None, files, committer=self.identity())
-        return Change(
-            changes, self._head_snapshot(head), TreeSnapshot(self, "patch", lambda: listing)
-        )
+        return Change(changes, self._head_snapshot(head), patched)
 
     def read_paths(self, paths: Sequence[str]) -> Change:
         """Files named on the command line (directories expand to the files under them)."""
@@ -895,6 +911,40 @@ class Repo:
             fix="name a tracked file or directory, relative to the repository root",
         )
 
+    def _python_links(
+        self, files: tuple[FileChange, ...], head: TreeSnapshot
+    ) -> tuple[FileChange, ...]:
+        """Module symlinks: ``x.py -> ../tools/payload`` makes Python import the payload.
+
+        A changed symlink named like a module carries its target's content (``link_source``,
+        None when the target is outside the tree or missing); a changed file that such a
+        symlink points at is marked ``linked_from_python``. No extra process when every changed
+        file is a module; otherwise the head listing is read now instead of later, plus one
+        cat-file when the tree holds module symlinks at all.
+        """
+        if all(
+            f.new_path is None or (_module_name(f.new_path) and f.new_mode != SYMLINK)
+            for f in files
+        ):
+            return files  # nothing a module symlink could point at, and no such symlink
+        entries = head._files()  # the listing the snapshot reads anyway, only earlier
+        links = {p: e for p, e in entries.items() if e.mode == SYMLINK and _module_name(p)}
+        if not links:
+            return files
+        blobs = self.read_blobs(e.oid for e in links.values())
+        targets = {p: _follow(p, blobs.get(e.oid), entries, blobs) for p, e in links.items()}
+        linked = {t for t in targets.values() if t is not None}
+        sources = head.read_many(sorted(linked))
+        out = []
+        for f in files:
+            if f.new_path in links and f.new_mode == SYMLINK:
+                target = targets[f.new_path]
+                f = replace(f, link_source=sources.get(target) if target else None)
+            elif f.new_path in linked:
+                f = replace(f, linked_from_python=True)
+            out.append(f)
+        return tuple(out)
+
     def _diff(self, *args: str, env: Mapping[str, str] | None = None) -> tuple[FileChange, ...]:
         out = self._git(*args[:1], *_DIFF_OPTIONS, *args[1:], env=env).stdout
         records, patch = _split_diff(out)
@@ -948,6 +998,13 @@ def _file_change(
     # Binary files have no lines; neither do submodules ("Subproject commit …" is not a file).
     if GITLINK in (r.old_mode, r.new_mode) or is_binary(old_data) or is_binary(new_data):
         added, removed = (), ()
+    elif is_new_content(r.status, r.old_path, r.new_path, r.old_mode, r.new_mode):
+        # A copy is new code at a new path, whatever it was copied from; a rename that changes
+        # what the file is (docs/example.txt -> services/x/evil.py) makes all of it new code.
+        added = _whole(new_data)
+    else:
+        added = _universal(added, new_data)
+        removed = _universal(removed, old_data)
     return FileChange(
         status=r.status,
         old_path=r.old_path if has_old else None,
@@ -961,6 +1018,51 @@ def _file_change(
         removed_lines=removed,
         old_data=old_data,
         new_data=new_data,
+    )
+
+
+_MODULE_SUFFIXES = (".py", ".pyw", ".pyi")
+
+
+def _module_name(path: str) -> bool:
+    return path.endswith(_MODULE_SUFFIXES)
+
+
+def _follow(
+    link: str, target: bytes | None, entries: Mapping[str, _Entry], blobs: Mapping[str, bytes]
+) -> str | None:
+    """The regular file a symlink in the tree resolves to, or None (outside, dangling, a loop,
+    a directory, or a chain through links we did not read)."""
+    for _ in range(40):  # the kernel's own limit on chained links
+        if not target or target.startswith(b"/"):
+            return None
+        path = posixpath.normpath(posixpath.join(posixpath.dirname(link), _fspath(target)))
+        if path == ".." or path.startswith("../"):
+            return None
+        entry = entries.get(path)
+        if entry is None:
+            return None
+        if entry.mode != SYMLINK:
+            return path if entry.mode in ("100644", "100755") else None
+        link, target = path, blobs.get(entry.oid)
+    return None
+
+
+def _whole(data: bytes | None) -> tuple[LineRange, ...]:
+    if not data:
+        return ()
+    return (LineRange(1, python_lines(data.removesuffix(b"\n"))[-1] - 1),)
+
+
+def _universal(ranges: tuple[LineRange, ...], data: bytes | None) -> tuple[LineRange, ...]:
+    """git's \\n-counted ranges in the numbering Python uses (see changes.python_lines)."""
+    if not ranges or data is None or b"\r" not in data:
+        return ranges
+    starts = python_lines(data)
+    last = len(starts) - 2
+    return tuple(
+        LineRange(starts[min(r.start, last + 1) - 1], starts[min(r.end, last + 1)] - 1)
+        for r in ranges
     )
 
 

@@ -255,6 +255,7 @@ def test_nested_schema_class_is_path_and_dotted_class(repo: GitRepo) -> None:
 def test_malformed_schema_classes_are_rejected(repo: GitRepo, schema: str) -> None:
     text = CONFIG + f'resources:\n  "topic:events":\n    schema: {schema}\n'
     shown = yaml.safe_load(text)["resources"]["topic:events"]["schema"]
+    shown = shown.replace("\n", "\\n")  # one problem, one line: a newline is shown escaped
     assert problems(repo, {"guardrails.yaml": text, "ranker/a.py": ""}) == [
         f"guardrails.yaml:8: resources.topic:events.schema: '{shown}' is not `path::Class` or `path::Outer.Inner` (fix: write e.g. `services/event_bus/schemas.py::UserEvent`)"
     ]
@@ -263,7 +264,7 @@ def test_malformed_schema_classes_are_rejected(repo: GitRepo, schema: str) -> No
 def test_a_name_with_a_trailing_newline_is_not_a_name(repo: GitRepo) -> None:
     text = CONFIG.replace("{owner: ranking,", '{owner: "ranking\\n",')
     assert problems(repo, {"guardrails.yaml": text, "ranker/a.py": ""}) == [
-        "guardrails.yaml:5: services.ranker.owner: 'ranking\n' is not a team name (fix: name a team from `teams:`)"
+        "guardrails.yaml:5: services.ranker.owner: 'ranking\\n' is not a team name (fix: name a team from `teams:`)"
     ]
 
 

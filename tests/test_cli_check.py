@@ -181,7 +181,14 @@ def test_bad_inputs_never_crash(org: GitRepo) -> None:
         }
     )
     org.commit("odd files")
-    doc = check_json(org, code=0)
+    # What the gate cannot read (over the size cap, binary) blocks in CI; a syntax error warns.
+    doc = check_json(org, code=1)
+    severity = {f["path"]: f["severity"] for f in doc["findings"] if f["rule"] == "parse.error"}
+    assert severity == {
+        "ads/blob.py": "block",
+        "lib/generated.py": "block",
+        "search/broken.py": "warn",
+    }
     rules = {(f["rule"], f["path"]) for f in doc["findings"]}
     assert ("parse.error", "search/broken.py") in rules
     assert ("parse.error", "lib/generated.py") in rules  # over the size cap: reported, not read

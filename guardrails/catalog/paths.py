@@ -21,9 +21,31 @@ from guardrails.catalog.model import Catalog, Service
 _WILDCARDS = frozenset("*?[\\")
 
 
+# A wildcard becomes an unbounded regex loop, and a failing match backtracks through every
+# way of splitting the path between the loops: `/` + 100 `*` + `a` ran for minutes on one
+# path. Consecutive `[^/]*` loops mean exactly one (`**/**` is already one `(?:/.+)?`), so
+# they collapse with no change in meaning; a pattern that still needs more loops than this
+# is refused (reported as an invalid pattern where it is written), which bounds a match to
+# about (segment length)^2 steps: under 20 ms on a 4,000-character name.
+MAX_WILDCARDS = 2
+_STAR_RUN = re.compile(r"(?:\[\^/\]\*){2,}")
+_SEGMENT_LOOP = re.compile(r"\[\^/\][*+]")
+_INNER = "(?:/.+)?"
+_PREFIX = "^(?:.+/)?"
+
+
+def regex_loops(regex: str) -> int:
+    """Unbounded loops a pathspec regex needs: wildcards in segments, inner ``**``, and the
+    any-depth prefix when an inner ``**`` follows it (both cross slashes)."""
+    inner = regex.count(_INNER)
+    prefix = 1 if inner and regex.startswith(_PREFIX) else 0
+    return len(_SEGMENT_LOOP.findall(regex)) + inner + prefix
+
+
 @lru_cache(maxsize=4096)
 def compile_pattern(pattern: str) -> re.Pattern[str] | None:
-    """The gitwildmatch regex of ``pattern`` (None for blank, comment, negated or invalid ones).
+    """The gitwildmatch regex of ``pattern`` (None for blank, comment, negated or invalid ones,
+    and for one that needs more than :data:`MAX_WILDCARDS` loops once collapsed).
 
     A match through the regex's ``ps_d`` group means the path is inside a matched directory.
     """
@@ -38,7 +60,13 @@ def compile_pattern(pattern: str) -> re.Pattern[str] | None:
     if compiled.include is not True or compiled.regex is None:
         return None
     regex = compiled.regex
-    return regex if isinstance(regex, re.Pattern) else re.compile(str(regex.pattern))
+    text = regex.pattern if isinstance(regex, re.Pattern) else str(regex.pattern)
+    collapsed = _STAR_RUN.sub("[^/]*", text)
+    if regex_loops(collapsed) > MAX_WILDCARDS:
+        return None
+    if collapsed == text and isinstance(regex, re.Pattern):
+        return regex
+    return re.compile(collapsed)
 
 
 def _has_wildcard(text: str) -> bool:

@@ -61,9 +61,12 @@ def line_of(node: yaml.Node) -> int:
 
 def _syntax_problem(path: str, err: yaml.YAMLError) -> Problem:
     mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
-    what = getattr(err, "problem", None) or str(err)
+    # A ReaderError (a control character) has no `problem` and a two-line str(): one line.
+    what = " ".join(str(getattr(err, "problem", None) or err).split())
     context = getattr(err, "context", None)
-    message = f"YAML syntax error: {what}" + (f" ({context})" if context else "")
+    message = f"YAML syntax error: {what}" + (
+        f" ({' '.join(str(context).split())})" if context else ""
+    )
     return Problem(
         message,
         path=path,

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import stat
 import sys
 import tempfile
+import threading
 from pathlib import Path
+from typing import NoReturn
 
 from guardrails.errors import GuardrailsError
 
@@ -73,3 +77,92 @@ def _default_mode() -> int:
     umask = os.umask(0)
     os.umask(umask)
     return 0o666 & ~umask
+
+
+# --- the process's own streams ------------------------------------------------------------
+
+
+class _PipeSafe(io.RawIOBase):
+    """A standard stream's file descriptor whose reader may go away (`| head -0`).
+
+    After EPIPE the rest of the output is dropped and the command runs on to its own exit
+    code: a broken pipe is the reader's choice, never an error of ours, and never exit 1
+    ("blocked") from an interpreter that died writing.
+    """
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self._fd = fd
+        self.broken = False
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def isatty(self) -> bool:
+        return os.isatty(self._fd)
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
+        size = len(data)
+        if self.broken:
+            return size
+        try:
+            return os.write(self._fd, data)
+        except BrokenPipeError:
+            self.broken = True
+            return size
+
+
+def _reopen(stream: io.TextIOBase | None, fd: int) -> io.TextIOWrapper:
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    errors = getattr(stream, "errors", None) or "strict"
+    raw = _PipeSafe(fd)
+    return io.TextIOWrapper(
+        io.BufferedWriter(raw),  # type: ignore[type-var]  # a RawIOBase with write(): what it needs
+        encoding=encoding,
+        errors=errors,
+        line_buffering=fd == 2 or raw.isatty(),
+        write_through=fd == 2,
+    )
+
+
+def protect_streams() -> None:
+    """Make stdout and stderr safe to write whatever the caller did with them.
+
+    A closed descriptor (`>&-`, `2>&-`) is pointed at /dev/null first, so neither our writes
+    nor git's (a child inherits fds 0-2) fail with EBADF, and Python's None in place of the
+    stream never reaches click. Both streams then drop output quietly after EPIPE.
+    """
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+    for fd, name in ((1, "stdout"), (2, "stderr")):
+        current = getattr(sys, name)
+        try:
+            if current is not None:
+                current.flush()
+        except (OSError, ValueError):
+            pass
+        setattr(sys, name, _reopen(current, fd))
+
+
+def finish(code: int) -> NoReturn:
+    """Exit with ``code``.
+
+    When an interrupt stopped the analysis while its worker thread (the libcst parser runs in
+    one, with a large stack) was still running or winding down, interpreter shutdown could
+    die with SIGABRT (rc -6) instead of our exit 2. Then flush and leave at once.
+    """
+    if threading.active_count() > 1:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                stream.flush()
+        os._exit(code)
+    sys.exit(code)

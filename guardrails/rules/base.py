@@ -19,7 +19,7 @@ from guardrails.catalog.model import Catalog
 from guardrails.changes import ChangeSet, FileChange
 from guardrails.findings import SEVERITIES, Finding, Related
 from guardrails.semantic.facts import ModuleDiff
-from guardrails.semantic.python import MAX_FILE_BYTES, diff_python
+from guardrails.semantic.python import MAX_FILE_BYTES, diff_python, is_python_change
 
 if TYPE_CHECKING:
     from guardrails.authors import Authorship
@@ -148,7 +148,7 @@ class RuleContext:
 
     def python_changes(self) -> Iterator[tuple[FileChange, ModuleDiff]]:
         for change in self.changes.files:
-            if is_python(change.new_path) or is_python(change.old_path):
+            if is_python_change(change):  # also scripts, .pyw, bytecode, module symlinks
                 yield change, self.diff(change)
 
     def diff(self, change: FileChange) -> ModuleDiff:

@@ -21,7 +21,18 @@ _FIX = {
     "too-large": "split the module; generated code belongs outside the reviewed tree",
     "too-deep": "split the expression into named parts",
     "recursion": "split the expression into named parts",
+    "unreadable": "point the symlink at a Python file inside the repository",
 }
+
+
+# Problems the gate hits where Python itself does not: the code runs, unread. In CI mode
+# (range) they block, so an analysis limit is never a way through; a policy requiring the
+# owners' approval may waive the block (the finding keeps its fingerprint for that).
+LIMITS = frozenset({"too-large", "too-deep", "recursion", "binary", "unreadable"})
+_UNREAD = (
+    "; in CI a change the gate cannot read blocks until its owners approve it or it is made "
+    "readable"
+)
 
 
 class ParseError(Rule):
@@ -72,16 +83,23 @@ class ParseError(Rule):
                 severity="info",
             )
             return ctx.at_base(f)
+        ci = ctx.changes.mode == "range" and p.kind in LIMITS
         if p.kind == "binary":
             what = "changed from text to binary content" if had_base else "binary content"
             return self.finding(
-                path, None, f"{what}; not analysed", _FIX["binary"], severity="info"
+                path,
+                None,
+                f"{what}; not analysed" + (_UNREAD if ci else ""),
+                _FIX["binary"],
+                severity="block" if ci else "info",
             )
         return self.finding(
             path,
             p.line,
-            f"cannot be analysed ({p.kind}{where}): {p.message}; safety checks did not run on it",
+            f"cannot be analysed ({p.kind}{where}): {p.message}; safety checks did not run on it"
+            + (_UNREAD if ci else ""),
             _FIX.get(p.kind, "fix the file"),
+            severity="block" if ci else None,
         )
 
 

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
-from guardrails.changes import ADDED, FileChange, LineRange, is_binary
+from guardrails.changes import ADDED, SYMLINK_MODE, FileChange, LineRange, is_binary
 from guardrails.semantic import _ast_symbols
 from guardrails.semantic.facts import (
     CallSite,
@@ -45,6 +45,33 @@ from guardrails.semantic.facts import (
 
 if TYPE_CHECKING:
     from guardrails.semantic import _cst
+
+# What Python imports or runs: modules, stubs, Windows scripts, and bytecode (sourceless
+# imports load a committed .pyc; it cannot be reviewed: binary, which blocks in CI).
+PYTHON_SUFFIXES = (".py", ".pyi", ".pyw", ".pyc")
+
+
+def is_python_file(path: str | None, data: bytes | None = None) -> bool:
+    """A file Python imports or runs: by its name, or a ``#!...python`` script by its content."""
+    if path is None:
+        return False
+    if path.endswith(PYTHON_SUFFIXES):
+        return True
+    if data is None or not data.startswith(b"#!"):
+        return False
+    first = data[:256].split(b"\n", 1)[0]
+    return b"python" in first
+
+
+def is_python_change(change: FileChange) -> bool:
+    return (
+        is_python_file(change.new_path, change.new_data)
+        or is_python_file(change.old_path, change.old_data)
+        or change.link_source is not None
+        or change.linked_from_python
+        or (change.new_mode == SYMLINK_MODE and is_python_file(change.new_path))
+    )
+
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 # ast depth of one top-level statement above which libcst is not attempted. Measured with
@@ -278,24 +305,105 @@ def run_guarded(fn: Callable[[], T]) -> T:
             sys.setrecursionlimit(max(limit, WORKER_RECURSION))
             worker = threading.Thread(target=target, name="guardrails-libcst", daemon=True)
             worker.start()
+            worker.join()
         finally:
+            # Also on an interrupt: the main thread's small stack must not keep the raised limit.
             threading.stack_size(previous)
-        worker.join()
-        sys.setrecursionlimit(limit)
+            sys.setrecursionlimit(limit)
     if "error" in box:
         raise box["error"]  # type: ignore[misc]
     return box["value"]  # type: ignore[return-value]
 
 
-def _toucher(change: FileChange, new: _Side) -> Callable[[int, int], bool]:
-    ranges: Sequence[LineRange] = change.added_lines
-    if not ranges and change.status == ADDED:
+def _toucher(
+    change: FileChange, new: _Side, whole: bool, changed: Sequence[LineRange]
+) -> Callable[[int, int], bool]:
+    """Which head lines the rules judge: git's added lines, plus every statement whose meaning
+    changed although git shows its line as unchanged (``changed``), or the whole file."""
+    ranges: Sequence[LineRange] = (*change.added_lines, *changed)
+    if whole or (not change.added_lines and change.status == ADDED):
         ranges = (LineRange(1, max(len(new.lines), 1)),)
 
     def touched(start: int, end: int) -> bool:
         return any(r.start <= end and start <= r.end for r in ranges)
 
     return touched
+
+
+# Fields that hold nested statements: a statement's own meaning is everything else.
+_BLOCKS = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
+_Block = (ast.stmt, ast.excepthandler, ast.match_case)
+
+
+def _own_key(node: ast.AST) -> str:
+    """What a statement says, without its nested statements or its position."""
+    parts = [type(node).__name__]
+    for name in node._fields:
+        if name in _BLOCKS:
+            continue
+        value = getattr(node, name, None)
+        if isinstance(value, list):
+            parts.append(
+                ",".join(ast.dump(v) if isinstance(v, ast.AST) else repr(v) for v in value)
+            )
+        else:
+            parts.append(ast.dump(value) if isinstance(value, ast.AST) else repr(value))
+    return "\0".join(parts)
+
+
+def _walk_statements(nodes: Iterable[ast.AST]) -> Iterable[ast.AST]:
+    stack = list(nodes)[::-1]
+    while stack:
+        node = stack.pop()
+        yield node
+        children = [
+            c for f in _BLOCKS for c in (getattr(node, f, None) or ()) if isinstance(c, _Block)
+        ]
+        stack.extend(reversed(children))
+
+
+def _span(node: ast.AST) -> tuple[int, int]:
+    where = node.pattern if isinstance(node, ast.match_case) else node  # a case has no lines
+    start, end = getattr(where, "lineno", 1), getattr(where, "end_lineno", None)
+    return start, end or start
+
+
+def _header(node: ast.AST, offset: int) -> LineRange:
+    """The lines of a statement itself: decorators and header, not the nested blocks."""
+    start, end = _span(node)
+    start = min([start, *(_span(d)[0] for d in getattr(node, "decorator_list", ()))])
+    inner = [c for f in _BLOCKS for c in (getattr(node, f, None) or ()) if isinstance(c, _Block)]
+    if inner:
+        end = max(start, min(_span(c)[0] for c in inner) - 1)
+    return LineRange(start + offset, end + offset)
+
+
+def _meaning_changed(
+    old: _Side, old_segs: list[_Segment], new_segs: list[_Segment]
+) -> list[LineRange]:
+    """Head statements that say something no changed base statement said.
+
+    git marks lines, not meaning: deleting the two \"\"\" lines around a docstring turns the
+    text between them into code without touching its lines, and a bare CR or a rename can
+    hide lines too. Every statement of a changed head segment whose own text (nested blocks
+    and positions aside) appears in no changed base segment is judged as added.
+    """
+    if not new_segs:
+        return []
+    if not old.present:
+        return []
+    if any(not seg.nodes for seg in old_segs):  # the base did not parse: nothing to compare
+        return [LineRange(seg.start, seg.end) for seg in new_segs]
+    known = {_own_key(n) for seg in old_segs for n in _walk_statements(seg.nodes)}
+    out: list[LineRange] = []
+    for seg in new_segs:
+        if not seg.nodes:
+            out.append(LineRange(seg.start, seg.end))
+            continue
+        for node in _walk_statements(seg.nodes):
+            if _own_key(node) not in known:
+                out.append(_header(node, seg.offset))
+    return out
 
 
 @dataclass
@@ -400,10 +508,31 @@ def diff_python(change: FileChange, *, max_bytes: int = MAX_FILE_BYTES) -> Modul
 
 def _diff(change: FileChange, max_bytes: int) -> ModuleDiff:
     parsed: dict[str, list[ast.stmt]] = {}  # chunk text -> statements, for both sides
-    old = _read("old", change.old_data, max_bytes, parsed)
-    new = _read("new", change.new_data, max_bytes, parsed)
-    touched = _toucher(change, new)
+    # A copy, a rename that changes what the file is, or a module symlink: what the head holds
+    # at this path is new code as a whole, not an edit of the base side git paired it with.
+    whole = change.new_content or change.link_source is not None
+    new_data = change.link_source if change.link_source is not None else change.new_data
+    if change.new_mode == SYMLINK_MODE and change.link_source is None and new_data is not None:
+        target = new_data.decode("utf-8", "replace")
+        return ModuleDiff(
+            change.old_path,
+            change.new_path,
+            problems=(
+                ParseProblem(
+                    "new",
+                    "unreadable",
+                    f"a symlink to {target!r}, outside the repository or missing: Python "
+                    "would import code the gate cannot read",
+                ),
+            ),
+        )
+    old = _read("old", None if whole else change.old_data, max_bytes, parsed)
+    new = _read("new", new_data, max_bytes, parsed)
     old_segs, new_segs = _unmatched(old, new)
+    changed: list[LineRange] = []
+    if not whole and not old.problem and not new.problem:
+        changed = _meaning_changed(old, old_segs, new_segs)
+    touched = _toucher(change, new, whole or not old.present, changed)
     if old.problem and not (old.problem.kind == "syntax" and old.segments):
         old_segs = []
     if new.problem and not (new.problem.kind == "syntax" and new.segments):

@@ -1,0 +1,362 @@
+"""Ways past the gate, each a regression test that fails if the hole reopens.
+
+Every case here was first tried from outside, as a hostile author would: code the rules never
+saw, analysis limits that passed, patterns that hung the gate. Each builds a real repository
+and runs the real CLI in CI mode (``check --base main``). docs/security.md lists them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from guardrails.cli import cli
+from tests.gitrepo import GitRepo
+
+CONFIG = """\
+version: 1
+teams:
+  core:   {members: [ana]}
+  search: {members: [bo]}
+services:
+  lib:    {owner: core,   paths: ["lib/**"]}
+  search: {owner: search, paths: ["search/**"]}
+"""
+
+
+def run(repo: GitRepo, *args: str) -> Result:
+    return CliRunner().invoke(cli, [args[0], "-C", str(repo.root), *args[1:]])
+
+
+def findings(repo: GitRepo, code: int, *args: str) -> list[tuple[str, str, int | None, str]]:
+    result = run(repo, "check", "--base", "main", "--format", "json", *args)
+    assert result.exit_code == code, result.stdout + result.stderr
+    doc = json.loads(result.stdout)
+    return [(f["rule"], f["path"], f["line"], f["severity"]) for f in doc["findings"]]
+
+
+@pytest.fixture
+def org(repo: GitRepo) -> GitRepo:
+    repo.write(
+        {
+            "guardrails.yaml": CONFIG,
+            "lib/__init__.py": "",
+            "lib/api.py": "def get(x):\n    return x\n",
+            "lib/doc.py": 'def f():\n    """\n    os.system(cmd)\n    """\n    return 1\n',
+            "search/__init__.py": "",
+            "search/run.py": "from lib.api import get\n",
+            "docs/example.txt": "import os\nos.system(cmd)\n",
+            "tools/payload": "x = 1\n",
+        }
+    )
+    repo.commit("init")
+    repo.branch("feature")
+    return repo
+
+
+OS_SYSTEM = "safety.os-system"
+
+
+# -- 1. code the rules never see ------------------------------------------------------------
+
+
+def test_a_bare_cr_line_is_judged_as_the_statements_python_sees(org: GitRepo) -> None:
+    # git sees one added line; Python sees two statements, the second one a shell command.
+    api = org.root / "lib/api.py"
+    api.write_bytes(api.read_bytes() + b"import os\ros.system(cmd)\n")
+    org.commit("cr")
+    assert findings(org, 1) == [(OS_SYSTEM, "lib/api.py", 4, "block")]
+
+
+def test_bare_crs_before_a_change_do_not_shift_its_line(org: GitRepo) -> None:
+    org.write({"lib/api.py": "def get(x):\r    return x\ra = 1\n"})
+    org.commit("crs")
+    api = org.root / "lib/api.py"
+    api.write_bytes(api.read_bytes() + b"import os\nos.system(cmd)\n")
+    org.commit("call")
+    assert findings(org, 1) == [(OS_SYSTEM, "lib/api.py", 5, "block")]
+
+
+def test_a_text_file_renamed_into_a_module_is_new_code(org: GitRepo) -> None:
+    org.move("docs/example.txt", "lib/evil.py")
+    org.commit("git mv")
+    assert findings(org, 1) == [(OS_SYSTEM, "lib/evil.py", 2, "block")]
+
+
+def test_a_copy_is_new_code_at_a_new_path(org: GitRepo) -> None:
+    org.write({"lib/legacy.py": "import os\n\n\ndef a():\n    os.system(cmd)\n"})
+    org.commit("legacy")
+    org.git("branch", "-f", "main")
+    # git pairs the new file with its source (C100) when the source changes in the same change
+    org.write({"lib/copy.py": (org.root / "lib/legacy.py").read_text()})
+    org.write({"lib/legacy.py": (org.root / "lib/legacy.py").read_text() + "\n"})
+    org.commit("copy")
+    status = org.git("diff-tree", "-r", "-C", "--name-status", "main", "HEAD")
+    assert status.splitlines()[0].startswith("C100")
+    assert findings(org, 1) == [(OS_SYSTEM, "lib/copy.py", 5, "block")]
+
+
+def test_a_pure_rename_of_a_module_is_not_new_code(org: GitRepo) -> None:
+    org.write({"lib/legacy.py": "import os\n\n\ndef a():\n    os.system(cmd)\n"})
+    org.commit("legacy")
+    org.git("branch", "-f", "main")
+    org.move("lib/legacy.py", "lib/old.py")
+    org.commit("rename")
+    assert findings(org, 0) == []
+
+
+def test_deleting_the_quotes_around_a_docstring_makes_its_text_code(org: GitRepo) -> None:
+    org.write({"lib/doc.py": "def f():\n    os.system(cmd)\n    return 1\n"})
+    org.commit("unquote")
+    assert findings(org, 1) == [(OS_SYSTEM, "lib/doc.py", 2, "block")]
+
+
+def test_a_module_symlink_is_judged_by_its_target(org: GitRepo) -> None:
+    org.write({"tools/payload": "import os\nos.system(cmd)\n"})
+    os.symlink("../tools/payload", org.root / "lib/mod.py")
+    org.commit("link")
+    assert findings(org, 1) == [
+        (OS_SYSTEM, "lib/mod.py", 2, "block"),
+        (OS_SYSTEM, "tools/payload", 2, "block"),
+    ]
+
+
+def test_editing_the_target_of_a_module_symlink_is_a_python_change(org: GitRepo) -> None:
+    os.symlink("../tools/payload", org.root / "lib/mod.py")
+    org.commit("link")
+    org.git("branch", "-f", "main")
+    org.write({"tools/payload": "import os\nos.system(cmd)\n"})
+    org.commit("edit the target")
+    assert findings(org, 1) == [(OS_SYSTEM, "tools/payload", 2, "block")]
+
+
+def test_a_module_symlink_out_of_the_repository_blocks_in_ci(org: GitRepo) -> None:
+    os.symlink("/etc/hostname", org.root / "lib/out.py")
+    org.commit("link out")
+    assert findings(org, 1) == [("parse.error", "lib/out.py", None, "block")]
+
+
+def test_scripts_and_pyw_files_are_python(org: GitRepo) -> None:
+    org.write(
+        {
+            "lib/tool": "#!/usr/bin/env python3\nimport os\nos.system(cmd)\n",
+            "lib/win.pyw": "import os\nos.system(cmd)\n",
+            "lib/run.sh": "#!/bin/sh\nos.system(cmd)\n",
+        }
+    )
+    org.commit("scripts")
+    assert findings(org, 1) == [
+        (OS_SYSTEM, "lib/tool", 3, "block"),
+        (OS_SYSTEM, "lib/win.pyw", 2, "block"),
+    ]
+
+
+def test_committed_bytecode_cannot_be_reviewed_and_blocks_in_ci(org: GitRepo) -> None:
+    org.write({"lib/fast.pyc": b"\x6f\x0d\x0d\x0a\0\0\0\0compiled"})
+    org.commit("bytecode")
+    assert findings(org, 1) == [("parse.error", "lib/fast.pyc", None, "block")]
+
+
+# -- 2. analysis limits that pass -----------------------------------------------------------
+
+DEEP = "def f(x):\n    return " + "-" * 5000 + "x\n"
+SHELL = "import subprocess\nsubprocess.run(cmd, shell=True)\n"
+
+
+def test_nesting_deeper_than_the_guard_blocks_in_ci_and_warns_when_staged(org: GitRepo) -> None:
+    org.write({"lib/api.py": DEEP})
+    org.stage()
+    staged = run(org, "check", "--staged", "--format", "json")
+    assert staged.exit_code == 0, staged.stderr
+    doc = json.loads(staged.stdout)
+    assert [(f["rule"], f["line"], f["severity"]) for f in doc["findings"]] == [
+        ("parse.error", 1, "warn")
+    ]
+    org.write({"lib/api.py": DEEP + SHELL})
+    org.commit("deep")
+    assert findings(org, 1) == [
+        ("parse.error", "lib/api.py", 1, "block"),
+        ("safety.shell", "lib/api.py", 4, "block"),
+    ]
+
+
+def test_a_module_over_the_size_limit_blocks_in_ci(org: GitRepo) -> None:
+    big = "x = 1\n" * (2 * 1024 * 1024 // 6 + 10) + SHELL
+    org.write({"lib/api.py": big})
+    org.commit("big")
+    result = run(org, "check", "--base", "main", "--format", "json")
+    assert result.exit_code == 1
+    (f,) = json.loads(result.stdout)["findings"]
+    assert (f["rule"], f["severity"], f["path"]) == ("parse.error", "block", "lib/api.py")
+    assert "MiB analysis limit" in f["message"] and "owners approve" in f["message"]
+
+
+def test_a_module_turned_binary_while_imported_blocks_in_ci(org: GitRepo) -> None:
+    org.write({"lib/api.py": b"\0\x01binary now"})
+    org.commit("binary")
+    assert ("parse.error", "lib/api.py", None, "block") in findings(org, 1)
+
+
+# -- 5. regex backtracking from one line of input --------------------------------------------
+
+STARS = "/" + "*" * 100 + "a"
+
+
+def test_a_hundred_stars_in_codeowners_do_not_hang_check(org: GitRepo) -> None:
+    org.write({"CODEOWNERS": f"{STARS} @ana\n/lib/ @ana\n", "lib/" + "b" * 200 + ".py": "x = 1\n"})
+    org.commit("owners")
+    result = run(org, "check", "--base", "main", "--format", "json")  # minutes before the fix
+    assert result.exit_code == 0, result.stderr
+
+
+def test_a_hundred_stars_in_service_paths_do_not_hang_validate(org: GitRepo) -> None:
+    org.write({"guardrails.yaml": CONFIG + f'  more: {{owner: core, paths: ["{STARS}"]}}\n'})
+    result = run(org, "validate")
+    assert result.exit_code == 0, result.stdout + result.stderr
+
+
+def test_a_pattern_that_needs_too_many_wildcard_loops_is_refused_where_written(
+    org: GitRepo,
+) -> None:
+    from guardrails.catalog.paths import compile_pattern
+
+    assert compile_pattern("/*a*a*b") is None  # three loops in one segment: cubic
+    assert compile_pattern("/" + "*" * 100 + "a") is not None  # collapses to /*a
+    org.write({"CODEOWNERS": "/*a*a*b @ana\n"})
+    result = run(org, "validate")
+    assert result.exit_code == 2
+    assert "CODEOWNERS:1" in result.stderr and "invalid pattern '/*a*a*b'" in result.stderr
+
+
+# -- 6. streams and signals ------------------------------------------------------------------
+
+GUARDRAILS = [sys.executable, "-m", "guardrails"]
+
+
+def test_an_error_with_stderr_closed_exits_2(org: GitRepo) -> None:
+    closed = subprocess.run(
+        ["sh", "-c", f"{shlex.join(GUARDRAILS)} check --base nope 2>&-"], cwd=org.root, timeout=120
+    )
+    assert closed.returncode == 2
+
+
+def test_a_closed_stdout_is_not_an_internal_error(org: GitRepo) -> None:
+    org.write({"lib/api.py": "def get(x):\n    return x + 1\n"})
+    org.commit("edit")
+    proc = subprocess.run(
+        ["sh", "-c", f"{shlex.join(GUARDRAILS)} check --base main >&-"],
+        cwd=org.root,
+        capture_output=True,
+        timeout=120,
+    )
+    assert (proc.returncode, proc.stderr) == (0, b"")
+
+
+@pytest.mark.parametrize("command", [["validate"], ["--version"], ["graph"]])
+def test_head_0_on_a_successful_command_exits_0_quietly(org: GitRepo, command: list[str]) -> None:
+    proc = subprocess.Popen(
+        [*GUARDRAILS, *command], cwd=org.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # `| head -0`: the reader is gone before the first write
+    stderr = proc.stderr.read()
+    assert (proc.wait(timeout=120), stderr) == (0, b"")
+
+
+def test_head_0_keeps_a_blocking_verdict(org: GitRepo) -> None:
+    org.write({"lib/api.py": "def get(x):\n    return x\n" + SHELL})
+    org.commit("shell")
+    proc = subprocess.Popen(
+        [*GUARDRAILS, "check", "--base", "main"],
+        cwd=org.root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    assert (proc.wait(timeout=120), proc.stderr.read()) == (1, b"")
+
+
+@pytest.mark.slow
+def test_sigint_during_analysis_exits_2_never_sigabrt(org: GitRepo, tmp_path: Path) -> None:
+    # libcst parses in a worker thread with a large stack; an interrupt while it ran used to
+    # end in SIGABRT (rc -6) at interpreter shutdown.
+    deep = "\n\n".join(f"x{i} = " + "(" * 190 + "1" + ")" * 190 for i in range(900)) + "\n"
+    org.write({"lib/deep.py": deep})
+    org.stage()
+    patch = tmp_path / "deep.patch"
+    patch.write_bytes(org.git("diff", "--cached").encode() + b"\n")
+    org.git("reset", "-q", "--hard")
+    codes = []
+    for delay in (3.0, 5.0):
+        proc = subprocess.Popen(
+            [*GUARDRAILS, "check", "--patch", str(patch)],
+            cwd=org.root,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        assert proc.stderr is not None
+        stderr = proc.stderr.read()
+        # (an interrupt that lands in click itself gets click's empty line first)
+        codes.append((proc.wait(timeout=120), stderr.strip()))
+    assert codes == [(2, b"guardrails: interrupted")] * 2
+
+
+# -- fail closed -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("selector", [["--staged"], ["--base", "main"]])
+def test_an_internal_error_is_exit_2_and_the_hook_says_how_around_it(
+    org: GitRepo, monkeypatch: pytest.MonkeyPatch, selector: list[str]
+) -> None:
+    def broken(**_: object) -> int:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("guardrails.commands.check.main", broken)
+    result = run(org, "check", *selector)
+    assert result.exit_code == 2
+    around = (
+        "; to commit anyway: git commit --no-verify (the CI gate still judges the change)"
+        if selector == ["--staged"]
+        else ""
+    )
+    assert result.stderr == (
+        "guardrails: internal error: RuntimeError: boom (rerun with --debug for a traceback, "
+        f"and please report it{around})\n"
+    )
+
+
+def test_an_object_git_cannot_read_is_exit_2_not_a_deletion(org: GitRepo) -> None:
+    org.write({"lib/api.py": "def get(x):\n    return x\n" + SHELL})
+    org.commit("shell")
+    blob = org.git("rev-parse", "HEAD:lib/api.py")
+    (org.root / ".git" / "objects" / blob[:2] / blob[2:]).unlink()  # a corrupt clone
+    result = run(org, "check", "--base", "main")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"guardrails: error: git cannot read object {blob} (fix: the clone is incomplete or "
+        "corrupt: fetch again (git fetch --refetch), or run `git fsck`)\n"
+    )
+
+
+def test_the_config_turned_into_a_symlink_is_never_followed(org: GitRepo) -> None:
+    # guardrails.yaml -> docs/gate.yaml: later edits to the unprotected target would change
+    # the gate. The gate reads the link itself (its target text), never the target.
+    org.write({"docs/gate.yaml": "version: 1\n"})
+    (org.root / "guardrails.yaml").unlink()
+    os.symlink("docs/gate.yaml", org.root / "guardrails.yaml")
+    org.commit("link the config")
+    rules = {(rule, path) for rule, path, _, _ in findings(org, 1)}
+    assert ("guardrails.config-invalid", "guardrails.yaml") in rules
+    assert ("guardrails.self-protect", "guardrails.yaml") in rules

@@ -606,3 +606,23 @@ def test_the_commands_only_parse_options_call_the_app_and_a_reporter() -> None:
             for m in names
             if m and m.startswith(("guardrails.rules", "guardrails.policy", "guardrails.verdict"))
         ], path.name
+
+
+def test_staged_with_policies_from_head_commit(org: GitRepo) -> None:
+    with_pack(org, RANKING_PACK)
+    org.write(
+        {
+            "policies/ranking.yaml": RANKING_PACK.replace("impact.min_tier <= 1", "false"),
+            "bus/extra.py": "A = 1\n",
+        }
+    )
+    org.stage()
+    staged = json.loads(run(org, "check", "--staged", "--format", "json").stdout)
+    assert staged["config"]["from"] == "index"
+    assert "ranking.two-reviewers#ranking" not in reqs(staged)  # the staged pack says false
+    based = json.loads(
+        run(org, "check", "--staged", "--policy-from", "base", "--format", "json").stdout
+    )
+    assert based["config"]["from"] == "base"
+    assert reqs(based)["ranking.two-reviewers#ranking"] == (False, [])
+    assert based["decision"] == "warn"  # staged: "will need approval", not a block

@@ -89,8 +89,16 @@ def policy_catalog(
     elif cs.mode == "range":
         catalog, read, source, rev = analysis.head.catalog, change.head.read, "head", cs.head
     else:
-        if policy_from == "base" and analysis.base_catalog is not None:
-            catalog, read, source, rev = analysis.base_catalog, change.base.read, "base", cs.base
+        if policy_from == "base":
+            # HEAD's config judges what is staged (or the patch), as CI would judge it.
+            from guardrails.engine import load_catalog_for
+
+            catalog = analysis.base_catalog or load_catalog_for(
+                change.base,
+                None if analysis.config_path == "guardrails.yaml" else analysis.config_path,
+                required=False,
+            )
+            read, source, rev = change.base.read, "base", cs.base
         else:
             catalog, read = analysis.head.catalog, change.head.read
             source = "index" if cs.mode == "staged" else "head"

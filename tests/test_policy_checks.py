@@ -209,6 +209,7 @@ def test_approvals_that_do_not_count(org: GitRepo, tmp_path: Path) -> None:
         github("raj", "APPROVED", old, "2026-01-01T09:04:00Z"),  # another commit: stale
         github("emma", "APPROVED", head, "2026-01-01T09:05:00Z"),
         github("emma", "CHANGES_REQUESTED", head, "2026-01-01T09:06:00Z"),  # then cancels
+        {**github("x", "APPROVED", head, "2026-01-01T09:07:00Z"), "user": None},  # a ghost
     ]
     doc = check(org, "--approvals", reviews(tmp_path, payload), code=1)
     assert [(a["user"], a["state"], a["counted"], a["why_not"]) for a in doc["approvals"]] == [

@@ -87,11 +87,16 @@ def _builtin_file(name: str) -> tuple[Path | None, str]:
 
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         if ep.name == name:
-            # The entry point names a package; its pack is <name>.yaml inside it.
-            import importlib.resources
+            # The entry point names a package (never imported: a pack is data); its pack is
+            # <name>.yaml inside it.
+            import importlib.util
 
-            res = importlib.resources.files(ep.value.partition(":")[0]) / f"{name}.yaml"
-            return Path(str(res)), f"{BUILTIN_PREFIX}{name} ({ep.value})"
+            spec = importlib.util.find_spec(ep.value.partition(":")[0])
+            folders = list(spec.submodule_search_locations or ()) if spec else []
+            for folder in folders:
+                path = Path(folder) / f"{name}.yaml"
+                if path.is_file():
+                    return path, f"{BUILTIN_PREFIX}{name} ({ep.value})"
     return None, f"{BUILTIN_PREFIX}{name}"
 
 

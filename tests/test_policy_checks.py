@@ -627,3 +627,20 @@ def test_staged_with_policies_from_head_commit(org: GitRepo) -> None:
     assert based["config"]["from"] == "base"
     assert reqs(based)["ranking.two-reviewers#ranking"] == (False, [])
     assert based["decision"] == "warn"  # staged: "will need approval", not a block
+
+
+def test_nothing_staged_reads_no_pack_and_loads_no_cel(org: GitRepo) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom guardrails.cli import cli\n"
+        f"cli.main(['check', '-C', {str(org.root)!r}, '--staged'], standalone_mode=False)\n"
+        "print(' '.join(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert out.stdout.startswith("guardrails check: PASS"), out.stdout + out.stderr
+    loaded = set(out.stderr.split())
+    assert not loaded & {"cel_expr_python", "guardrails.policy.load", "guardrails.rules.registry"}

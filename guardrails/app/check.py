@@ -9,7 +9,7 @@ markers are looked at) and, for ``--staged``, the date of the commit being made.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -32,11 +32,12 @@ if TYPE_CHECKING:
     from guardrails.catalog.model import Catalog
     from guardrails.findings import Finding
     from guardrails.git import Repo
-    from guardrails.policy.approvals import Approval
+    from guardrails.policy.approvals import Approval, Review
     from guardrails.policy.load import PolicySet
     from guardrails.suppressions import Suppression
 
 PolicyFrom = Literal["base", "head"]
+Read = Callable[[str], "bytes | None"]  # a repository path -> its content in one revision
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def _mode(analysis: Analysis) -> Mode:
 
 def policy_catalog(
     analysis: Analysis, policy_from: PolicyFrom | None, repo: Repo | None
-) -> tuple[Catalog, Any, ConfigSource]:
+) -> tuple[Catalog, Read, ConfigSource]:
     """The catalog whose `policies:` and `overrides:` are in force, a reader of its revision,
     and where that was."""
     cs = analysis.change.changes
@@ -114,7 +115,7 @@ def policy_catalog(
     return catalog, read, ConfigSource(source, rev, tuple(catalog.policies), ignored)
 
 
-def load_policy_set(catalog: Catalog, read: Any, *, skip_missing: bool = False) -> PolicySet:
+def load_policy_set(catalog: Catalog, read: Read, *, skip_missing: bool = False) -> PolicySet:
     from guardrails.policy.load import load_policies
 
     return load_policies(
@@ -126,7 +127,7 @@ def load_policy_set(catalog: Catalog, read: Any, *, skip_missing: bool = False) 
     )
 
 
-def policy_problems(catalog: Catalog, read: Any) -> list[Problem]:
+def policy_problems(catalog: Catalog, read: Read) -> list[Problem]:
     """Every problem in the packs ``catalog`` names (for `guardrails validate`)."""
     from guardrails.errors import ConfigError
 
@@ -143,7 +144,7 @@ def judge(
     env: Mapping[str, str],
     repo: Repo | None = None,
     *,
-    reviews: Sequence[Any] | None = None,
+    reviews: Sequence[Review] | None = None,
 ) -> Verdict:
     cs = analysis.change.changes
     mode = _mode(analysis)
@@ -262,7 +263,7 @@ def _approvals(
     analysis: Analysis,
     options: CheckOptions,
     author: Authorship,
-    reviews: Sequence[Any] | None,
+    reviews: Sequence[Review] | None,
 ) -> tuple[Approval, ...]:
     from guardrails.policy.approvals import judge as judge_reviews
     from guardrails.policy.approvals import parse_approvals, trailer_reviews

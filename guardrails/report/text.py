@@ -215,9 +215,16 @@ def _requirement_lines(r: Mapping[str, Any], pending: bool) -> list[str]:
         return out
     handles = sorted({c["handle"] for c in r["candidates"] if c.get("handle")})
     logins = [c["login"] for c in r["candidates"]]
-    if handles or logins:
-        ask = ", ".join(handles + [f"{login}" for login in logins])
-        out.extend(_wrap("ask: " + ask, "      "))
+    if logins:
+        out.extend(_wrap("ask: " + ", ".join(handles + logins), "      "))
+    elif r["from"]:
+        out.extend(
+            _wrap(
+                f"nobody in {who} can approve it (every member wrote the change, or the team "
+                "lists no members): add a reviewer to the team",
+                "      ",
+            )
+        )
     else:
         out.extend(_wrap("ask: any reviewer who is not an author", "      "))
     if r["approved_by"]:

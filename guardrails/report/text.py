@@ -251,13 +251,21 @@ def render_check(doc: Mapping[str, Any]) -> str:
         f"{len(unmet)} approval{'s' if len(unmet) != 1 else ''} missing"
         + (" (--strict: warnings block)" if doc.get("strict") else "")
     )
+    # Before review (--staged/--patch) a finding that waits for approvals cannot block yet.
+    waiting = {u["fingerprint"] for r in unmet for u in r["unblocks"]}
+    pending = doc["mode"] != "range"
     blocking = [f for f in findings if f["severity"] == "block"]
-    if blocking:
+    now = [f for f in blocking if not (pending and f["fingerprint"] in waiting)]
+    later = [f for f in blocking if pending and f["fingerprint"] in waiting]
+    if now:
         out += ["", "What blocks"]
-        for f in blocking:
+        for f in now:
+            out.extend(_finding_lines(f))
+    if later:
+        out += ["", "What will block until approved"]
+        for f in later:
             out.extend(_finding_lines(f))
     if doc["requirements"]:
-        pending = doc["mode"] != "range"
         title = "Who must approve" + (" (once the change is up for review)" if pending else "")
         out += ["", title]
         for r in doc["requirements"]:
@@ -298,6 +306,8 @@ def render_check(doc: Mapping[str, Any]) -> str:
         )
     config = doc["config"]
     where = config["from"] + (f" {_short(config['rev'])}" if config.get("rev") else "")
+    if doc["mode"] == "patch" and config["from"] == "head":
+        where = f"the patch applied to {_short(config['rev'])}"
     out.append("")
     out.extend(
         _wrap(
@@ -309,7 +319,7 @@ def render_check(doc: Mapping[str, Any]) -> str:
         ignored = (
             "the change's own guardrails.yaml is not used (--policy-from head would)"
             if config["from"] == "base"
-            else "the working tree's unstaged guardrails.yaml edits are ignored"
+            else "the working tree's guardrails.yaml differs from the one used, and is ignored"
         )
         out.extend(_wrap("Note: " + ignored, ""))
     return "\n".join(out) + "\n"

@@ -644,3 +644,20 @@ def test_nothing_staged_reads_no_pack_and_loads_no_cel(org: GitRepo) -> None:
     assert out.stdout.startswith("guardrails check: PASS"), out.stdout + out.stderr
     loaded = set(out.stderr.split())
     assert not loaded & {"cel_expr_python", "guardrails.policy.load", "guardrails.rules.registry"}
+
+
+def test_a_condition_that_fails_at_run_time_stops_the_gate_naming_the_policy(
+    org: GitRepo,
+) -> None:
+    pack = (
+        "apiVersion: guardrails/v1\nkind: PolicyPack\nname: odd\npolicies:\n"
+        "  - id: odd.missing-field\n    rule: safety.os-system\n"
+        "    when: 'finding.no_such_field == 1'\n    severity: warn\n"
+    )
+    with_pack(org, pack, "policies/odd.yaml")
+    org.write({"tools/cli.py": "import os\nos.system('a')\n"})
+    org.commit("os.system", author=EMMA)
+    result = run(org, "check", "--base", "main")
+    assert result.exit_code == 2 and result.stdout == ""  # fail closed, never a silent pass
+    assert "policies/odd.yaml:5: `when` failed: " in result.stderr
+    assert "no_such_field" in result.stderr and "Traceback" not in result.stderr

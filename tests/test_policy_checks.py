@@ -661,3 +661,21 @@ def test_a_condition_that_fails_at_run_time_stops_the_gate_naming_the_policy(
     assert result.exit_code == 2 and result.stdout == ""  # fail closed, never a silent pass
     assert "policies/odd.yaml:5: `when` failed: " in result.stderr
     assert "no_such_field" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_change_cannot_add_a_friend_to_the_team_whose_approval_it_needs(
+    org: GitRepo, tmp_path: Path
+) -> None:
+    org.write(
+        {
+            "bus/schemas.py": "class Event:\n    user_id: str\n",
+            "guardrails.yaml": CONFIG.replace("members: [li, sam]", "members: [li, sam, mallory]"),
+        }
+    )
+    head = org.commit("drop item_id; mallory joins ranking", author=EMMA)
+    friend = reviews(tmp_path, [{"user": "mallory", "state": "APPROVED", "commit": head}])
+    doc = check(org, "--approvals", friend, code=1)
+    # The base's teams judge: mallory is nobody's member, so ranking has not approved.
+    assert reqs(doc)["default.schema-break#ranking"] == (False, [])
+    schema = next(r for r in doc["requirements"] if r["id"] == "default.schema-break#ranking")
+    assert [c["login"] for c in schema["candidates"]] == ["li", "sam"]

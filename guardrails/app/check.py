@@ -159,12 +159,25 @@ def judge(
         )
     policies = load_policy_set(catalog, read)
     today = _today(analysis, options)
-    approvals = _approvals(analysis, options, author, reviews)
-    owners = PathOwners(analysis)
-    kept, held = _findings(analysis, policies, today, author, approvals, owners)
+    approvals = _approvals(analysis, options, author, reviews, trusted_catalog(analysis, catalog))
+    owners = PathOwners(analysis, catalog)
+    trusted = trusted_catalog(analysis, catalog)
+    kept, held = _findings(analysis, policies, today, author, approvals, owners, trusted)
     return _verdict(
-        analysis, mode, author, policies, kept, held, approvals, config, options, owners
+        analysis, mode, author, policies, kept, held, approvals, config, options, owners, trusted
     )
+
+
+def trusted_catalog(analysis: Analysis, policy: Catalog) -> Catalog:
+    """The catalog rules, approvals and requirements read: the guarded head catalog (see
+    engine.guarded_catalog) with the teams of the catalog the policies came from winning.
+    In --base mode a change cannot add a friend to the team whose approval it needs."""
+    from dataclasses import replace
+
+    guarded = analysis.guarded
+    if policy is analysis.head.catalog:
+        return guarded
+    return replace(guarded, teams={**guarded.teams, **policy.teams})
 
 
 def _today(analysis: Analysis, options: CheckOptions) -> str | None:
@@ -181,6 +194,7 @@ def _findings(
     author: Authorship,
     approvals: Sequence[Approval],
     owners: PathOwners,
+    trusted: Catalog,
 ) -> tuple[list[Finding], list[tuple[Finding, Suppression]]]:
     from guardrails.rules.base import EdgeIndex, ImportIndex, NoImports, RuleContext
     from guardrails.rules.change_imports import ChangeImportIndex
@@ -205,7 +219,7 @@ def _findings(
         )
     ctx = RuleContext(
         changes=changes,
-        catalog=analysis.guarded,
+        catalog=trusted,
         service_of=service_of,
         imports=imports,
         config_problems=analysis.config_problems,
@@ -219,23 +233,31 @@ def _findings(
 
 class PathOwners:
     """team:/user: owners of a path: its services' owners and its CODEOWNERS owners (a
-    CODEOWNERS person in no team is ``user:<login>``); the base's for a deleted file.
-    Built once per check, so each CODEOWNERS file is indexed once."""
+    CODEOWNERS person in no team is ``user:<login>``). The trusted catalog (the base's in
+    --base mode: a change cannot hand its own files to a friendlier team) answers first,
+    then the head's (a file in a service only the head declares), then the base world's (a
+    deleted file). Built once per check, so each CODEOWNERS file is indexed once."""
 
-    def __init__(self, analysis: Analysis) -> None:
+    def __init__(self, analysis: Analysis, trusted: Catalog | None = None) -> None:
         from guardrails.catalog.codeowners import CodeOwnersIndex
+        from guardrails.catalog.paths import ServicePathIndex
 
-        self._worlds = []
+        sources: list[tuple[Catalog, Callable[[str], Sequence[str]]]] = []
+        if trusted is not None and trusted is not analysis.head.catalog:
+            sources.append((trusted, ServicePathIndex(trusted).services_for))
         for world in (analysis.head, analysis.base):
-            if world is None:
-                continue
-            catalog = world.catalog
-            index = (
+            if world is not None:
+                sources.append((world.catalog, world.filemap.services_of))
+        self._sources = [
+            (
+                catalog,
+                services_of,
                 CodeOwnersIndex(catalog.codeowners, catalog.teams)
                 if catalog.codeowners_enabled and catalog.codeowners
-                else None
+                else None,
             )
-            self._worlds.append((world, index))
+            for catalog, services_of in sources
+        ]
         self._cache: dict[str, tuple[str, ...]] = {}
 
     def __call__(self, path: str) -> tuple[str, ...]:
@@ -243,9 +265,9 @@ class PathOwners:
         if known is not None:
             return known
         out: set[str] = set()
-        for world, index in self._worlds:
-            for name in world.filemap.services_of(path):
-                svc = world.catalog.services.get(name)
+        for catalog, services_of, index in self._sources:
+            for name in services_of(path):
+                svc = catalog.services.get(name)
                 if svc is not None and svc.owner:
                     out.add(f"team:{svc.owner}")
             for owner in index.owners(path) if index is not None else ():
@@ -264,12 +286,12 @@ def _approvals(
     options: CheckOptions,
     author: Authorship,
     reviews: Sequence[Review] | None,
+    catalog: Catalog,
 ) -> tuple[Approval, ...]:
     from guardrails.policy.approvals import judge as judge_reviews
     from guardrails.policy.approvals import parse_approvals, trailer_reviews
 
     cs = analysis.change.changes
-    catalog = analysis.guarded
     found = list(reviews or ())
     for name, data in options.approvals:
         found.extend(parse_approvals(data, name))
@@ -336,12 +358,12 @@ def _verdict(
     config: ConfigSource,
     options: CheckOptions,
     owners: PathOwners,
+    catalog: Catalog,
 ) -> Verdict:
     from guardrails.authors import login_is_agent
     from guardrails.policy.approvals import is_person
     from guardrails.policy.evaluate import PolicyFacts, apply_policies, satisfy
 
-    catalog = analysis.guarded
     facts = PolicyFacts(
         impact=analysis.impact,
         catalog=catalog,

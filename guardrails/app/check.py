@@ -29,6 +29,7 @@ from guardrails.verdict import (
 
 if TYPE_CHECKING:
     from guardrails.authors import Authorship
+    from guardrails.changes import ChangeSet
     from guardrails.catalog.model import Catalog
     from guardrails.findings import Finding
     from guardrails.git import Repo
@@ -55,8 +56,26 @@ class CheckOptions:
 def run_check(
     repo: Repo, selector: Selector, options: CheckOptions, env: Mapping[str, str]
 ) -> Verdict:
+    if selector.staged:
+        # The hook runs on every commit: with nothing staged there is nothing to judge, and
+        # no catalog, import graph or pack is read (one `git diff-index`).
+        change = repo.read_staged()
+        if not change.changes.files:
+            return nothing_staged(change.changes, options, env)
     analysis = analyze(repo, selector, config_path=options.config_path)
     return judge(analysis, options, env, repo)
+
+
+def nothing_staged(changes: ChangeSet, options: CheckOptions, env: Mapping[str, str]) -> Verdict:
+    from guardrails.authors import AGENT_ENV_MARKERS, classify
+    from guardrails.impact import Impact
+
+    picked = {k: env[k] for k in AGENT_ENV_MARKERS if k in env}
+    author = classify(changes, declared=options.author_kind, env=picked)
+    impact = Impact(changes.base, None, (), (), (), (), mode="staged")
+    decision = decide((), (), "staged", strict=options.strict)
+    config = ConfigSource("index", changes.base, ())
+    return Verdict(decision, "staged", author, impact, (), config=config, strict=options.strict)
 
 
 def authorship(analysis: Analysis, declared: str | None, env: Mapping[str, str]) -> Authorship:

@@ -311,7 +311,8 @@ def render_check(doc: Mapping[str, Any]) -> str:
     out.append("")
     out.extend(
         _wrap(
-            f"Config and policies from {where}: " + (", ".join(config["policies"]) or "none"),
+            f"Config and policies from {where}: "
+            + (", ".join(config["policies"]) or "no policy pack"),
             "",
         )
     )

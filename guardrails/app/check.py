@@ -29,8 +29,8 @@ from guardrails.verdict import (
 
 if TYPE_CHECKING:
     from guardrails.authors import Authorship
-    from guardrails.changes import ChangeSet
     from guardrails.catalog.model import Catalog
+    from guardrails.changes import ChangeSet
     from guardrails.findings import Finding
     from guardrails.git import Repo
     from guardrails.policy.approvals import Approval, Review

@@ -684,3 +684,18 @@ def test_a_change_cannot_add_a_friend_to_the_team_whose_approval_it_needs(
     assert reqs(doc)["default.schema-break#ranking"] == (False, [])
     schema = next(r for r in doc["requirements"] if r["id"] == "default.schema-break#ranking")
     assert [c["login"] for c in schema["candidates"]] == ["li", "sam"]
+
+
+def test_every_registered_reporter_renders_the_document(org: GitRepo) -> None:
+    from guardrails.commands.check import rule_meta
+    from guardrails.report.registry import CHECK_FORMATS, LazyRuleMeta, formats, render
+
+    schema_break(org)
+    doc = check(org, code=1)
+    assert {"text", "json"} <= set(formats()) <= set(CHECK_FORMATS)
+    meta = LazyRuleMeta(rule_meta)
+    for fmt in formats():
+        out = render(fmt, doc, meta)
+        assert isinstance(out, str) and out.strip(), fmt
+    assert json.loads(render("json", doc, meta)) == doc
+    assert meta["data.schema-break"].default_severity == "block"

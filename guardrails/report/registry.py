@@ -16,6 +16,11 @@ from typing import Any, Protocol, cast
 CHECK_FORMATS: Mapping[str, str] = {
     "text": "guardrails.report.text",
     "json": "guardrails.report.json_out",
+    # Offered once their module exists (see formats()), so each lands as one file.
+    "sarif": "guardrails.report.sarif",
+    "github": "guardrails.report.github",
+    "markdown": "guardrails.report.markdown",
+    "gitlab": "guardrails.report.gitlab",
 }
 
 
@@ -55,7 +60,10 @@ class Reporter(Protocol):
 
 
 def formats() -> tuple[str, ...]:
-    return tuple(CHECK_FORMATS)
+    """The formats whose reporter module is installed (found, not imported)."""
+    import importlib.util
+
+    return tuple(name for name, mod in CHECK_FORMATS.items() if importlib.util.find_spec(mod))
 
 
 def reporter(fmt: str) -> Reporter:

@@ -7,6 +7,7 @@ the same engine the hook and the CI gate run and narrates what it finds.
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from guardrails.resources import data_path
 PLATFORM = Person("Ops", "ops@acme.dev")
 DEVELOPER = Person("li", "li@acme.dev")
 AGENT_TRAILER = "Co-Authored-By: Claude <noreply@anthropic.com>"
+REVIEWERS = ("emma", "mia", "sam")  # data-infra, growth, ranking: none of them wrote it
 
 # The agent's change: each edit is (file, old text, new text). Small, plausible, dangerous.
 EDITS: tuple[tuple[str, str, str], ...] = (
@@ -129,6 +131,36 @@ def story(root: Path) -> None:
     )
     say("6. For the PR comment", "guardrails affected --base main --format mermaid")
     _indent(affected.impact_report(analysis, "mermaid"))
+
+    # The reviews a CI job would fetch from GitHub (pulls/N/reviews), one human per team.
+    head = repo.resolve("HEAD")
+    reviews = [
+        {
+            "user": {"login": login, "type": "User"},
+            "state": "APPROVED",
+            "commit_id": head,
+            "submitted_at": f"2026-11-04T10:0{i}:00Z",
+        }
+        for i, login in enumerate(REVIEWERS)
+    ]
+    say(
+        "7. The reviews come in: a human from each team approves",
+        "guardrails check --base main --approvals reviews.json",
+    )
+    options = CheckOptions(approvals=(("reviews.json", json.dumps(reviews).encode()),))
+    doc = run_check(repo, selector, options, {}).as_dict()
+    for r in doc["requirements"]:
+        mark = "✓" if r["satisfied"] else "✗"
+        who = ", ".join(r["approved_by"]) or "nobody yet"
+        click.echo(f"   {mark} {r['id']}: {who}")
+    for f in doc["findings"]:
+        if f.get("approved_by"):
+            click.echo(f"   approved: {f['rule']} ({', '.join(f['approved_by'])})")
+    blocking = [f for f in doc["findings"] if f["severity"] == "block" and not f["suppressed"]]
+    for f in blocking:
+        click.echo(f"   still blocks: {f['rule']} at {f['path']}:{f['line']}")
+    click.echo(f"   decision: {doc['decision']} — approvals waive what reviewers accept;")
+    click.echo("   a shell string has no approval that waives it: it can only be fixed")
 
 
 def _narrator() -> Callable[[str, str], None]:

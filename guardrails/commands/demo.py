@@ -18,7 +18,6 @@ import click
 from guardrails.app.affected import run_affected
 from guardrails.app.check import CheckOptions, run_check
 from guardrails.changes import Person
-from guardrails.commands import affected
 from guardrails.engine import Selector, load_world
 from guardrails.errors import EXIT_OK, GuardrailsError
 from guardrails.resources import data_path
@@ -111,12 +110,19 @@ def story(root: Path) -> None:
     selector = Selector(base="main")
     analysis = run_affected(repo, selector)
     say("3. Who does it affect?", "guardrails affected --base main")
-    _indent(affected.impact_report(analysis, "text"))
+    from guardrails.impact import why
+    from guardrails.report import mermaid
+    from guardrails.report import text as text_report
+    from guardrails.report.view import impact_view
+
+    _indent(text_report.render_impact(analysis.impact))
     say(
         "4. Why is the growth app in the radius?",
         "guardrails affected --base main --why service:growth-app",
     )
-    _indent(affected.why_report(analysis, "service:growth-app", "text"))
+    node = "service:growth-app"
+    chains = why(analysis.graph, analysis.impact, node)
+    _indent(text_report.render_why(node, chains, analysis.graph, analysis.impact))
     say("5. Is it safe?", "guardrails check --base main")
     # The same call the CI gate makes; the environment is the demo's own (no agent shell).
     verdict = run_check(repo, selector, CheckOptions(), {})
@@ -130,7 +136,7 @@ def story(root: Path) -> None:
         f"({'blocked: the merge waits for a fix and approvals' if verdict.blocked else 'passed'})"
     )
     say("6. For the PR comment", "guardrails affected --base main --format mermaid")
-    _indent(affected.impact_report(analysis, "mermaid"))
+    _indent(mermaid.render(impact_view(analysis.impact, analysis.graph)))
 
     # The reviews a CI job would fetch from GitHub (pulls/N/reviews), one human per team.
     head = repo.resolve("HEAD")

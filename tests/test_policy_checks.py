@@ -265,11 +265,29 @@ def test_gitlab_approvals_trailers_and_the_simple_form(org: GitRepo, tmp_path: P
     # A trailer is a claim written by the committer: it counts, and says where it came from.
     org.write({"ranker/rank.py": "def rank(items):\n    return sorted(items, reverse=True)\n"})
     org.commit("tweak", author=LI, trailers=("Reviewed-by: Sam <sam@acme.dev>",))
-    doc = check(org, "--approvals", reviews(tmp_path, [{"user": "emma", "state": "APPROVED"}]), code=0)
+    emma = reviews(tmp_path, [{"user": "emma", "state": "APPROVED"}])
+    doc = check(org, "--approvals", emma, code=0)
     assert [(a["user"], a["source"], a["counted"]) for a in doc["approvals"]] == [
         ("emma", "file", True),
         ("sam", "trailer", True),
     ]
+    assert reqs(doc)["default.schema-break#ranking"] == (True, ["sam"])
+    # A pack that refuses trailers: the same claim no longer satisfies it.
+    strict = RANKING_PACK.replace(
+        "not_author: true}", "not_author: true, trailers: false}"
+    ).replace("count: 2", "count: 1")
+    org.git("checkout", "-q", "main")
+    org.write(
+        {
+            "guardrails.yaml": CONFIG + "policies: [builtin:default, ./policies/ranking.yaml]\n",
+            "policies/ranking.yaml": strict,
+        }
+    )
+    org.commit("a ranking pack that wants real reviews", author=EMMA)
+    org.git("checkout", "-q", "feature")
+    org.git("rebase", "-q", "main")
+    refused = check(org, "--approvals", emma, code=1)
+    assert reqs(refused)["ranking.two-reviewers#ranking"] == (False, [])
 
 
 @pytest.mark.parametrize(

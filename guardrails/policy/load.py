@@ -47,7 +47,7 @@ POLICY_KEYS = (
     "locked",
 )
 REQUIRE_KEYS = ("approvals",)
-APPROVAL_KEYS = ("from", "count", "humans", "not_author")
+APPROVAL_KEYS = ("from", "count", "humans", "not_author", "trailers")
 POLICY_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 
 Read = Callable[[str], "bytes | None"]
@@ -317,7 +317,7 @@ def _require(r: Reader, node: yaml.Node, what: str) -> Approvals | None:
         value = r.boolean(fields[key][1], f"{what}: require.approvals.{key}")
         return True if value is None else value
 
-    return Approvals(sources, count, flag("humans"), flag("not_author"))
+    return Approvals(sources, count, flag("humans"), flag("not_author"), flag("trailers"))
 
 
 def _apply_overrides(

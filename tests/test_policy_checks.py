@@ -726,3 +726,10 @@ def test_every_registered_reporter_renders_the_document(org: GitRepo) -> None:
         assert isinstance(out, str) and out.strip(), fmt
     assert json.loads(render("json", doc, meta)) == doc
     assert meta["data.schema-break"].default_severity == "block"
+
+
+def test_nothing_staged_still_refuses_a_named_config_that_is_not_there(org: GitRepo) -> None:
+    result = run(org, "check", "--staged", "--config", "nope.yaml")
+    assert result.exit_code == 2 and "nope.yaml" in result.stderr
+    ok = run(org, "check", "--staged", "--config", "guardrails.yaml")
+    assert ok.exit_code == 0 and ok.stdout.startswith("guardrails check: PASS")

@@ -60,7 +60,8 @@ def run_check(
         # The hook runs on every commit: with nothing staged there is nothing to judge, and
         # no catalog, import graph or pack is read (one `git diff-index`).
         change = repo.read_staged()
-        if not change.changes.files:
+        named = options.config_path
+        if not change.changes.files and (named is None or change.head.read(named) is not None):
             return nothing_staged(change.changes, options, env)
     analysis = analyze(repo, selector, config_path=options.config_path)
     return judge(analysis, options, env, repo)

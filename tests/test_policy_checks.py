@@ -733,3 +733,6 @@ def test_nothing_staged_still_refuses_a_named_config_that_is_not_there(org: GitR
     assert result.exit_code == 2 and "nope.yaml" in result.stderr
     ok = run(org, "check", "--staged", "--config", "guardrails.yaml")
     assert ok.exit_code == 0 and ok.stdout.startswith("guardrails check: PASS")
+    doc = json.loads(run(org, "check", "--staged", "--format", "json").stdout)
+    VALIDATOR.validate(doc)
+    assert (doc["decision"], doc["mode"], doc["config"]["policies"]) == ("pass", "staged", [])

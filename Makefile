@@ -22,6 +22,7 @@ lint: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	$(BIN)/ruff check guardrails tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Fixit pins click<8.2 and guardrails needs click>=8.2: the peer tool gets its own venv.
 FIXIT_VENV := .venv-fixit

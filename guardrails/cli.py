@@ -211,9 +211,19 @@ def validate(ctx: click.Context, /, **opts: Any) -> None:
 @click.option("-C", "--repo", "repo", metavar="DIR", default=".")
 @click.option("--force", is_flag=True, help="Overwrite an existing guardrails.yaml.")
 @click.option("--stdout", is_flag=True, help="Print the starter config instead of writing it.")
+@click.option(
+    "--agent-skill",
+    is_flag=True,
+    help="Instead, write .agents/skills/guardrails/SKILL.md and .claude/skills/guardrails/SKILL.md:"
+    " the gate, taught to coding agents.",
+)
 @click.pass_context
-def init(ctx: click.Context, /, **opts: Any) -> None:
+def init(ctx: click.Context, /, agent_skill: bool = False, **opts: Any) -> None:
     """Write a starter guardrails.yaml inferred from the repository (services, owners, imports)."""
+    if agent_skill:
+        from guardrails import skill
+
+        run(ctx, lambda: skill.write(opts["repo"], force=opts["force"]))
     from guardrails.commands import init as cmd
 
     run(ctx, lambda: cmd.main(**opts))
@@ -278,6 +288,45 @@ def demo(ctx: click.Context, /, **opts: Any) -> None:
     from guardrails.commands import demo as cmd
 
     run(ctx, lambda: cmd.main(**opts))
+
+
+@cli.command()
+@click.option("-C", "--repo", "repo", metavar="DIR", default=".")
+@click.option(
+    "--affected",
+    is_flag=True,
+    help="Print the blast radius instead of gating; never fails (the guardrails-affected hook).",
+)
+@click.pass_context
+def hook(ctx: click.Context, /, repo: str, affected: bool) -> None:
+    """The gate as a git hook: the staged change at commit time, the pushed range at push time
+    (PRE_COMMIT_FROM_REF..PRE_COMMIT_TO_REF, as pre-commit and hooks/pre-push set them)."""
+    from guardrails.commands import hook as cmd
+
+    if affected:
+        ctx.obj["exit_zero"] = True
+    run(ctx, lambda: cmd.main(repo=repo, affected=affected, environ=os.environ))
+
+
+@cli.command("install-hooks")
+@click.option("-C", "--repo", "repo", metavar="DIR", default=".")
+@click.option("--force", is_flag=True, help="Replace hooks that guardrails did not install.")
+@click.pass_context
+def install_hooks(ctx: click.Context, /, **opts: Any) -> None:
+    """Install the plain git hooks (pre-commit, pre-push), for teams without pre-commit."""
+    from guardrails.commands import install_hooks as cmd
+
+    run(ctx, lambda: cmd.main(**opts))
+
+
+@cli.command()
+@click.pass_context
+def mcp(ctx: click.Context, /) -> None:
+    """Serve the Model Context Protocol over stdio for coding agents (read-only tools:
+    affected, check_patch, why, owners). Needs the extra: pip install 'guardrails[mcp]'."""
+    from guardrails.commands import mcp as cmd
+
+    run(ctx, cmd.main)
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from guardrails.catalog.model import CONFIG_FILE, Catalog, Service
+from guardrails.catalog.model import CONFIG_FILE, Catalog, FileSource, Service
 from guardrails.changes import DELETED, RENAMED, Snapshot
 from guardrails.errors import ConfigError, GuardrailsError, Problem
 from guardrails.filemap import FileMap, touch
@@ -25,6 +25,7 @@ from guardrails.impact import Impact, blast_radius
 
 if TYPE_CHECKING:
     from guardrails.catalog.codeowners import CodeOwnersIndex
+    from guardrails.flags import FlagRead
     from guardrails.git import Change, Repo
     from guardrails.imports import ImportGraph
 
@@ -89,6 +90,8 @@ class World:
     filemap: FileMap
     imports: ImportGraph | None
     problems: tuple[Problem, ...] = ()
+    # Code that reads a flag by a literal key, whether or not a flag file defines it.
+    flag_reads: tuple[FlagRead, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -181,12 +184,12 @@ def world_from_catalog(repo: Repo, snapshot: Snapshot, catalog: Catalog) -> Worl
     if codeowners is not None:
         catalog = owners_from_codeowners(catalog, snapshot, codeowners)
 
-    def owners_of(path: str) -> tuple[tuple[str, ...], bool]:
+    def owners_of(path: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         if codeowners is None:
-            return (), False
-        owners = codeowners.owners(path)
+            return (), ()
+        owners = tuple(codeowners.owners(path))
         teams = {t for o in owners for t in codeowners.teams_for_owner(o)}
-        return tuple(sorted(f"team:{t}" for t in teams)), bool(owners)
+        return tuple(sorted(f"team:{t}" for t in teams)), owners
 
     imports = None
     import_deps: list[ImportDependency] = []
@@ -194,9 +197,31 @@ def world_from_catalog(repo: Repo, snapshot: Snapshot, catalog: Catalog) -> Worl
     if catalog.inference.python_imports and catalog.services:
         imports, import_deps, problems = _infer_imports(repo, snapshot, catalog, services_of)
     graph = DependencyGraph.build(catalog, import_deps)
-    return World(
-        snapshot, catalog, graph, FileMap(catalog, services_of, owners_of), imports, tuple(problems)
-    )
+    flag_nodes: dict[str, list[str]] = {}
+    flag_reads: tuple[FlagRead, ...] = ()
+    if catalog.flags:
+        # Flag keys become nodes, and the services reading them depend on them.
+        from guardrails.flags import flag_graph
+
+        edges = imports.edges if imports is not None else ()
+        flags = flag_graph(
+            snapshot, catalog, services_of, owners_of, edges, cache_dir=repo.git_dir / "guardrails"
+        )
+        graph.extend(flags.nodes, flags.edges)
+        flag_reads = flags.reads
+        for node, (_, origin) in flags.nodes.items():
+            flag_nodes.setdefault(origin.path, []).append(node)
+    filemap = FileMap(catalog, services_of, owners_of, flag_nodes, flag_definitions)
+    return World(snapshot, catalog, graph, filemap, imports, tuple(problems), flag_reads)
+
+
+def flag_definitions(source: FileSource, path: str, text: str) -> dict[str, object] | None:
+    """What each flag of a flag file is defined as (for "which keys did the change touch")."""
+    from guardrails.semantic.flags import read_flags
+    from guardrails.semantic.structured import Malformed
+
+    found = read_flags(source.kind, path, text)
+    return None if isinstance(found, Malformed) else {k: f.definition for k, f in found.items()}
 
 
 def owners_from_codeowners(
@@ -312,9 +337,7 @@ def analyze(
     touched = touch(cs, head_world.filemap, base_world.filemap if base_world else None)
     for node, files in touched.nodes.items():
         if node not in graph:
-            # A node no catalog declares (a new flag key): owned by its file's CODEOWNERS.
-            owners = sorted({t for f in files for t in head_world.filemap.owners_of(f)[0]})
-            graph.ensure_node(node, owner=owners[0] if owners else None)
+            _add_untracked(graph, head_world, node, files)
     impact = blast_radius(graph, touched, base=cs.base, head=cs.head, depth=depth, mode=cs.mode)
     return Analysis(
         change,
@@ -326,6 +349,24 @@ def analyze(
         base_catalog,
         config_path or CONFIG_FILE,
     )
+
+
+def _add_untracked(graph: DependencyGraph, world: World, node: str, files: Sequence[str]) -> None:
+    """A touched node no catalog and no flag file of the head declares: a flag key the change
+    deletes, or one nothing else knows. Owned by its `flags:` entry, else its files'
+    CODEOWNERS; a deleted key still reaches the code that reads it."""
+    fmap = world.filemap
+    owners = sorted({t for f in files for t in fmap.owners_of(f)[0]})
+    if node.startswith("flag:"):
+        entries = {s.owner for f in files if (s := fmap.source_for(f, fmap.catalog.flags))}
+        if entries - {None}:
+            owners = sorted(f"team:{o}" for o in entries if o)
+    graph.ensure_node(node, owner=owners[0] if owners else None)
+    if node.startswith("flag:"):
+        from guardrails.flags import read_edges
+
+        key = node.removeprefix("flag:")
+        graph.extend({}, read_edges(world.flag_reads, fmap.services_of, {key}))
 
 
 def guarded_catalog(head: Catalog, base: Catalog | None) -> Catalog:

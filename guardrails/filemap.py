@@ -14,19 +14,21 @@ from __future__ import annotations
 
 import ast
 import functools
-import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from guardrails.catalog.model import Catalog, FileSource
 from guardrails.catalog.paths import compile_pattern
 from guardrails.changes import ADDED, DELETED, RENAMED, ChangeSet, FileChange, decode, is_binary
-from guardrails.impact import Touch
+from guardrails.impact import Touch, TouchedFile
 
 ServicesOf = Callable[[str], Sequence[str]]  # path -> service names claiming it
-# path -> (team ids of its CODEOWNERS owners, whether any CODEOWNERS rule names an owner)
-OwnersOf = Callable[[str], tuple[Sequence[str], bool]]
+# (flag file source, path, text) -> key -> definition; None when the text cannot be read.
+# The flag parsers live in guardrails.semantic (a higher layer): the engine passes them in.
+FlagReader = Callable[[FileSource, str, str], Mapping[str, object] | None]
+# path -> (team ids of its CODEOWNERS owners, the owners as CODEOWNERS writes them)
+OwnersOf = Callable[[str], tuple[Sequence[str], Sequence[str]]]
 
 
 def glob_match(pattern: str, path: str) -> bool:
@@ -49,7 +51,12 @@ class FileMap:
 
     catalog: Catalog
     services_of: ServicesOf
-    owners_of: OwnersOf = lambda _path: ((), False)
+    owners_of: OwnersOf = lambda _path: ((), ())
+    # path -> flag node ids its content defines (this revision): what a path-only change
+    # (`guardrails affected config/flags.json`) touches.
+    flag_nodes: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    # Without a reader, a changed flag file touches every flag it declares (as if unreadable).
+    read_flags: FlagReader | None = None
     _by_schema: dict[str, list[str]] = field(default_factory=dict, init=False)
     _by_file: dict[str, list[str]] = field(default_factory=dict, init=False)
 
@@ -71,20 +78,29 @@ class FileMap:
             if fc is None or _class_changed(fc, res.schema_class):
                 nodes.add(rid)
         flag_source = self.source_for(path, self.catalog.flags)
+        declared = {rid for rid in self._by_file.get(path, ()) if rid.startswith("flag:")}
         for rid in self._by_file.get(path, ()):
-            if rid.startswith("flag:") and flag_source is not None and flag_source.kind == "flagd":
+            if rid.startswith("flag:") and flag_source is not None:
                 continue  # decided per key below
             nodes.add(rid)
-        if flag_source is not None and flag_source.kind == "flagd":
-            keys = _changed_flagd_keys(fc) if fc is not None else None
-            declared = {rid for rid in self._by_file.get(path, ()) if rid.startswith("flag:")}
-            if keys is None:  # unparseable, or no content: every declared flag of the file
+        if flag_source is not None:
+            keys = (
+                _changed_flag_keys(fc, flag_source, self.read_flags)
+                if fc is not None and self.read_flags is not None
+                else None
+            )
+            if keys is None:  # unparseable, or no content: every flag of the file
                 nodes.update(declared)
+                nodes.update(self.flag_nodes.get(path, ()))
+                if fc is not None and self.read_flags is not None:
+                    nodes.update(
+                        f"flag:{k}" for k in _all_flag_keys(fc, flag_source, self.read_flags)
+                    )
             else:
                 nodes.update(f"flag:{k}" for k in keys)
         rollout = self.source_for(path, self.catalog.rollouts)
         if rollout is not None and fc is not None:
-            named = _rollout_service(fc, path)
+            named = _rollout_service(fc, path, rollout.kind)
             if named and named in self.catalog.services:
                 nodes.add(f"service:{named}")
         return nodes
@@ -94,6 +110,7 @@ def touch(changes: ChangeSet, head: FileMap, base: FileMap | None = None) -> Tou
     nodes: dict[str, set[str]] = {}
     owner_teams: set[str] = set()
     unowned: set[str] = set()
+    files: list[TouchedFile] = []
     for fc in changes.files:
         sides: list[tuple[str, FileMap]] = []
         if fc.status == DELETED:
@@ -104,21 +121,29 @@ def touch(changes: ChangeSet, head: FileMap, base: FileMap | None = None) -> Tou
         else:
             sides.append((fc.path, head))
         content = fc if changes.mode != "paths" else None
+        file_nodes: set[str] = set()
+        file_owners: Sequence[str] = ()
         for path, fmap in sides:
             claimed = fmap.claims(path, content)
+            file_nodes |= claimed
             for node in claimed:  # each side lists the path it has: a move names both
                 nodes.setdefault(node, set()).add(path)
+            teams, owners = fmap.owners_of(path)
+            file_owners = owners  # the last side is the one the file has after the change
             if not claimed:
                 # DESIGN §10: unowned = no node and no CODEOWNERS rule claims it. An owner
                 # that is a person, not a declared team, still owns the file.
-                teams, codeowned = fmap.owners_of(path)
                 owner_teams.update(teams)
-                if not codeowned:
+                if not owners:
                     unowned.add(path)
+        files.append(
+            TouchedFile(fc.path, fc.status, tuple(sorted(file_nodes)), tuple(sorted(file_owners)))
+        )
     return Touch(
         nodes={n: tuple(sorted(f)) for n, f in sorted(nodes.items())},
         codeowner_teams=tuple(sorted(owner_teams)),
         unowned_files=tuple(sorted(unowned)),
+        files=tuple(sorted(files, key=lambda f: f.path)),
     )
 
 
@@ -152,41 +177,59 @@ def _class_changed(fc: FileChange, name: str | None) -> bool:
     return old != new or old == "<unparseable>"
 
 
-def _flagd_flags(data: bytes | None) -> dict[str, object] | None:
+def _flag_definitions(
+    data: bytes | None, source: FileSource, path: str | None, read: FlagReader
+) -> Mapping[str, object] | None:
+    """key -> definition of every flag in one side of a flag file; None when unparseable."""
     text = _text(data)
-    if text is None:
+    if text is None or path is None:
         return {}
-    try:
-        doc = json.loads(text)
-    except ValueError:
-        return None
-    flags = doc.get("flags") if isinstance(doc, dict) else None
-    return flags if isinstance(flags, dict) else {}
+    return read(source, path, text)
 
 
-def _changed_flagd_keys(fc: FileChange) -> set[str] | None:
-    old, new = _flagd_flags(fc.old_data), _flagd_flags(fc.new_data)
+def _changed_flag_keys(fc: FileChange, source: FileSource, read: FlagReader) -> set[str] | None:
+    """DESIGN §10: a flag file marks changed only the keys whose definition changed."""
+    old = _flag_definitions(fc.old_data, source, fc.old_path, read)
+    new = _flag_definitions(fc.new_data, source, fc.new_path, read)
     if old is None or new is None:
         return None
-    return {k for k in old.keys() | new.keys() if old.get(k) != new.get(k)}
+    return {k for k in old.keys() | new.keys() if old.get(k, _MISSING) != new.get(k, _MISSING)}
 
 
-def _rollout_service(fc: FileChange, path: str) -> str | None:
-    """The `service:` a guardrails rollout file names (either side of the change)."""
+_MISSING = object()
+
+
+def _all_flag_keys(fc: FileChange, source: FileSource, read: FlagReader) -> set[str]:
+    keys: set[str] = set()
+    for data, side in ((fc.old_data, fc.old_path), (fc.new_data, fc.new_path)):
+        keys.update(_flag_definitions(data, source, side, read) or {})
+    return keys
+
+
+_ROLLOUT_OBJECTS = {"argo-rollout": "Rollout", "flagger": "Canary", "kubernetes": "Deployment"}
+
+
+def _rollout_service(fc: FileChange, path: str, kind: str = "guardrails") -> str | None:
+    """The service a rollout file names (either side of the change): a guardrails file's
+    `service:`, else the `metadata.name` of its Rollout / Canary / Deployment object, also in
+    a multi-document stream (an Argo Rollout next to its Service)."""
     import yaml
 
+    wanted = _ROLLOUT_OBJECTS.get(kind)
     for data in (fc.new_data, fc.old_data):
         text = _text(data)
         if not text:
             continue
         try:
-            doc = yaml.safe_load(text)
+            docs = [d for d in yaml.safe_load_all(text) if isinstance(d, dict)]
         except yaml.YAMLError:
             continue
-        if isinstance(doc, dict):
+        for doc in docs:
             svc = doc.get("service")
             if isinstance(svc, str):
                 return svc
+            if wanted is not None and doc.get("kind") != wanted:
+                continue
             meta = doc.get("metadata")
             if isinstance(meta, dict) and isinstance(meta.get("name"), str):
                 return str(meta["name"])

@@ -703,6 +703,24 @@ class Repo:
     def worktree(self) -> Snapshot:
         return WorktreeSnapshot(self)
 
+    def root_commits(self, rev: str) -> list[str]:
+        """The commits without parents that ``rev`` descends from (pre-push of a new history)."""
+        proc = self._git("rev-list", "--max-parents=0", self.resolve(rev))
+        return sorted(_text(proc.stdout).split())
+
+    def is_ancestor(self, older: str, newer: str) -> bool:
+        """Whether ``older`` is ``newer`` or one of its ancestors (a push that adds nothing)."""
+        proc = self._git(
+            "merge-base", "--is-ancestor", self.resolve(older), self.resolve(newer), ok=(0, 1)
+        )
+        return proc.returncode == 0
+
+    def hooks_dir(self) -> Path:
+        """Where git looks for hooks: ``core.hooksPath`` when set, else the common git dir's."""
+        proc = self._git("rev-parse", "--git-path", "hooks")
+        where = Path(_fspath(proc.stdout).strip())
+        return where if where.is_absolute() else self.root / where
+
     def _head(self) -> str | None:
         proc = self._git("rev-parse", "--verify", "--quiet", "HEAD^{commit}", ok=(0, 1, 128))
         return _text(proc.stdout).strip() if proc.returncode == 0 else None

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
 OWNED_BY = "owned_by"
+READS_FLAG = "reads_flag"  # service -> flag: the service's code reads the flag (guardrails.flags)
 # Declared kinds whose edge runs from the target to the declaring node.
 _REVERSED_KINDS = {"produces", "provides_api"}
 
@@ -157,6 +158,27 @@ class DependencyGraph:
             self._nodes[node]["owner"] = owner
             self._forward[node] = []
             self._reverse[node] = []
+
+    def extend(
+        self,
+        nodes: Mapping[str, tuple[str | None, Origin | None]],
+        edges: Iterable[tuple[str, str, Evidence]],
+    ) -> None:
+        """Add nodes found outside the catalog (flag keys in flag files, owner team name and
+        origin) and evidenced edges (flag reads). A declared node keeps its attributes; an
+        ownerless one takes the given owner."""
+        for node, (owner, origin) in nodes.items():
+            attrs = self._nodes.get(node)
+            if attrs is None:
+                self._nodes[node] = _node(node, owner, None, origin)
+            elif attrs["owner"] is None and owner is not None:
+                attrs["owner"] = team_id(owner)
+        for src, dst, ev in edges:
+            for n in (src, dst):
+                if n not in self._nodes:
+                    self._nodes[n] = _node(n, None, None, None)
+            self._edges.setdefault((src, dst), []).append(ev)
+        self._reindex()
 
     def union(self, other: DependencyGraph) -> DependencyGraph:
         """This graph with ``other``'s nodes and edges added (our attributes win).

@@ -55,6 +55,7 @@ class Impact:
     affected: tuple[AffectedNode, ...]  # sorted by (distance, id)
     teams: tuple[str, ...]
     unowned_files: tuple[str, ...]
+    files: tuple[TouchedFile, ...] = ()  # every changed file, sorted by path
     depth: int | None = None  # the --depth limit, when one was given
     mode: str = "range"  # the selector (ChangeSet.mode); for titles, not part of the JSON
 
@@ -73,6 +74,26 @@ class Impact:
             "affected": [n.as_dict() for n in self.affected],
             "teams": list(self.teams),
             "unowned_files": list(self.unowned_files),
+            "files": [f.as_dict() for f in self.files],
+        }
+
+
+@dataclass(frozen=True)
+class TouchedFile:
+    """One changed file: nothing a change touches is invisible, even when no node claims it
+    (a change that only edits guardrails.yaml or a policy pack)."""
+
+    path: str
+    status: str  # git's letter: A M D R C T
+    nodes: tuple[str, ...]  # node ids the file touches (both sides of a rename), sorted
+    owners: tuple[str, ...]  # its CODEOWNERS owners as written ("@acme/data-infra"), sorted
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "status": self.status,
+            "nodes": list(self.nodes),
+            "owners": list(self.owners),
         }
 
 
@@ -83,6 +104,7 @@ class Touch:
     nodes: Mapping[str, Sequence[str]]  # node id -> files that touch it
     codeowner_teams: Sequence[str] = ()  # owners of changed files that map to no node
     unowned_files: Sequence[str] = ()
+    files: Sequence[TouchedFile] = ()  # every changed file, sorted by path
 
 
 def distances(graph: DependencyGraph, sources: Sequence[str], depth: int | None) -> dict[str, int]:
@@ -144,6 +166,7 @@ def blast_radius(
         affected=tuple(affected),
         teams=tuple(sorted(teams)),
         unowned_files=tuple(sorted(set(touch.unowned_files))),
+        files=tuple(touch.files),
         depth=depth,
         mode=mode,
     )

@@ -13,6 +13,7 @@ _SOURCES = {
     "policies": ("_data/policies", "../policies"),
     "schema": ("_data/guardrails.schema.json", "../graph/guardrails.schema.json"),
     "examples": ("_data/examples", "../graph/examples"),
+    "hooks": ("_data/hooks", "../hooks"),
 }
 
 

@@ -212,8 +212,7 @@ def judge_suppressions(
                         severity="warn",
                         path=path,
                         line=s.line,
-                        message=f"suppression of {ids} expired on {s.until}, so it no longer "
-                        "holds",
+                        message=f"suppression of {ids} expired on {s.until}, so it no longer holds",
                         fix="fix the finding, or renew the suppression with a new reason and "
                         "date if it is still safe",
                     )

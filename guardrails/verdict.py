@@ -139,11 +139,17 @@ def decide(
     mode: Mode,
     *,
     strict: bool = False,
+    enforce_approvals: bool | None = None,
 ) -> Decision:
+    """``enforce_approvals`` None: by mode (a --base range enforces them; a commit not made
+    yet cannot have been approved). The pre-push hook judges a range without enforcing them:
+    reviews exist only once the pull request does, and the CI gate enforces them there."""
+    if enforce_approvals is None:
+        enforce_approvals = mode == "range"
     active = [f for f in findings if f.suppressed is None]
     unmet = any(not r.satisfied for r in requirements)
     blocks = any(f.severity == "block" and not f.waiting for f in active)
-    if blocks or (mode == "range" and unmet):
+    if blocks or (enforce_approvals and unmet):
         return BLOCK
     warns = unmet or any(f.severity == "warn" or f.waiting for f in active)
     if warns:
@@ -162,6 +168,7 @@ class Verdict:
     approvals: tuple[Approval, ...] = ()  # sorted by (user, source)
     config: ConfigSource | None = None
     strict: bool = False
+    enforce_approvals: bool = True  # unmet requirements block (--base), or are news (hooks)
 
     @property
     def blocked(self) -> bool:
@@ -173,6 +180,7 @@ class Verdict:
             "decision": self.decision,
             "mode": self.mode,
             "strict": self.strict,
+            "enforce_approvals": self.enforce_approvals,
             "author": self.author.as_dict(),
             "impact": self.impact.as_dict(),
             "findings": [f.as_dict() for f in self.findings],

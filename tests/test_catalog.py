@@ -256,7 +256,25 @@ BAD = {
     "flag-kind": (
         "version: 1\nflags:\n  - {path: f.json, kind: launchdarkly}\n",
         [
-            "guardrails.yaml:3: flags[0].kind: unknown kind 'launchdarkly' (fix: use one of: flagd, python-constants, absl)"
+            "guardrails.yaml:3: flags[0].kind: unknown kind 'launchdarkly' (fix: use one of: flagd, python-constants, absl, yaml)"
+        ],
+    ),
+    "flag-owner-unknown": (
+        "version: 1\nteams:\n  ranking: {}\nflags:\n  - {path: f.json, kind: flagd, owner: rankin}\n",
+        [
+            "guardrails.yaml:5: flags[0].owner: 'rankin' is not a declared team (fix: did you mean 'ranking'?)"
+        ],
+    ),
+    "limits-unknown-service": (
+        "version: 1\nservices:\n  ranker: {}\nlimits:\n  services: {rankr: {max_step: 10}}\n",
+        [
+            "guardrails.yaml:5: limits.services: 'rankr' is not a declared service (fix: did you mean 'ranker'?)"
+        ],
+    ),
+    "limits-out-of-range": (
+        "version: 1\nlimits: {max_step: 150}\n",
+        [
+            "guardrails.yaml:2: limits.max_step must be a number from 0 to 100 (fix: write e.g. `max_step: 10`)"
         ],
     ),
     "flag-missing-path": (

@@ -41,6 +41,15 @@ GOOD = {
         "  - {path: c, kind: flagger}\nflags:\n  - {path: d, kind: flagd}\n"
         "  - {path: e, kind: python-constants}\n  - {path: f, kind: absl}\n"
     ),
+    "new-kinds": (
+        "version: 1\nteams:\n  r: {}\nrollouts:\n  - {path: k, kind: kubernetes}\nflags:\n"
+        "  - {path: y, kind: yaml, owner: r, readers: [is_on, flags.enabled]}\n"
+    ),
+    "limits": (
+        "version: 1\nservices:\n  ranker: {}\nlimits:\n  first_weight: 5\n  max_step: 20.5\n"
+        "  tier: {0: {first_weight: 1, max_step: 10, max_factor: 2, max_unavailable: 25}}\n"
+        "  services: {ranker: {first_weight: 20}}\n"
+    ),
     "inference": "version: 1\ninference: {python_imports: false, roots: [src], type_only: true, weak: false}\n",
     "ownership": "version: 1\nownership: {codeowners: false}\n",
     "agents": "version: 1\nagents: {emails: ['*@bots.dev'], names: ['bot*']}\n",
@@ -96,6 +105,16 @@ BAD = {
     "rollout-extra": "version: 1\nrollouts:\n  - {path: a, kind: guardrails, weight: 5}\n",
     "rollouts-mapping": "version: 1\nrollouts: {path: a, kind: guardrails}\n",
     "flag-kind": "version: 1\nflags:\n  - {path: a, kind: unleash}\n",
+    "flag-reader-bad": "version: 1\nflags:\n  - {path: a, kind: flagd, readers: ['is on']}\n",
+    "flag-readers-string": "version: 1\nflags:\n  - {path: a, kind: flagd, readers: is_on}\n",
+    "rollout-owner": "version: 1\nrollouts:\n  - {path: a, kind: guardrails, owner: x}\n",
+    "limits-unknown": "version: 1\nlimits: {max_weight: 5}\n",
+    "limits-too-big": "version: 1\nlimits: {max_step: 150}\n",
+    "limits-string": "version: 1\nlimits: {first_weight: '5%'}\n",
+    "limits-factor-small": "version: 1\nlimits: {max_factor: 0.5}\n",
+    "limits-tier-name": "version: 1\nlimits: {tier: {prod: {max_step: 5}}}\n",
+    "limits-tier-unknown": "version: 1\nlimits: {tier: {0: {step: 5}}}\n",
+    "limits-service-list": "version: 1\nlimits: {services: [ranker]}\n",
     "policies-string": "version: 1\npolicies: builtin:default\n",
     "policy-empty": "version: 1\npolicies: ['']\n",
     "codeowners-string": "version: 1\nownership: {codeowners: 'true'}\n",
@@ -172,6 +191,7 @@ def test_schema_is_valid_draft_2020_12() -> None:
             "inference",
             "overrides",
             "protect",
+            "limits",
         ]
     )
     assert all("description" in p for p in props.values())
@@ -208,6 +228,12 @@ def test_loader_key_sets_match_the_schema() -> None:
     assert tuple(props["inference"]["properties"]) == config.INFERENCE_KEYS
     assert props["rollouts"]["items"]["properties"]["kind"]["enum"] == list(config.ROLLOUT_KINDS)
     assert props["flags"]["items"]["properties"]["kind"]["enum"] == list(config.FLAG_KINDS)
+    assert tuple(props["rollouts"]["items"]["properties"]) == config.FILE_SOURCE_KEYS
+    assert tuple(props["flags"]["items"]["properties"]) == config.FLAG_SOURCE_KEYS
+    assert tuple(props["limits"]["properties"]) == config.LIMITS_KEYS
+    tier = props["limits"]["properties"]["tier"]["additionalProperties"]
+    assert tuple(tier["properties"]) == config.LIMIT_KEYS
+    assert props["limits"]["properties"]["services"]["additionalProperties"] == tier
 
 
 # Property: on generated documents (mostly valid, sometimes not) both sides agree.

@@ -87,8 +87,10 @@ def check_semantics(doc: Doc, *, strict: bool = False) -> None:
     waiting = {u["fingerprint"] for r in unmet for u in r["unblocks"]}
     active = [f for f in doc["findings"] if f["suppressed"] is None]
     blocks = any(f["severity"] == "block" and f["fingerprint"] not in waiting for f in active)
-    warns = bool(unmet) or any(f["severity"] == "warn" for f in active) or any(
-        f["fingerprint"] in waiting for f in active
+    warns = (
+        bool(unmet)
+        or any(f["severity"] == "warn" for f in active)
+        or any(f["fingerprint"] in waiting for f in active)
     )
     expected = (
         "block"
@@ -157,9 +159,7 @@ def test_schema_is_draft_2020_12_and_names_its_document() -> None:
     assert set(defs["evidence"]["properties"]["source"]["enum"]) == set(RANK)
     assert defs["finding"]["properties"]["severity"]["enum"] == list(SEVERITY_RANK)
     # every key is always present except approved_by (only on a waived finding)
-    assert set(defs["finding"]["required"]) == set(defs["finding"]["properties"]) - {
-        "approved_by"
-    }
+    assert set(defs["finding"]["required"]) == set(defs["finding"]["properties"]) - {"approved_by"}
 
 
 # -- the documents -------------------------------------------------------------------------------
@@ -378,12 +378,30 @@ BAD: list[tuple[str, Mutation]] = [
     ("missing mode", _drop(("mode",))),
     ("missing config", _drop(("config",))),
     ("config from elsewhere", _set(("config", "from"), "network")),
-    ("approval of unknown source", _set(("approvals",), [{"user": "li", "state": "APPROVED", "commit": None, "source": "email", "counted": True, "why_not": None}])),
+    (
+        "approval of unknown source",
+        _set(
+            ("approvals",),
+            [
+                {
+                    "user": "li",
+                    "state": "APPROVED",
+                    "commit": None,
+                    "source": "email",
+                    "counted": True,
+                    "why_not": None,
+                }
+            ],
+        ),
+    ),
     (
         "requirement without candidates",
         _set(("requirements",), [{k: v for k, v in REQUIREMENT.items() if k != "candidates"}]),
     ),
-    ("unmet requirement that passes", lambda d: d.update(requirements=[REQUIREMENT], findings=[], decision="pass")),
+    (
+        "unmet requirement that passes",
+        lambda d: d.update(requirements=[REQUIREMENT], findings=[], decision="pass"),
+    ),
     ("missing related node", _drop(("findings", 0, "related", 0, "node"))),
     ("missing evidence strength", _drop(("author", "evidence", 0, "strength"))),
     ("missing impact key", _drop(("impact", "unowned_files"))),
@@ -391,7 +409,10 @@ BAD: list[tuple[str, Mutation]] = [
     ("decision not an enum value", _set(("decision",), "fail")),
     ("pass with a blocking finding", _set(("decision",), "pass")),
     ("warn with a blocking finding", _set(("decision",), "warn")),
-    ("warn with an unmet requirement in CI", lambda d: d.update(requirements=[REQUIREMENT], decision="warn")),
+    (
+        "warn with an unmet requirement in CI",
+        lambda d: d.update(requirements=[REQUIREMENT], decision="warn"),
+    ),
     ("author kind bot", _set(("author", "kind"), "bot")),
     ("evidence kind mixed", _set(("author", "evidence", 0, "kind"), "mixed")),
     ("unknown evidence source", _set(("author", "evidence", 0, "source"), "gut-feeling")),

@@ -90,6 +90,9 @@ def test_file_in_no_service_is_reported_never_dropped(acme: GitRepo) -> None:
     out = affected_json(acme, "--base", "main")
     assert out["changed"] == [] and out["affected"] == []
     assert out["unowned_files"] == ["scratch/notes with space.txt"]
+    assert out["files"] == [
+        {"path": "scratch/notes with space.txt", "status": "A", "nodes": [], "owners": []}
+    ]
 
 
 def test_change_touching_only_the_config(acme: GitRepo) -> None:
@@ -106,6 +109,10 @@ def test_change_touching_only_the_config(acme: GitRepo) -> None:
     # CODEOWNERS gives guardrails.yaml to the platform team: its owners are in the radius
     assert out["teams"] == ["team:platform"]
     assert out["unowned_files"] == []
+    # ...and the file itself is named: nothing a change touches is invisible.
+    assert out["files"] == [
+        {"path": "guardrails.yaml", "status": "M", "nodes": [], "owners": ["@acme/platform"]}
+    ]
 
 
 def test_deleted_and_renamed_files_map_through_the_base_catalog(acme: GitRepo) -> None:

@@ -125,7 +125,10 @@ def test_only_added_lines_count_and_suppressions_need_reasons(org: GitRepo) -> N
     (held,) = [f for f in doc["findings"] if f["suppressed"] is not None]
     assert (held["rule"], held["line"]) == ("safety.os-system", 6)
     assert held["suppressed"] == {
-        "reason": "fixed input, ticket ADS-12", "until": None, "path": "ads/bid.py", "line": 6
+        "reason": "fixed input, ticket ADS-12",
+        "until": None,
+        "path": "ads/bid.py",
+        "line": 6,
     }
 
 

@@ -158,6 +158,7 @@ def test_json_matches_the_contract() -> None:
         ],
         "teams": ["team:data-infra", "team:ranking"],
         "unowned_files": ["README.md"],
+        "files": [],
     }
 
 

@@ -453,7 +453,8 @@ def test_a_locked_policy_refuses_an_override(org: GitRepo) -> None:
     # An unlocked one may be changed: the severity is the override's.
     org.write(
         {
-            "guardrails.yaml": CONFIG + "overrides: {'builtin:default/default.swallowed-exception': info}\n",
+            "guardrails.yaml": CONFIG
+            + "overrides: {'builtin:default/default.swallowed-exception': info}\n",
             "tools/cli.py": "try:\n    X = 1\nexcept Exception:\n    pass\n",
         }
     )
@@ -496,7 +497,11 @@ def test_a_pack_can_forbid_suppressing_a_rule(org: GitRepo) -> None:
         "    forbid_suppression: true\n"
     )
     with_pack(org, pack, "policies/strict.yaml")
-    org.write({"tools/cli.py": "import os\nos.system('a')  # guardrails: ignore[safety.os-system] -- ok\n"})
+    org.write(
+        {
+            "tools/cli.py": "import os\nos.system('a')  # guardrails: ignore[safety.os-system] -- ok\n"
+        }
+    )
     org.commit("try to suppress", author=EMMA)
     doc = check(org, code=1)
     rules = [(f["rule"], f["severity"], f["suppressed"]) for f in doc["findings"]]

@@ -73,14 +73,14 @@ def test_list_and_show(repo: GitRepo) -> None:
     assert listed.exit_code == 0, listed.stderr
     lines = listed.stdout.splitlines()
     assert lines[0] == "builtin:default: default"
-    assert lines[3] == (
+    assert (
         "  default.security: safety.shell, safety.os-system, safety.eval, safety.pickle, "
         "safety.yaml-load, safety.tls-verify-off, safety.secret -> block [locked]"
-    )
-    assert lines[9] == (
+    ) in lines
+    assert (
         "  default.agent-critical-reach: the change when change.author.kind != \"human\" && "
         "impact.min_tier <= 1; needs 1 human approval per team from affected-owners"
-    )
+    ) in lines
     assert lines[-2:] == [
         "./team.yaml: team (runs when team:ranking is affected)",
         "  team.shell-warns: safety.shell -> warn",

@@ -133,3 +133,68 @@ def test_change_without_content_is_not_analysed() -> None:
     # `guardrails affected PATH...` builds changes with no content: nothing to parse.
     fc = FileChange(MODIFIED, "svc/a.py", "svc/a.py", added_lines=(LineRange(1, 3),))
     assert check(fc) == []
+
+
+# Rollout and flag files of the wrong shape: every rule reads them without raising, and
+# reports only what it can stand behind (nothing, for shapes it cannot compare).
+ODD_ROLLOUTS = [
+    "service: [a]\nstages: staging\nversions: [1, 2]\ncanary_percent: lots\n",
+    "stages: [staging, production]\nversions: {staging: null, production: {x: 1}}\n",
+    "kind: Rollout\nmetadata: [x]\nspec:\n  strategy:\n    canary:\n      steps: {setWeight: 5}\n",
+    "kind: Rollout\nspec:\n  strategy:\n    canary:\n      steps: [1, null, {setWeight: x}, {setWeight: true}]\n",
+    "kind: Rollout\nspec:\n  strategy: {blueGreen: null}\n",
+    "kind: Canary\nspec:\n  skipAnalysis: yes\n  analysis: {stepWeight: -5, maxWeight: x, stepWeights: nope}\n",
+    "kind: Canary\nspec:\n  analysis: {stepWeight: 0.001, maxWeight: 100}\n",
+    "kind: Canary\nspec:\n  analysis: {stepWeights: [a, 5, 100, 50], metrics: [1, {name: null}]}\n",
+    "kind: Deployment\nspec:\n  replicas: -1\n  strategy: {rollingUpdate: {maxUnavailable: 'half'}}\n",
+    "kind: Deployment\nspec:\n  replicas: 3\n  strategy: {rollingUpdate: {maxUnavailable: "
+    + "9" * 400
+    + "}}\n",
+    "canary_percent: 1e400\nstages: [a]\n",
+    "canary_percent: " + "9" * 5000 + "\n",
+    "- just\n- a list\n",
+    "42\n",
+    "--- &a [*a]\n",
+    "a: &x {b: *x}\n",
+]
+ODD_FLAGS = [
+    '{"flags": []}',
+    '{"flags": {"a": []}, "$evaluators": []}',
+    '{"flags": {"a": {"variants": [], "defaultVariant": 3, "state": null, "targeting": "x"}}}',
+    '{"flags": {"a": {"variants": {"on": true}, "defaultVariant": "on", "targeting": {"fractional": [["on"], [1, 2], "x", ["on", "lots"]]}}}}',
+    '{"flags": {"a": {"targeting": {"$ref": "a"}}}, "$evaluators": {"a": {"$ref": "a"}}}',
+    "[1, 2]",
+    '"flags"',
+    '{"flags": {"a": {"variants": {"on": 1}, "targeting": {"fractional": [["on", '
+    + "9" * 5000
+    + '], ["off", 1e999]]}}}}',
+]
+
+
+def test_rollout_and_flag_files_of_any_shape_never_crash() -> None:
+    paths = (
+        "deploy/ranker/rollout.yaml",
+        "deploy/ranker/argo/r.yaml",
+        "deploy/ranker/flagger/c.yaml",
+        "deploy/ranker/k8s/d.yaml",
+    )
+    for text in ODD_ROLLOUTS:
+        for path in paths:
+            for before, after in ((None, text), (text, "x: 1\n"), ("x: 1\n", text)):
+                check(file_change(before, after, path))
+    for text in ODD_FLAGS:
+        for before, after in ((None, text), (text, "{}"), ('{"flags": {"a": {}}}', text)):
+            check(file_change(before, after, "config/flags.json"))
+        check(file_change(None, text, "config/flags.yaml"))
+    # Two of them, exactly: a recursive alias cannot be read; a microscopic stepWeight is fine.
+    assert check(file_change(None, "a: &x {b: *x}\n", "deploy/ranker/rollout.yaml")) == [
+        (
+            "parse.error",
+            "deploy/ranker/rollout.yaml",
+            1,
+            "warn",
+            "cannot be read as a guardrails rollout file (too-deep at line 1): YAML nesting is "
+            "too deep; the rollout rules did not run on it",
+        )
+    ]
+    assert check(file_change(None, ODD_ROLLOUTS[6], "deploy/ranker/flagger/c.yaml")) == []

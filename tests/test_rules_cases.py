@@ -8,7 +8,17 @@ from collections.abc import Sequence
 import pytest
 
 from guardrails.authors import Authorship
-from guardrails.catalog.model import Catalog, Dependency, Member, Resource, Service, Team
+from guardrails.catalog.model import (
+    Catalog,
+    Dependency,
+    FileSource,
+    Limits,
+    Member,
+    Resource,
+    Service,
+    StepLimits,
+    Team,
+)
 from guardrails.changes import ADDED, DELETED, MODIFIED, ChangeSet, FileChange, LineRange, Person
 from guardrails.findings import Finding
 from guardrails.policy.approvals import Review
@@ -24,6 +34,8 @@ SERVICES = {
     "feature-store": ("ranking", "services/feature_store/"),
     "growth-app": ("growth", "apps/growth/"),
 }
+
+TIERS = {"event-bus": 0, "ranker": 1}
 
 WORLD = Catalog(
     teams={
@@ -41,6 +53,7 @@ WORLD = Catalog(
                 else ()
             ),
             public=("services.ranker.handlers",) if name == "ranker" else (),
+            tier=TIERS.get(name, 2),
         )
         for name, (owner, prefix) in SERVICES.items()
     },
@@ -51,6 +64,25 @@ WORLD = Catalog(
             schema="services/event_bus/schemas.py::UserEvent",
         ),
     },
+    rollouts=(
+        FileSource("deploy/**/rollout.yaml", "guardrails"),
+        FileSource("deploy/*/argo/*.yaml", "argo-rollout"),
+        FileSource("deploy/*/flagger/*.yaml", "flagger"),
+        FileSource("deploy/*/k8s/*.yaml", "kubernetes"),
+    ),
+    flags=(
+        FileSource("config/flags.json", "flagd", owner="ranking"),
+        FileSource("config/unowned-flags.json", "flagd"),
+        FileSource("config/flags.yaml", "yaml"),
+        FileSource("services/*/flags.py", "python-constants", owner="ranking"),
+        FileSource("services/*/flag_defs.py", "absl"),
+    ),
+    # event-bus (tier 0) takes smaller steps than the defaults; ranker starts bigger.
+    limits=Limits(
+        StepLimits(),
+        tiers=((0, (("first_weight", 5.0), ("max_step", 10.0))),),
+        services=(("ranker", (("first_weight", 20.0),)),),
+    ),
     config_path="guardrails.yaml",
 )
 
@@ -215,6 +247,14 @@ def test_rule_ids_are_unique_and_sorted() -> None:
         "graph.private-import",
         "parse.error",
     } <= set(ids)
+    assert {i for i in ids if i.startswith(("rollout.", "flags."))} == {
+        "rollout.stage-skip",
+        "rollout.step-too-large",
+        "flags.default-flip",
+        "flags.rollout-jump",
+        "flags.reused-key",
+        "flags.new-flag-unsafe",
+    }
     assert {i for i in ids if i.startswith("safety.")} == {
         "safety.shell",
         "safety.os-system",

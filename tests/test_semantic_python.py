@@ -206,7 +206,7 @@ def test_line_spans_match_position_provider() -> None:
     """The cheap line tracker must give PositionProvider's lines for every node it tracks."""
     import libcst as cst
 
-    from guardrails.semantic._cst import _TRACKED, line_spans
+    from guardrails.semantic._cst_lines import _TRACKED, line_spans
 
     source = (
         "# leading comment\r\n"

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from guardrails.engine import Analysis, Selector, analyze
 from guardrails.errors import GuardrailsError, Problem
+from guardrails.filemap import glob_match
 from guardrails.verdict import (
     Candidate,
     ConfigFrom,
@@ -51,6 +52,9 @@ class CheckOptions:
     # YYYY-MM-DD that suppression expiries are judged against when there is no head commit
     # (--staged/--patch: the date of the commit being made, which only the caller knows).
     today: str | None = None
+    # None: by mode (a --base range enforces approvals). False: a local gate on a range (the
+    # pre-push hook), where unmet approvals are reported like --staged's: the CI gate holds.
+    enforce_approvals: bool | None = None
 
 
 def run_check(
@@ -74,9 +78,19 @@ def nothing_staged(changes: ChangeSet, options: CheckOptions, env: Mapping[str, 
     picked = {k: env[k] for k in AGENT_ENV_MARKERS if k in env}
     author = classify(changes, declared=options.author_kind, env=picked)
     impact = Impact(changes.base, None, (), (), (), (), mode="staged")
-    decision = decide((), (), "staged", strict=options.strict)
+    enforce = bool(options.enforce_approvals)  # None: a commit not made yet has no reviews
+    decision = decide((), (), "staged", strict=options.strict, enforce_approvals=enforce)
     config = ConfigSource("index", changes.base, ())
-    return Verdict(decision, "staged", author, impact, (), config=config, strict=options.strict)
+    return Verdict(
+        decision,
+        "staged",
+        author,
+        impact,
+        (),
+        config=config,
+        strict=options.strict,
+        enforce_approvals=enforce,
+    )
 
 
 def authorship(analysis: Analysis, declared: str | None, env: Mapping[str, str]) -> Authorship:
@@ -175,7 +189,16 @@ def judge(
         # hook stays instant.
         decision = decide((), (), mode, strict=options.strict)
         return Verdict(
-            decision, mode, author, analysis.impact, (), config=config, strict=options.strict
+            decision,
+            mode,
+            author,
+            analysis.impact,
+            (),
+            config=config,
+            strict=options.strict,
+            enforce_approvals=mode == "range"
+            if options.enforce_approvals is None
+            else options.enforce_approvals,
         )
     policies = load_policy_set(catalog, read)
     today = _today(analysis, options)
@@ -218,6 +241,7 @@ def _findings(
 ) -> tuple[list[Finding], list[tuple[Finding, Suppression]]]:
     from guardrails.rules.base import EdgeIndex, ImportIndex, NoImports, RuleContext
     from guardrails.rules.change_imports import ChangeImportIndex
+    from guardrails.rules.reach import flag_readers_in, tier_reached_in
     from guardrails.rules.run import run_rules_judged
 
     head, base = analysis.head, analysis.base
@@ -247,6 +271,9 @@ def _findings(
         author=author,
         owners_of_path=owners,
         approvals=approvals,
+        tier_reached=tier_reached_in(analysis.graph),
+        flag_readers=flag_readers_in(analysis.graph),
+        node_owner=analysis.graph.owner,
     )
     return run_rules_judged(ctx, locked=policies.forbid_suppression(), today=today)
 
@@ -279,13 +306,23 @@ class PathOwners:
             for catalog, services_of in sources
         ]
         self._cache: dict[str, tuple[str, ...]] = {}
+        # A file also belongs to the nodes it touches beyond path patterns (DESIGN §10): a
+        # rollout file to the service its `service:` names, a flag file to its flags' owners.
+        self._claimed: dict[str, set[str]] = {}
+        for touched in analysis.impact.files:
+            owners = {o for n in touched.nodes if (o := analysis.graph.owner(n))}
+            if owners:
+                self._claimed[touched.path] = owners
 
     def __call__(self, path: str) -> tuple[str, ...]:
         known = self._cache.get(path)
         if known is not None:
             return known
-        out: set[str] = set()
+        out: set[str] = set(self._claimed.get(path, ()))
         for catalog, services_of, index in self._sources:
+            source = next((s for s in catalog.flags if glob_match(s.path, path)), None)
+            if source is not None and source.owner:  # `flags: [{..., owner: ranking}]`
+                out.add(f"team:{source.owner}")
             for name in services_of(path):
                 svc = catalog.services.get(name)
                 if svc is not None and svc.owner:
@@ -449,8 +486,9 @@ def _verdict(
         )
     ordered = tuple(sorted(findings, key=JudgedFinding.sort_key))
     reqs = tuple(results)
+    enforce = mode == "range" if options.enforce_approvals is None else options.enforce_approvals
     return Verdict(
-        decide(ordered, reqs, mode, strict=options.strict),
+        decide(ordered, reqs, mode, strict=options.strict, enforce_approvals=enforce),
         mode,
         author,
         analysis.impact,
@@ -459,4 +497,5 @@ def _verdict(
         approvals,
         config,
         options.strict,
+        enforce,
     )

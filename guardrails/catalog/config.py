@@ -37,6 +37,7 @@ from guardrails.catalog.model import (
     Dependency,
     FileSource,
     Inference,
+    Limits,
     Member,
     Origin,
     Resource,
@@ -60,8 +61,8 @@ SCHEMA_RE = re.compile(r"^[^\s:]+::[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-
 NON_RESOURCE_KINDS = frozenset({"service", "team"})
 BUILTIN_PREFIX = "builtin:"
 
-ROLLOUT_KINDS = ("guardrails", "argo-rollout", "flagger")
-FLAG_KINDS = ("flagd", "python-constants", "absl")
+ROLLOUT_KINDS = ("guardrails", "argo-rollout", "flagger", "kubernetes")
+FLAG_KINDS = ("flagd", "python-constants", "absl", "yaml")
 
 TOP_KEYS = (
     "version",
@@ -76,12 +77,17 @@ TOP_KEYS = (
     "inference",
     "overrides",
     "protect",
+    "limits",
 )
 TEAM_KEYS = ("members", "handles")
 AGENT_KEYS = ("emails", "names")
 SERVICE_KEYS = ("owner", "tier", "paths", "depends_on", "consumes", "produces", "public")
 RESOURCE_KEYS = ("owner", "tier", "schema", "file")
 FILE_SOURCE_KEYS = ("path", "kind")
+FLAG_SOURCE_KEYS = ("path", "kind", "owner", "readers")
+LIMIT_KEYS = ("first_weight", "max_step", "max_factor", "max_unavailable")
+LIMITS_KEYS = (*LIMIT_KEYS, "tier", "services")
+READER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
 OWNERSHIP_KEYS = ("codeowners",)
 INFERENCE_KEYS = ("python_imports", "roots", "type_only", "weak")
 
@@ -116,6 +122,7 @@ class Settings:
     agents: AgentIdentities = AgentIdentities()
     rollouts: tuple[FileSource, ...] = ()
     flags: tuple[FileSource, ...] = ()
+    limits: Limits = Limits()
     policies: tuple[str, ...] = ("builtin:default",)
     codeowners_enabled: bool = True
     inference: Inference = Inference()
@@ -171,7 +178,9 @@ def parse_config(text: str, path: str = CONFIG_FILE) -> tuple[Settings, Declarat
     if "rollouts" in top:
         settings.rollouts = _file_sources(r, top["rollouts"][1], "rollouts", ROLLOUT_KINDS)
     if "flags" in top:
-        settings.flags = _file_sources(r, top["flags"][1], "flags", FLAG_KINDS)
+        settings.flags = _file_sources(r, top["flags"][1], "flags", FLAG_KINDS, FLAG_SOURCE_KEYS)
+    if "limits" in top:
+        settings.limits = _limits(r, top["limits"][1], decl)
     if "policies" in top:
         settings.policies = _policies(r, top["policies"][1], decl)
     if "ownership" in top:
@@ -521,11 +530,15 @@ def builtin_packs() -> frozenset[str]:
 
 
 def _file_sources(
-    r: Reader, node: yaml.Node, what: str, kinds: tuple[str, ...]
+    r: Reader,
+    node: yaml.Node,
+    what: str,
+    kinds: tuple[str, ...],
+    keys: tuple[str, ...] = FILE_SOURCE_KEYS,
 ) -> tuple[FileSource, ...]:
     out = []
     for i, item in enumerate(r.sequence(node, what) or []):
-        spec = r.mapping(item, f"{what}[{i}]", FILE_SOURCE_KEYS, required=FILE_SOURCE_KEYS)
+        spec = r.mapping(item, f"{what}[{i}]", keys, required=FILE_SOURCE_KEYS)
         if spec is None or not all(k in spec for k in FILE_SOURCE_KEYS):
             continue
         path = r.string(spec["path"][1], f"{what}[{i}].path")
@@ -540,9 +553,89 @@ def _file_sources(
                 fix=f"did you mean '{hint}'?" if hint else f"use one of: {', '.join(kinds)}",
             )
             kind = None
+        owner = _owner(r, spec["owner"][1], f"{what}[{i}].owner") if "owner" in spec else None
+        readers: list[str] = []
+        if "readers" in spec:
+            for value, reader in r.strings(spec["readers"][1], f"{what}[{i}].readers"):
+                if READER_RE.match(value):
+                    readers.append(value)
+                else:
+                    r.error(
+                        reader,
+                        f"{what}[{i}].readers: '{value}' is not a function name",
+                        fix="write the name the code calls, e.g. `is_on` or `flags.enabled`",
+                    )
         if path is not None and kind is not None:
-            out.append(FileSource(path, kind, r.origin(item)))
+            out.append(FileSource(path, kind, r.origin(item), owner, tuple(readers)))
     return tuple(out)
+
+
+def _limit_values(r: Reader, node: yaml.Node, what: str) -> tuple[tuple[str, float], ...]:
+    spec = r.mapping(node, what, LIMIT_KEYS) or {}
+    out: list[tuple[str, float]] = []
+    for key in LIMIT_KEYS:
+        if key not in spec:
+            continue
+        vnode = spec[key][1]
+        value = _number(vnode)
+        low = 1.0 if key == "max_factor" else 0.0
+        if value is None or not low <= value <= (1000.0 if key == "max_factor" else 100.0):
+            top = "1000" if key == "max_factor" else "100"
+            r.error(
+                vnode,
+                f"{what}.{key} must be a number from {low:g} to {top}",
+                fix=f"write e.g. `{key}: {5 if key == 'max_factor' else 10}`",
+            )
+            continue
+        out.append((key, value))
+    return tuple(out)
+
+
+def _number(node: yaml.Node) -> float | None:
+    if not isinstance(node, yaml.ScalarNode) or node.tag not in (
+        "tag:yaml.org,2002:int",
+        "tag:yaml.org,2002:float",
+    ):
+        return None
+    try:
+        return float(str(node.value).replace("_", ""))
+    except ValueError:
+        return None
+
+
+def _limits(r: Reader, node: yaml.Node, decl: Declarations) -> Limits:
+    """``limits:`` (step limits of rollouts and flags): defaults, ``tier:``, ``services:``."""
+    spec = r.mapping(node, "limits", LIMITS_KEYS)
+    if spec is None:
+        return Limits()
+    top = {k: spec[k] for k in LIMIT_KEYS if k in spec}
+    default = Limits().default
+    if top:
+        mapping = yaml.MappingNode("tag:yaml.org,2002:map", list(top.values()))
+        default = default.merged(_limit_values(r, mapping, "limits"))
+    tiers: list[tuple[int, tuple[tuple[str, float], ...]]] = []
+    if "tier" in spec:
+        tnode = spec["tier"][1]
+        if not isinstance(tnode, yaml.MappingNode):
+            r.error(
+                tnode, "limits.tier must be a mapping of tier numbers, e.g. `{0: {max_step: 10}}`"
+            )
+        else:
+            # Tier keys are numbers (`0:`), which Reader.mapping (string keys only) refuses.
+            for knode, vnode in tnode.value:
+                tier = _number(knode)
+                if tier is None or tier != int(tier) or tier < 0:
+                    r.error(knode, "limits.tier: keys are tier numbers (0, 1, 2, ...)")
+                    continue
+                tiers.append((int(tier), _limit_values(r, vnode, f"limits.tier.{int(tier)}")))
+    services: list[tuple[str, tuple[tuple[str, float], ...]]] = []
+    if "services" in spec:
+        for name, (knode, vnode) in (
+            r.mapping(spec["services"][1], "limits.services") or {}
+        ).items():
+            decl.where[("limits", name, "")] = r.origin(knode)  # load.py checks the name exists
+            services.append((name, _limit_values(r, vnode, f"limits.services.{name}")))
+    return Limits(default, tuple(sorted(tiers)), tuple(sorted(services)))
 
 
 def _inference(r: Reader, node: yaml.Node) -> Inference:

@@ -18,6 +18,7 @@ from dataclasses import replace
 
 from guardrails.catalog.backstage import parse_backstage_files
 from guardrails.catalog.checks import (
+    Merged,
     check_paths,
     check_references,
     find_cycles,
@@ -38,7 +39,7 @@ from guardrails.catalog.model import (
 )
 from guardrails.catalog.service_files import find_catalog_files, parse_service_file
 from guardrails.catalog.text import decode_text
-from guardrails.catalog.yamltree import no_gc
+from guardrails.catalog.yamltree import no_gc, suggest
 from guardrails.changes import Snapshot
 from guardrails.errors import ConfigError, Problem
 
@@ -107,6 +108,7 @@ def _build(
             _teams_from_codeowners(codeowners, merged.teams)
     if not config_unreadable:
         check_references(merged, decl.where, teams_required=has_config)
+        problems.extend(_settings_references(settings, merged, decl.where))
     problems.extend(merged.problems)
     declared = [s for s in merged.services.values() if s.name not in merged.inferred]
     problems.extend(check_paths(declared, decl.where, paths))
@@ -123,6 +125,7 @@ def _build(
         resources=dict(sorted(merged.resources.items())),
         rollouts=settings.rollouts,
         flags=settings.flags,
+        limits=settings.limits,
         policies=settings.policies,
         codeowners_enabled=settings.codeowners_enabled,
         codeowners=codeowners,
@@ -201,6 +204,39 @@ def _teams_from_codeowners(codeowners: CodeOwners, teams: dict[str, Team]) -> No
                 teams[slug] = Team(slug, handles=(owner,), origin=rule.origin)
             elif not team.handles:
                 teams[slug] = replace(team, handles=(owner,))
+
+
+def _settings_references(
+    settings: Settings, merged: Merged, where: Mapping[tuple[str, str, str], Origin]
+) -> list[Problem]:
+    """`flags[].owner` must be a declared team; `limits.services` keys declared services."""
+    out: list[Problem] = []
+    for i, source in enumerate(settings.flags):
+        if source.owner is not None and source.owner not in merged.teams:
+            hint = suggest(source.owner, merged.teams)
+            out.append(
+                Problem(
+                    f"flags[{i}].owner: '{source.owner}' is not a declared team",
+                    path=source.origin.path if source.origin else None,
+                    line=source.origin.line if source.origin else None,
+                    fix=f"did you mean '{hint}'?"
+                    if hint
+                    else f"declare '{source.owner}' under `teams:`",
+                )
+            )
+    for name, _ in settings.limits.services:
+        if name not in merged.services:
+            origin = where.get(("limits", name, ""))
+            hint = suggest(name, merged.services)
+            out.append(
+                Problem(
+                    f"limits.services: '{name}' is not a declared service",
+                    path=origin.path if origin else None,
+                    line=origin.line if origin else None,
+                    fix=f"did you mean '{hint}'?" if hint else "name a service from `services:`",
+                )
+            )
+    return out
 
 
 def _missing_files(resources: Iterable[Resource], files: set[str]) -> list[Problem]:

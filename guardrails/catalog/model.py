@@ -108,10 +108,46 @@ class FileSource:
     """A rollout or flag file pattern and the parser that reads it."""
 
     path: str  # gitwildmatch pattern
-    kind: (
-        str  # rollouts: guardrails | argo-rollout | flagger; flags: flagd | python-constants | absl
-    )
+    # rollouts: guardrails | argo-rollout | flagger | kubernetes;
+    # flags: flagd | python-constants | absl | yaml
+    kind: str
     origin: Origin | None = None
+    owner: str | None = None  # flags: the team owning flags of these files with no resource
+    readers: tuple[str, ...] = ()  # flags: more functions whose first argument is a flag key
+
+
+@dataclass(frozen=True)
+class StepLimits:
+    """How far one change may move a rollout (percentages of traffic or users)."""
+
+    first_weight: float = 10.0  # the first canary weight / first flag percentage
+    max_step: float = 25.0  # points one step (or one change) may add
+    max_factor: float = 5.0  # a flag percentage may also grow this many times (5 -> 25)
+    max_unavailable: float = 50.0  # a Deployment's maxUnavailable from this share blocks
+
+    def merged(self, overrides: tuple[tuple[str, float], ...]) -> StepLimits:
+        from dataclasses import replace
+
+        return replace(self, **dict(overrides))
+
+
+@dataclass(frozen=True)
+class Limits:
+    """``limits:``: repository defaults, then per tier, then per service (the last wins)."""
+
+    default: StepLimits = StepLimits()
+    tiers: tuple[tuple[int, tuple[tuple[str, float], ...]], ...] = ()
+    services: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = ()
+
+    def for_service(self, name: str | None, tier: int | None) -> StepLimits:
+        out = self.default
+        for t, values in self.tiers:
+            if t == tier:
+                out = out.merged(values)
+        for s, values in self.services:
+            if s == name:
+                out = out.merged(values)
+        return out
 
 
 @dataclass(frozen=True)
@@ -153,6 +189,7 @@ class Catalog:
     resources: dict[str, Resource] = field(default_factory=dict)
     rollouts: tuple[FileSource, ...] = ()
     flags: tuple[FileSource, ...] = ()
+    limits: Limits = Limits()
     policies: tuple[str, ...] = ("builtin:default",)
     codeowners_enabled: bool = True
     codeowners: CodeOwners | None = None

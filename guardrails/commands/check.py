@@ -55,6 +55,7 @@ def main(
     author_kind: str | None = None,
     approvals: Sequence[str] = (),
     policy_from: PolicyFrom | None = None,
+    enforce_approvals: bool | None = None,
 ) -> int:
     selector = Selector.from_options(
         staged=staged,
@@ -70,6 +71,7 @@ def main(
         config_path=config,
         approvals=tuple((name, _read(name)) for name in approvals),
         policy_from=policy_from,
+        enforce_approvals=enforce_approvals,
         # --staged: the commit being made is dated now (the core never reads the clock).
         today=datetime.datetime.now(datetime.timezone.utc).date().isoformat(),
     )
@@ -80,6 +82,11 @@ def main(
     meta = LazyRuleMeta(rule_meta)
     for name, target in targets:
         emit(render(name, doc, meta), target)
+    if "github" in fmt:
+        # GitHub's job summary: the documented $GITHUB_STEP_SUMMARY file, appended to.
+        from guardrails.report.github import append_step_summary
+
+        append_step_summary(doc, meta, os.environ)
     return EXIT_BLOCKED if verdict.blocked else EXIT_OK
 
 

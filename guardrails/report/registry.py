@@ -16,7 +16,6 @@ from typing import Any, Protocol, cast
 CHECK_FORMATS: Mapping[str, str] = {
     "text": "guardrails.report.text",
     "json": "guardrails.report.json_out",
-    # Offered once their module exists (see formats()), so each lands as one file.
     "sarif": "guardrails.report.sarif",
     "github": "guardrails.report.github",
     "markdown": "guardrails.report.markdown",

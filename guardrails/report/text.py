@@ -253,7 +253,7 @@ def render_check(doc: Mapping[str, Any]) -> str:
     )
     # Before review (--staged/--patch) a finding that waits for approvals cannot block yet.
     waiting = {u["fingerprint"] for r in unmet for u in r["unblocks"]}
-    pending = doc["mode"] != "range"
+    pending = not doc.get("enforce_approvals", doc["mode"] == "range")
     blocking = [f for f in findings if f["severity"] == "block"]
     now = [f for f in blocking if not (pending and f["fingerprint"] in waiting)]
     later = [f for f in blocking if pending and f["fingerprint"] in waiting]

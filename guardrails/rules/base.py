@@ -131,6 +131,16 @@ class RuleContext:
     owners_of_path: Callable[[str], tuple[str, ...]] | None = None
     # The reviews judged against the change (ownership.self-approval).
     approvals: Sequence[Approval] = ()
+    # Graph facts for rules that grade by reach (flags.*): the lowest tier among a node and
+    # every node that depends on it (None: unknown), and the code sites that read a flag
+    # node (``flag:new-ranker``), each with the reading service as its ``node``.
+    tier_reached: Callable[[str], int | None] = lambda node: None
+    flag_readers: Callable[[str], Sequence[Related]] = lambda node: ()
+    # The owning team of a graph node ("team:ranking"), as the head graph has it (flag keys
+    # nobody declared are owned by their `flags:` entry or their file's CODEOWNERS).
+    node_owner: Callable[[str], str | None] = lambda node: None
+    # Parsed rollout and flag files, shared by the rules that read them (rules/_files.py).
+    memo: dict[tuple[str, int], object] = field(default_factory=dict, init=False, repr=False)
     _diffs: dict[int, ModuleDiff] = field(default_factory=dict, init=False, repr=False)
     # Findings located in the base revision (removed definitions): no head comment can sit on
     # their line, so run_rules does not look for suppressions there.

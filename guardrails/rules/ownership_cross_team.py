@@ -51,8 +51,7 @@ class OwnershipCrossTeam(Rule):
                 message=f"{who} changes {owner}'s {paths[0]}"
                 + (more if len(paths) > 1 else "")
                 + f": {owner} must review it",
-                fix=f"ask {owner} for a review (their handle is in guardrails.yaml or "
-                "CODEOWNERS)",
+                fix=f"ask {owner} for a review (their handle is in guardrails.yaml or CODEOWNERS)",
                 related=tuple(Related(p, None, owner) for p in paths[1:]),
             )
 

@@ -1,4 +1,9 @@
-"""parse.error: a changed Python file that could not be analysed. The check goes on."""
+"""parse.error: a changed file that could not be analysed. The check goes on.
+
+Python files, and the YAML / JSON files the catalog names as rollout or flag files: a
+malformed rollout file must not pass silently (its step rules could not run), and it must
+not stop the other rules from reporting on the rest of the change.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from collections.abc import Iterator
 from guardrails.findings import Finding
 from guardrails.rules.base import Case, Expect, Rule, RuleContext
 from guardrails.semantic.facts import ParseProblem
+from guardrails.semantic.structured import Malformed
 
 _FIX = {
     "syntax": "fix the syntax error",
@@ -21,12 +27,34 @@ _FIX = {
 class ParseError(Rule):
     id = "parse.error"
     default_severity = "warn"
-    summary = "a changed Python file that cannot be parsed (reported, never a crash)"
+    summary = "a changed file that cannot be parsed (reported, never a crash)"
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
+        from guardrails.rules._files import STRUCTURED_FLAG_KINDS, flag_changes, rollout_changes
+
         for change, diff in ctx.python_changes():
             for p in diff.problems:
                 yield self._finding(ctx, change.path, change.old_path, p, bool(change.old_data))
+        for rollout in rollout_changes(ctx):
+            if isinstance(rollout.new, Malformed):
+                yield self._structured(
+                    rollout.change.path, rollout.new, rollout.source.kind, "rollout"
+                )
+        for flags in flag_changes(ctx):
+            if flags.source.kind in STRUCTURED_FLAG_KINDS and isinstance(flags.new, Malformed):
+                yield self._structured(flags.change.path, flags.new, flags.source.kind, "flag")
+
+    def _structured(self, path: str, bad: Malformed, kind: str, what: str) -> Finding:
+        syntax = "JSON" if bad.message.startswith("JSON") else "YAML"
+        where = f" at line {bad.line}" if bad.line else ""
+        return self.finding(
+            path,
+            bad.line,
+            f"cannot be read as a {kind} {what} file ({bad.kind}{where}): {bad.message}; "
+            f"the {what} rules did not run on it",
+            f"fix the {syntax} syntax (commas, quotes, brackets, indentation) so that "
+            f"the {what} rules can check this change",
+        )
 
     def _finding(
         self, ctx: RuleContext, path: str, old_path: str | None, p: ParseProblem, had_base: bool
@@ -76,10 +104,44 @@ ParseError.INVALID = (
     ),
 )
 
+ParseError.INVALID += (
+    Case(
+        '{"flags": {"new-ranker": {"state": "ENABLED"}}}\n',
+        '{\n  "flags": {\n    "new-ranker": {"state": "ENABLED",}\n  }\n}\n',
+        path="config/flags.json",
+        expect=(Expect(3, "warn", ("flagd flag file (syntax at line 3)", "JSON syntax error")),),
+    ),
+    Case(
+        "service: ranker\nstages: [staging, production]\n",
+        "service: ranker\nstages: [staging, production\nversions: {staging: 1.0}\n",
+        path="deploy/ranker/rollout.yaml",
+        expect=(Expect(3, "warn", ("guardrails rollout file", "YAML syntax error")),),
+    ),
+    Case(
+        None,
+        "# a new Rollout, next to its Service\n---\napiVersion: v1\nkind: Service\n"
+        "metadata:\n  name: ranker\n---\nkind: Rollout\n  metadata: {}\n",
+        path="deploy/ranker/argo/ranker.yaml",
+        expect=(Expect(9, "warn", ("argo-rollout rollout file", "YAML syntax error")),),
+    ),
+)
+
 ParseError.VALID = (
     Case("x = 1\n", "x = 2\n", note="parses"),
     Case(
         "", "type Alias = list[int]\n", note="newer syntax than this interpreter: libcst reads it"
     ),
     Case("x = 1\n", "match x:\n    case 1:\n        pass\n", note="soft keywords"),
+    Case(
+        None,
+        '{\n  "$schema": "https://flagd.dev/schema/v0/flags.json",\n  "flags": {}\n}\n',
+        path="config/flags.json",
+        note="a well-formed flagd file",
+    ),
+    Case(
+        "x: 1\n",
+        "x: [1\n",
+        path="deploy/ranker/unrelated.yaml",
+        note="YAML that is neither a rollout nor a flag file is not read",
+    ),
 )

@@ -2,7 +2,7 @@
 
 The base side of a diff only needs symbols (no calls, strings or lines of nodes), and the
 ``ast`` of each segment is already parsed, so parsing it again with libcst (7x slower) is
-waste. This module reproduces ``_cst._Extractor.statements`` exactly, and gives up (raises
+waste. This module reproduces ``_cst_symbols.Extractor.statements`` exactly, and gives up (raises
 :class:`GiveUp`, and the caller uses libcst) wherever it cannot be sure of the same answer:
 
 * an expression's text is its source span; when that span alone is not an expression the
@@ -80,7 +80,7 @@ def _dotted(node: ast.expr) -> str | None:
 
 
 def _is_literal(node: ast.expr) -> bool:
-    """_cst.literal(...)[0] for the libcst node of the same source."""
+    """_cst_symbols.literal(...)[0] for the libcst node of the same source."""
     if isinstance(node, ast.Constant):
         # True/False/None, numbers, strings, bytes, implicit concatenation; libcst's
         # Ellipsis is not a literal there.
@@ -174,7 +174,7 @@ class Extractor:
         body = "".join(self.lines[start:end])
         return hashlib.sha1("".join(body.split()).encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
-    # -- the walk of _cst._Extractor.statements ---------------------------------------------
+    # -- the walk of _cst_symbols.Extractor.statements ---------------------------------------------
     def block(self, body: list[ast.stmt], scope: str | None, in_class: bool) -> None:
         """One suite: an indented block is walked; a one-line suite (``class A: x = 1``)
         holds small statements that libcst's walk does not look at."""
@@ -202,7 +202,7 @@ class Extractor:
                 self.block(stmt.body, scope, in_class)
                 self.block(stmt.orelse, scope, in_class)  # an elif is an If in orelse
             elif isinstance(stmt, _TRY):
-                # _cst._suites order: body, else, handlers, finally.
+                # _cst_symbols._suites order: body, else, handlers, finally.
                 tried = cast(ast.Try, stmt)  # TryStar has the same fields
                 self.block(tried.body, scope, in_class)
                 self.block(tried.orelse, scope, in_class)
@@ -365,7 +365,7 @@ class Extractor:
 
 
 def _bindings(node: ast.Import | ast.ImportFrom) -> list[tuple[str, str]]:
-    """_cst._bindings for the same statement."""
+    """_cst_symbols.bindings for the same statement."""
     out: list[tuple[str, str]] = []
     if isinstance(node, ast.Import):
         for alias in node.names:

@@ -1,0 +1,84 @@
+"""Flag reads found per file content, cached by git blob id under the repository's git dir.
+
+Finding the reads means reading every Python file of every service on every run (the
+pre-commit hook runs on each commit); a file's reads depend only on its content and on the
+reader settings, so they are cached by blob id, in one file per reader setting. A cache that
+cannot be read or written is ignored: the gate then runs uncached, never fails.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Collection, Iterable
+from pathlib import Path
+
+from guardrails.flags.reads import FlagRead
+
+VERSION = 1
+# A cached read: line, key, called name, source line.
+Entry = list[tuple[int, str, str, str]]
+
+
+def _valid(entry: object) -> bool:
+    """A cached read as this version writes it; anything else (an old or edited file) is
+    dropped and its blob read again."""
+    return (
+        isinstance(entry, list)
+        and len(entry) == 4
+        and type(entry[0]) is int
+        and all(isinstance(x, str) for x in entry[1:])
+    )
+
+
+class ReadCache:
+    def __init__(self, directory: Path | None, settings: Iterable[str]) -> None:
+        digest = hashlib.blake2b("\0".join(settings).encode(), digest_size=8).hexdigest()
+        self.path = (
+            None if directory is None else directory / f"flag-reads-v{VERSION}-{digest}.json"
+        )
+        self.entries: dict[str, Entry] = {}
+        self.dirty = False
+        if self.path is not None:
+            try:
+                loaded = json.loads(self.path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                loaded = None
+            if isinstance(loaded, dict):
+                self.entries = {
+                    k: [(e[0], e[1], e[2], e[3]) for e in v]
+                    for k, v in loaded.items()
+                    if isinstance(k, str) and isinstance(v, list) and all(map(_valid, v))
+                }
+
+    def get(self, blob: str | None, path: str) -> list[FlagRead] | None:
+        entry = self.entries.get(blob) if blob else None
+        if entry is None:
+            return None
+        return [FlagRead(path, line, key, call, text) for line, key, call, text in entry]
+
+    def put(self, blob: str | None, reads: list[FlagRead]) -> None:
+        if blob:
+            self.entries[blob] = [(r.line, r.key, r.call, r.text) for r in reads]
+            self.dirty = True
+
+    def save(self, used: Collection[str]) -> None:
+        """Keep the blobs this tree uses (a branch switch re-reads the others once)."""
+        if self.path is None or not self.dirty:
+            return
+        kept = {k: v for k, v in self.entries.items() if k in used}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".flag-reads-", dir=self.path.parent)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    json.dump(kept, f, separators=(",", ":"), sort_keys=True)
+                os.replace(tmp, self.path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError:
+            return  # a read-only git dir: run uncached rather than fail the gate
+        self.dirty = False

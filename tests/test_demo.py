@@ -21,6 +21,7 @@ def test_demo_runs_the_story_and_blocks_the_agents_change(tmp_path: Path) -> Non
         "4. Why is the growth app in the radius?",
         "5. Is it safe?",
         "6. For the PR comment",
+        "7. The reviews come in",
     ):
         assert step in out
     assert "✗ block  api.breaking-change  services/event_bus/client.py:11" in out
@@ -28,6 +29,13 @@ def test_demo_runs_the_story_and_blocks_the_agents_change(tmp_path: Path) -> Non
     assert "✗ block  safety.shell  services/ranker/rank.py:20" in out
     assert "exit code: 1 (blocked" in out
     assert "import at services/growth_app/app.py:7" in out
+    # Step 7: one human per team approves the head; only the shell string still blocks.
+    assert "   ✓ default.schema-break#ranking: sam\n" in out
+    assert "   approved: data.schema-break (sam)\n" in out
+    assert "   still blocks: safety.shell at services/ranker/rank.py:20\n" in out
+    assert out.count("still blocks:") == 1 and "✗ default." not in out.split("7. The")[1]
+    step7 = out.split("7. The")[1].split("The demo repository is kept")[0]
+    assert max(len(line) for line in step7.splitlines()) <= 80
     assert (target / ".git").is_dir() and (target / "guardrails.yaml").is_file()
 
 

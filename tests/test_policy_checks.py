@@ -209,6 +209,7 @@ def test_approvals_that_do_not_count(org: GitRepo, tmp_path: Path) -> None:
         github("raj", "APPROVED", old, "2026-01-01T09:04:00Z"),  # another commit: stale
         github("emma", "APPROVED", head, "2026-01-01T09:05:00Z"),
         github("emma", "CHANGES_REQUESTED", head, "2026-01-01T09:06:00Z"),  # then cancels
+        {**github("x", "APPROVED", head, "2026-01-01T09:07:00Z"), "user": None},  # a ghost
     ]
     doc = check(org, "--approvals", reviews(tmp_path, payload), code=1)
     assert [(a["user"], a["state"], a["counted"], a["why_not"]) for a in doc["approvals"]] == [
@@ -264,13 +265,29 @@ def test_gitlab_approvals_trailers_and_the_simple_form(org: GitRepo, tmp_path: P
     # A trailer is a claim written by the committer: it counts, and says where it came from.
     org.write({"ranker/rank.py": "def rank(items):\n    return sorted(items, reverse=True)\n"})
     org.commit("tweak", author=LI, trailers=("Reviewed-by: Sam <sam@acme.dev>",))
-    doc = check(
-        org, "--approvals", reviews(tmp_path, [{"user": "emma", "state": "APPROVED"}]), code=0
-    )
+    emma = reviews(tmp_path, [{"user": "emma", "state": "APPROVED"}])
+    doc = check(org, "--approvals", emma, code=0)
     assert [(a["user"], a["source"], a["counted"]) for a in doc["approvals"]] == [
         ("emma", "file", True),
         ("sam", "trailer", True),
     ]
+    assert reqs(doc)["default.schema-break#ranking"] == (True, ["sam"])
+    # A pack that refuses trailers: the same claim no longer satisfies it.
+    strict = RANKING_PACK.replace(
+        "not_author: true}", "not_author: true, trailers: false}"
+    ).replace("count: 2", "count: 1")
+    org.git("checkout", "-q", "main")
+    org.write(
+        {
+            "guardrails.yaml": CONFIG + "policies: [builtin:default, ./policies/ranking.yaml]\n",
+            "policies/ranking.yaml": strict,
+        }
+    )
+    org.commit("a ranking pack that wants real reviews", author=EMMA)
+    org.git("checkout", "-q", "feature")
+    org.git("rebase", "-q", "main")
+    refused = check(org, "--approvals", emma, code=1)
+    assert reqs(refused)["ranking.two-reviewers#ranking"] == (False, [])
 
 
 @pytest.mark.parametrize(
@@ -603,7 +620,7 @@ def test_the_commands_only_parse_options_call_the_app_and_a_reporter() -> None:
     for path in sorted((ROOT / "guardrails" / "commands").glob("*.py")):
         tree = ast.parse(path.read_text())
         names = [
-            n.module if isinstance(n, ast.ImportFrom) else a.name
+            f"{n.module}.{a.name}" if isinstance(n, ast.ImportFrom) else a.name
             for n in ast.walk(tree)
             if isinstance(n, ast.Import | ast.ImportFrom)
             for a in n.names
@@ -611,5 +628,116 @@ def test_the_commands_only_parse_options_call_the_app_and_a_reporter() -> None:
         assert not [
             m
             for m in names
-            if m and m.startswith(("guardrails.rules", "guardrails.policy", "guardrails.verdict"))
+            if m.startswith(("guardrails.rules", "guardrails.policy", "guardrails.verdict"))
         ], path.name
+        # The gate's commands never reach into another (output.py is the shared writer).
+        if path.name not in ("check.py", "demo.py", "policies.py"):
+            continue
+        others = [
+            m
+            for m in names
+            if m.startswith("guardrails.commands.") and m != "guardrails.commands.output.emit"
+        ]
+        assert not others, (path.name, others)
+
+
+def test_staged_with_policies_from_head_commit(org: GitRepo) -> None:
+    with_pack(org, RANKING_PACK)
+    org.write(
+        {
+            "policies/ranking.yaml": RANKING_PACK.replace("impact.min_tier <= 1", "false"),
+            "bus/extra.py": "A = 1\n",
+        }
+    )
+    org.stage()
+    staged = json.loads(run(org, "check", "--staged", "--format", "json").stdout)
+    assert staged["config"]["from"] == "index"
+    assert "ranking.two-reviewers#ranking" not in reqs(staged)  # the staged pack says false
+    based = json.loads(
+        run(org, "check", "--staged", "--policy-from", "base", "--format", "json").stdout
+    )
+    assert based["config"]["from"] == "base"
+    assert reqs(based)["ranking.two-reviewers#ranking"] == (False, [])
+    assert based["decision"] == "warn"  # staged: "will need approval", not a block
+
+
+def test_nothing_staged_reads_no_pack_and_loads_no_cel(org: GitRepo) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom guardrails.cli import cli\n"
+        f"cli.main(['check', '-C', {str(org.root)!r}, '--staged'], standalone_mode=False)\n"
+        "print(' '.join(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert out.stdout.startswith("guardrails check: PASS"), out.stdout + out.stderr
+    loaded = set(out.stderr.split())
+    assert not loaded & {
+        "cel_expr_python",
+        "guardrails.policy.load",
+        "guardrails.rules.registry",
+        "guardrails.catalog.load",  # not even the config: nothing is there to judge
+    }
+
+
+def test_a_condition_that_fails_at_run_time_stops_the_gate_naming_the_policy(
+    org: GitRepo,
+) -> None:
+    pack = (
+        "apiVersion: guardrails/v1\nkind: PolicyPack\nname: odd\npolicies:\n"
+        "  - id: odd.missing-field\n    rule: safety.os-system\n"
+        "    when: 'finding.no_such_field == 1'\n    severity: warn\n"
+    )
+    with_pack(org, pack, "policies/odd.yaml")
+    org.write({"tools/cli.py": "import os\nos.system('a')\n"})
+    org.commit("os.system", author=EMMA)
+    result = run(org, "check", "--base", "main")
+    assert result.exit_code == 2 and result.stdout == ""  # fail closed, never a silent pass
+    assert "policies/odd.yaml:5: `when` failed: " in result.stderr
+    assert "no_such_field" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_change_cannot_add_a_friend_to_the_team_whose_approval_it_needs(
+    org: GitRepo, tmp_path: Path
+) -> None:
+    org.write(
+        {
+            "bus/schemas.py": "class Event:\n    user_id: str\n",
+            "guardrails.yaml": CONFIG.replace("members: [li, sam]", "members: [li, sam, mallory]"),
+        }
+    )
+    head = org.commit("drop item_id; mallory joins ranking", author=EMMA)
+    friend = reviews(tmp_path, [{"user": "mallory", "state": "APPROVED", "commit": head}])
+    doc = check(org, "--approvals", friend, code=1)
+    # The base's teams judge: mallory is nobody's member, so ranking has not approved.
+    assert reqs(doc)["default.schema-break#ranking"] == (False, [])
+    schema = next(r for r in doc["requirements"] if r["id"] == "default.schema-break#ranking")
+    assert [c["login"] for c in schema["candidates"]] == ["li", "sam"]
+
+
+def test_every_registered_reporter_renders_the_document(org: GitRepo) -> None:
+    from guardrails.commands.check import rule_meta
+    from guardrails.report.registry import CHECK_FORMATS, LazyRuleMeta, formats, render
+
+    schema_break(org)
+    doc = check(org, code=1)
+    assert {"text", "json"} <= set(formats()) <= set(CHECK_FORMATS)
+    meta = LazyRuleMeta(rule_meta)
+    for fmt in formats():
+        out = render(fmt, doc, meta)
+        assert isinstance(out, str) and out.strip(), fmt
+    assert json.loads(render("json", doc, meta)) == doc
+    assert meta["data.schema-break"].default_severity == "block"
+
+
+def test_nothing_staged_still_refuses_a_named_config_that_is_not_there(org: GitRepo) -> None:
+    result = run(org, "check", "--staged", "--config", "nope.yaml")
+    assert result.exit_code == 2 and "nope.yaml" in result.stderr
+    ok = run(org, "check", "--staged", "--config", "guardrails.yaml")
+    assert ok.exit_code == 0 and ok.stdout.startswith("guardrails check: PASS")
+    doc = json.loads(run(org, "check", "--staged", "--format", "json").stdout)
+    VALIDATOR.validate(doc)
+    assert (doc["decision"], doc["mode"], doc["config"]["policies"]) == ("pass", "staged", [])

@@ -73,9 +73,14 @@ def test_list_and_show(repo: GitRepo) -> None:
     assert listed.exit_code == 0, listed.stderr
     lines = listed.stdout.splitlines()
     assert lines[0] == "builtin:default: default"
-    assert "  default.security: safety.shell, safety.os-system, safety.eval, safety.pickle, " in (
-        lines[3] + " "
-    ) or lines[3].startswith("  default.security: safety.shell")
+    assert (
+        "  default.security: safety.shell, safety.os-system, safety.eval, safety.pickle, "
+        "safety.yaml-load, safety.tls-verify-off, safety.secret -> block [locked]"
+    ) in lines
+    assert (
+        "  default.agent-critical-reach: the change when change.author.kind != \"human\" && "
+        "impact.min_tier <= 1; needs 1 human approval per team from affected-owners"
+    ) in lines
     assert lines[-2:] == [
         "./team.yaml: team (runs when team:ranking is affected)",
         "  team.shell-warns: safety.shell -> warn",
@@ -108,3 +113,43 @@ def test_every_builtin_policy_cites_an_incident_and_has_a_runbook() -> None:
         assert p.runbook and (ROOT / p.runbook).is_file(), (p.id, p.runbook)
     locked = sorted(p.id for p in policies if p.locked)
     assert locked == ["default.config-invalid", "default.security", "default.self-protect"]
+
+
+def test_an_installed_package_provides_a_pack_by_entry_point(
+    repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.metadata
+    import sys
+
+    from guardrails.catalog import config
+
+    # A real package on sys.path with a real entry point, as `pip install` would register.
+    pkg = tmp_path / "site" / "acme_packs"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("raise RuntimeError('a pack is data: never imported')\n")
+    (pkg / "acme.yaml").write_text(
+        "apiVersion: guardrails/v1\nkind: PolicyPack\nname: acme\npolicies:\n"
+        "  - id: acme.shell-warns\n    rule: safety.shell\n    severity: warn\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    real = importlib.metadata.entry_points
+    ep = importlib.metadata.EntryPoint("acme", "acme_packs", "guardrails.policies")
+
+    def entry_points(**kw: str) -> object:
+        if kw.get("group") == "guardrails.policies":
+            return [ep]
+        return real(**kw)
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", entry_points)
+    config.builtin_packs.cache_clear()
+    try:
+        repo.write({"guardrails.yaml": "version: 1\npolicies: [builtin:acme]\n"})
+        listed = run("policies", "list", "-C", str(repo.root))
+        assert listed.exit_code == 0, listed.stderr
+        assert listed.stdout.splitlines() == [
+            "builtin:acme: acme",
+            "  acme.shell-warns: safety.shell -> warn",
+        ]
+        assert "acme_packs" not in sys.modules
+    finally:
+        config.builtin_packs.cache_clear()

@@ -9,12 +9,13 @@ markers are looked at) and, for ``--staged``, the date of the commit being made.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from guardrails.engine import Analysis, Selector, analyze
 from guardrails.errors import GuardrailsError, Problem
+from guardrails.filemap import glob_match
 from guardrails.verdict import (
     Candidate,
     ConfigFrom,
@@ -30,13 +31,15 @@ from guardrails.verdict import (
 if TYPE_CHECKING:
     from guardrails.authors import Authorship
     from guardrails.catalog.model import Catalog
+    from guardrails.changes import ChangeSet
     from guardrails.findings import Finding
     from guardrails.git import Repo
-    from guardrails.policy.approvals import Approval
+    from guardrails.policy.approvals import Approval, Review
     from guardrails.policy.load import PolicySet
     from guardrails.suppressions import Suppression
 
 PolicyFrom = Literal["base", "head"]
+Read = Callable[[str], "bytes | None"]  # a repository path -> its content in one revision
 
 
 @dataclass(frozen=True)
@@ -57,8 +60,37 @@ class CheckOptions:
 def run_check(
     repo: Repo, selector: Selector, options: CheckOptions, env: Mapping[str, str]
 ) -> Verdict:
+    if selector.staged:
+        # The hook runs on every commit: with nothing staged there is nothing to judge, and
+        # no catalog, import graph or pack is read (one `git diff-index`).
+        change = repo.read_staged()
+        named = options.config_path
+        if not change.changes.files and (named is None or change.head.read(named) is not None):
+            return nothing_staged(change.changes, options, env)
     analysis = analyze(repo, selector, config_path=options.config_path)
     return judge(analysis, options, env, repo)
+
+
+def nothing_staged(changes: ChangeSet, options: CheckOptions, env: Mapping[str, str]) -> Verdict:
+    from guardrails.authors import AGENT_ENV_MARKERS, classify
+    from guardrails.impact import Impact
+
+    picked = {k: env[k] for k in AGENT_ENV_MARKERS if k in env}
+    author = classify(changes, declared=options.author_kind, env=picked)
+    impact = Impact(changes.base, None, (), (), (), (), mode="staged")
+    enforce = bool(options.enforce_approvals)  # None: a commit not made yet has no reviews
+    decision = decide((), (), "staged", strict=options.strict, enforce_approvals=enforce)
+    config = ConfigSource("index", changes.base, ())
+    return Verdict(
+        decision,
+        "staged",
+        author,
+        impact,
+        (),
+        config=config,
+        strict=options.strict,
+        enforce_approvals=enforce,
+    )
 
 
 def authorship(analysis: Analysis, declared: str | None, env: Mapping[str, str]) -> Authorship:
@@ -80,7 +112,7 @@ def _mode(analysis: Analysis) -> Mode:
 
 def policy_catalog(
     analysis: Analysis, policy_from: PolicyFrom | None, repo: Repo | None
-) -> tuple[Catalog, Any, ConfigSource]:
+) -> tuple[Catalog, Read, ConfigSource]:
     """The catalog whose `policies:` and `overrides:` are in force, a reader of its revision,
     and where that was."""
     cs = analysis.change.changes
@@ -92,8 +124,16 @@ def policy_catalog(
     elif cs.mode == "range":
         catalog, read, source, rev = analysis.head.catalog, change.head.read, "head", cs.head
     else:
-        if policy_from == "base" and analysis.base_catalog is not None:
-            catalog, read, source, rev = analysis.base_catalog, change.base.read, "base", cs.base
+        if policy_from == "base":
+            # HEAD's config judges what is staged (or the patch), as CI would judge it.
+            from guardrails.engine import load_catalog_for
+
+            catalog = analysis.base_catalog or load_catalog_for(
+                change.base,
+                None if analysis.config_path == "guardrails.yaml" else analysis.config_path,
+                required=False,
+            )
+            read, source, rev = change.base.read, "base", cs.base
         else:
             catalog, read = analysis.head.catalog, change.head.read
             source = "index" if cs.mode == "staged" else "head"
@@ -109,7 +149,7 @@ def policy_catalog(
     return catalog, read, ConfigSource(source, rev, tuple(catalog.policies), ignored)
 
 
-def load_policy_set(catalog: Catalog, read: Any, *, skip_missing: bool = False) -> PolicySet:
+def load_policy_set(catalog: Catalog, read: Read, *, skip_missing: bool = False) -> PolicySet:
     from guardrails.policy.load import load_policies
 
     return load_policies(
@@ -121,7 +161,7 @@ def load_policy_set(catalog: Catalog, read: Any, *, skip_missing: bool = False) 
     )
 
 
-def policy_problems(catalog: Catalog, read: Any) -> list[Problem]:
+def policy_problems(catalog: Catalog, read: Read) -> list[Problem]:
     """Every problem in the packs ``catalog`` names (for `guardrails validate`)."""
     from guardrails.errors import ConfigError
 
@@ -138,7 +178,7 @@ def judge(
     env: Mapping[str, str],
     repo: Repo | None = None,
     *,
-    reviews: Sequence[Any] | None = None,
+    reviews: Sequence[Review] | None = None,
 ) -> Verdict:
     cs = analysis.change.changes
     mode = _mode(analysis)
@@ -162,12 +202,25 @@ def judge(
         )
     policies = load_policy_set(catalog, read)
     today = _today(analysis, options)
-    approvals = _approvals(analysis, options, author, reviews)
-    owners = PathOwners(analysis)
-    kept, held = _findings(analysis, policies, today, author, approvals, owners)
+    approvals = _approvals(analysis, options, author, reviews, trusted_catalog(analysis, catalog))
+    owners = PathOwners(analysis, catalog)
+    trusted = trusted_catalog(analysis, catalog)
+    kept, held = _findings(analysis, policies, today, author, approvals, owners, trusted)
     return _verdict(
-        analysis, mode, author, policies, kept, held, approvals, config, options, owners
+        analysis, mode, author, policies, kept, held, approvals, config, options, owners, trusted
     )
+
+
+def trusted_catalog(analysis: Analysis, policy: Catalog) -> Catalog:
+    """The catalog rules, approvals and requirements read: the guarded head catalog (see
+    engine.guarded_catalog) with the teams of the catalog the policies came from winning.
+    In --base mode a change cannot add a friend to the team whose approval it needs."""
+    from dataclasses import replace
+
+    guarded = analysis.guarded
+    if policy is analysis.head.catalog:
+        return guarded
+    return replace(guarded, teams={**guarded.teams, **policy.teams})
 
 
 def _today(analysis: Analysis, options: CheckOptions) -> str | None:
@@ -184,6 +237,7 @@ def _findings(
     author: Authorship,
     approvals: Sequence[Approval],
     owners: PathOwners,
+    trusted: Catalog,
 ) -> tuple[list[Finding], list[tuple[Finding, Suppression]]]:
     from guardrails.rules.base import EdgeIndex, ImportIndex, NoImports, RuleContext
     from guardrails.rules.change_imports import ChangeImportIndex
@@ -209,7 +263,7 @@ def _findings(
         )
     ctx = RuleContext(
         changes=changes,
-        catalog=analysis.guarded,
+        catalog=trusted,
         service_of=service_of,
         imports=imports,
         config_problems=analysis.config_problems,
@@ -226,23 +280,31 @@ def _findings(
 
 class PathOwners:
     """team:/user: owners of a path: its services' owners and its CODEOWNERS owners (a
-    CODEOWNERS person in no team is ``user:<login>``); the base's for a deleted file.
-    Built once per check, so each CODEOWNERS file is indexed once."""
+    CODEOWNERS person in no team is ``user:<login>``). The trusted catalog (the base's in
+    --base mode: a change cannot hand its own files to a friendlier team) answers first,
+    then the head's (a file in a service only the head declares), then the base world's (a
+    deleted file). Built once per check, so each CODEOWNERS file is indexed once."""
 
-    def __init__(self, analysis: Analysis) -> None:
+    def __init__(self, analysis: Analysis, trusted: Catalog | None = None) -> None:
         from guardrails.catalog.codeowners import CodeOwnersIndex
+        from guardrails.catalog.paths import ServicePathIndex
 
-        self._worlds = []
+        sources: list[tuple[Catalog, Callable[[str], Sequence[str]]]] = []
+        if trusted is not None and trusted is not analysis.head.catalog:
+            sources.append((trusted, ServicePathIndex(trusted).services_for))
         for world in (analysis.head, analysis.base):
-            if world is None:
-                continue
-            catalog = world.catalog
-            index = (
+            if world is not None:
+                sources.append((world.catalog, world.filemap.services_of))
+        self._sources = [
+            (
+                catalog,
+                services_of,
                 CodeOwnersIndex(catalog.codeowners, catalog.teams)
                 if catalog.codeowners_enabled and catalog.codeowners
-                else None
+                else None,
             )
-            self._worlds.append((world, index))
+            for catalog, services_of in sources
+        ]
         self._cache: dict[str, tuple[str, ...]] = {}
         # A file also belongs to the nodes it touches beyond path patterns (DESIGN §10): a
         # rollout file to the service its `service:` names, a flag file to its flags' owners.
@@ -257,12 +319,12 @@ class PathOwners:
         if known is not None:
             return known
         out: set[str] = set(self._claimed.get(path, ()))
-        for world, index in self._worlds:
-            source = world.filemap.source_for(path, world.catalog.flags)
+        for catalog, services_of, index in self._sources:
+            source = next((s for s in catalog.flags if glob_match(s.path, path)), None)
             if source is not None and source.owner:  # `flags: [{..., owner: ranking}]`
                 out.add(f"team:{source.owner}")
-            for name in world.filemap.services_of(path):
-                svc = world.catalog.services.get(name)
+            for name in services_of(path):
+                svc = catalog.services.get(name)
                 if svc is not None and svc.owner:
                     out.add(f"team:{svc.owner}")
             for owner in index.owners(path) if index is not None else ():
@@ -280,13 +342,13 @@ def _approvals(
     analysis: Analysis,
     options: CheckOptions,
     author: Authorship,
-    reviews: Sequence[Any] | None,
+    reviews: Sequence[Review] | None,
+    catalog: Catalog,
 ) -> tuple[Approval, ...]:
     from guardrails.policy.approvals import judge as judge_reviews
     from guardrails.policy.approvals import parse_approvals, trailer_reviews
 
     cs = analysis.change.changes
-    catalog = analysis.guarded
     found = list(reviews or ())
     for name, data in options.approvals:
         found.extend(parse_approvals(data, name))
@@ -353,12 +415,12 @@ def _verdict(
     config: ConfigSource,
     options: CheckOptions,
     owners: PathOwners,
+    catalog: Catalog,
 ) -> Verdict:
     from guardrails.authors import login_is_agent
     from guardrails.policy.approvals import is_person
     from guardrails.policy.evaluate import PolicyFacts, apply_policies, satisfy
 
-    catalog = analysis.guarded
     facts = PolicyFacts(
         impact=analysis.impact,
         catalog=catalog,

@@ -516,13 +516,17 @@ def policy_file(ref: str) -> str | None:
 
 @functools.cache
 def builtin_packs() -> frozenset[str]:
-    """Names of the packs shipped with guardrails; ``default`` always (the zero-config one)."""
+    """Names of the packs shipped with guardrails (``default`` always, the zero-config one)
+    and of those installed packages provide (entry point group ``guardrails.policies``)."""
+    from importlib.metadata import entry_points
+
+    installed = {ep.name for ep in entry_points(group="guardrails.policies")}
     try:
         folder = data_path("policies")
     except FileNotFoundError:
-        return frozenset({"default"})
+        return frozenset({"default", *installed})
     shipped = {p.stem for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()}
-    return frozenset({"default", *shipped})
+    return frozenset({"default", *shipped, *installed})
 
 
 def _file_sources(

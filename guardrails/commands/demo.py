@@ -7,6 +7,7 @@ the same engine the hook and the CI gate run and narrates what it finds.
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -17,7 +18,6 @@ import click
 from guardrails.app.affected import run_affected
 from guardrails.app.check import CheckOptions, run_check
 from guardrails.changes import Person
-from guardrails.commands import affected
 from guardrails.engine import Selector, load_world
 from guardrails.errors import EXIT_OK, GuardrailsError
 from guardrails.resources import data_path
@@ -25,6 +25,7 @@ from guardrails.resources import data_path
 PLATFORM = Person("Ops", "ops@acme.dev")
 DEVELOPER = Person("li", "li@acme.dev")
 AGENT_TRAILER = "Co-Authored-By: Claude <noreply@anthropic.com>"
+REVIEWERS = ("emma", "mia", "sam")  # data-infra, growth, ranking: none of them wrote it
 
 # The agent's change: each edit is (file, old text, new text). Small, plausible, dangerous.
 EDITS: tuple[tuple[str, str, str], ...] = (
@@ -109,12 +110,19 @@ def story(root: Path) -> None:
     selector = Selector(base="main")
     analysis = run_affected(repo, selector)
     say("3. Who does it affect?", "guardrails affected --base main")
-    _indent(affected.impact_report(analysis, "text"))
+    from guardrails.impact import why
+    from guardrails.report import mermaid
+    from guardrails.report import text as text_report
+    from guardrails.report.view import impact_view
+
+    _indent(text_report.render_impact(analysis.impact))
     say(
         "4. Why is the growth app in the radius?",
         "guardrails affected --base main --why service:growth-app",
     )
-    _indent(affected.why_report(analysis, "service:growth-app", "text"))
+    node = "service:growth-app"
+    chains = why(analysis.graph, analysis.impact, node)
+    _indent(text_report.render_why(node, chains, analysis.graph, analysis.impact))
     say("5. Is it safe?", "guardrails check --base main")
     # The same call the CI gate makes; the environment is the demo's own (no agent shell).
     verdict = run_check(repo, selector, CheckOptions(), {})
@@ -128,7 +136,37 @@ def story(root: Path) -> None:
         f"({'blocked: the merge waits for a fix and approvals' if verdict.blocked else 'passed'})"
     )
     say("6. For the PR comment", "guardrails affected --base main --format mermaid")
-    _indent(affected.impact_report(analysis, "mermaid"))
+    _indent(mermaid.render(impact_view(analysis.impact, analysis.graph)))
+
+    # The reviews a CI job would fetch from GitHub (pulls/N/reviews), one human per team.
+    head = repo.resolve("HEAD")
+    reviews = [
+        {
+            "user": {"login": login, "type": "User"},
+            "state": "APPROVED",
+            "commit_id": head,
+            "submitted_at": f"2026-11-04T10:0{i}:00Z",
+        }
+        for i, login in enumerate(REVIEWERS)
+    ]
+    say(
+        "7. The reviews come in: a human from each team approves",
+        "guardrails check --base main --approvals reviews.json",
+    )
+    options = CheckOptions(approvals=(("reviews.json", json.dumps(reviews).encode()),))
+    doc = run_check(repo, selector, options, {}).as_dict()
+    for r in doc["requirements"]:
+        mark = "✓" if r["satisfied"] else "✗"
+        who = ", ".join(r["approved_by"]) or "nobody yet"
+        click.echo(f"   {mark} {r['id']}: {who}")
+    for f in doc["findings"]:
+        if f.get("approved_by"):
+            click.echo(f"   approved: {f['rule']} ({', '.join(f['approved_by'])})")
+    blocking = [f for f in doc["findings"] if f["severity"] == "block" and not f["suppressed"]]
+    for f in blocking:
+        click.echo(f"   still blocks: {f['rule']} at {f['path']}:{f['line']}")
+    click.echo(f"   decision: {doc['decision']} — approvals waive what reviewers accept;")
+    click.echo("   a shell string has no approval that waives it: it can only be fixed")
 
 
 def _narrator() -> Callable[[str, str], None]:

@@ -146,7 +146,9 @@ def parse_approvals(data: bytes, name: str) -> tuple[Review, ...]:
             out.extend(_gitlab(doc, name, len(out)))
         elif isinstance(doc, list):
             for item in doc:
-                out.append(_item(item, name, len(out)))
+                review = _item(item, name, len(out))
+                if review is not None:
+                    out.append(review)
         else:
             raise _bad(name, f"expected a list or an object, not {type(doc).__name__}", _FIX)
     return tuple(out)
@@ -177,7 +179,7 @@ def _gitlab(doc: Mapping[str, Any], name: str, start: int) -> list[Review]:
     return out
 
 
-def _item(item: Any, name: str, index: int) -> Review:
+def _item(item: Any, name: str, index: int) -> Review | None:
     if not isinstance(item, dict):
         raise _bad(name, f"item {index}: expected an object, not {type(item).__name__}", _FIX)
     state = item.get("state")
@@ -187,6 +189,8 @@ def _item(item: Any, name: str, index: int) -> Review:
             f"item {index}: state {state!r} is not one of {', '.join(sorted(STATES))}",
             _FIX,
         )
+    if item.get("user") is None and "commit_id" in item:
+        return None  # GitHub's review by a deleted account ("ghost"): nobody to count
     if isinstance(item.get("user"), dict):  # GitHub
         user = item["user"]
         login = user.get("login")

@@ -260,6 +260,7 @@ def satisfy(
                 a.user
                 for a in approvals
                 if a.qualifies(humans=rule.humans, not_author=rule.not_author)
+                and (rule.trailers or a.source != "trailer")
                 and (members is None or a.user.lower() in members)
             },
             key=str.lower,

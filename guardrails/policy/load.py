@@ -47,7 +47,7 @@ POLICY_KEYS = (
     "locked",
 )
 REQUIRE_KEYS = ("approvals",)
-APPROVAL_KEYS = ("from", "count", "humans", "not_author")
+APPROVAL_KEYS = ("from", "count", "humans", "not_author", "trailers")
 POLICY_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 
 Read = Callable[[str], "bytes | None"]
@@ -87,11 +87,16 @@ def _builtin_file(name: str) -> tuple[Path | None, str]:
 
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         if ep.name == name:
-            # The entry point names a package; its pack is <name>.yaml inside it.
-            import importlib.resources
+            # The entry point names a package (never imported: a pack is data); its pack is
+            # <name>.yaml inside it.
+            import importlib.util
 
-            res = importlib.resources.files(ep.value.partition(":")[0]) / f"{name}.yaml"
-            return Path(str(res)), f"{BUILTIN_PREFIX}{name} ({ep.value})"
+            spec = importlib.util.find_spec(ep.value.partition(":")[0])
+            folders = list(spec.submodule_search_locations or ()) if spec else []
+            for folder in folders:
+                path = Path(folder) / f"{name}.yaml"
+                if path.is_file():
+                    return path, f"{BUILTIN_PREFIX}{name} ({ep.value})"
     return None, f"{BUILTIN_PREFIX}{name}"
 
 
@@ -312,7 +317,7 @@ def _require(r: Reader, node: yaml.Node, what: str) -> Approvals | None:
         value = r.boolean(fields[key][1], f"{what}: require.approvals.{key}")
         return True if value is None else value
 
-    return Approvals(sources, count, flag("humans"), flag("not_author"))
+    return Approvals(sources, count, flag("humans"), flag("not_author"), flag("trailers"))
 
 
 def _apply_overrides(

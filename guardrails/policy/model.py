@@ -26,6 +26,8 @@ class Approvals:
     count: int = 1
     humans: bool = True
     not_author: bool = True
+    # Approved-by/Reviewed-by trailers are claims the committer wrote: a policy may refuse them.
+    trailers: bool = True
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,10 @@ A case is a directory:
 
     before/          the repository at the base (guardrails.yaml, packs, code); a missing
                      guardrails.yaml means zero-config
-    after/           files the change adds or rewrites (on top of before/)
+    after/           files the change adds or rewrites (on top of before/), or
+    after.yaml       the same as data, ``{path: content}`` (``null`` deletes the file): the
+                     code a case adds is usually what the gate flags, and kept as data it
+                     is not flagged in the repository that holds the case
     case.yaml        optional: {author: "li <li@acme.dev>", trailers: [...], delete: [paths],
                      message: "..."}
     approvals.json   optional: any --approvals form; the commit "HEAD" stands for the head
@@ -97,6 +100,14 @@ def run_case(case: Path, work: Path) -> CaseResult:
     repo.switch_new_branch("change")
     if (case / "after").is_dir():
         shutil.copytree(case / "after", root, dirs_exist_ok=True, copy_function=shutil.copy)
+    if (case / "after.yaml").is_file():
+        for rel, content in (_yaml(case / "after.yaml") or {}).items():
+            target = root / str(rel)
+            if content is None:
+                target.unlink()
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(str(content), encoding="utf-8")
     for rel in spec.get("delete", ()):
         (root / rel).unlink()
     message = str(spec.get("message", "the change"))

@@ -59,7 +59,10 @@ class Reporter(Protocol):
 
 
 def formats() -> tuple[str, ...]:
-    return tuple(CHECK_FORMATS)
+    """The formats whose reporter module is installed (found, not imported)."""
+    import importlib.util
+
+    return tuple(name for name, mod in CHECK_FORMATS.items() if importlib.util.find_spec(mod))
 
 
 def reporter(fmt: str) -> Reporter:

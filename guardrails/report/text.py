@@ -215,9 +215,16 @@ def _requirement_lines(r: Mapping[str, Any], pending: bool) -> list[str]:
         return out
     handles = sorted({c["handle"] for c in r["candidates"] if c.get("handle")})
     logins = [c["login"] for c in r["candidates"]]
-    if handles or logins:
-        ask = ", ".join(handles + [f"{login}" for login in logins])
-        out.extend(_wrap("ask: " + ask, "      "))
+    if logins:
+        out.extend(_wrap("ask: " + ", ".join(handles + logins), "      "))
+    elif r["from"]:
+        out.extend(
+            _wrap(
+                f"nobody in {who} can approve it (every member wrote the change, or the team "
+                "lists no members): add a reviewer to the team",
+                "      ",
+            )
+        )
     else:
         out.extend(_wrap("ask: any reviewer who is not an author", "      "))
     if r["approved_by"]:
@@ -244,13 +251,21 @@ def render_check(doc: Mapping[str, Any]) -> str:
         f"{len(unmet)} approval{'s' if len(unmet) != 1 else ''} missing"
         + (" (--strict: warnings block)" if doc.get("strict") else "")
     )
+    # Before review (--staged/--patch) a finding that waits for approvals cannot block yet.
+    waiting = {u["fingerprint"] for r in unmet for u in r["unblocks"]}
+    pending = not doc.get("enforce_approvals", doc["mode"] == "range")
     blocking = [f for f in findings if f["severity"] == "block"]
-    if blocking:
+    now = [f for f in blocking if not (pending and f["fingerprint"] in waiting)]
+    later = [f for f in blocking if pending and f["fingerprint"] in waiting]
+    if now:
         out += ["", "What blocks"]
-        for f in blocking:
+        for f in now:
+            out.extend(_finding_lines(f))
+    if later:
+        out += ["", "What will block until approved"]
+        for f in later:
             out.extend(_finding_lines(f))
     if doc["requirements"]:
-        pending = not doc.get("enforce_approvals", doc["mode"] == "range")
         title = "Who must approve" + (" (once the change is up for review)" if pending else "")
         out += ["", title]
         for r in doc["requirements"]:
@@ -291,10 +306,13 @@ def render_check(doc: Mapping[str, Any]) -> str:
         )
     config = doc["config"]
     where = config["from"] + (f" {_short(config['rev'])}" if config.get("rev") else "")
+    if doc["mode"] == "patch" and config["from"] == "head":
+        where = f"the patch applied to {_short(config['rev'])}"
     out.append("")
     out.extend(
         _wrap(
-            f"Config and policies from {where}: " + (", ".join(config["policies"]) or "none"),
+            f"Config and policies from {where}: "
+            + (", ".join(config["policies"]) or "no policy pack"),
             "",
         )
     )
@@ -302,7 +320,7 @@ def render_check(doc: Mapping[str, Any]) -> str:
         ignored = (
             "the change's own guardrails.yaml is not used (--policy-from head would)"
             if config["from"] == "base"
-            else "the working tree's unstaged guardrails.yaml edits are ignored"
+            else "the working tree's guardrails.yaml differs from the one used, and is ignored"
         )
         out.extend(_wrap("Note: " + ignored, ""))
     return "\n".join(out) + "\n"

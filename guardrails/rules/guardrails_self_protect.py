@@ -27,7 +27,9 @@ from guardrails.rules.base import Case, Expect, Rule, RuleContext
 # (pattern, what it is) — fnmatch on the repository path; first match names the file.
 _GUARDED = (
     *((loc, "CODEOWNERS (who must review what)") for loc in CODEOWNERS_LOCATIONS),
-    ("policies/*", "a policy pack"),
+    # A pack sits directly in policies/; its fixture cases (policies/tests/...) are test data.
+    ("policies/[!/]*.yaml", "a policy pack"),
+    ("policies/[!/]*.yml", "a policy pack"),
     (".pre-commit-config.yaml", "the pre-commit hooks"),
 )
 # CI files are the gate's only when they run it.
@@ -53,7 +55,14 @@ def _what(
         return "a policy pack this config uses"
     if path in declarations:  # a service file or Backstage entry the catalog really read
         return "a catalog declaration"
-    found = next((what for pattern, what in _GUARDED if fnmatchcase(path, pattern)), None)
+    found = next(
+        (
+            what
+            for pattern, what in _GUARDED
+            if fnmatchcase(path, pattern) and path.count("/") <= pattern.count("/")
+        ),
+        None,
+    )
     if found:
         return found
     ci = next((what for pattern, what in _CI if fnmatchcase(path, pattern)), None)
@@ -153,6 +162,12 @@ GuardrailsSelfProtect.VALID = (
     ),
     Case("x = 1\n", "x = 2\n", path="services/event_bus/client.py", note="ordinary code"),
     Case("a\n", "b\n", path="docs/guardrails.md", note="docs that mention guardrails"),
+    Case(
+        None,
+        "decision: block\n",
+        path="policies/tests/default/shell/expected.yaml",
+        note="a pack's fixture case is test data, not a pack",
+    ),
     Case("a: 1\n", "a: 2\n", path="services/ranker/config.yaml", note="a service's own YAML"),
     Case(
         "kind: Component\n",

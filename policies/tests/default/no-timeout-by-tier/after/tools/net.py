@@ -1,5 +1,0 @@
-import requests
-
-
-def fetch(url):
-    return requests.get(url)

@@ -1,2 +1,0 @@
-class Event:
-    user_id: str

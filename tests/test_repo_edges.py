@@ -25,8 +25,10 @@ from tests.gitrepo import GitRepo, git_env
 CONFIG = """\
 version: 1
 teams:
-  core:   {members: [ana]}
-  search: {members: [bo]}
+  # The tests' committer (Test Author <author@example.com>) is in every team, so that the
+  # ownership rules stay out of what these tests are about.
+  core:   {members: [ana, author]}
+  search: {members: [bo, author]}
 services:
   lib:    {owner: core,   paths: ["lib/**"]}
   search: {owner: search, paths: ["search/**"]}
@@ -110,7 +112,7 @@ EDGES = [
     Edge(
         "rename",
         _rename("lib/api.py", "lib/api_v2.py"),
-        1,
+        0,  # at commit time the break waits for its consumers' approval; CI holds the merge
         1,
         0,
         (("api.breaking-change", "lib/api.py", "block"),),
@@ -133,7 +135,7 @@ EDGES = [
     ),
     Edge("copy", _copy, 1, 1, 0, (("safety.shell", "lib/api2.py", "block"),)),
     Edge(
-        "delete", _remove("lib/api.py"), 1, 1, 0, (("api.breaking-change", "lib/api.py", "block"),)
+        "delete", _remove("lib/api.py"), 0, 1, 0, (("api.breaking-change", "lib/api.py", "block"),)
     ),
     Edge("binary-added", _write({"lib/blob.bin": b"\0\1\2"}), 0, 0, 0),
     Edge(
@@ -161,7 +163,15 @@ EDGES = [
         0,
         (("parse.error", "lib/gone.py", "block"),),
     ),
-    Edge("submodule-added", _submodule_add, 0, 0, 0),
+    Edge(
+        "submodule-added",
+        _submodule_add,
+        0,
+        0,
+        0,
+        # nobody owns the new files: warned, never dropped
+        (("ownership.unowned", ".gitmodules", "warn"), ("ownership.unowned", "vendor/sub", "warn")),
+    ),
     Edge(
         "odd-file-names",
         _write(ODD_NAMES),
@@ -379,6 +389,13 @@ def test_a_shallow_clone_without_the_base_says_how_to_fetch_it(
     assert "shallow clone" in err and "git fetch" in err
 
 
+# A submodule and .gitmodules belong to no service and no CODEOWNERS rule here: warned.
+UNOWNED_SUBMODULE = (
+    ("ownership.unowned", ".gitmodules", "warn"),
+    ("ownership.unowned", "vendor/sub", "warn"),
+)
+
+
 def test_submodule_removed(org: GitRepo) -> None:
     _submodule_add(org)
     org.commit("base with a submodule")
@@ -386,7 +403,7 @@ def test_submodule_removed(org: GitRepo) -> None:
     org.git("rm", "-q", "vendor/sub")
     org.commit("drop the submodule", add_all=False)
     doc = _twice(org.root, "check", "--base", "main", "--format", "json", code=0)
-    assert _findings(doc) == ()
+    assert _findings(doc) == UNOWNED_SUBMODULE
 
 
 def test_submodule_moved(org: GitRepo) -> None:
@@ -396,7 +413,10 @@ def test_submodule_moved(org: GitRepo) -> None:
     org.move("vendor/sub", "third_party/sub")
     org.commit("move the submodule", add_all=False)
     doc = _twice(org.root, "check", "--base", "main", "--format", "json", code=0)
-    assert _findings(doc) == ()
+    assert _findings(doc) == (
+        ("ownership.unowned", ".gitmodules", "warn"),
+        ("ownership.unowned", "third_party/sub", "warn"),
+    )
     affected = _twice(org.root, "affected", "--base", "main", "--format", "json", code=0)
     assert isinstance(affected, dict)
     # both places of the gitlink are named: a submodule is never silently dropped

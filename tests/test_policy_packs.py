@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from guardrails.cli import cli
-from guardrails.policy.testing import find_cases
+from guardrails.app.policy_cases import find_cases
 from tests.gitrepo import GitRepo
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from guardrails.git import Repo
     from guardrails.policy.load import PolicySet
     from guardrails.policy.model import Policy
-    from guardrails.policy.testing import CaseResult
+    from guardrails.app.policy_cases import CaseResult
 
 
 def policies_in_force(repo: Repo, config_path: str | None = None) -> PolicySet:
@@ -54,7 +54,7 @@ def builtin_cases() -> Path:
 
 
 def test_cases(directory: str | None) -> Iterator[CaseResult]:
-    from guardrails.policy.testing import find_cases, run_cases
+    from guardrails.app.policy_cases import find_cases, run_cases
 
     root = Path(directory) if directory else builtin_cases()
     cases = find_cases(root)

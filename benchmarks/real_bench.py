@@ -58,6 +58,7 @@ def measure(cmd: list[str], cwd: Path) -> Run:
     run: Run = json.loads(out.stdout)
     return run
 
+
 GRIMP_CHILD = (
     "import json, sys, time\n"
     "sys.path.insert(0, sys.argv[1])\n"
@@ -152,9 +153,7 @@ class Bench:
     def ranges(self) -> None:
         """CI: ``check --base main`` on each branch, first (nothing cached) and second run."""
         for branch in ("reformat", "touch10", "removed"):
-            check = self.guardrails(
-                "check", "--base", "main", "--head", branch, "--format", "json"
-            )
+            check = self.guardrails("check", "--base", "main", "--head", branch, "--format", "json")
             for _ in range(self.repeat):
                 self.clear_cache()
                 self.record(f"base {branch} first", check, self.repo, ok=(0, 1))
@@ -185,27 +184,74 @@ def report(b: Bench, fixit_version: str | None) -> tuple[list[str], dict[str, ob
     m = b.median
     floor = m("floor python") + m("floor git diff")
     rows: list[tuple[str, float, str, float | None, str, Callable[[float], bool] | None]] = [
-        ("graph --format json, warm", m("graph warm"), "grimp warm", m("grimp warm"), "<= 1.0x",
-         lambda r: r <= 1.0),
-        ("graph --format json, cold", m("graph cold"), "grimp cold", m("grimp cold"), "<= 3x",
-         lambda r: r <= 3.0),
-        ("check --staged, 10 .py files", m("staged 10 py"), "grimp warm", m("grimp warm"),
-         "<= 1.5x", lambda r: r <= 1.5),
-        ("check --staged, no .py change", m("staged no py"), "floor", floor, "<= 2x",
-         lambda r: r <= 2.0),
+        (
+            "graph --format json, warm",
+            m("graph warm"),
+            "grimp warm",
+            m("grimp warm"),
+            "<= 1.0x",
+            lambda r: r <= 1.0,
+        ),
+        (
+            "graph --format json, cold",
+            m("graph cold"),
+            "grimp cold",
+            m("grimp cold"),
+            "<= 3x",
+            lambda r: r <= 3.0,
+        ),
+        (
+            "check --staged, 10 .py files",
+            m("staged 10 py"),
+            "grimp warm",
+            m("grimp warm"),
+            "<= 1.5x",
+            lambda r: r <= 1.5,
+        ),
+        (
+            "check --staged, no .py change",
+            m("staged no py"),
+            "floor",
+            floor,
+            "<= 2x",
+            lambda r: r <= 2.0,
+        ),
     ]
     for branch in ("reformat", "touch10", "removed"):
         first, second = m(f"base {branch} first"), m(f"base {branch} second")
         if branch == "reformat" and "fixit reformat" in b.runs:
-            rows.append((f"check --base, {branch}, first", first, "fixit lint",
-                         m("fixit reformat"), ">= 20x faster", lambda r: r <= 1 / 20))
-            rows.append((f"check --base, {branch}, second", second, "fixit lint",
-                         m("fixit reformat"), "", None))
+            rows.append(
+                (
+                    f"check --base, {branch}, first",
+                    first,
+                    "fixit lint",
+                    m("fixit reformat"),
+                    ">= 20x faster",
+                    lambda r: r <= 1 / 20,
+                )
+            )
+            rows.append(
+                (
+                    f"check --base, {branch}, second",
+                    second,
+                    "fixit lint",
+                    m("fixit reformat"),
+                    "",
+                    None,
+                )
+            )
         else:
             rows.append((f"check --base, {branch}, first", first, "", None, "", None))
-        rows.append((f"check --base, {branch}, second", second, "its first run", first,
-                     ">= 5x faster" if branch == "reformat" else "", 
-                     (lambda r: r <= 1 / 5) if branch == "reformat" else None))
+        rows.append(
+            (
+                f"check --base, {branch}, second",
+                second,
+                "its first run",
+                first,
+                ">= 5x faster" if branch == "reformat" else "",
+                (lambda r: r <= 1 / 5) if branch == "reformat" else None,
+            )
+        )
     out = [
         f"== {c.project.requirement}: {c.files} files, {c.py_files} Python, {c.services} "
         f"services, CODEOWNERS {c.codeowners_lines} lines; reformat {len(c.reformatted)} files; "
@@ -219,16 +265,23 @@ def report(b: Bench, fixit_version: str | None) -> tuple[list[str], dict[str, ob
     for label, ours, peer, theirs, target, ok in rows:
         ratio = ours / theirs if theirs else None
         met = "" if ok is None or ratio is None else (" met" if ok(ratio) else " NOT met")
-        shown = "" if ratio is None else (
-            f"{ratio:7.2f}x" if ratio >= 0.2 else f"1/{1 / ratio:5.1f}"
+        shown = (
+            "" if ratio is None else (f"{ratio:7.2f}x" if ratio >= 0.2 else f"1/{1 / ratio:5.1f}")
         )
         out.append(
             f"   {label:34}{ours:10.2f}s  {peer:14}{'' if theirs is None else f'{theirs:7.2f}s':>8}"
             f"{shown:>8}  {target}{met}"
         )
         data["rows"].append(  # type: ignore[attr-defined]
-            {"work": label, "guardrails": ours, "peer": peer, "peer_seconds": theirs,
-             "ratio": ratio, "target": target, "met": met.strip() or None}
+            {
+                "work": label,
+                "guardrails": ours,
+                "peer": peer,
+                "peer_seconds": theirs,
+                "ratio": ratio,
+                "target": target,
+                "met": met.strip() or None,
+            }
         )
     keys = sorted(b.runs)
     ours_keys = [k for k in keys if k.startswith(("graph", "staged", "base"))]
@@ -236,8 +289,11 @@ def report(b: Bench, fixit_version: str | None) -> tuple[list[str], dict[str, ob
     out.append(
         f"   peak RSS: guardrails {b.peak(*ours_keys):.0f} MiB ({worst}), grimp "
         f"{b.peak('grimp cold', 'grimp warm'):.0f} MiB"
-        + (f", fixit {b.peak('fixit reformat'):.0f} MiB (largest process)"
-           if "fixit reformat" in b.runs else "")
+        + (
+            f", fixit {b.peak('fixit reformat'):.0f} MiB (largest process)"
+            if "fixit reformat" in b.runs
+            else ""
+        )
         + f"; target < 150 MiB: {'met' if b.peak(*ours_keys) < 150 else 'NOT met'}"
     )
     out.append(
@@ -246,10 +302,13 @@ def report(b: Bench, fixit_version: str | None) -> tuple[list[str], dict[str, ob
     )
     for k in ("base reformat first", "base touch10 first", "base removed first"):
         out.append(f"   {k}: {_findings(b.runs[k][0])}")
-    out.append("   all runs (s): " + "; ".join(
-        f"{k} {[round(_wall(r), 2) for r in b.runs[k]]}" for k in keys))
-    data["runs"] = {k: [{"wall": _wall(r), "maxrss_mib": _rss(r)} for r in v]
-                    for k, v in b.runs.items()}
+    out.append(
+        "   all runs (s): "
+        + "; ".join(f"{k} {[round(_wall(r), 2) for r in b.runs[k]]}" for k in keys)
+    )
+    data["runs"] = {
+        k: [{"wall": _wall(r), "maxrss_mib": _rss(r)} for r in v] for k, v in b.runs.items()
+    }
     return out, data
 
 
@@ -290,9 +349,15 @@ def main(argv: list[str] | None = None) -> int:
             b.fixit(fixit, args.fixit_repeat)
             version = str(measure([fixit, "--version"], corpus.repo)["stdout"]).strip()
         if only != {"graph", "staged", "ranges"}:
-            for k in ("staged 10 py", "staged no py", *(
-                f"base {x} {y}" for x in ("reformat", "touch10", "removed")
-                for y in ("first", "second"))):
+            for k in (
+                "staged 10 py",
+                "staged no py",
+                *(
+                    f"base {x} {y}"
+                    for x in ("reformat", "touch10", "removed")
+                    for y in ("first", "second")
+                ),
+            ):
                 b.runs.setdefault(k, [{"wall": float("nan"), "maxrss_mib": 0.0, "stdout": ""}])
         lines, data = report(b, version)
         print("\n".join(lines), flush=True)

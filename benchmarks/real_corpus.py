@@ -205,10 +205,14 @@ def generate_catalog(files: list[str], project: Project) -> tuple[str, str]:
             name += "-x"
         used.add(name)
         team = teams[i % len(teams)]
-        pats = [f"{directory}/**", f"{directory}/**/*.pyi"] if rec else [
-            f"{directory}/*.py",
-            f"{directory}/*.pyi",
-        ]
+        pats = (
+            [f"{directory}/**", f"{directory}/**/*.pyi"]
+            if rec
+            else [
+                f"{directory}/*.py",
+                f"{directory}/*.pyi",
+            ]
+        )
         owner = "" if i % 5 == 4 else f"owner: {team}, "  # every 5th from CODEOWNERS
         tier = f"tier: {i % 3}, " if i % 7 == 0 else ""
         yaml.append(f"  {name}: {{{owner}{tier}paths: [{', '.join(repr(p) for p in pats)}]}}")
@@ -321,9 +325,7 @@ def build(project: Project) -> Corpus:
         _unpack(archive, repo, project.archive_prefix)
         for ignore in repo.rglob(".gitignore"):
             ignore.unlink()  # commit every file the sdist ships
-        files = sorted(
-            str(p.relative_to(repo)) for p in repo.rglob("*") if p.is_file()
-        )
+        files = sorted(str(p.relative_to(repo)) for p in repo.rglob("*") if p.is_file())
         config, codeowners = generate_catalog(files, project)
         (repo / "guardrails.yaml").write_text(config)
         (repo / "CODEOWNERS").write_text(codeowners)

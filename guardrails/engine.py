@@ -280,6 +280,9 @@ def analyze(
     the config it is judged by (see :func:`guarded_catalog`). The base *import graph* is
     built only when files were deleted or renamed, the one case that needs it.
     """
+    from guardrails.cache import activate
+
+    activate(repo.git_dir / "guardrails")  # semantic diffs and worlds, keyed by content
     change = read_change(repo, selector)
     cs = change.changes
     needs_base = any(f.status in (DELETED, RENAMED) for f in cs.files)

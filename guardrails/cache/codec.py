@@ -61,7 +61,7 @@ class Decoder:
             names = _names(cls) if cls is not None else ()
             if cls is None or len(names) != len(data) - 1:
                 raise CodecError(f"unexpected record {data[0]!r}")
-            obj = object.__new__(cls)
+            obj: Any = object.__new__(cls)
             for name, raw in zip(names, data[1:], strict=True):
                 # Frozen: set through object, as dataclasses' own __init__ does.
                 object.__setattr__(obj, name, self(raw))

@@ -26,7 +26,9 @@ KIND = "diffs"
 
 @lru_cache(maxsize=1)
 def _decoder() -> Decoder:
-    return Decoder(c for c in vars(facts).values() if dataclasses.is_dataclass(c))
+    return Decoder(
+        c for c in vars(facts).values() if isinstance(c, type) and dataclasses.is_dataclass(c)
+    )
 
 
 def _digest(data: bytes | None) -> str | None:

@@ -26,6 +26,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any, cast
 
 import guardrails
 
@@ -107,7 +108,7 @@ class EntryStore:
     def put(self, kind: str, key: str, value: object) -> bool:
         """Store ``value`` (plain data); False when it could not be written."""
         try:
-            payload = marshal.dumps(value, 4)
+            payload = marshal.dumps(cast(Any, value), 4)
         except ValueError:  # not plain data: a caller's bug, but never the gate's failure
             return False
         digest = hashlib.blake2b(payload, digest_size=_DIGEST).digest()

@@ -415,10 +415,10 @@ def _pick_common(
     old_keys, new_keys = [key(s) for s in olds], [key(s) for s in news]
     common = Counter(old_keys) & Counter(new_keys)
 
-    def pick(segments: list[_Segment], keys: list[str]) -> list[_Segment]:
+    def pick(segments: list[_Segment], keys: list[Hashable]) -> list[_Segment]:
         left = Counter(common)
         out = []
-        for s, k in zip(segments, keys):
+        for s, k in zip(segments, keys, strict=True):
             if left[k] > 0:
                 left[k] -= 1
             else:

@@ -47,6 +47,7 @@ PROBE = (
     "wall = time.perf_counter() - t\n"
     "print(json.dumps({'wall': wall, 'rc': p.returncode, 'stdout': p.stdout,"
     " 'stderr': p.stderr[-2000:],"
+    " 'cpu': (lambda u: u.ru_utime + u.ru_stime)(resource.getrusage(resource.RUSAGE_CHILDREN)),"
     " 'maxrss_mib': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))\n"
 )
 
@@ -179,53 +180,56 @@ def _findings(run: Run) -> str:
     return f"{doc.get('decision')} {dict(sorted(by.items()))}"
 
 
+Row = tuple[str, str, str, tuple[str, ...], str, "Callable[[float], bool] | None"]
+
+
 def report(b: Bench, fixit_version: str | None) -> tuple[list[str], dict[str, object]]:
     c = b.corpus
-    m = b.median
-    floor = m("floor python") + m("floor git diff")
-    rows: list[tuple[str, float, str, float | None, str, Callable[[float], bool] | None]] = [
+    floor = ("floor python", "floor git diff")
+    rows: list[Row] = [
         (
             "graph --format json, warm",
-            m("graph warm"),
+            "graph warm",
             "grimp warm",
-            m("grimp warm"),
+            ("grimp warm",),
             "<= 1.0x",
             lambda r: r <= 1.0,
         ),
         (
             "graph --format json, cold",
-            m("graph cold"),
+            "graph cold",
             "grimp cold",
-            m("grimp cold"),
+            ("grimp cold",),
             "<= 3x",
             lambda r: r <= 3.0,
         ),
         (
             "check --staged, 10 .py files",
-            m("staged 10 py"),
+            "staged 10 py",
             "grimp warm",
-            m("grimp warm"),
+            ("grimp warm",),
             "<= 1.5x",
             lambda r: r <= 1.5,
         ),
         (
             "check --staged, no .py change",
-            m("staged no py"),
+            "staged no py",
             "floor",
             floor,
             "<= 2x",
             lambda r: r <= 2.0,
         ),
     ]
+    fixit = "fixit reformat" in b.runs
     for branch in ("reformat", "touch10", "removed"):
-        first, second = m(f"base {branch} first"), m(f"base {branch} second")
-        if branch == "reformat" and "fixit reformat" in b.runs:
+        first, second = f"base {branch} first", f"base {branch} second"
+        if branch == "reformat" and fixit:
             rows.append(
                 (
                     f"check --base, {branch}, first",
                     first,
                     "fixit lint",
-                    m("fixit reformat"),
+                    ("fixit reformat",),
                     ">= 20x faster",
                     lambda r: r <= 1 / 20,
                 )
@@ -235,19 +239,19 @@ def report(b: Bench, fixit_version: str | None) -> tuple[list[str], dict[str, ob
                     f"check --base, {branch}, second",
                     second,
                     "fixit lint",
-                    m("fixit reformat"),
+                    ("fixit reformat",),
                     "",
                     None,
                 )
             )
         else:
-            rows.append((f"check --base, {branch}, first", first, "", None, "", None))
+            rows.append((f"check --base, {branch}, first", first, "", (), "", None))
         rows.append(
             (
                 f"check --base, {branch}, second",
                 second,
                 "its first run",
-                first,
+                (first,),
                 ">= 5x faster" if branch == "reformat" else "",
                 (lambda r: r <= 1 / 5) if branch == "reformat" else None,
             )
@@ -259,30 +263,53 @@ def report(b: Bench, fixit_version: str | None) -> tuple[list[str], dict[str, ob
         f"   python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average "
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}, medians of {b.repeat} runs"
         + (f"; {fixit_version} x{len(b.runs['fixit reformat'])}" if fixit_version else ""),
-        f"   {'work':34}{'guardrails':>11}  {'peer':14}{'peer s':>8}{'ratio':>8}  target",
+        "   wall = elapsed seconds, cpu = user + sys seconds of the process tree "
+        "(steadier on a shared machine)",
+        f"   {'work':31}{'wall':>7}{'cpu':>7}  {'peer':14}{'wall':>7}{'cpu':>7}"
+        f"{'wall x':>8}{'cpu x':>8}  target",
     ]
     data: dict[str, object] = {"project": c.project.requirement, "rows": []}
-    for label, ours, peer, theirs, target, ok in rows:
-        ratio = ours / theirs if theirs else None
-        met = "" if ok is None or ratio is None else (" met" if ok(ratio) else " NOT met")
-        shown = (
-            "" if ratio is None else (f"{ratio:7.2f}x" if ratio >= 0.2 else f"1/{1 / ratio:5.1f}")
+
+    def med(keys: tuple[str, ...], what: str) -> float:
+        return sum(
+            statistics.median(float(r.get(what, "nan")) for r in b.runs[k])  # type: ignore[arg-type]
+            for k in keys
         )
+
+    def shown(ratio: float | None) -> str:
+        if ratio is None or ratio != ratio:
+            return ""
+        return f"{ratio:.2f}x" if ratio >= 0.2 else f"1/{1 / ratio:.1f}"
+
+    for label, ours_key, peer, peer_keys, target, ok in rows:
+        ours_w, ours_c = med((ours_key,), "wall"), med((ours_key,), "cpu")
+        theirs_w = med(peer_keys, "wall") if peer_keys else None
+        theirs_c = med(peer_keys, "cpu") if peer_keys else None
+        rw = ours_w / theirs_w if theirs_w else None
+        rc = ours_c / theirs_c if theirs_c else None
+        met = ""
+        if ok is not None and rw is not None and rc is not None and rw == rw:  # nan: skipped
+            met = " met" if ok(rw) and ok(rc) else (" met on cpu" if ok(rc) else " NOT met")
+        peer_cols = f"{theirs_w:7.2f}{theirs_c:7.2f}" if theirs_w is not None else " " * 14
         out.append(
-            f"   {label:34}{ours:10.2f}s  {peer:14}{'' if theirs is None else f'{theirs:7.2f}s':>8}"
-            f"{shown:>8}  {target}{met}"
+            f"   {label:31}{ours_w:7.2f}{ours_c:7.2f}  {peer:14}{peer_cols}"
+            f"{shown(rw):>8}{shown(rc):>8}  {target}{met}"
         )
         data["rows"].append(  # type: ignore[attr-defined]
             {
                 "work": label,
-                "guardrails": ours,
+                "wall": ours_w,
+                "cpu": ours_c,
                 "peer": peer,
-                "peer_seconds": theirs,
-                "ratio": ratio,
+                "peer_wall": theirs_w,
+                "peer_cpu": theirs_c,
+                "ratio_wall": rw,
+                "ratio_cpu": rc,
                 "target": target,
                 "met": met.strip() or None,
             }
         )
+    m = b.median
     keys = sorted(b.runs)
     ours_keys = [k for k in keys if k.startswith(("graph", "staged", "base"))]
     worst = max(ours_keys, key=lambda k: b.peak(k))
@@ -307,7 +334,8 @@ def report(b: Bench, fixit_version: str | None) -> tuple[list[str], dict[str, ob
         + "; ".join(f"{k} {[round(_wall(r), 2) for r in b.runs[k]]}" for k in keys)
     )
     data["runs"] = {
-        k: [{"wall": _wall(r), "maxrss_mib": _rss(r)} for r in v] for k, v in b.runs.items()
+        k: [{"wall": _wall(r), "cpu": r.get("cpu"), "maxrss_mib": _rss(r)} for r in v]
+        for k, v in b.runs.items()
     }
     return out, data
 

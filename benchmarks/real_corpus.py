@@ -30,7 +30,10 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-WORK = Path(__file__).resolve().parent / ".work" / "real"
+# GUARDRAILS_BENCH_WORK moves it (two runs side by side must not share a repository).
+WORK = Path(
+    os.environ.get("GUARDRAILS_BENCH_WORK") or Path(__file__).resolve().parent / ".work" / "real"
+)
 BUILD_VERSION = "4"  # bump when the generated repository changes
 
 

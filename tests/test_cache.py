@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -246,3 +247,15 @@ def test_concurrent_writers_never_leave_a_torn_entry(tmp_path: Path) -> None:
     assert reader.get("kind", key("shared")) == expected
     assert reader.rejected == 0
     assert not [p for p in tmp_path.rglob(".tmp-*")]  # no temp file left behind
+
+
+def test_prune_keeps_the_most_recently_written_entries(tmp_path: Path) -> None:
+    store = EntryStore(tmp_path)
+    keys = [key("entry", i) for i in range(10)]
+    for i, k in enumerate(keys):
+        assert store.put("diffs", k, i)
+        path = tmp_path / "diffs" / k[:2] / k
+        os.utime(path, ns=(1_000_000_000 * (i + 1), 1_000_000_000 * (i + 1)))
+    assert store.prune("diffs", 20) == 0
+    assert store.prune("diffs", 5) == 6  # down to 80 % of the limit: 4 left, the newest
+    assert [store.get("diffs", k) for k in keys] == [None] * 6 + [6, 7, 8, 9]

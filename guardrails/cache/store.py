@@ -77,6 +77,36 @@ class EntryStore:
         self.root = root
         self.rejected = 0  # entries found but not trusted (tests and benchmarks read it)
 
+    def prune(self, kind: str, limit: int) -> int:
+        """Keep at most ``limit`` entries of ``kind``: the least recently written go first.
+
+        Entries keyed by content never go stale, they only pile up (one per changed file per
+        range); the writers call this once per run. Returns how many were removed.
+        """
+        found: list[tuple[int, str]] = []
+        try:
+            with os.scandir(self.root / kind) as shards:
+                for shard in shards:
+                    if not shard.is_dir(follow_symlinks=False):
+                        continue
+                    with os.scandir(shard.path) as files:
+                        for f in files:
+                            if f.is_file(follow_symlinks=False):
+                                found.append((f.stat(follow_symlinks=False).st_mtime_ns, f.path))
+        except OSError:
+            return 0
+        if len(found) <= limit:
+            return 0
+        found.sort()
+        removed = 0
+        for _, path in found[: len(found) - limit * 4 // 5]:  # down to 80 %: prune rarely
+            try:
+                os.unlink(path)
+                removed += 1
+            except OSError:
+                pass
+        return removed
+
     def _path(self, kind: str, key: str) -> Path:
         return self.root / kind / key[:2] / key
 

@@ -259,3 +259,17 @@ def test_prune_keeps_the_most_recently_written_entries(tmp_path: Path) -> None:
     assert store.prune("diffs", 20) == 0
     assert store.prune("diffs", 5) == 6  # down to 80 % of the limit: 4 left, the newest
     assert [store.get("diffs", k) for k in keys] == [None] * 6 + [6, 7, 8, 9]
+
+
+def test_a_run_that_writes_prunes_once(tmp_path: Path) -> None:
+    old = EntryStore(tmp_path)
+    for i in range(10):
+        assert old.put("claims", key("old", i), i)
+        k = key("old", i)
+        os.utime(tmp_path / "claims" / k[:2] / k, ns=(10**9 * (i + 1), 10**9 * (i + 1)))
+    run = EntryStore(tmp_path)  # the next process
+    assert run.put("claims", key("new"), "x", keep=5)
+    kept = sorted(p.name for p in (tmp_path / "claims").rglob("*") if p.is_file())
+    assert kept == sorted([key("new"), key("old", 9), key("old", 8), key("old", 7)])
+    assert run.put("claims", key("newer"), "y", keep=1)  # once per run: no second prune
+    assert run.get("claims", key("new")) == "x"

@@ -13,7 +13,6 @@ import contextlib
 import dataclasses
 import hashlib
 from functools import lru_cache
-from pathlib import Path
 
 from guardrails.cache import active
 from guardrails.cache.codec import CodecError, Decoder, encode
@@ -24,7 +23,6 @@ from guardrails.semantic.facts import ModuleDiff
 
 KIND = "diffs"
 LIMIT = 20_000  # entries (a few KiB each) kept per repository: enough for many wide ranges
-_pruned: set[Path] = set()  # stores already pruned by this process
 
 
 @lru_cache(maxsize=1)
@@ -72,7 +70,5 @@ def cached_diff(change: FileChange, *, max_bytes: int) -> ModuleDiff:
             store.rejected += 1
     diff = diff_python(change, max_bytes=max_bytes)
     with contextlib.suppress(CodecError):  # a value we cannot encode is simply not cached
-        if store.put(KIND, k, encode(diff)) and store.root not in _pruned:
-            _pruned.add(store.root)
-            store.prune(KIND, LIMIT)
+        store.put(KIND, k, encode(diff), keep=LIMIT)
     return diff

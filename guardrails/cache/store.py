@@ -76,6 +76,7 @@ class EntryStore:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.rejected = 0  # entries found but not trusted (tests and benchmarks read it)
+        self._pruned: set[str] = set()  # kinds this store has pruned already
 
     def prune(self, kind: str, limit: int) -> int:
         """Keep at most ``limit`` entries of ``kind``: the least recently written go first.
@@ -135,8 +136,19 @@ class EntryStore:
             self.rejected += 1
             return None
 
-    def put(self, kind: str, key: str, value: object) -> bool:
-        """Store ``value`` (plain data); False when it could not be written."""
+    def put(self, kind: str, key: str, value: object, *, keep: int | None = None) -> bool:
+        """Store ``value`` (plain data); False when it could not be written.
+
+        ``keep``: after the first write of this kind by this store, prune the kind to that
+        many entries (entries never go stale, but new path lists and versions add more).
+        """
+        written = self._put(kind, key, value)
+        if written and keep is not None and kind not in self._pruned:
+            self._pruned.add(kind)
+            self.prune(kind, keep)
+        return written
+
+    def _put(self, kind: str, key: str, value: object) -> bool:
         try:
             payload = marshal.dumps(cast(Any, value), 4)
         except ValueError:  # not plain data: a caller's bug, but never the gate's failure

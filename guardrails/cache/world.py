@@ -43,6 +43,9 @@ if TYPE_CHECKING:
     from guardrails.catalog.paths import ServicePathIndex
 
 ABSENT = "absent"
+# Entries kept per kind: one per path list (and version) seen; claims of a large repository
+# are ~1 MiB each, so recent trees stay warm and old ones go.
+KEEP = 64
 
 
 @lru_cache(maxsize=1)
@@ -138,8 +141,8 @@ def remembered_catalog(
     except CodecError:
         return catalog
     read_paths = tuple(p for p, _ in reads)
-    store.put("catalog", key("catalog", options, _paths_digest(paths), reads), payload)
-    store.put("catalog", index_key, read_paths)
+    store.put("catalog", key("catalog", options, _paths_digest(paths), reads), payload, keep=KEEP)
+    store.put("catalog", index_key, read_paths, keep=KEEP)
     return catalog
 
 
@@ -279,5 +282,5 @@ def remembered_claims(
         store.rejected += 1
     claims = build_claims(snapshot, catalog, fill_owners)
     with contextlib.suppress(CodecError):  # not plain data: not cached
-        store.put("claims", k, (encode(claims.catalog), claims.services, claims.owners))
+        store.put("claims", k, (encode(claims.catalog), claims.services, claims.owners), keep=KEEP)
     return claims

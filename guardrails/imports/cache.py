@@ -170,4 +170,5 @@ class ResolvedCache:
 
     def save(self) -> None:
         if self.store is not None and (self.changed or len(self.new) != len(self.old)):
-            self.store.put("imports", self.key, self.new)
+            # One entry per module index (set of Python paths): keep the recent ones.
+            self.store.put("imports", self.key, self.new, keep=32)

@@ -2,8 +2,10 @@
 
 Reads every ``*.py`` blob the cache does not know yet (one ``read_many`` per chunk), extracts
 its imports, resolves them through the module index and keeps those that land on repository
-files. Service attribution is the caller's ``service_of``; :meth:`ImportGraph.service_edges`
-rolls file edges up to service pairs with the evidence kept.
+files. A file resolved before under the same module index (same source roots, same set of
+Python paths) with the same blob is reused as it was (:class:`ResolvedCache`). Service
+attribution is the caller's ``service_of``; :meth:`ImportGraph.service_edges` rolls file
+edges up to service pairs with the evidence kept.
 """
 
 from __future__ import annotations
@@ -144,7 +146,8 @@ def build_import_graph(
 ) -> ImportGraph:
     """The import graph of every ``*.py`` file in ``snapshot``.
 
-    ``cache_dir`` holds the extraction cache (e.g. ``<git_dir>/guardrails``; None: no cache).
+    ``cache_dir`` holds the extraction cache and each file's resolved imports (e.g.
+    ``<git_dir>/guardrails``; None: no cache).
     ``service_of`` maps a repository path to its service name, or None. Never raises for bad
     input files: they become ``problems``.
     """

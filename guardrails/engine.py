@@ -4,8 +4,9 @@
     -> file claims -> blast radius
 
 Each stage is a plain function of plain data; this module only decides which revision each
-stage reads (DESIGN §10 "Which config") and caches nothing between runs itself (import
-inference keeps its own content-addressed cache under the git dir).
+stage reads (DESIGN §10 "Which config"). What is remembered between runs is content-addressed
+under the git dir (:mod:`guardrails.cache`, activated in :func:`open_repo`): catalogs, file
+claims, resolved imports and semantic diffs.
 """
 
 from __future__ import annotations
@@ -113,9 +114,12 @@ class Analysis:
 
 
 def open_repo(path: str = ".") -> Repo:
+    from guardrails.cache import activate
     from guardrails.git import Repo
 
-    return Repo.open(path)
+    repo = Repo.open(path)
+    activate(repo.git_dir / "guardrails")  # semantic diffs and worlds, keyed by content
+    return repo
 
 
 def read_change(repo: Repo, selector: Selector) -> Change:
@@ -151,14 +155,19 @@ def load_catalog_for(
     mode (owners then come from CODEOWNERS); a path the user named must exist
     (``required``), or it is an error, not a silent fallback to zero-config.
     """
-    from guardrails.catalog.load import load_catalog
+    from guardrails.cache.world import remembered_catalog
 
-    return load_catalog(
-        snapshot,
-        config_path=config_path or CONFIG_FILE,
-        inferred=inferred_services(snapshot, config_path, required=required),
-        require_config=config_path is not None and required,
-    )
+    def build(snap: Snapshot) -> Catalog:
+        from guardrails.catalog.load import load_catalog  # the loader and PyYAML: on a miss
+
+        return load_catalog(
+            snap,
+            config_path=config_path or CONFIG_FILE,
+            inferred=inferred_services(snap, config_path, required=required),
+            require_config=config_path is not None and required,
+        )
+
+    return remembered_catalog(snapshot, (config_path, required), build)
 
 
 def load_world(
@@ -171,25 +180,11 @@ def load_world(
 
 
 def world_from_catalog(repo: Repo, snapshot: Snapshot, catalog: Catalog) -> World:
-    from guardrails.catalog.codeowners import CodeOwnersIndex
-    from guardrails.catalog.paths import ServicePathIndex
+    from guardrails.cache.world import remembered_claims
 
-    paths_index = ServicePathIndex(catalog)
-    codeowners = (
-        CodeOwnersIndex(catalog.codeowners, catalog.teams)
-        if catalog.codeowners_enabled and catalog.codeowners
-        else None
-    )
-    services_of = paths_index.services_for
-    if codeowners is not None:
-        catalog = owners_from_codeowners(catalog, snapshot, codeowners)
-
-    def owners_of(path: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        if codeowners is None:
-            return (), ()
-        owners = tuple(codeowners.owners(path))
-        teams = {t for o in owners for t in codeowners.teams_for_owner(o)}
-        return tuple(sorted(f"team:{t}" for t in teams)), owners
+    # Services and CODEOWNERS teams of every file, remembered per (catalog, path list).
+    claims = remembered_claims(snapshot, catalog, owners_from_codeowners)
+    catalog, services_of, owners_of = claims.catalog, claims.services_of, claims.owners_of
 
     imports = None
     import_deps: list[ImportDependency] = []
@@ -305,6 +300,9 @@ def analyze(
     the config it is judged by (see :func:`guarded_catalog`). The base *import graph* is
     built only when files were deleted or renamed, the one case that needs it.
     """
+    from guardrails.cache import activate
+
+    activate(repo.git_dir / "guardrails")  # semantic diffs and worlds, keyed by content
     change = read_change(repo, selector)
     cs = change.changes
     needs_base = any(f.status in (DELETED, RENAMED) for f in cs.files)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from guardrails.cli import cli
 from guardrails.app.policy_cases import find_cases
+from guardrails.cli import cli
 from tests.gitrepo import GitRepo
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 from guardrails.errors import GuardrailsError
 
 if TYPE_CHECKING:
+    from guardrails.app.policy_cases import CaseResult
     from guardrails.git import Repo
     from guardrails.policy.load import PolicySet
     from guardrails.policy.model import Policy
-    from guardrails.app.policy_cases import CaseResult
 
 
 def policies_in_force(repo: Repo, config_path: str | None = None) -> PolicySet:

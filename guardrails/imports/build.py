@@ -2,8 +2,10 @@
 
 Reads every ``*.py`` blob the cache does not know yet (one ``read_many`` per chunk), extracts
 its imports, resolves them through the module index and keeps those that land on repository
-files. Service attribution is the caller's ``service_of``; :meth:`ImportGraph.service_edges`
-rolls file edges up to service pairs with the evidence kept.
+files. A file resolved before under the same module index (same source roots, same set of
+Python paths) with the same blob is reused as it was (:class:`ResolvedCache`). Service
+attribution is the caller's ``service_of``; :meth:`ImportGraph.service_edges` rolls file
+edges up to service pairs with the evidence kept.
 """
 
 from __future__ import annotations
@@ -19,8 +21,15 @@ from typing import TextIO
 from guardrails.catalog.model import Catalog
 from guardrails.changes import Snapshot
 from guardrails.errors import Problem
-from guardrails.imports.cache import ExtractionCache
-from guardrails.imports.extract import DYNAMIC, IN_FUNCTION, TYPE_ONLY, WEAK, extract_raw
+from guardrails.imports.cache import ExtractionCache, ResolvedCache
+from guardrails.imports.extract import (
+    DYNAMIC,
+    IN_FUNCTION,
+    TYPE_ONLY,
+    WEAK,
+    RawExtraction,
+    extract_raw,
+)
 from guardrails.imports.resolve import ModuleIndex, find_source_roots
 
 _CHUNK = 256  # files per read_many call: bounds memory and paces the progress bar
@@ -137,7 +146,8 @@ def build_import_graph(
 ) -> ImportGraph:
     """The import graph of every ``*.py`` file in ``snapshot``.
 
-    ``cache_dir`` holds the extraction cache (e.g. ``<git_dir>/guardrails``; None: no cache).
+    ``cache_dir`` holds the extraction cache and each file's resolved imports (e.g.
+    ``<git_dir>/guardrails``; None: no cache).
     ``service_of`` maps a repository path to its service name, or None. Never raises for bad
     input files: they become ``problems``.
     """
@@ -145,7 +155,6 @@ def build_import_graph(
     paths = list(snapshot.paths())
     py_files = [p for p in paths if p.endswith(".py")]
     roots, root_problems = find_source_roots(paths, snapshot.read_many, catalog)
-    index = ModuleIndex.build(py_files, roots)
     problems: list[Problem] = list(root_problems)
 
     blob_of: dict[str, str] = {}
@@ -153,71 +162,54 @@ def build_import_graph(
         blob = snapshot.blob_id(p)
         if blob is not None:
             blob_of[p] = blob
-    cache = ExtractionCache(cache_dir)
+    # Files resolved before under the same module index are only assembled: a warm build
+    # loads neither the extraction cache nor the module index.
+    resolved = ResolvedCache(cache_dir, roots, py_files)
+    done: dict[str, Resolved] = {}
+    for src, blob in blob_of.items():
+        hit = resolved.get(src, blob)
+        if hit is not None:
+            done[src] = hit
+    missing = {src: blob for src, blob in blob_of.items() if src not in done}
     todo: dict[str, str] = {}  # blob -> first path with that content
-    for p, blob in blob_of.items():
-        if blob not in todo and cache.get(blob) is None:
-            todo[blob] = p
-    cached = len(set(blob_of.values())) - len(todo)
     fallback = 0
-    bar = _Progress(len(todo), progress)
-    pending = list(todo.items())
-    for start in range(0, len(pending), _CHUNK):
-        chunk = pending[start : start + _CHUNK]
-        data = snapshot.read_many([p for _, p in chunk])
-        for blob, p in chunk:
-            raw = extract_raw(data.get(p, b""))
-            fallback += raw[2] == "libcst"
-            cache.put(blob, raw)
-        bar.update(start + len(chunk))
-    bar.close()
-    cache.save(set(blob_of.values()))
+    if missing:
+        cache = ExtractionCache(cache_dir)
+        for p, blob in missing.items():
+            if blob not in todo and cache.get(blob) is None:
+                todo[blob] = p
+        bar = _Progress(len(todo), progress)
+        pending = list(todo.items())
+        for start in range(0, len(pending), _CHUNK):
+            chunk = pending[start : start + _CHUNK]
+            data = snapshot.read_many([p for _, p in chunk])
+            for blob, p in chunk:
+                raw = extract_raw(data.get(p, b""))
+                fallback += raw[2] == "libcst"
+                cache.put(blob, raw)
+            bar.update(start + len(chunk))
+        bar.close()
+        cache.save(set(blob_of.values()))
+        index = ModuleIndex.build(py_files, roots)
+        for src, blob in missing.items():
+            cached_raw = cache.get(blob)
+            if cached_raw is None:  # pragma: no cover - every blob was just put
+                continue
+            done[src] = _resolve_file(src, cached_raw, index)
+            resolved.put(src, blob, done[src])
+    resolved.save()
+    cached = len(set(blob_of.values())) - len(todo)
 
     edges: list[ImportEdge] = []
     ambiguous: dict[str, tuple[str, int, tuple[str, ...]]] = {}
-    for src, blob in blob_of.items():
-        cached_raw = cache.get(blob)
-        if cached_raw is None:  # pragma: no cover - every blob was just put
+    for src in blob_of:
+        if src not in done:  # pragma: no cover - every file was just resolved
             continue
-        records, error, _ = cached_raw
-        if error is not None:
-            problems.append(
-                Problem(
-                    f"cannot parse for imports: {error[1]}",
-                    path=src,
-                    line=error[0],
-                    fix="fix the syntax; this file's imports are missing from the graph",
-                    severity="info",
-                )
-            )
-        for module, names, line, level, flags, statement in records:
-            if level:
-                absolute = index.absolute(src, module, level)
-                if isinstance(absolute, Problem):
-                    problems.append(replace(absolute, line=line))
-                    continue
-                if absolute is None:  # pragma: no cover - absolute() returns str or Problem
-                    continue
-                module = absolute
-            for dst_module, dst_names, files in index.resolve(src, module, names):
-                if len(files) > 1:
-                    ambiguous.setdefault(dst_module, (src, line, files))
-                for dst in files:
-                    if dst != src:
-                        edges.append(
-                            ImportEdge(
-                                src,
-                                line,
-                                dst_module,
-                                dst_names,
-                                dst,
-                                bool(flags & TYPE_ONLY),
-                                bool(flags & WEAK),
-                                bool(flags & DYNAMIC),
-                                statement,
-                                bool(flags & IN_FUNCTION),
-                            )
-                        )
+        file_edges, file_problems, file_ambiguous = done[src]
+        edges.extend(file_edges)
+        problems.extend(file_problems)
+        for module, line, files in file_ambiguous:
+            ambiguous.setdefault(module, (src, line, files))
     for module, (src, line, files) in ambiguous.items():
         problems.append(
             Problem(
@@ -248,3 +240,55 @@ def build_import_graph(
             seconds=time.perf_counter() - started,
         ),
     )
+
+
+Resolved = tuple[
+    tuple[ImportEdge, ...], tuple[Problem, ...], tuple[tuple[str, int, tuple[str, ...]], ...]
+]
+
+
+def _resolve_file(src: str, raw: RawExtraction, index: ModuleIndex) -> Resolved:
+    """One file's edges, problems and ambiguous modules (module, line, files), in order."""
+    records, error, _ = raw
+    problems: list[Problem] = []
+    edges: list[ImportEdge] = []
+    ambiguous: list[tuple[str, int, tuple[str, ...]]] = []
+    if error is not None:
+        problems.append(
+            Problem(
+                f"cannot parse for imports: {error[1]}",
+                path=src,
+                line=error[0],
+                fix="fix the syntax; this file's imports are missing from the graph",
+                severity="info",
+            )
+        )
+    for module, names, line, level, flags, statement in records:
+        if level:
+            absolute = index.absolute(src, module, level)
+            if isinstance(absolute, Problem):
+                problems.append(replace(absolute, line=line))
+                continue
+            if absolute is None:  # pragma: no cover - absolute() returns str or Problem
+                continue
+            module = absolute
+        for dst_module, dst_names, files in index.resolve(src, module, names):
+            if len(files) > 1:
+                ambiguous.append((dst_module, line, tuple(files)))
+            for dst in files:
+                if dst != src:
+                    edges.append(
+                        ImportEdge(
+                            src,
+                            line,
+                            dst_module,
+                            dst_names,
+                            dst,
+                            bool(flags & TYPE_ONLY),
+                            bool(flags & WEAK),
+                            bool(flags & DYNAMIC),
+                            statement,
+                            bool(flags & IN_FUNCTION),
+                        )
+                    )
+    return tuple(edges), tuple(problems), tuple(ambiguous)

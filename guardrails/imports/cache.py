@@ -11,14 +11,20 @@ checksum, or comes from another version, is ignored and rewritten.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import marshal
 import os
 import tempfile
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from guardrails.errors import Problem
 from guardrails.imports.extract import PYTHON_TAG, RawExtraction
+
+if TYPE_CHECKING:
+    from guardrails.imports.build import Resolved
 
 # Bump whenever extract_raw's output changes for the same input.
 CACHE_VERSION = 1
@@ -110,3 +116,59 @@ class ExtractionCache:
         except OSError:
             return False
         return self._seen == (st.st_ino, st.st_size, st.st_mtime_ns) and not self.corrupt
+
+
+class ResolvedCache:
+    """Each file's resolved imports, per (module index, path, blob): a warm build only
+    assembles them. One entry per module index (the source roots and the set of Python
+    paths, which is all resolution reads besides the file itself), in the entry store
+    (:mod:`guardrails.cache.store`: checksummed, versioned, written atomically); a file whose
+    blob changed is resolved again, the others are reused.
+    """
+
+    def __init__(self, directory: Path | None, roots: Sequence[str], py_files: Sequence[str]):
+        from guardrails.cache.store import EntryStore, key
+        from guardrails.imports.build import ImportEdge
+
+        self._edge = ImportEdge
+
+        self.store = None if directory is None else EntryStore(directory)
+        digest = hashlib.blake2b(digest_size=20)
+        for p in py_files:
+            digest.update(p.encode("utf-8", "surrogateescape") + b"\0")
+        self.key = key("resolved-imports", CACHE_VERSION, tuple(roots), digest.hexdigest())
+        self.old: dict[str, Any] = {}
+        if self.store is not None:
+            found = self.store.get("imports", self.key)
+            if isinstance(found, dict):
+                self.old = found
+        self.new: dict[str, Any] = {}
+        self.changed = False
+
+    def get(self, path: str, blob: str) -> Resolved | None:
+        raw = self.old.get(path)
+        if not (isinstance(raw, tuple) and len(raw) == 4 and raw[0] == blob):
+            return None
+        try:
+            edges = tuple(self._edge(*e) for e in raw[1])
+            problems = tuple(Problem(*p) for p in raw[2])
+            ambiguous = tuple((m, line, tuple(files)) for m, line, files in raw[3])
+        except (TypeError, ValueError):
+            return None
+        self.new[path] = raw
+        return edges, problems, ambiguous
+
+    def put(self, path: str, blob: str, resolved: Resolved) -> None:
+        edges, problems, ambiguous = resolved
+        self.new[path] = (
+            blob,
+            tuple(tuple(getattr(e, f.name) for f in dataclasses.fields(e)) for e in edges),
+            tuple((p.message, p.path, p.line, p.fix, p.severity) for p in problems),
+            ambiguous,
+        )
+        self.changed = True
+
+    def save(self) -> None:
+        if self.store is not None and (self.changed or len(self.new) != len(self.old)):
+            # One entry per module index (set of Python paths): keep the recent ones.
+            self.store.put("imports", self.key, self.new, keep=32)

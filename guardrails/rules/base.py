@@ -15,11 +15,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
+from guardrails.cache.diffs import cached_diff
 from guardrails.catalog.model import Catalog
 from guardrails.changes import ChangeSet, FileChange
 from guardrails.findings import SEVERITIES, Finding, Related
 from guardrails.semantic.facts import ModuleDiff
-from guardrails.semantic.python import MAX_FILE_BYTES, diff_python, is_python_change
+from guardrails.semantic.python import MAX_FILE_BYTES, is_python_change
 
 if TYPE_CHECKING:
     from guardrails.authors import Authorship
@@ -154,7 +155,7 @@ class RuleContext:
     def diff(self, change: FileChange) -> ModuleDiff:
         key = id(change)
         if key not in self._diffs:
-            self._diffs[key] = diff_python(change, max_bytes=self.max_file_bytes)
+            self._diffs[key] = cached_diff(change, max_bytes=self.max_file_bytes)
         return self._diffs[key]
 
     def service(self, path: str | None) -> str | None:

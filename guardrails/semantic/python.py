@@ -26,7 +26,7 @@ import sys
 import threading
 import tokenize
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
@@ -474,19 +474,66 @@ def _analyse(
 
 
 def _unmatched(old: _Side, new: _Side) -> tuple[list[_Segment], list[_Segment]]:
-    common = Counter(s.text for s in old.segments) & Counter(s.text for s in new.segments)
+    """The segments of each side with no equal on the other: same text, or failing that the
+    same ast (positions, comments and formatting aside: ``ast.dump`` leaves them out).
 
-    def pick(segments: list[_Segment]) -> list[_Segment]:
+    Why the ast: a formatter's run over 400 files changes every line it touches and no
+    statement's meaning; comparing the trees lets the cost follow the changed statements
+    instead of sending every reformatted statement to libcst (32 s on localstack's reformat),
+    and lets a reformat report nothing it did not change.
+    """
+    old_segs, new_segs = _pick_common(old.segments, new.segments, lambda s: s.text)
+    if old_segs and new_segs:
+        old_segs, new_segs = _pick_common(old_segs, new_segs, _tree_key)
+    return old_segs, new_segs
+
+
+def _tree_key(seg: _Segment) -> tuple[object, ...]:
+    """The statements' shape, positions left out: node types and field values in preorder.
+
+    What ``ast.dump`` compares, at 2.5x its speed (no repr, no string building). Values carry
+    their type (``1`` is not ``True``) and floats their repr (``0.0`` is not ``-0.0``). A
+    segment without statements (a side ast could not read) only ever equals itself.
+    """
+    if not seg.nodes:
+        return ("text", seg.text)
+    out: list[object] = []
+    push = out.append
+    stack: list[object] = list(reversed(seg.nodes))
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.AST):
+            push(n.__class__)
+            for name in n._fields:
+                stack.append(getattr(n, name, None))
+        elif isinstance(n, list):
+            push(len(n))
+            stack.extend(n)
+        elif isinstance(n, (float, complex)):
+            push(repr(n))
+        else:
+            push(type(n))
+            push(n)
+    return tuple(out)
+
+
+def _pick_common(
+    olds: list[_Segment], news: list[_Segment], key: Callable[[_Segment], Hashable]
+) -> tuple[list[_Segment], list[_Segment]]:
+    old_keys, new_keys = [key(s) for s in olds], [key(s) for s in news]
+    common = Counter(old_keys) & Counter(new_keys)
+
+    def pick(segments: list[_Segment], keys: list[Hashable]) -> list[_Segment]:
         left = Counter(common)
         out = []
-        for s in segments:
-            if left[s.text] > 0:
-                left[s.text] -= 1
+        for s, k in zip(segments, keys, strict=True):
+            if left[k] > 0:
+                left[k] -= 1
             else:
                 out.append(s)
         return out
 
-    return pick(old.segments), pick(new.segments)
+    return pick(olds, old_keys), pick(news, new_keys)
 
 
 def diff_python(change: FileChange, *, max_bytes: int = MAX_FILE_BYTES) -> ModuleDiff:

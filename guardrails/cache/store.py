@@ -1,0 +1,170 @@
+"""One file per entry, written atomically, read only when it proves itself whole and ours.
+
+Layout: ``<root>/<kind>/<key[:2]>/<key>``, where ``key`` is a hex digest the caller derives
+from everything the value depends on. A file is ``MAGIC``, the fingerprint of the running
+guardrails (fixed length), a blake2b checksum of the payload, then the payload. A reader
+compares all three before it looks at the payload, so a truncated file, a torn or corrupted
+one, or one written by another version of guardrails reads as missing; the next writer
+replaces it.
+
+Writers write a temp file in the same directory and ``os.replace`` it over the entry: a
+reader sees the old file or the new one, never half of one, and two concurrent writers of
+the same key write the same bytes (the key names the inputs), so either may win. Every
+``OSError`` (read-only git dir, full disk, a directory where a file should be) turns the
+cache off for that call only: the gate runs uncached rather than fail.
+
+Values are encoded by :mod:`guardrails.cache.codec` into plain data and stored with
+``marshal``, which builds only plain values and runs no code, unlike pickle: a cache that
+CI restores from a shared store must not be a way to run code in the gate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, cast
+
+import guardrails
+
+MAGIC = b"guardrails-cache 1\n"
+_DIGEST = 16
+_fingerprint: bytes | None = None
+
+
+def fingerprint() -> bytes:
+    """16 bytes naming this guardrails: its version, the Python, and its own source files.
+
+    The files' sizes and mtimes stand for their content: an upgrade or any edit of the
+    package (a developer's checkout) gives new keys and headers, so old entries read as
+    foreign. Computed once per process (~150 stats).
+    """
+    global _fingerprint
+    if _fingerprint is None:
+        h = hashlib.blake2b(digest_size=_DIGEST)
+        h.update(f"{guardrails.__version__}\0{sys.implementation.cache_tag}\0".encode())
+        package = Path(guardrails.__file__).parent
+        for path in sorted(package.rglob("*.py")):
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            h.update(f"{path.relative_to(package)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+        _fingerprint = h.digest()
+    return _fingerprint
+
+
+def reset_fingerprint() -> None:
+    """Forget the computed fingerprint (tests change the version in-process)."""
+    global _fingerprint
+    _fingerprint = None
+
+
+def key(*parts: object) -> str:
+    """A hex key for ``parts`` (their repr), with this guardrails' fingerprint folded in."""
+    h = hashlib.blake2b(fingerprint(), digest_size=20)
+    for part in parts:
+        h.update(repr(part).encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+class EntryStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.rejected = 0  # entries found but not trusted (tests and benchmarks read it)
+        self._pruned: set[str] = set()  # kinds this store has pruned already
+
+    def prune(self, kind: str, limit: int) -> int:
+        """Keep at most ``limit`` entries of ``kind``: the least recently written go first.
+
+        Entries keyed by content never go stale, they only pile up (one per changed file per
+        range); the writers call this once per run. Returns how many were removed.
+        """
+        found: list[tuple[int, str]] = []
+        try:
+            with os.scandir(self.root / kind) as shards:
+                for shard in shards:
+                    if not shard.is_dir(follow_symlinks=False):
+                        continue
+                    with os.scandir(shard.path) as files:
+                        for f in files:
+                            if f.is_file(follow_symlinks=False):
+                                found.append((f.stat(follow_symlinks=False).st_mtime_ns, f.path))
+        except OSError:
+            return 0
+        if len(found) <= limit:
+            return 0
+        found.sort()
+        removed = 0
+        for _, path in found[: len(found) - limit * 4 // 5]:  # down to 80 %: prune rarely
+            try:
+                os.unlink(path)
+                removed += 1
+            except OSError:
+                pass
+        return removed
+
+    def _path(self, kind: str, key: str) -> Path:
+        return self.root / kind / key[:2] / key
+
+    def get(self, kind: str, key: str) -> object | None:
+        """The stored value, or None when absent or not trustworthy."""
+        try:
+            with open(self._path(kind, key), "rb") as f:
+                data = f.read()
+        except OSError:
+            return None
+        head = len(MAGIC)
+        fp = fingerprint()
+        payload = data[head + len(fp) + _DIGEST :]
+        if (
+            data[:head] != MAGIC
+            or data[head : head + len(fp)] != fp
+            or data[head + len(fp) : head + len(fp) + _DIGEST]
+            != hashlib.blake2b(payload, digest_size=_DIGEST).digest()
+        ):
+            self.rejected += 1
+            return None
+        try:
+            # guardrails: ignore[safety.pickle] -- marshal builds plain values only; checksummed
+            return marshal.loads(payload)  # type: ignore[no-any-return]
+        except (EOFError, ValueError, TypeError):
+            self.rejected += 1
+            return None
+
+    def put(self, kind: str, key: str, value: object, *, keep: int | None = None) -> bool:
+        """Store ``value`` (plain data); False when it could not be written.
+
+        ``keep``: after the first write of this kind by this store, prune the kind to that
+        many entries (entries never go stale, but new path lists and versions add more).
+        """
+        written = self._put(kind, key, value)
+        if written and keep is not None and kind not in self._pruned:
+            self._pruned.add(kind)
+            self.prune(kind, keep)
+        return written
+
+    def _put(self, kind: str, key: str, value: object) -> bool:
+        try:
+            payload = marshal.dumps(cast(Any, value), 4)
+        except ValueError:  # not plain data: a caller's bug, but never the gate's failure
+            return False
+        digest = hashlib.blake2b(payload, digest_size=_DIGEST).digest()
+        path = self._path(kind, key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(MAGIC + fingerprint() + digest + payload)
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError:
+            return False
+        return True

@@ -1,0 +1,290 @@
+"""The resolved world of a snapshot, remembered: its catalog and its file claims.
+
+Two entries, each keyed by exactly what its value was computed from:
+
+- **catalog** (:func:`remembered_catalog`): the loader reads the snapshot's path list and a
+  handful of files (the config, service and Backstage files, CODEOWNERS, pyproject.toml,
+  policy packs, and files it looks for that are not there). The build runs against a
+  :class:`RecordingSnapshot`, which notes every file read and the id of its content (the
+  blob id; for a file outside the listing, a digest of its bytes or "absent"). The key is
+  the path list plus the current ids of the files the last build read; the entry carries its
+  reads again and is used only when every one still matches. Editing a Python file leaves
+  the key alone; editing ``guardrails.yaml`` or CODEOWNERS, adding, moving or deleting a
+  file, or upgrading guardrails gives another key.
+- **claims** (:func:`remembered_claims`): which services claim each path and which
+  CODEOWNERS teams own it, a pure function of the catalog and the path list: keyed by a
+  digest of both. Compiling the ~400 path and CODEOWNERS patterns of a large catalog and
+  matching every file was most of a warm ``graph``.
+
+Failures (a catalog with errors raises ConfigError) are never stored: they are rebuilt, so
+the user always sees the loader's own message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import marshal
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, cast
+
+from guardrails.cache import active
+from guardrails.cache.codec import CodecError, Decoder, encode
+from guardrails.cache.store import EntryStore, key
+from guardrails.catalog import model
+from guardrails.catalog.model import Catalog
+from guardrails.changes import Snapshot
+
+if TYPE_CHECKING:
+    from guardrails.catalog.codeowners import CodeOwnersIndex
+    from guardrails.catalog.paths import ServicePathIndex
+
+ABSENT = "absent"
+# Entries kept per kind: one per path list (and version) seen; claims of a large repository
+# are ~1 MiB each, so recent trees stay warm and old ones go.
+KEEP = 64
+
+
+@lru_cache(maxsize=1)
+def _decoder() -> Decoder:
+    return Decoder(
+        c for c in vars(model).values() if isinstance(c, type) and dataclasses.is_dataclass(c)
+    )
+
+
+def _paths_digest(paths: Sequence[str]) -> str:
+    h = hashlib.blake2b(digest_size=20)
+    for p in paths:
+        h.update(p.encode("utf-8", "surrogateescape"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+class RecordingSnapshot:
+    """A Snapshot that remembers which files were read, and what each one held (its id)."""
+
+    def __init__(self, inner: Snapshot) -> None:
+        self.inner = inner
+        self.label = inner.label
+        self._listed: frozenset[str] | None = None
+        self.reads: dict[str, str] = {}
+
+    def paths(self) -> Sequence[str]:
+        return self.inner.paths()
+
+    def _note(self, path: str, data: bytes | None) -> None:
+        if path not in self.reads:
+            self.reads[path] = content_id(self.inner, path, data, self._listing())
+
+    def _listing(self) -> frozenset[str]:
+        if self._listed is None:
+            self._listed = frozenset(self.inner.paths())
+        return self._listed
+
+    def read(self, path: str) -> bytes | None:
+        data = self.inner.read(path)
+        self._note(path, data)
+        return data
+
+    def read_many(self, paths: Sequence[str]) -> dict[str, bytes]:
+        found = self.inner.read_many(paths)
+        for p in paths:
+            self._note(p, found.get(p))
+        return found
+
+    def blob_id(self, path: str) -> str | None:
+        self._note(path, None if path in self._listing() else self.inner.read(path))
+        return self.inner.blob_id(path)
+
+
+def content_id(
+    snapshot: Snapshot, path: str, data: bytes | None, listed: frozenset[str] | None = None
+) -> str:
+    """What identifies ``path``'s content in ``snapshot``: its blob id when the listing has
+    it, else a digest of what a read gives (a file read by name: an untracked config)."""
+    if listed is None or path in listed:
+        blob = snapshot.blob_id(path)
+        if blob is not None:
+            return blob
+    if data is None:
+        data = snapshot.read(path)
+    return ABSENT if data is None else "b2:" + hashlib.blake2b(data, digest_size=20).hexdigest()
+
+
+def remembered_catalog(
+    snapshot: Snapshot, options: tuple[object, ...], build: Callable[[Snapshot], Catalog]
+) -> Catalog:
+    """``build(snapshot)``, or the catalog a previous build of the same inputs gave.
+
+    ``options`` are the loader's arguments (config path, whether it is required).
+    """
+    store = active()
+    if store is None:
+        return build(snapshot)
+    paths = snapshot.paths()
+    listed = frozenset(paths)
+    index_key = key("catalog-reads", options, _paths_digest(paths))
+    previous = store.get("catalog", index_key)
+    if isinstance(previous, tuple) and all(isinstance(p, str) for p in previous):
+        ids = tuple((p, content_id(snapshot, p, None, listed)) for p in previous)
+        found = _load_catalog(store, key("catalog", options, _paths_digest(paths), ids), ids)
+        if found is not None:
+            return found
+    recorder = RecordingSnapshot(snapshot)
+    catalog = build(recorder)
+    reads = tuple(sorted(recorder.reads.items()))
+    try:
+        payload = (reads, encode(catalog))
+    except CodecError:
+        return catalog
+    read_paths = tuple(p for p, _ in reads)
+    store.put("catalog", key("catalog", options, _paths_digest(paths), reads), payload, keep=KEEP)
+    store.put("catalog", index_key, read_paths, keep=KEEP)
+    return catalog
+
+
+def _load_catalog(store: EntryStore, k: str, ids: tuple[tuple[str, str], ...]) -> Catalog | None:
+    raw = store.get("catalog", k)
+    if not (isinstance(raw, tuple) and len(raw) == 2 and raw[0] == ids):
+        return None
+    try:
+        value = _decoder()(raw[1])
+    except (CodecError, TypeError, ValueError):
+        store.rejected += 1
+        return None
+    if not isinstance(value, Catalog):
+        store.rejected += 1
+        return None
+    return value
+
+
+# -- file claims ----------------------------------------------------------------------------
+
+
+# (team ids of a path's CODEOWNERS owners, the owners as CODEOWNERS writes them)
+PathOwners = tuple[tuple[str, ...], tuple[str, ...]]
+
+
+@dataclass
+class Claims:
+    """Services and CODEOWNERS teams of every path of one snapshot, under one catalog.
+
+    ``catalog`` is the input catalog with CODEOWNERS owners filled in for services that
+    declare none. Paths outside the snapshot (a deleted file asked of the head) fall back to
+    the indexes, built on first need.
+    """
+
+    catalog: Catalog
+    services: Mapping[str, tuple[str, ...]]
+    owners: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]]
+    source: Catalog  # the catalog before owners were filled in: what the indexes read
+    _paths: ServicePathIndex | None = field(default=None, repr=False)
+    _owners: CodeOwnersIndex | None = field(default=None, repr=False)
+    _owners_built: bool = field(default=False, repr=False)
+
+    def services_of(self, path: str) -> tuple[str, ...]:
+        found = self.services.get(path)
+        if found is not None:
+            return found
+        if self._paths is None:
+            from guardrails.catalog.paths import ServicePathIndex
+
+            self._paths = ServicePathIndex(self.source)
+        return self._paths.services_for(path)
+
+    def owners_of(self, path: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        found = self.owners.get(path)
+        if found is not None:
+            return found
+        index = self.codeowners_index()
+        if index is None:
+            return (), ()
+        return owners_of(index, path)
+
+    def codeowners_index(self) -> CodeOwnersIndex | None:
+        if not self._owners_built:
+            self._owners_built = True
+            self._owners = codeowners_index(self.source)
+        return self._owners
+
+
+def codeowners_index(catalog: Catalog) -> CodeOwnersIndex | None:
+    from guardrails.catalog.codeowners import CodeOwnersIndex
+
+    if catalog.codeowners_enabled and catalog.codeowners:
+        return CodeOwnersIndex(catalog.codeowners, catalog.teams)
+    return None
+
+
+def owners_of(index: CodeOwnersIndex, path: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(team ids of the path's CODEOWNERS owners, the owners as CODEOWNERS writes them)."""
+    owners = tuple(index.owners(path))
+    teams = {t for o in owners for t in index.teams_for_owner(o)}
+    return tuple(sorted(f"team:{t}" for t in teams)), owners
+
+
+def build_claims(
+    snapshot: Snapshot,
+    catalog: Catalog,
+    fill_owners: Callable[[Catalog, Snapshot, CodeOwnersIndex], Catalog],
+) -> Claims:
+    from guardrails.catalog.paths import ServicePathIndex
+
+    paths = snapshot.paths()
+    index = ServicePathIndex(catalog)
+    codeowners = codeowners_index(catalog)
+    filled = fill_owners(catalog, snapshot, codeowners) if codeowners is not None else catalog
+    services: dict[str, tuple[str, ...]] = {}
+    intern: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for p in paths:
+        names = index.services_for(p)
+        services[p] = intern.setdefault(names, names)
+    owners: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    if codeowners is not None:
+        seen: dict[PathOwners, PathOwners] = {}
+        for p in paths:
+            got = owners_of(codeowners, p)
+            owners[p] = seen.setdefault(got, got)
+    claims = Claims(filled, services, owners, catalog, index, codeowners, True)
+    return claims
+
+
+def remembered_claims(
+    snapshot: Snapshot,
+    catalog: Catalog,
+    fill_owners: Callable[[Catalog, Snapshot, CodeOwnersIndex], Catalog],
+) -> Claims:
+    store = active()
+    if store is None:
+        return build_claims(snapshot, catalog, fill_owners)
+    try:
+        encoded = encode(catalog)
+    except CodecError:
+        return build_claims(snapshot, catalog, fill_owners)
+    paths = snapshot.paths()
+    k = key(
+        "claims",
+        hashlib.blake2b(marshal.dumps(cast(Any, encoded), 4), digest_size=20).hexdigest(),
+        _paths_digest(paths),
+    )
+    raw = store.get("claims", k)
+    if isinstance(raw, tuple) and len(raw) == 3:
+        try:
+            filled = _decoder()(raw[0])
+            services, owners = raw[1], raw[2]
+            if (
+                isinstance(filled, Catalog)
+                and isinstance(services, dict)
+                and isinstance(owners, dict)
+            ):
+                return Claims(filled, services, owners, catalog)
+        except (CodecError, TypeError, ValueError):
+            pass
+        store.rejected += 1
+    claims = build_claims(snapshot, catalog, fill_owners)
+    with contextlib.suppress(CodecError):  # not plain data: not cached
+        store.put("claims", k, (encode(claims.catalog), claims.services, claims.owners), keep=KEEP)
+    return claims

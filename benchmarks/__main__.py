@@ -12,6 +12,7 @@ BENCHMARKS = {
     "imports": "benchmarks.imports_bench",  # import graph vs grimp (issue 3)
     "graph": "benchmarks.graph_radius",  # catalog load + blast radius at 10k services (issue 2)
     "check": "benchmarks.check_fixit",  # code rules vs Fixit 2 on ~50 changed files (issue 4)
+    "precision": "benchmarks.precision",  # zero-config check over real merged commits (issue 9)
 }
 
 

@@ -113,7 +113,7 @@ def main(argv: list[str]) -> int:
     for clone in args.clones:
         shas = commits(clone, args.commits)
         with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-            results = list(pool.map(lambda s: check(clone, s), shas))
+            results = list(pool.map(check, [clone] * len(shas), shas))
         per: collections.Counter[tuple[str, str]] = collections.Counter()
         with (args.out / f"{clone.name}.jsonl").open("w") as fh:
             for r in results:

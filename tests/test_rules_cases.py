@@ -120,6 +120,7 @@ def context(changes: Sequence[FileChange], sites: Sequence[Site] = ()) -> RuleCo
 
 def run_case(rule: Rule, case: Case) -> list[Finding]:
     ctx = context([file_change(case.before, case.after, case.path)], case.importers)
+    ctx.source = dict(case.sources).get
     return run_rules(ctx, [rule])
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import IO, TYPE_CHECKING
 
 from guardrails.commands.output import emit
@@ -87,8 +87,22 @@ def findings(analysis: Analysis) -> list[Finding]:
         catalog=analysis.guarded,
         service_of=service_of,
         imports=imports,
+        source=head_source(analysis),
     )
     return [*run_rules(ctx), *config_invalid(analysis.config_problems, analysis.config_path)]
+
+
+def head_source(analysis: Analysis) -> Callable[[str], str | None]:
+    """Head text of a file, for rules that read which names an importer uses (issue 9)."""
+    from guardrails.changes import decode, is_binary
+
+    snapshot = analysis.head.snapshot
+
+    def read(path: str) -> str | None:
+        data = snapshot.read(path)
+        return None if data is None or is_binary(data) else decode(data)
+
+    return read
 
 
 def config_invalid(problems: Sequence[Problem], config: str) -> list[Finding]:

@@ -13,13 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from guardrails.catalog.model import Catalog
 from guardrails.changes import ChangeSet, FileChange
 from guardrails.findings import SEVERITIES, Finding, Related
 from guardrails.semantic.facts import ModuleDiff
 from guardrails.semantic.python import MAX_FILE_BYTES, diff_python
+
+if TYPE_CHECKING:
+    from guardrails.imports.uses import UseIndex
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 
@@ -116,7 +119,11 @@ class RuleContext:
     service_of: Callable[[str], str | None] = lambda path: None
     imports: ImportIndex = field(default_factory=NoImports)
     max_file_bytes: int = MAX_FILE_BYTES
+    # The head text of a repository file (None: unknown). Rules read importers through it to
+    # see which names of an imported module they use; without it every importer counts.
+    source: Callable[[str], str | None] = lambda path: None
     _diffs: dict[int, ModuleDiff] = field(default_factory=dict, init=False, repr=False)
+    _uses: UseIndex | None = field(default=None, init=False, repr=False)
     # Findings located in the base revision (removed definitions): no head comment can sit on
     # their line, so run_rules does not look for suppressions there.
     base_located: set[Finding] = field(default_factory=set, init=False, repr=False)
@@ -131,6 +138,15 @@ class RuleContext:
         if key not in self._diffs:
             self._diffs[key] = diff_python(change, max_bytes=self.max_file_bytes)
         return self._diffs[key]
+
+    @property
+    def uses(self) -> UseIndex:
+        """Which names importers use, each file parsed once per check."""
+        if self._uses is None:
+            from guardrails.imports.uses import UseIndex
+
+            self._uses = UseIndex(self.source)
+        return self._uses
 
     def service(self, path: str | None) -> str | None:
         if path is None:
@@ -189,6 +205,8 @@ class Case:
     path: str = "services/event_bus/client.py"
     expect: tuple[Expect, ...] = ()
     importers: tuple[Site, ...] = ()
+    # Head text of importing files (path, text), for rules that read which names they use.
+    sources: tuple[tuple[str, str], ...] = ()
     note: str = ""
 
 

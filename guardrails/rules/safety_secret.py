@@ -204,7 +204,8 @@ SafetySecret.VALID = (
         "",
         "GEN_AI_TOKEN_ATTRIBUTE = 'gen_ai.usage.cache_read.input_tokens'\n"
         "AUTH_TOKEN_URL = 'https://login.example-idp.com/oauth2/v2.0/token'\n"
-        "SECRET_DIGEST = 'sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08'\n",
+        "SECRET_DIGEST = 'sha256:9f86d081884c7d659a2feaa0c55ad015"
+        "a3bf4f1b2b0b822cd15d6c15b0f00a08'\n",
         note="attribute names, URLs without credentials and digests have the shape of names",
     ),
     Case(

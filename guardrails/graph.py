@@ -65,7 +65,10 @@ def node_type(node_id: str) -> str:
 
 
 def team_id(name: str | None) -> str | None:
-    return None if name is None else f"team:{name}"
+    """``team:<name>``; a person owner (``user:<login>``, from CODEOWNERS) stays as is."""
+    if name is None or name.startswith("user:"):
+        return name
+    return f"team:{name}"
 
 
 def _node(

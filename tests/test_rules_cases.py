@@ -73,6 +73,9 @@ class FakeImports:
     def imports_of(self, path: str) -> Sequence[Site]:
         return tuple(s for s in self.sites if s.src_path == path)
 
+    def base_importers_of(self, module: str) -> Sequence[Site]:
+        return ()
+
 
 def line_ranges(lines: list[int]) -> tuple[LineRange, ...]:
     out: list[LineRange] = []

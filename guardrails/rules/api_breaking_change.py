@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
+from guardrails.catalog.infer import in_support_tree
 from guardrails.changes import DELETED, RENAMED
 from guardrails.findings import Finding, Related
 from guardrails.rules.base import Case, Expect, ImportSite, Rule, RuleContext, Site
@@ -301,8 +302,12 @@ def _sites(
 
 
 def _external(ctx: RuleContext, sites: Iterable[ImportSite], own: str | None) -> list[ImportSite]:
+    """Sites in other services' code: test, docs, example and template trees are their own
+    project's tests, not consumers of this one."""
     out = []
     for s in sites:
+        if in_support_tree(s.src_path):
+            continue
         svc = ctx.service(s.src_path)
         if svc is not None and svc != own:
             out.append(s)

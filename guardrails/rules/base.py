@@ -61,6 +61,10 @@ class ImportIndex(Protocol):
         """Every import statement in the file ``path``, with ``dst_path`` resolved."""
         ...
 
+    def base_importers_of(self, module: str) -> Sequence[ImportSite]:
+        """Every import of ``module`` in the base revision (empty when there is none)."""
+        ...
+
 
 class NoImports:
     """Import inference switched off: nobody is known to import anything."""
@@ -72,6 +76,9 @@ class NoImports:
         return ()
 
     def imports_of(self, path: str) -> Sequence[ImportSite]:
+        return ()
+
+    def base_importers_of(self, module: str) -> Sequence[ImportSite]:
         return ()
 
 
@@ -103,6 +110,9 @@ class EdgeIndex:
 
     def imports_of(self, path: str) -> Sequence[ImportSite]:
         return tuple(self._by_src.get(path, ()))
+
+    def base_importers_of(self, module: str) -> Sequence[ImportSite]:
+        return ()  # one revision's edges: no base known
 
 
 def is_python(path: str | None) -> bool:

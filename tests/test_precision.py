@@ -370,3 +370,58 @@ def test_6_init_then_validate_passes_with_nested_packages(repo: GitRepo) -> None
     assert validate.stdout.splitlines()[-1] == (
         "guardrails.yaml: valid — 7 services, 0 resources, 1 team"
     )
+
+
+# -- 10. CODEOWNERS: GitHub's semantics where they differ from gitignore -------------------
+
+GITHUB_TABLE = [
+    # (pattern, path, owned) — GitHub's documented CODEOWNERS behaviour
+    ("/apps/[param]/file.ts", "apps/[param]/file.ts", True),  # brackets are literal
+    ("/apps/[param]/file.ts", "apps/p/file.ts", False),  # ... never a character range
+    ("[Tt]est.py", "Test.py", False),
+    ("[Tt]est.py", "lib/[Tt]est.py", True),  # no slash: any directory
+    ("apps/[id]/", "apps/[id]/page.tsx", True),
+    ("*.js", "src/deep/a.js", True),
+    ("/docs/*", "docs/a.md", True),
+    ("/docs/*", "docs/sub/b.md", False),  # `dir/*`: files directly in it only
+    ("docs/", "x/docs/a.md", True),  # an unanchored directory matches at any depth
+    ("/build/logs/", "x/build/logs/a.log", False),
+    ("**/logs", "deep/logs/a.log", True),
+    ("docs/**/*.md", "docs/a/b/c.md", True),
+    ("/README.md", "readme.md", False),  # case-sensitive
+    (r"/path\ with\ spaces/", "path with spaces/a.txt", True),
+]
+
+
+def test_10_codeowners_patterns_follow_github() -> None:
+    from guardrails.catalog.codeowners import CodeOwnersIndex, parse_codeowners
+
+    got = []
+    for pattern, path, _ in GITHUB_TABLE:
+        codeowners, problems = parse_codeowners(f"{pattern} @org/owners\n", "CODEOWNERS")
+        assert problems == [], pattern
+        got.append((pattern, path, CodeOwnersIndex(codeowners).owners(path) == ("@org/owners",)))
+    assert got == GITHUB_TABLE
+
+
+def test_10_a_gitlab_file_keeps_character_classes() -> None:
+    from guardrails.catalog.codeowners import CodeOwnersIndex, parse_codeowners
+
+    codeowners, problems = parse_codeowners("[Web]\n/apps/[ab].ts @web\n", "CODEOWNERS")
+    assert problems == []
+    index = CodeOwnersIndex(codeowners)
+    assert [index.owners(p) for p in ("apps/a.ts", "apps/[ab].ts")] == [("@web",), ()]
+
+
+def test_10_a_nextjs_route_directory_goes_to_its_owner(repo: GitRepo) -> None:
+    repo.write(
+        {
+            ".github/CODEOWNERS": "* @acme/web\n/apps/[param]/file.ts @acme/routes\n",
+            "apps/[param]/file.ts": "export const x = 1\n",
+            "apps/p/file.ts": "export const y = 1\n",
+        }
+    )
+    repo.commit("init")
+    repo.write({"apps/[param]/file.ts": "export const x = 2\n"})
+    repo.commit("route")
+    assert check(repo, code=0)["impact"]["teams"] == ["team:routes"]

@@ -425,3 +425,42 @@ def test_10_a_nextjs_route_directory_goes_to_its_owner(repo: GitRepo) -> None:
     repo.write({"apps/[param]/file.ts": "export const x = 2\n"})
     repo.commit("route")
     assert check(repo, code=0)["impact"]["teams"] == ["team:routes"]
+
+
+# -- 7. validate's diagnosis of relative imports --------------------------------------------
+
+
+def test_7_digit_named_migrations_resolve_and_bad_directories_are_named(repo: GitRepo) -> None:
+    """saleor: `saleor/tax/migrations/0002_add_default_tax_configs.py` was "not inside a
+    package under a source root (fix: add its directory to inference.roots)"."""
+    repo.write(
+        {
+            "saleor/__init__.py": "",
+            "saleor/tax/__init__.py": "",
+            "saleor/tax/models.py": "class TaxClass:\n    pass\n",
+            "saleor/tax/migrations/__init__.py": "",
+            "saleor/tax/migrations/0002_add_default_tax_configs.py": (
+                "from ..models import TaxClass\n"
+            ),
+            "tests/docker-tests/suite/__init__.py": "",
+            "tests/docker-tests/suite/test_pg.py": "from . import conftest\n",
+        }
+    )
+    repo.commit("init")
+    result = run(repo, "validate")
+    assert result.exit_code == 0, result.output
+    assert [line for line in result.output.splitlines() if "relative import" in line] == [
+        "info: import inference: tests/docker-tests/suite/test_pg.py:1: relative import under "
+        "directory 'docker-tests', which is not a valid package name, so the file has no "
+        "module name (fix: add 'tests/docker-tests' to inference.roots in guardrails.yaml)"
+    ]
+
+
+def test_7_a_digit_named_module_resolves_inside_its_package() -> None:
+    from guardrails.imports.resolve import ModuleIndex
+
+    index = ModuleIndex.build(
+        ["saleor/tax/__init__.py", "saleor/tax/models.py", "saleor/tax/migrations/0002_x.py"],
+        [""],
+    )
+    assert index.absolute("saleor/tax/migrations/0002_x.py", "models", 2) == "saleor.tax.models"

@@ -464,3 +464,71 @@ def test_7_a_digit_named_module_resolves_inside_its_package() -> None:
         [""],
     )
     assert index.absolute("saleor/tax/migrations/0002_x.py", "models", 2) == "saleor.tax.models"
+
+
+# -- 8 and 9. say why a radius is big, and summarise it ------------------------------------
+
+
+def instrumentations(repo: GitRepo, n: int) -> None:
+    core = "opentelemetry-instrumentation/src/opentelemetry/instrumentation/"
+    files = {
+        "opentelemetry-instrumentation/pyproject.toml": "[project]\nname = 'oi'\n",
+        core
+        + "bootstrap_gen.py": "libraries = [{'library': 'aio_pika', 'instrumentation': 'x'}]\n",
+        core
+        + "bootstrap.py": "from opentelemetry.instrumentation.bootstrap_gen import libraries\n",
+        core + "instrumentor.py": "class BaseInstrumentor:\n    pass\n",
+    }
+    for i in range(n):
+        pkg = f"instrumentation/opentelemetry-instrumentation-lib{i:02d}/"
+        files[pkg + "pyproject.toml"] = f"[project]\nname = 'lib{i:02d}'\n"
+        files[pkg + f"src/opentelemetry/instrumentation/lib{i:02d}/__init__.py"] = (
+            "from opentelemetry.instrumentation.instrumentor import BaseInstrumentor\n"
+        )
+    repo.write(files)
+    repo.commit("init")
+    repo.write({core + "bootstrap_gen.py": "libraries = []\n"})
+    repo.commit("Drop elasticsearch instrumentation")
+
+
+def test_8_a_generated_data_file_says_why_the_package_radius(repo: GitRepo) -> None:
+    """otel 7464e465e: editing `bootstrap_gen.py` (a data table) made the radius 63 services,
+    with nothing saying that no other service imports that file."""
+    instrumentations(repo, 3)
+    result = run(repo, "affected", "--base", "HEAD~1")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[2:7] == [
+        "Changed (1)",
+        "  service:opentelemetry-instrumentation  tier 2  no owner",
+        "    opentelemetry-instrumentation/src/opentelemetry/instrumentation/bootstrap_gen.py",
+        "    no other service imports the changed file; 3 nodes depend on",
+        "      service:opentelemetry-instrumentation through its other modules",
+    ]
+
+
+def test_9_a_big_radius_is_summarised_and_all_lists_every_node(repo: GitRepo) -> None:
+    instrumentations(repo, 30)
+    summary = run(repo, "affected", "--base", "HEAD~1").stdout.splitlines()
+    start = summary.index("Affected (30) summary; --all lists every node")
+    assert summary[start + 1 : start + 6] == [
+        "  by team and tier:",
+        "    no owner    30  (tier 2: 30)",
+        "  most critical (10 of 30):",
+        "    tier 2  service:opentelemetry-instrumentation-lib00  (1 hop)  no owner",
+        "      via service:opentelemetry-instrumentation",
+    ]
+    assert len(summary) == start + 3 + 20 + 3
+    everything = run(repo, "affected", "--base", "HEAD~1", "--all").stdout
+    assert "Affected (30) by team" in everything
+    assert everything.count("via service:opentelemetry-instrumentation") == 30
+
+
+def test_9_graph_prints_a_summary_unless_asked_for_json(repo: GitRepo) -> None:
+    instrumentations(repo, 12)
+    text = run(repo, "graph").stdout.splitlines()
+    assert text[:2] == ["Graph: 13 services", "Edges: 12 (12 import)"]
+    assert text[-1] == "Every node and edge: --format json (or graphml, dot, mermaid)."
+    assert "     12  service:opentelemetry-instrumentation  (tier 2, no owner)" in text
+    assert json.loads(run(repo, "graph", "--format", "json").stdout)["schema"] == (
+        "guardrails.graph/v1"
+    )

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from guardrails.catalog.model import Resource
 from guardrails.findings import Finding, Related
-from guardrails.rules.base import Case, Expect, Rule, RuleContext
+from guardrails.rules.base import Case, Expect, Rule, RuleContext, Site
 from guardrails.semantic.facts import CLASS, FIELD, SymbolChange
 
 _CONSUMING = frozenset({"consumes", "consumes_api", "depends_on"})
@@ -69,7 +70,46 @@ class DataSchemaBreak(Rule):
                         assert sc.old is not None
                         path, line, base = change.old_path or change.path, sc.old.line, True
                     f = self._finding(res, cls, what, path, line, consumers, ctx)
+                    if sc.kind in ("removed", "renamed") and sc.old is not None:
+                        f = self._unread(ctx, f, res, cls, sc.old.name, consumers)
                     yield ctx.at_base(f) if base else f
+
+    def _unread(
+        self,
+        ctx: RuleContext,
+        finding: Finding,
+        res: Resource,
+        cls: str,
+        name: str,
+        consumers: list[Related],
+    ) -> Finding:
+        """A removed field the consumers import the schema for but never read (``x.field``,
+        ``x["field"]``, ``field=``) breaks none of them: say so, and do not block. Consumers
+        that do not import the schema class (another language, raw JSON) still block."""
+        if name == cls or not consumers or res.schema_path is None:
+            return finding
+        module = ctx.imports.module_of(res.schema_path)
+        if module is None:
+            return finding
+        wanted = {r.node.removeprefix("service:") for r in consumers if r.node}
+        sites: dict[str, list[str]] = {}
+        for s in ctx.imports.importers_of(module):
+            svc = ctx.service(s.src_path)
+            if svc in wanted and (cls in s.names or "*" in s.names or not s.names):
+                sites.setdefault(svc, []).append(s.src_path)
+        if set(sites) != wanted:
+            return finding
+        for paths in sites.values():
+            for p in paths:
+                if ctx.uses.reads_field(p, name) is not False:
+                    return finding
+        n = sum(len(v) for v in sites.values())
+        return replace(
+            finding,
+            severity="warn",
+            message=f"{finding.message} (no consumer reads `{name}`: {n} import "
+            f"site{'s' if n != 1 else ''} of `{cls}`, none reads it)",
+        )
 
     def _consumers(self, ctx: RuleContext, res: Resource) -> list[Related]:
         out = []
@@ -143,6 +183,42 @@ DataSchemaBreak.INVALID = (
         _BASE.replace("class UserEvent", "class UserEventV2"),
         path=_P,
         expect=(Expect(4, "block", ("schema class `UserEvent` renamed to `UserEventV2`",)),),
+    ),
+)
+
+_CONSUMER = "services/ranker/consume.py"
+_FS = "services/feature_store/ingest.py"
+_SCHEMA_SITES = (
+    Site(_CONSUMER, 1, "services.event_bus.schemas", ("UserEvent",)),
+    Site(_FS, 1, "services.event_bus.schemas", ("UserEvent",)),
+)
+_READS_USER_ID = (
+    "from services.event_bus.schemas import UserEvent\n\ndef f(e):\n    return e.user_id\n"
+)
+DataSchemaBreak.INVALID += (
+    Case(
+        _BASE,
+        _BASE.replace("    kind: str\n", ""),
+        path=_P,
+        importers=_SCHEMA_SITES,
+        sources=((_CONSUMER, _READS_USER_ID), (_FS, _READS_USER_ID)),
+        expect=(
+            Expect(
+                6,
+                "warn",
+                ("field `kind` removed", "no consumer reads `kind`: 2 import sites"),
+            ),
+        ),
+        note="both consumers import the schema and read only `user_id`",
+    ),
+    Case(
+        _BASE,
+        _BASE.replace("    kind: str\n", ""),
+        path=_P,
+        importers=_SCHEMA_SITES,
+        sources=((_CONSUMER, _READS_USER_ID), (_FS, _READS_USER_ID + "x = UserEvent(kind=1)\n")),
+        expect=(Expect(6, "block", ("field `kind` removed",)),),
+        note="one consumer constructs it with `kind=`",
     ),
 )
 

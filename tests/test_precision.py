@@ -532,3 +532,32 @@ def test_9_graph_prints_a_summary_unless_asked_for_json(repo: GitRepo) -> None:
     assert json.loads(run(repo, "graph", "--format", "json").stdout)["schema"] == (
         "guardrails.graph/v1"
     )
+
+
+# -- the targets: true problems still block, zero-config, as a human author ----------------
+
+
+def test_true_problems_still_block(repo: GitRepo) -> None:
+    repo.write(ESPHOME)
+    repo.commit("init")
+    repo.write(
+        {
+            "esphome/components/font/__init__.py": "X = 1\n",  # validate_font removed
+            "esphome/components/uart/__init__.py": (
+                "import pickle\n\n\ndef load(request):\n    exec(request.data)\n"
+                "    return pickle.loads(request.body)\n"
+            ),
+        }
+    )
+    repo.commit("refactor")
+    doc = check(repo, code=1)
+    assert sorted((f[0], f[1], f[2]) for f in found(doc) if f[0] == "block") == [
+        ("block", "esphome/components/font/__init__.py", 1),
+        ("block", "esphome/components/uart/__init__.py", 5),
+        ("block", "esphome/components/uart/__init__.py", 6),
+    ]
+    assert {f["rule"] for f in doc["findings"] if f["severity"] == "block"} == {
+        "api.breaking-change",
+        "safety.eval",
+        "safety.pickle",
+    }

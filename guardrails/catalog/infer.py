@@ -231,23 +231,38 @@ def infer_services_from_paths(
             continue
         kept.add(d)
     tree = _children(pathset) if any(_under(i, o) and i != o for i in kept for o in kept) else {}
-    by_name: dict[str, list[str]] = {}
-    for directory in kept:
-        by_name.setdefault(_kebab(posixpath.basename(directory)), []).append(directory)
+    names = _names(kept)
     services = []
-    for name, dirs in by_name.items():
-        for directory in dirs:
-            unique = name if len(dirs) == 1 else _kebab(directory)
-            services.append(
-                Service(
-                    name=unique,
-                    owner=owner_id(owners(directory)),
-                    paths=tuple(_carve(directory, kept, tree)) if tree else (f"{directory}/**",),
-                    origin=Origin(candidates[directory][0]),
-                    source=INFERRED,
-                )
+    for directory in sorted(kept):
+        services.append(
+            Service(
+                name=names[directory],
+                owner=owner_id(owners(directory)),
+                paths=tuple(_carve(directory, kept, tree)) if tree else (f"{directory}/**",),
+                origin=Origin(candidates[directory][0]),
+                source=INFERRED,
             )
+        )
     return tuple(sorted(services, key=lambda s: s.name))
+
+
+def _names(dirs: Iterable[str]) -> dict[str, str]:
+    """Each directory's service name: its basename, kebab-cased; directories that share one
+    are named by the shortest trailing part of their path that tells them apart
+    (``libs-auth`` / ``apps-auth``, ``components-sensor`` / ``bedjet-sensor``)."""
+    parts = {d: d.split("/") for d in dirs}
+    depth = dict.fromkeys(parts, 1)
+    while True:
+        named = {d: _kebab("/".join(p[-depth[d] :])) for d, p in parts.items()}
+        groups: dict[str, list[str]] = {}
+        for d, name in named.items():
+            groups.setdefault(name, []).append(d)
+        clashes = [d for group in groups.values() if len(group) > 1 for d in group]
+        grow = [d for d in clashes if depth[d] < len(parts[d])]
+        if not grow:
+            return named
+        for d in grow:
+            depth[d] += 1
 
 
 def owner_id(owners: Sequence[str]) -> str | None:
@@ -359,7 +374,7 @@ def render_starter_config(
     for service in services:
         why = service.origin.path if service.origin else "its directory"
         out += [f"  {_q(service.name)}:", f"    # inferred from {_comment(why)}"]
-        owner = _owner_of(service, codeowners, handles)
+        owner = service.owner or _owner_of(service, codeowners, handles)
         if owner is not None:
             out.append(f"    owner: {_q(owner)}  # from CODEOWNERS")
         out += ["    tier: 2", f"    paths: [{', '.join(_q(p) for p in service.paths)}]"]

@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -186,10 +187,15 @@ def github_pattern(pattern: str) -> str:
     return "".join(out)
 
 
+@functools.lru_cache(maxsize=8192)
+def _rule_regex(pattern: str, gitlab: bool) -> re.Pattern[str] | None:
+    return compile_pattern(pattern if gitlab else github_pattern(pattern))
+
+
 def _matches(rule: CodeOwnersRule, path: str, *, gitlab: bool = False) -> bool:
     """GitHub semantics; a file with GitLab sections is GitLab's, whose matcher (Ruby's
     ``File.fnmatch``) does read ``[abc]`` as a character class."""
-    regex = compile_pattern(rule.pattern if gitlab else github_pattern(rule.pattern))
+    regex = _rule_regex(rule.pattern, gitlab)
     if regex is None:
         return False
     m = regex.match(path)

@@ -142,16 +142,29 @@ def _escape(path: str) -> str:
 
 
 def _carve(
-    directory: str, inner: set[str], tree: Mapping[str, tuple[set[str], set[str]]]
+    directory: str,
+    inner: set[str],
+    tree: Mapping[str, tuple[set[str], set[str]]],
+    holds: set[str] | None = None,
 ) -> list[str]:
     """Patterns for ``directory`` minus the ``inner`` service directories below it."""
-    if not any(_under(i, directory) and i != directory for i in inner):
+    if holds is None:
+        holds = {a for i in inner for a in _ancestors(i)}  # directories above some inner one
+    if directory not in holds:
         return [f"{_escape(directory)}/**"]
     files, dirs = tree.get(directory, (set(), set()))
     out = [_escape(f) for f in sorted(files)]
     for sub in sorted(dirs):
         if sub not in inner:
-            out += _carve(sub, inner, tree)
+            out += _carve(sub, inner, tree, holds)
+    return out
+
+
+def _ancestors(directory: str) -> list[str]:
+    out = []
+    while "/" in directory:
+        directory = directory.rsplit("/", 1)[0]
+        out.append(directory)
     return out
 
 
@@ -202,13 +215,17 @@ def infer_services_from_paths(
         ):
             continue
         candidates[pkg] = (p, "package")
+    first_file: dict[str, str] = {}  # directory -> its first file in path order
+    if codeowners is not None:
+        for p in sorted(pathset, reverse=True):
+            for a in _ancestors(p):
+                first_file[a] = p
     for rule in codeowners.rules if codeowners is not None else ():
         owned = _codeowners_dir(rule.pattern)
         if owned is None or not rule.owners or owned in candidates or excluded(owned):
             continue
-        first = min((x for x in pathset if x.startswith(owned + "/")), default=None)
-        if first is not None:
-            candidates[owned] = (first, "codeowners")
+        if owned in first_file:
+            candidates[owned] = (first_file[owned], "codeowners")
 
     def owners(directory: str) -> tuple[str, ...]:
         if index is None:
@@ -221,16 +238,15 @@ def infer_services_from_paths(
     # outer one keeps only what is left (disjoint path sets, so a starter config validates).
     kept: set[str] = set()
     for d in sorted(candidates, key=lambda x: (x.count("/"), x)):
-        outer = next(
-            (o for o in sorted(kept, key=len, reverse=True) if _under(d, o) and o != d), None
-        )
+        outer = next((a for a in _ancestors(d) if a in kept), None)  # the nearest one
         kind = candidates[d][1]
         if outer is not None and (
             kind == "package" or (kind == "codeowners" and owners(d) == owners(outer))
         ):
             continue
         kept.add(d)
-    tree = _children(pathset) if any(_under(i, o) and i != o for i in kept for o in kept) else {}
+    holds = {a for d in kept for a in _ancestors(d)}  # directories with a service below them
+    tree = _children(pathset) if holds & kept else {}
     names = _names(kept)
     services = []
     for directory in sorted(kept):
@@ -238,7 +254,9 @@ def infer_services_from_paths(
             Service(
                 name=names[directory],
                 owner=owner_id(owners(directory)),
-                paths=tuple(_carve(directory, kept, tree)) if tree else (f"{directory}/**",),
+                paths=(
+                    tuple(_carve(directory, kept, tree, holds)) if tree else (f"{directory}/**",)
+                ),
                 origin=Origin(candidates[directory][0]),
                 source=INFERRED,
             )

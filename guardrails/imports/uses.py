@@ -39,6 +39,8 @@ class FileUses:
     subscripts: set[str] = field(default_factory=set)
     keywords: set[str] = field(default_factory=set)
     attributes: set[str] = field(default_factory=set)  # every `.name` read, on anything
+    # module -> its bindings; a cache (this object is built once per file and then only read)
+    _bindings: dict[str, set[str]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def parse(cls, source: str) -> FileUses | None:
@@ -75,6 +77,11 @@ class FileUses:
 
     def bindings(self, module: str) -> set[str]:
         """Local dotted names through which this file reaches ``module`` as an object."""
+        if module not in self._bindings:
+            self._bindings[module] = self._find_bindings(module)
+        return self._bindings[module]
+
+    def _find_bindings(self, module: str) -> set[str]:
         out: set[str] = set()
         for node in ast.walk(self.tree):
             if isinstance(node, ast.Import):

@@ -354,7 +354,7 @@ def render_graph_summary(graph: DependencyGraph, keep: Sequence[str]) -> str:
     out = [f"Graph: {what or 'no nodes'}", f"Edges: {len(edges)}" + (f" ({how})" if how else "")]
     owned: dict[str | None, dict[int | None, int]] = {}
     for n in keep:
-        if node_type(n) == "team":
+        if node_type(n) in ("team", "user"):
             continue
         tiers = owned.setdefault(graph.owner(n), {})
         tier = graph.tier(n)

@@ -39,6 +39,9 @@ class FileUses:
     subscripts: set[str] = field(default_factory=set)
     keywords: set[str] = field(default_factory=set)
     attributes: set[str] = field(default_factory=set)  # every `.name` read, on anything
+    # last part of every callee called with positional arguments (`UserEvent(a, b)`): a
+    # record built by position breaks when any of its fields goes, read or not
+    positional_calls: set[str] = field(default_factory=set)
     # module -> its bindings; a cache (this object is built once per file and then only read)
     _bindings: dict[str, set[str]] = field(default_factory=dict, repr=False)
 
@@ -62,6 +65,10 @@ class FileUses:
             elif isinstance(node, ast.Call):
                 uses.keywords.update(k.arg for k in node.keywords if k.arg)
                 func = node.func
+                if node.args:
+                    callee = _dotted(func)
+                    if callee is not None:
+                        uses.positional_calls.add(callee.rsplit(".", 1)[-1])
                 if (
                     isinstance(func, ast.Name)
                     and func.id in ("getattr", "hasattr", "setattr", "delattr")
@@ -118,8 +125,15 @@ class FileUses:
                 return True
         return False
 
-    def reads_field(self, name: str) -> bool:
-        return name in self.attributes or name in self.subscripts or name in self.keywords
+    def reads_field(self, name: str, record: str | None = None) -> bool:
+        """Whether the file reads or sets field ``name`` (``x.name``, ``x["name"]``,
+        ``name=``), or builds ``record`` from positional arguments."""
+        return (
+            name in self.attributes
+            or name in self.subscripts
+            or name in self.keywords
+            or (record is not None and record.rsplit(".", 1)[-1] in self.positional_calls)
+        )
 
 
 def _nested(a: str, b: str) -> bool:
@@ -161,6 +175,6 @@ class UseIndex:
         uses = self.file(path)
         return None if uses is None else uses.names(module, attr)
 
-    def reads_field(self, path: str, name: str) -> bool | None:
+    def reads_field(self, path: str, name: str, record: str | None = None) -> bool | None:
         uses = self.file(path)
-        return None if uses is None else uses.reads_field(name)
+        return None if uses is None else uses.reads_field(name, record)

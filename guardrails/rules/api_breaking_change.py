@@ -294,7 +294,11 @@ def _sites(
             unused += 1
             continue
         field = member.rsplit(".", 1)[-1] if member is not None else None
-        if field and sym.kind == FIELD and ctx.uses.reads_field(s.src_path, field) is False:
+        if (
+            field
+            and sym.kind == FIELD
+            and ctx.uses.reads_field(s.src_path, field, sym.parent) is False
+        ):
             unused += 1
             continue
         out.append(s)

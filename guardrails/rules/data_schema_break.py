@@ -83,32 +83,34 @@ class DataSchemaBreak(Rule):
         name: str,
         consumers: list[Related],
     ) -> Finding:
-        """A removed field the consumers import the schema for but never read (``x.field``,
-        ``x["field"]``, ``field=``) breaks none of them: say so, and do not block. Consumers
-        that do not import the schema class (another language, raw JSON) still block."""
+        """A removed field that no other code reads (``x.field``, ``x["field"]``,
+        ``field=``) or builds by position (``Cls(a, b)``) breaks nobody: say so, and do not
+        block. Only when every declared consumer imports the schema class: a consumer that
+        does not (another language, raw JSON) may read the field unseen, and still blocks."""
         if name == cls or not consumers or res.schema_path is None:
             return finding
         module = ctx.imports.module_of(res.schema_path)
         if module is None:
             return finding
+        own = ctx.service(res.schema_path)
         wanted = {r.node.removeprefix("service:") for r in consumers if r.node}
-        sites: dict[str, list[str]] = {}
+        seen: set[str] = set()
+        sites = 0
         for s in ctx.imports.importers_of(module):
             svc = ctx.service(s.src_path)
-            if svc in wanted and (cls in s.names or "*" in s.names or not s.names):
-                sites.setdefault(svc, []).append(s.src_path)
-        if set(sites) != wanted:
+            if svc is None or svc == own or not (cls in s.names or "*" in s.names or not s.names):
+                continue
+            if ctx.uses.reads_field(s.src_path, name, cls) is not False:
+                return finding
+            seen.add(svc)
+            sites += 1
+        if not wanted <= seen:
             return finding
-        for paths in sites.values():
-            for p in paths:
-                if ctx.uses.reads_field(p, name) is not False:
-                    return finding
-        n = sum(len(v) for v in sites.values())
         return replace(
             finding,
             severity="warn",
-            message=f"{finding.message} (no consumer reads `{name}`: {n} import "
-            f"site{'s' if n != 1 else ''} of `{cls}`, none reads it)",
+            message=f"{finding.message} (no other service reads `{name}`: {sites} import "
+            f"site{'s' if sites != 1 else ''} of `{cls}`, none reads it)",
         )
 
     def _consumers(self, ctx: RuleContext, res: Resource) -> list[Related]:
@@ -206,7 +208,7 @@ DataSchemaBreak.INVALID += (
             Expect(
                 6,
                 "warn",
-                ("field `kind` removed", "no consumer reads `kind`: 2 import sites"),
+                ("field `kind` removed", "no other service reads `kind`: 2 import sites"),
             ),
         ),
         note="both consumers import the schema and read only `user_id`",
@@ -219,6 +221,25 @@ DataSchemaBreak.INVALID += (
         sources=((_CONSUMER, _READS_USER_ID), (_FS, _READS_USER_ID + "x = UserEvent(kind=1)\n")),
         expect=(Expect(6, "block", ("field `kind` removed",)),),
         note="one consumer constructs it with `kind=`",
+    ),
+    Case(
+        _BASE,
+        _BASE.replace("    kind: str\n", ""),
+        path=_P,
+        importers=(
+            *_SCHEMA_SITES,
+            Site("apps/growth/emit.py", 1, "services.event_bus.schemas", ("UserEvent",)),
+        ),
+        sources=(
+            (_CONSUMER, _READS_USER_ID),
+            (_FS, _READS_USER_ID),
+            (
+                "apps/growth/emit.py",
+                "from services.event_bus.schemas import UserEvent\ne = UserEvent('u1', 'view')\n",
+            ),
+        ),
+        expect=(Expect(6, "block", ("field `kind` removed",)),),
+        note="a producer builds the record by position: every field counts (the acme demo)",
     ),
 )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import yaml
 from click.testing import CliRunner, Result
 
 from guardrails.cli import cli
@@ -365,6 +366,18 @@ def test_6_init_then_validate_passes_with_nested_packages(repo: GitRepo) -> None
     init = run(repo, "init", "--stdout")
     assert init.exit_code == 0, init.output
     (repo.root / "guardrails.yaml").write_text(init.stdout)
+    services = yaml.safe_load(init.stdout)["services"]
+    # disjoint: the outer service claims its own files by extension and what no inner one has
+    assert services["esphome"]["paths"] == [
+        "esphome/*.py",
+        "esphome/components/*.py",
+        "esphome/components/esphome/**",
+    ]
+    assert services["bedjet"]["paths"] == [
+        "esphome/components/bedjet/*.py",
+        "esphome/components/bedjet/climate/**",  # same owners as bedjet: part of it
+    ]
+    assert services["sensor"]["owner"] == "user:javawizard"
     validate = run(repo, "validate")
     assert validate.exit_code == 0, validate.output
     assert validate.stdout.splitlines()[-1] == (

@@ -53,8 +53,7 @@ _NOT_SERVICES = frozenset(
         "example",
         "samples",
         "templates",
-        "template",
-        "_template",
+        "_template",  # otel's package template (a `template` component is real: esphome)
         "benchmarks",
         "fixtures",
     }
@@ -153,10 +152,30 @@ def _carve(
     if directory not in holds:
         return [f"{_escape(directory)}/**"]
     files, dirs = tree.get(directory, (set(), set()))
-    out = [_escape(f) for f in sorted(files)]
+    out = _direct_files(directory, files, dirs)
     for sub in sorted(dirs):
         if sub not in inner:
             out += _carve(sub, inner, tree, holds)
+    return out
+
+
+def _direct_files(directory: str, files: set[str], dirs: set[str]) -> list[str]:
+    """Patterns for the files directly in ``directory``: ``dir/*.py`` per extension, so a
+    file added later is claimed too; a name without an extension, or an extension that a
+    subdirectory's name also ends with, is listed as it is."""
+    by_ext: dict[str, list[str]] = {}
+    for f in sorted(files):
+        name = f.rsplit("/", 1)[-1]
+        ext = name.rsplit(".", 1)[1] if "." in name.strip(".") else ""
+        by_ext.setdefault(ext, []).append(f)
+    out = []
+    for ext, group in sorted(by_ext.items()):
+        safe = (
+            ext
+            and not any(c in ext for c in "*?[]\\!#/ ")
+            and not any(d.endswith("." + ext) for d in dirs)
+        )
+        out += [f"{_escape(directory)}/*.{ext}"] if safe else [_escape(f) for f in group]
     return out
 
 

@@ -304,13 +304,14 @@ def _names(dirs: Iterable[str]) -> dict[str, str]:
 
 def owner_id(owners: Sequence[str]) -> str | None:
     """The owner a service gets from its CODEOWNERS owners: the first team (its slug), else
-    the first person as ``user:<login>`` (DESIGN: a person who maps to no team)."""
+    the first person as ``user:<login>``, lower-cased (a person who maps to no team)."""
     for o in owners:
         if o.startswith("@") and "/" in o:
             return o.rsplit("/", 1)[1]
     for o in owners:
         if o.startswith("@"):
-            return f"user:{o[1:]}"
+            # GitHub logins are case-insensitive: @SenexCrenshaw and @senexcrenshaw are one
+            return f"user:{o[1:].lower()}"
     return None
 
 

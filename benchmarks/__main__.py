@@ -13,6 +13,7 @@ BENCHMARKS = {
     "graph": "benchmarks.graph_radius",  # catalog load + blast radius at 10k services (issue 2)
     "check": "benchmarks.check_fixit",  # code rules vs Fixit 2 on ~50 changed files (issue 4)
     "real": "benchmarks.real_bench",  # pinned PyPI sdists vs grimp, Fixit, the floor (issue 11)
+    "precision": "benchmarks.precision",  # zero-config check over real merged commits (issue 9)
 }
 
 

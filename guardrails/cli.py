@@ -18,7 +18,7 @@ from guardrails import __version__
 from guardrails.errors import EXIT_ERROR, GuardrailsError
 
 FORMATS_AFFECTED = ("text", "json", "mermaid", "dot")
-FORMATS_GRAPH = ("json", "dot", "mermaid", "graphml")
+FORMATS_GRAPH = ("text", "json", "dot", "mermaid", "graphml")
 
 
 def run(ctx: click.Context, fn: Callable[[], int]) -> None:
@@ -165,6 +165,12 @@ def check(ctx: click.Context, /, **opts: Any) -> None:
     is_flag=True,
     help="Exit 0 even on errors (the informational pre-commit hook never fails).",
 )
+@click.option(
+    "--all",
+    "show_all",
+    is_flag=True,
+    help="List every affected node (text output summarises a radius of more than 25).",
+)
 @click.pass_context
 def affected(ctx: click.Context, /, **opts: Any) -> None:
     """Who does this change affect? The blast radius, with the chain that explains each node."""
@@ -178,7 +184,13 @@ def affected(ctx: click.Context, /, **opts: Any) -> None:
 
 @cli.command()
 @click.option(
-    "--format", "fmt", type=click.Choice(FORMATS_GRAPH), default="json", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS_GRAPH),
+    default="text",
+    show_default=True,
+    help="text: a summary (counts by type, team and tier; the most depended-on nodes); "
+    "json or graphml: every node and edge.",
 )
 @click.option("--focus", metavar="NODE", help="Only NODE and its neighbourhood.")
 @click.option("--depth", type=click.IntRange(min=0), help="Hops around --focus (default: all).")

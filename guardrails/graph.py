@@ -66,7 +66,10 @@ def node_type(node_id: str) -> str:
 
 
 def team_id(name: str | None) -> str | None:
-    return None if name is None else f"team:{name}"
+    """``team:<name>``; a person owner (``user:<login>``, from CODEOWNERS) stays as is."""
+    if name is None or name.startswith("user:"):
+        return name
+    return f"team:{name}"
 
 
 def _node(
@@ -127,6 +130,11 @@ class DependencyGraph:
             nodes[svc.id] = _node(svc.id, svc.owner, svc.tier, svc.origin)
         for res in catalog.resources.values():
             nodes[res.id] = _node(res.id, res.owner, res.tier, res.origin)
+        for attrs in list(nodes.values()):
+            owner = attrs["owner"]
+            if owner is not None and owner.startswith("user:") and owner not in nodes:
+                # A person CODEOWNERS names as owner: a node like a team, never traversed.
+                nodes[owner] = {**_team(), "type": "user"}
 
         for declarer, deps in [
             *((s.id, s.dependencies) for s in catalog.services.values()),
@@ -225,12 +233,15 @@ class DependencyGraph:
         return self._reverse
 
     def has_edge(self, src: str, dst: str) -> bool:
-        return (src, dst) in self._edges or (dst.startswith("team:") and self.owner(src) == dst)
+        return (src, dst) in self._edges or (
+            dst.startswith(("team:", "user:")) and self.owner(src) == dst
+        )
 
     def edge_kind(self, src: str, dst: str) -> str | None:
         if (src, dst) in self._edges:
             return self.evidence(src, dst)[0].kind
-        return OWNED_BY if dst.startswith("team:") and self.owner(src) == dst else None
+        owned = dst.startswith(("team:", "user:")) and self.owner(src) == dst
+        return OWNED_BY if owned else None
 
     def evidence(self, src: str, dst: str) -> tuple[Evidence, ...]:
         sources = self._edges.get((src, dst), ())

@@ -58,21 +58,62 @@ def small() -> dict[str, Any]:
         "mode": "range",
         "author": {
             "kind": "agent",
-            "evidence": [{"kind": "trailer", "value": "Co-authored-by: Claude <noreply@anthropic.com>"}],
+            "evidence": [
+                {"kind": "trailer", "value": "Co-authored-by: Claude <noreply@anthropic.com>"}
+            ],
         },
         "impact": {
             "schema": "guardrails.affected/v1",
             "base": BASE,
             "head": HEAD,
             "changed": [
-                {"id": "service:event-bus", "owner": "team:data-infra", "tier": 0, "files": ["services/event_bus/schemas.py"]},
-                {"id": "topic:user-events", "owner": "team:data-infra", "tier": 0, "files": ["services/event_bus/schemas.py"]},
+                {
+                    "id": "service:event-bus",
+                    "owner": "team:data-infra",
+                    "tier": 0,
+                    "files": ["services/event_bus/schemas.py"],
+                },
+                {
+                    "id": "topic:user-events",
+                    "owner": "team:data-infra",
+                    "tier": 0,
+                    "files": ["services/event_bus/schemas.py"],
+                },
             ],
             "affected": [
-                {"id": "service:feature-store", "owner": "team:ranking", "tier": 1, "distance": 1, "path": ["service:feature-store", "topic:user-events"]},
-                {"id": "service:growth-app", "owner": "team:growth", "tier": 2, "distance": 1, "path": ["service:growth-app", "service:event-bus"]},
-                {"id": "service:ranker", "owner": "team:ranking", "tier": 1, "distance": 3, "path": ["service:ranker", "table:features", "service:feature-store", "topic:user-events"]},
-                {"id": "table:features", "owner": "team:ranking", "tier": 2, "distance": 2, "path": ["table:features", "service:feature-store", "topic:user-events"]},
+                {
+                    "id": "service:feature-store",
+                    "owner": "team:ranking",
+                    "tier": 1,
+                    "distance": 1,
+                    "path": ["service:feature-store", "topic:user-events"],
+                },
+                {
+                    "id": "service:growth-app",
+                    "owner": "team:growth",
+                    "tier": 2,
+                    "distance": 1,
+                    "path": ["service:growth-app", "service:event-bus"],
+                },
+                {
+                    "id": "service:ranker",
+                    "owner": "team:ranking",
+                    "tier": 1,
+                    "distance": 3,
+                    "path": [
+                        "service:ranker",
+                        "table:features",
+                        "service:feature-store",
+                        "topic:user-events",
+                    ],
+                },
+                {
+                    "id": "table:features",
+                    "owner": "team:ranking",
+                    "tier": 2,
+                    "distance": 2,
+                    "path": ["table:features", "service:feature-store", "topic:user-events"],
+                },
             ],
             "teams": ["team:data-infra", "team:growth", "team:ranking"],
             "unowned_files": [],
@@ -88,7 +129,13 @@ def small() -> dict[str, Any]:
                 "rationale": "A removed event field broke 14 consumer jobs (INC-2041).",
                 "runbook": "https://runbooks.acme.dev/schema-change",
                 "fix": "keep the field and mark it deprecated; remove it once no consumer reads it",
-                "related": [{"path": "services/feature_store/ingest.py", "line": 14, "node": "service:feature-store"}],
+                "related": [
+                    {
+                        "path": "services/feature_store/ingest.py",
+                        "line": 14,
+                        "node": "service:feature-store",
+                    }
+                ],
                 "fingerprint": fp_schema,
                 "approved_by": [],
                 "suppressed": None,
@@ -103,7 +150,9 @@ def small() -> dict[str, Any]:
                 "rationale": "A flipped flag took down a whole cluster (INC-1988).",
                 "runbook": "docs/runbooks/flags-default-flip.md",
                 "fix": "roll the flag out in steps: set a percentage rollout instead of the default",
-                "related": [{"path": "services/ranker/model.py", "line": 3, "node": "service:ranker"}],
+                "related": [
+                    {"path": "services/ranker/model.py", "line": 3, "node": "service:ranker"}
+                ],
                 "fingerprint": fp_flag,
                 "approved_by": ["li"],
                 "suppressed": None,
@@ -136,7 +185,12 @@ def small() -> dict[str, Any]:
                 "related": [],
                 "fingerprint": fp_sys,
                 "approved_by": [],
-                "suppressed": {"reason": "one-off migration script, reviewed", "until": "2027-01-31", "path": "services/event_bus/tools/rebuild index.py", "line": 4},
+                "suppressed": {
+                    "reason": "one-off migration script, reviewed",
+                    "until": "2027-01-31",
+                    "path": "services/event_bus/tools/rebuild index.py",
+                    "line": 4,
+                },
             },
         ],
         "requirements": [
@@ -150,8 +204,18 @@ def small() -> dict[str, Any]:
                 "not_author": True,
                 "satisfied": False,
                 "approved_by": [],
-                "candidates": [{"login": "emma", "handle": "@acme/data-infra"}, {"login": "raj", "handle": "@acme/data-infra"}],
-                "unblocks": [{"rule": "data.schema-break", "path": "services/event_bus/schemas.py", "line": 9, "fingerprint": fp_schema}],
+                "candidates": [
+                    {"login": "emma", "handle": "@acme/data-infra"},
+                    {"login": "raj", "handle": "@acme/data-infra"},
+                ],
+                "unblocks": [
+                    {
+                        "rule": "data.schema-break",
+                        "path": "services/event_bus/schemas.py",
+                        "line": 9,
+                        "fingerprint": fp_schema,
+                    }
+                ],
                 "reason": "agent-authored change reaches tier-0 service:event-bus",
                 "rationale": "A removed event field broke 14 consumer jobs (INC-2041).",
                 "runbook": "https://runbooks.acme.dev/schema-change",
@@ -166,18 +230,47 @@ def small() -> dict[str, Any]:
                 "not_author": True,
                 "satisfied": True,
                 "approved_by": ["li"],
-                "candidates": [{"login": "li", "handle": "@acme/ranking"}, {"login": "sam", "handle": "@acme/ranking"}],
-                "unblocks": [{"rule": "flags.default-flip", "path": "config/flags.json", "line": 4, "fingerprint": fp_flag}],
+                "candidates": [
+                    {"login": "li", "handle": "@acme/ranking"},
+                    {"login": "sam", "handle": "@acme/ranking"},
+                ],
+                "unblocks": [
+                    {
+                        "rule": "flags.default-flip",
+                        "path": "config/flags.json",
+                        "line": 4,
+                        "fingerprint": fp_flag,
+                    }
+                ],
                 "reason": "the flag new-ranker is read by tier-1 service:ranker",
                 "rationale": "A flipped flag took down a whole cluster (INC-1988).",
                 "runbook": "docs/runbooks/flags-default-flip.md",
             },
         ],
         "approvals": [
-            {"user": "acme-bot", "state": "APPROVED", "commit": HEAD, "source": "github", "counted": False, "why_not": "agent"},
-            {"user": "li", "state": "APPROVED", "commit": HEAD, "source": "github", "counted": True, "why_not": None},
+            {
+                "user": "acme-bot",
+                "state": "APPROVED",
+                "commit": HEAD,
+                "source": "github",
+                "counted": False,
+                "why_not": "agent",
+            },
+            {
+                "user": "li",
+                "state": "APPROVED",
+                "commit": HEAD,
+                "source": "github",
+                "counted": True,
+                "why_not": None,
+            },
         ],
-        "config": {"from": "base", "rev": BASE, "policies": ["builtin:default"], "ignored_worktree_change": False},
+        "config": {
+            "from": "base",
+            "rev": BASE,
+            "policies": ["builtin:default"],
+            "ignored_worktree_change": False,
+        },
     }
 
 
@@ -218,13 +311,24 @@ def radius(n_affected: int, *, names: list[str] | None = None) -> dict[str, Any]
         paths[node] = path
         order.append(node)
         affected.append(
-            {"id": node, "owner": f"team:{teams[i % 5]}", "tier": i % 4, "distance": len(path) - 1, "path": path}
+            {
+                "id": node,
+                "owner": f"team:{teams[i % 5]}",
+                "tier": i % 4,
+                "distance": len(path) - 1,
+                "path": path,
+            }
         )
     affected.sort(key=lambda a: (a["distance"], a["id"]))
     doc["impact"] = dict(
         doc["impact"],
         changed=[
-            {"id": c, "owner": "team:data-infra", "tier": 0, "files": ["services/event_bus/schemas.py"]}
+            {
+                "id": c,
+                "owner": "team:data-infra",
+                "tier": 0,
+                "files": ["services/event_bus/schemas.py"],
+            }
             for c in changed
         ],
         affected=affected,

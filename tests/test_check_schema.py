@@ -222,12 +222,12 @@ def test_passing_change(acme: GitRepo) -> None:
 
 
 def test_warning_passes_and_strict_blocks(acme: GitRepo) -> None:
-    # feature-store declares no `public`: its tables module is private to it
+    # event-bus declares `public: [client, schemas]`: its package module is not on that list
     edit(
         acme,
         "services/growth_app/app.py",
         "from __future__ import annotations\n",
-        "from __future__ import annotations\n\nfrom services.feature_store.tables import FeatureRow\n",
+        "from __future__ import annotations\n\nimport services.event_bus\n",
     )
     acme.commit("growth reads feature rows", author=("mia", "mia@acme.dev"))
     doc = check(acme, code=0)

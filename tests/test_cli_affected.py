@@ -181,7 +181,7 @@ def test_text_fits_80_columns_and_pictures_render(acme: GitRepo) -> None:
 
 
 def test_graph_command_formats(acme: GitRepo) -> None:
-    doc = json.loads(run(acme, "graph").stdout)
+    doc = json.loads(run(acme, "graph", "--format", "json").stdout)
     assert doc["schema"] == "guardrails.graph/v1"
     node_ids = [n["id"] for n in doc["nodes"]]
     assert node_ids == sorted(node_ids) and "service:event-bus" in node_ids
@@ -191,7 +191,9 @@ def test_graph_command_formats(acme: GitRepo) -> None:
         if link["source"] == "service:ranker" and link["target"] == "service:feature-store"
     ).items()
     focus = json.loads(
-        run(acme, "graph", "--focus", "service:schema-registry", "--depth", "1").stdout
+        run(
+            acme, "graph", "--format", "json", "--focus", "service:schema-registry", "--depth", "1"
+        ).stdout
     )
     assert sorted(n["id"] for n in focus["nodes"]) == [
         "service:event-bus",
@@ -365,7 +367,7 @@ def test_output_into_a_symlink_writes_its_target_and_keeps_the_link(
     real.chmod(0o644)
     link = tmp_path / "link.json"
     link.symlink_to(real)
-    assert run(acme, "graph", "--output", str(link)).exit_code == 0
+    assert run(acme, "graph", "--format", "json", "--output", str(link)).exit_code == 0
     assert link.is_symlink() and json.loads(real.read_text())["schema"] == "guardrails.graph/v1"
     assert real.stat().st_mode & 0o777 == 0o644
     bad = run(acme, "graph", "--output", str(tmp_path / ("x" * 300)))
@@ -407,7 +409,10 @@ def test_the_console_script_keeps_exit_codes_0_1_2(acme: GitRepo) -> None:
     assert version.returncode == 0 and "0.1.0" in version.stdout
     # a reader that is gone before we write (`| true`) is not an internal error
     proc = subprocess.Popen(
-        [*guardrails, "graph"], cwd=acme.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [*guardrails, "graph", "--format", "json"],
+        cwd=acme.root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     assert proc.stdout is not None and proc.stderr is not None
     proc.stdout.close()

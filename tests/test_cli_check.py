@@ -148,7 +148,13 @@ def test_text_output_and_exit_codes(org: GitRepo) -> None:
 
 
 def test_strict_turns_warnings_into_a_block(org: GitRepo) -> None:
-    org.write({"notes/todo.txt": "unowned\n", "search/deep.py": "from ads.bid import os\n"})
+    org.write(
+        {
+            "notes/todo.txt": "unowned\n",
+            "ads/_internal.py": "import os\n",
+            "search/deep.py": "from ads._internal import os\n",
+        }
+    )
     org.commit("private import + unowned file")
     warn = check_json(org, code=0)
     assert warn["decision"] == "warn"

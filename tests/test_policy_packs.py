@@ -78,7 +78,7 @@ def test_list_and_show(repo: GitRepo) -> None:
         "safety.yaml-load, safety.tls-verify-off, safety.secret -> block [locked]"
     ) in lines
     assert (
-        "  default.agent-critical-reach: the change when change.author.kind != \"human\" && "
+        '  default.agent-critical-reach: the change when change.author.kind != "human" && '
         "impact.min_tier <= 1; needs 1 human approval per team from affected-owners"
     ) in lines
     assert lines[-2:] == [

@@ -169,8 +169,8 @@ EDGES = [
         0,
         0,
         0,
-        # nobody owns the new files: warned, never dropped
-        (("ownership.unowned", ".gitmodules", "warn"), ("ownership.unowned", "vendor/sub", "warn")),
+        # nobody owns the new files: warned once (vendor/sub is in its related), never dropped
+        (("ownership.unowned", ".gitmodules", "warn"),),
     ),
     Edge(
         "odd-file-names",
@@ -389,11 +389,9 @@ def test_a_shallow_clone_without_the_base_says_how_to_fetch_it(
     assert "shallow clone" in err and "git fetch" in err
 
 
-# A submodule and .gitmodules belong to no service and no CODEOWNERS rule here: warned.
-UNOWNED_SUBMODULE = (
-    ("ownership.unowned", ".gitmodules", "warn"),
-    ("ownership.unowned", "vendor/sub", "warn"),
-)
+# A submodule and .gitmodules belong to no service and no CODEOWNERS rule here: warned,
+# once per change (the submodule's path is in the finding's related).
+UNOWNED_SUBMODULE = (("ownership.unowned", ".gitmodules", "warn"),)
 
 
 def test_submodule_removed(org: GitRepo) -> None:
@@ -413,10 +411,7 @@ def test_submodule_moved(org: GitRepo) -> None:
     org.move("vendor/sub", "third_party/sub")
     org.commit("move the submodule", add_all=False)
     doc = _twice(org.root, "check", "--base", "main", "--format", "json", code=0)
-    assert _findings(doc) == (
-        ("ownership.unowned", ".gitmodules", "warn"),
-        ("ownership.unowned", "third_party/sub", "warn"),
-    )
+    assert _findings(doc) == UNOWNED_SUBMODULE
     affected = _twice(org.root, "affected", "--base", "main", "--format", "json", code=0)
     assert isinstance(affected, dict)
     # both places of the gitlink are named: a submodule is never silently dropped

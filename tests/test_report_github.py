@@ -32,13 +32,21 @@ def test_200_findings_stay_within_the_caps_and_the_most_important_come_first() -
     # i = 0, 21, 42, ...) rank before the others, whatever their path.
     files = [re.search(r"file=([^,]*)", m.group("props")).group(1) for m in errors[:9]]  # type: ignore[union-attr]
     assert files == [f"services/mod_{i:03d}.py" for i in (0, 21, 42, 63, 84, 105, 126, 147, 168)]
-    assert errors[9].group("msg") == "58 more errors not annotated (GitHub shows 10 per kind): see the job summary or the SARIF report"
+    assert (
+        errors[9].group("msg")
+        == "58 more errors not annotated (GitHub shows 10 per kind): see the job summary or the SARIF report"
+    )
     assert "title=guardrails" in errors[9].group("props")
     # messages and properties are escaped the way GitHub's toolkit does
     first = errors[0]
-    assert first.group("msg").startswith("finding 000: 50%25 of callers, a,b: c%0Asecond line%0AFix: do the safe thing")
+    assert first.group("msg").startswith(
+        "finding 000: 50%25 of callers, a,b: c%0Asecond line%0AFix: do the safe thing"
+    )
     assert "title=guardrails safety.os-system" in first.group("props")
-    assert out.splitlines()[-1] == "guardrails: BLOCK — 67 blocking, 67 warnings, 66 info, 0 suppressed"
+    assert (
+        out.splitlines()[-1]
+        == "guardrails: BLOCK — 67 blocking, 67 warnings, 66 info, 0 suppressed"
+    )
 
 
 def test_few_findings_are_all_annotated_and_suppressed_ones_are_not() -> None:
@@ -46,9 +54,18 @@ def test_few_findings_are_all_annotated_and_suppressed_ones_are_not() -> None:
     cmds = _commands(out)
     assert [m.group(1) for m in cmds] == ["error", "warning", "warning"]
     assert "rebuild index.py" not in out  # suppressed
-    assert "Needs approval from @acme/data-infra (agent-authored change reaches tier-0 service%3Aevent-bus)" not in out
-    assert "%0ANeeds approval from @acme/data-infra (agent-authored change reaches tier-0 service:event-bus)" in cmds[0].group("msg")
-    assert out.splitlines()[-1] == "needs approval: @acme/data-infra (1 of data-infra) — agent-authored change reaches tier-0 service:event-bus"
+    assert (
+        "Needs approval from @acme/data-infra (agent-authored change reaches tier-0 service%3Aevent-bus)"
+        not in out
+    )
+    assert (
+        "%0ANeeds approval from @acme/data-infra (agent-authored change reaches tier-0 service:event-bus)"
+        in cmds[0].group("msg")
+    )
+    assert (
+        out.splitlines()[-1]
+        == "needs approval: @acme/data-infra (1 of data-infra) — agent-authored change reaches tier-0 service:event-bus"
+    )
 
 
 def test_step_summary_is_appended_when_the_variable_is_set(tmp_path: Path) -> None:
@@ -56,8 +73,12 @@ def test_step_summary_is_appended_when_the_variable_is_set(tmp_path: Path) -> No
     target.write_text("earlier step\n", encoding="utf-8")
     doc = checkdocs.small()
     assert github.append_step_summary(doc, checkdocs.META, {}) is None
-    assert github.append_step_summary(doc, checkdocs.META, {"GITHUB_STEP_SUMMARY": str(target)}) == str(target)
-    assert target.read_text(encoding="utf-8") == "earlier step\n" + markdown.render(doc, checkdocs.META)
+    assert github.append_step_summary(
+        doc, checkdocs.META, {"GITHUB_STEP_SUMMARY": str(target)}
+    ) == str(target)
+    assert target.read_text(encoding="utf-8") == "earlier step\n" + markdown.render(
+        doc, checkdocs.META
+    )
 
 
 def test_step_summary_stays_under_one_mebibyte() -> None:

@@ -15,9 +15,17 @@ def test_gitlab_golden() -> None:
 def test_issues_severities_and_suppressed_left_out() -> None:
     issues = json.loads(gitlab.render(checkdocs.small(), checkdocs.META))
     assert [(i["check_name"], i["severity"], i["location"]) for i in issues] == [
-        ("data.schema-break", "blocker", {"path": "services/event_bus/schemas.py", "lines": {"begin": 9}}),
+        (
+            "data.schema-break",
+            "blocker",
+            {"path": "services/event_bus/schemas.py", "lines": {"begin": 9}},
+        ),
         ("flags.default-flip", "major", {"path": "config/flags.json", "lines": {"begin": 4}}),
-        ("safety.swallowed-exception", "major", {"path": "services/event_bus/client.py", "lines": {"begin": 22}}),
+        (
+            "safety.swallowed-exception",
+            "major",
+            {"path": "services/event_bus/client.py", "lines": {"begin": 22}},
+        ),
     ]
     assert issues[0]["fingerprint"] == "a1" * 8
     assert issues[0]["categories"] == ["Compatibility"]

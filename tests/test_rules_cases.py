@@ -33,14 +33,19 @@ SERVICES = {
     "ranker": ("ranking", "services/ranker/"),
     "feature-store": ("ranking", "services/feature_store/"),
     "growth-app": ("growth", "apps/growth/"),
+    "platform-tools": ("platform", "apps/platform/"),
 }
 
 TIERS = {"event-bus": 0, "ranker": 1}
 
 WORLD = Catalog(
     teams={
-        t: Team(t, members=(Member(login),))
-        for t, login in (("data-infra", "emma"), ("ranking", "li"), ("growth", "mia"))
+        **{
+            t: Team(t, members=(Member(login),))
+            for t, login in (("data-infra", "emma"), ("ranking", "li"), ("growth", "mia"))
+        },
+        # A team known only by its handle (zero-config): nobody knows who is in it.
+        "platform": Team("platform", handles=("@acme/platform",)),
     },
     services={
         name: Service(
@@ -110,6 +115,9 @@ class FakeImports:
 
     def imports_of(self, path: str) -> Sequence[Site]:
         return tuple(s for s in self.sites if s.src_path == path)
+
+    def base_importers_of(self, module: str) -> Sequence[Site]:
+        return ()
 
 
 def line_ranges(lines: list[int]) -> tuple[LineRange, ...]:
@@ -189,6 +197,7 @@ def run_case(rule: Rule, case: Case) -> list[Finding]:
         case,
         ownership=rule.id.startswith("ownership."),
     )
+    ctx.source = dict(case.sources).get
     return run_rules(ctx, [rule])
 
 

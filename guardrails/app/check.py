@@ -274,8 +274,22 @@ def _findings(
         tier_reached=tier_reached_in(analysis.graph),
         flag_readers=flag_readers_in(analysis.graph),
         node_owner=analysis.graph.owner,
+        source=head_source(analysis),
     )
     return run_rules_judged(ctx, locked=policies.forbid_suppression(), today=today)
+
+
+def head_source(analysis: Analysis) -> Callable[[str], str | None]:
+    """Head text of a file, for rules that read which names an importer really uses."""
+    from guardrails.changes import decode, is_binary
+
+    snapshot = analysis.head.snapshot
+
+    def read(path: str) -> str | None:
+        data = snapshot.read(path)
+        return None if data is None or is_binary(data) else decode(data)
+
+    return read
 
 
 class PathOwners:

@@ -87,8 +87,8 @@ def check_references(
         ("service", s.name, s.owner) for s in merged.services.values() if s.owner
     ] + [("resource", r.id, r.owner) for r in merged.resources.values() if r.owner]
     for kind, key, owner in owned:
-        if owner in merged.teams:
-            continue
+        if owner in merged.teams or owner.startswith("user:"):
+            continue  # a person (CODEOWNERS `@login`) owns it: no team to declare
         origin = where.get((kind, key, "owner"))
         if origin is None:
             entity = merged.services.get(key) if kind == "service" else merged.resources.get(key)

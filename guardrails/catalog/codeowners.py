@@ -4,7 +4,9 @@
   exists is the only one read (GitHub's precedence).
 - Lines: ``pattern owner...``; ``#`` starts a comment (at the start of a line or after
   whitespace), ``\\#`` is a literal ``#``, ``\\ `` a literal space in a pattern.
-- Matching: gitignore patterns; the **last** matching rule wins. A rule without owners
+- Matching: gitignore patterns, except where GitHub documents otherwise: no ``[ ]``
+  character ranges (brackets are literal; a file with GitLab sections keeps GitLab's
+  character classes); the **last** matching rule wins. A rule without owners
   unsets ownership for what it matches. ``!pattern`` does not exist in CODEOWNERS (GitHub
   ignores the line): it is a problem here, so nobody believes it works. ``docs/*`` matches
   only files directly in ``docs/`` (GitHub's documented difference from gitignore).
@@ -17,6 +19,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -132,7 +135,7 @@ def parse_codeowners(text: str, path: str) -> tuple[CodeOwners, list[Problem]]:
                 )
             )
             continue
-        if compile_pattern(pattern) is None:
+        if compile_pattern(github_pattern(pattern)) is None and compile_pattern(pattern) is None:
             problems.append(Problem(f"invalid pattern '{pattern}'", path=path, line=number))
             continue
         problems.extend(_bad_owners(owners, path, number))
@@ -167,8 +170,32 @@ def load_codeowners(snapshot: Snapshot) -> tuple[CodeOwners | None, list[Problem
     return parse_codeowners(text, path)
 
 
-def _matches(rule: CodeOwnersRule, path: str) -> bool:
-    regex = compile_pattern(rule.pattern)
+def github_pattern(pattern: str) -> str:
+    """``pattern`` with GitHub's CODEOWNERS meaning, for the gitignore matcher: GitHub has no
+    ``[ ]`` character ranges, so brackets are literal (``/apps/[param]/file.ts`` owns the
+    Next.js route directory ``apps/[param]/``); an escape already written stays as it is."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern):
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        out.append("\\" + c if c in "[]" else c)
+        i += 1
+    return "".join(out)
+
+
+@functools.lru_cache(maxsize=8192)
+def _rule_regex(pattern: str, gitlab: bool) -> re.Pattern[str] | None:
+    return compile_pattern(pattern if gitlab else github_pattern(pattern))
+
+
+def _matches(rule: CodeOwnersRule, path: str, *, gitlab: bool = False) -> bool:
+    """GitHub semantics; a file with GitLab sections is GitLab's, whose matcher (Ruby's
+    ``File.fnmatch``) does read ``[abc]`` as a character class."""
+    regex = _rule_regex(rule.pattern, gitlab)
     if regex is None:
         return False
     m = regex.match(path)
@@ -186,6 +213,7 @@ class CodeOwnersIndex:
         self._sections: dict[str | None, list[CodeOwnersRule]] = {}
         for rule in codeowners.rules if codeowners else ():
             self._sections.setdefault(rule.section, []).append(rule)
+        self._gitlab = any(section is not None for section in self._sections)
         self._teams_by_owner: dict[str, set[str]] = {}
         for team in (teams or {}).values():
             for handle in team.handles:
@@ -200,7 +228,7 @@ class CodeOwnersIndex:
         out = []
         for section, rules in self._sections.items():
             for rule in reversed(rules):
-                if _matches(rule, path):
+                if _matches(rule, path, gitlab=self._gitlab):
                     if rule.owners:
                         out.append(
                             CodeOwnersMatch(

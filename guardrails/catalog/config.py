@@ -353,10 +353,13 @@ def service_from_spec(
 
 
 def _owner(r: Reader, node: yaml.Node, what: str) -> str | None:
-    """A team name; ``team:ranking`` is accepted for ``ranking``."""
+    """A team name; ``team:ranking`` is accepted for ``ranking``; ``user:<login>`` names a
+    person (what zero-config infers from a CODEOWNERS line that lists people)."""
     value = r.string(node, what)
     if value is None:
         return None
+    if value.startswith("user:") and NAME_RE.match(value[len("user:") :]):
+        return value
     name = value[len("team:") :] if value.startswith("team:") else value
     if not NAME_RE.match(name):
         r.error(node, f"{what}: '{value}' is not a team name", fix="name a team from `teams:`")

@@ -27,6 +27,7 @@ def main(
     why_node: str | None = None,
     output: str | None = None,
     exit_zero: bool = False,
+    show_all: bool = False,
 ) -> int:
     selector = Selector.from_options(
         staged=staged,
@@ -36,11 +37,16 @@ def main(
         patch=patch.read() if patch is not None else None,
     )
     analysis = analyze(open_repo(repo), selector, config_path=config, depth=depth)
-    emit(why_report(analysis, why_node, fmt) if why_node else impact_report(analysis, fmt), output)
+    emit(
+        why_report(analysis, why_node, fmt)
+        if why_node
+        else impact_report(analysis, fmt, show_all=show_all),
+        output,
+    )
     return EXIT_OK
 
 
-def impact_report(analysis: Analysis, fmt: str) -> str:
+def impact_report(analysis: Analysis, fmt: str, *, show_all: bool = False) -> str:
     impact, graph = analysis.impact, analysis.graph
     if fmt == "json":
         from guardrails.report import json_out
@@ -50,7 +56,21 @@ def impact_report(analysis: Analysis, fmt: str) -> str:
         return _picture(impact_view(impact, graph), fmt)
     from guardrails.report import text
 
-    return text.render_impact(impact)
+    imports = analysis.head.imports
+    if imports is None:
+        return text.render_impact(impact, show_all=show_all)
+    changed = {f for c in impact.changed for f in c.files}
+    importers: dict[str, list[str]] = {}
+    for e in imports.edges:
+        if e.dst_path in changed and e.src_path != e.dst_path:
+            importers.setdefault(e.dst_path, []).append(e.src_path)
+    return text.render_impact(
+        impact,
+        show_all=show_all,
+        importers={k: sorted(set(v)) for k, v in importers.items()},
+        service_of=imports.services,
+        dependents=graph.dependents,
+    )
 
 
 def why_report(analysis: Analysis, node: str, fmt: str) -> str:

@@ -11,7 +11,7 @@ from guardrails.report.view import graph_view
 
 def main(
     *,
-    fmt: str = "json",
+    fmt: str = "text",
     focus: str | None = None,
     depth: int | None = None,
     config: str | None = None,
@@ -29,7 +29,11 @@ def main(
         )
     view = graph_view(graph, focus, depth)
     keep = [n.id for n in view.nodes]
-    if fmt == "json":
+    if fmt == "text":
+        from guardrails.report.text import render_graph_summary
+
+        text = render_graph_summary(graph, keep)
+    elif fmt == "json":
         from guardrails.report import json_out
 
         text = json_out.render_graph(graph, keep)

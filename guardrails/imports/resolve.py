@@ -230,14 +230,14 @@ class ModuleIndex:
             return module
         own = self.own_name.get(importer)
         if own is None:
-            return Problem(
-                "relative import in a file that is not inside a package under a source root",
-                path=importer,
-                severity="info",
-                fix="add its directory to inference.roots in guardrails.yaml",
-            )
-        name, is_pkg = own
-        package = name.split(".") if is_pkg else name.split(".")[:-1]
+            found = self._nameless(importer)
+            if isinstance(found, Problem):
+                return found
+            package = found
+        else:
+            name, is_pkg = own
+            package = name.split(".") if is_pkg else name.split(".")[:-1]
+        name = ".".join(package)
         if level > len(package):
             return Problem(
                 f"relative import beyond the top-level package {package[0] if package else name!r}",
@@ -246,6 +246,42 @@ class ModuleIndex:
             )
         base = package[: len(package) - level + 1]
         return ".".join(base + [module]) if module else ".".join(base)
+
+    def _nameless(self, importer: str) -> list[str] | Problem:
+        """The package of a file with no module name, or why it has none and the fix that
+        would help. Django's ``migrations/0002_x.py`` are not under a missing source root:
+        their names start with a digit, so no import statement names them, but Django loads
+        them with importlib inside their package, and their relative imports resolve there."""
+        roots = self.file_roots.get(importer, ())
+        root = roots[0] if roots else ""
+        rel = importer[len(root) + 1 :] if root else importer
+        parts = rel[:-3].split("/") if rel.endswith(".py") else rel.split("/")
+        bad = next((i for i, part in enumerate(parts) if not _is_name(part)), None)
+        if bad is not None and bad == len(parts) - 1:
+            if bad > 0:
+                return parts[:-1]  # a package directory holds it: resolve from there
+            return Problem(
+                f"relative import in '{rel}', a top-level file whose name is not a module "
+                "name, so it is in no package",
+                path=importer,
+                severity="info",
+                fix="use an absolute import, or move it into a package",
+            )
+        if bad is not None:
+            above = "/".join([root, *parts[: bad + 1]] if root else parts[: bad + 1])
+            return Problem(
+                f"relative import under directory '{parts[bad]}', which is not a valid "
+                "package name, so the file has no module name",
+                path=importer,
+                severity="info",
+                fix=f"add '{above}' to inference.roots in guardrails.yaml",
+            )
+        return Problem(
+            "relative import in a file that is not inside a package under a source root",
+            path=importer,
+            severity="info",
+            fix="add its directory to inference.roots in guardrails.yaml",
+        )
 
     def resolve(
         self, importer: str, module: str, names: tuple[str, ...]

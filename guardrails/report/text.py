@@ -71,7 +71,24 @@ def _tier(tier: int | None) -> str:
     return "tier ?" if tier is None else f"tier {tier}"
 
 
-def render_impact(impact: Impact) -> str:
+# Above this many affected nodes, text output summarises (counts by team and tier, then the
+# most critical nodes); `--all` lists every one. A reader takes in about a screenful.
+SUMMARY_OVER = 25
+MOST_CRITICAL = 10
+
+
+def render_impact(
+    impact: Impact,
+    *,
+    show_all: bool = False,
+    importers: Mapping[str, Sequence[str]] | None = None,
+    service_of: Mapping[str, str] | None = None,
+    dependents: Mapping[str, Sequence[str]] | None = None,
+) -> str:
+    """The blast radius for a terminal. ``importers``: repository files importing each
+    changed file, and ``service_of`` the service of each of those files, so a change to one
+    file that many services reach only through its package says so (issue 9: a generated
+    data table marked 63 services); ``dependents``: the graph's direct dependents of a node."""
     out: list[str] = []
     out.append(f"Blast radius of {subject(impact)}")
     if impact.depth is not None:
@@ -80,33 +97,135 @@ def render_impact(impact: Impact) -> str:
     out.append(f"Changed ({len(impact.changed)})")
     if not impact.changed:
         out.append("  no service, resource or flag is touched")
+    radius = {n.id for n in impact.affected}
     for c in impact.changed:
         owner = c.owner or "no owner"
         out.append(f"  {c.id}  {_tier(c.tier)}  {owner}")
         files = [quote(f) for f in c.files[:3]]
         files += [f"(+{len(c.files) - 3} more)"] if len(c.files) > 3 else []
         out.extend(_wrap(", ".join(files), "    "))
+        direct = {d for d in (dependents or {}).get(c.id, ()) if d in radius}
+        if importers is not None and c.id.startswith("service:") and direct:
+            out.extend(_why_changed(c.id, c.files, importers, service_of or {}, direct))
     out.append("")
-    out.append(f"Affected ({len(impact.affected)})" + (" by team" if impact.affected else ""))
+    summarise = not show_all and len(impact.affected) > SUMMARY_OVER
+    out.append(
+        f"Affected ({len(impact.affected)})"
+        + (
+            (" summary; --all lists every node" if summarise else " by team")
+            if impact.affected
+            else ""
+        )
+    )
     if not impact.affected:
         out.append("  nothing depends on the changed nodes")
-    for team, nodes in _by_team(impact.affected):
-        out.append(f"  {team or 'no owner'}")
-        for n in nodes:
-            hops = f"{n.distance} hop{'s' if n.distance != 1 else ''}"
-            out.append(f"    {_tier(n.tier)}  {n.id}  ({hops})")
-            out.extend(_wrap("via " + ARROW.join(n.path[1:]), "      "))
+    if summarise:
+        out.extend(_summary(impact.affected))
+    else:
+        for team, nodes in _by_team(impact.affected):
+            out.append(f"  {team or 'no owner'}")
+            for n in nodes:
+                out.extend(_affected_line(n, "    "))
     out.append("")
-    out.extend(_wrap("Teams: " + (", ".join(impact.teams) or "none"), ""))
+    teams = list(impact.teams)
+    if summarise and len(teams) > MOST_CRITICAL * 2:
+        shown = ", ".join(teams[: MOST_CRITICAL * 2])
+        out.extend(
+            _wrap(f"Teams ({len(teams)}): {shown} (+{len(teams) - MOST_CRITICAL * 2} more)", "")
+        )
+    else:
+        out.extend(_wrap("Teams: " + (", ".join(teams) or "none"), ""))
     if impact.unowned_files:
         out.append(f"Unowned files ({len(impact.unowned_files)}): no service or CODEOWNERS rule")
-        shown = [quote(p) for p in impact.unowned_files[:10]]
-        out.extend(f"  {p}" for p in shown)
-        if len(impact.unowned_files) > len(shown):
+        shown_files = [quote(p) for p in impact.unowned_files[:10]]
+        out.extend(f"  {p}" for p in shown_files)
+        if len(impact.unowned_files) > len(shown_files):
             out.append(
-                f"  (+{len(impact.unowned_files) - len(shown)} more; --format json lists all)"
+                f"  (+{len(impact.unowned_files) - len(shown_files)} more; --format json lists all)"
             )
     return "\n".join(out) + "\n"
+
+
+def _affected_line(n: AffectedNode, indent: str, *, owner: bool = False) -> list[str]:
+    hops = f"{n.distance} hop{'s' if n.distance != 1 else ''}"
+    who = f"  {n.owner or 'no owner'}" if owner else ""
+    return [
+        f"{indent}{_tier(n.tier)}  {n.id}  ({hops}){who}",
+        *_wrap("via " + ARROW.join(n.path[1:]), indent + "  "),
+    ]
+
+
+def _summary(nodes: Sequence[AffectedNode]) -> list[str]:
+    """Counts by team and tier (teams with the most critical nodes first), then the most
+    critical nodes themselves: lowest tier, then nearest, then by id."""
+    counts: dict[str | None, dict[int | None, int]] = {}
+    for n in nodes:
+        tiers = counts.setdefault(n.owner, {})
+        tiers[n.tier] = tiers.get(n.tier, 0) + 1
+
+    def rank(tier: int | None) -> int:
+        return 99 if tier is None else tier
+
+    order = sorted(
+        counts.items(),
+        key=lambda kv: (
+            min(rank(t) for t in kv[1]),
+            -sum(kv[1].values()),
+            kv[0] is None,
+            kv[0] or "",
+        ),
+    )
+    out = ["  by team and tier:"]
+    width = max(len(team or "no owner") for team, _ in order[: MOST_CRITICAL * 2])
+    for team, tiers in order[: MOST_CRITICAL * 2]:
+        cells = ", ".join(
+            f"{_tier(t)}: {c}" for t, c in sorted(tiers.items(), key=lambda tc: rank(tc[0]))
+        )
+        out.append(f"    {(team or 'no owner').ljust(width)}  {sum(tiers.values()):>4}  ({cells})")
+    if len(order) > MOST_CRITICAL * 2:
+        rest = order[MOST_CRITICAL * 2 :]
+        out.append(
+            f"    (+{len(rest)} more owners with {sum(sum(t.values()) for _, t in rest)} nodes)"
+        )
+    critical = sorted(nodes, key=lambda n: (rank(n.tier), n.distance, n.id))[:MOST_CRITICAL]
+    out.append(f"  most critical ({len(critical)} of {len(nodes)}):")
+    for n in critical:
+        out.extend(_affected_line(n, "    ", owner=True))
+    return out
+
+
+def _why_changed(
+    node: str,
+    files: Sequence[str],
+    importers: Mapping[str, Sequence[str]],
+    service_of: Mapping[str, str],
+    direct: set[str],
+) -> list[str]:
+    """Which services import the changed files themselves, against how many depend on the
+    node: a reviewer can judge a radius that comes from a package, not from the file."""
+    own = node.removeprefix("service:")
+    through: dict[str, set[str]] = {}
+    for f in files:
+        for src in importers.get(f, ()):
+            svc = service_of.get(src)
+            if svc is not None and svc != own:
+                through.setdefault(f"service:{svc}", set()).add(src)
+    reached = sorted(s for s in through if s in direct)
+    n = len(direct)
+    if not reached:
+        line = (
+            f"no other service imports the changed file{'s' if len(files) != 1 else ''}; "
+            f"{n} node{'s' if n != 1 else ''} depend{'s' if n == 1 else ''} on {node} "
+            f"through its other modules"
+        )
+    else:
+        names = ", ".join(s.removeprefix("service:") for s in reached[:5])
+        more = f" (+{len(reached) - 5} more)" if len(reached) > 5 else ""
+        line = (
+            f"the changed file{'s are' if len(files) != 1 else ' is'} imported by {len(reached)} "
+            f"of the {n} node{'s' if n != 1 else ''} that depend on {node}: {names}{more}"
+        )
+    return _wrap(line, "    ")
 
 
 def _by_team(nodes: Sequence[AffectedNode]) -> list[tuple[str | None, list[AffectedNode]]]:
@@ -323,4 +442,58 @@ def render_check(doc: Mapping[str, Any]) -> str:
             else "the working tree's guardrails.yaml differs from the one used, and is ignored"
         )
         out.extend(_wrap("Note: " + ignored, ""))
+    return "\n".join(out) + "\n"
+
+
+def render_graph_summary(graph: DependencyGraph, keep: Sequence[str]) -> str:
+    """`guardrails graph` for a terminal: what the graph holds, not every node and edge
+    (otel's was 3,456 lines of JSON). ``--format json`` / ``graphml`` give the whole graph."""
+    from guardrails.graph import node_type
+
+    kept = set(keep)
+    types: dict[str, int] = {}
+    for n in keep:
+        types[node_type(n)] = types.get(node_type(n), 0) + 1
+    edges = [(s, d, k) for s, d, k in graph.edges(ownership=False) if s in kept and d in kept]
+    kinds: dict[str, int] = {}
+    dependents: dict[str, set[str]] = {}
+    for s, d, k in edges:
+        kinds[k] = kinds.get(k, 0) + 1
+        dependents.setdefault(d, set()).add(s)
+    what = ", ".join(f"{c} {t}{'s' if c != 1 else ''}" for t, c in sorted(types.items()))
+    how = ", ".join(f"{c} {k}" for k, c in sorted(kinds.items()))
+    out = [f"Graph: {what or 'no nodes'}", f"Edges: {len(edges)}" + (f" ({how})" if how else "")]
+    owned: dict[str | None, dict[int | None, int]] = {}
+    for n in keep:
+        if node_type(n) in ("team", "user"):
+            continue
+        tiers = owned.setdefault(graph.owner(n), {})
+        tier = graph.tier(n)
+        tiers[tier] = tiers.get(tier, 0) + 1
+    if owned:
+        out += ["", "Nodes by owner and tier:"]
+        order = sorted(
+            owned.items(), key=lambda kv: (-sum(kv[1].values()), kv[0] is None, kv[0] or "")
+        )
+        width = max(len(o or "no owner") for o, _ in order[: MOST_CRITICAL * 2])
+        for owner, tiers in order[: MOST_CRITICAL * 2]:
+            cells = ", ".join(
+                f"{_tier(t)}: {c}"
+                for t, c in sorted(tiers.items(), key=lambda tc: 99 if tc[0] is None else tc[0])
+            )
+            out.append(
+                f"  {(owner or 'no owner').ljust(width)}  {sum(tiers.values()):>5}  ({cells})"
+            )
+        if len(order) > MOST_CRITICAL * 2:
+            rest = order[MOST_CRITICAL * 2 :]
+            out.append(
+                f"  (+{len(rest)} more owners with {sum(sum(t.values()) for _, t in rest)} nodes)"
+            )
+    top = sorted(dependents.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:MOST_CRITICAL]
+    if top:
+        out += ["", "Most depended on (nodes with an edge to them):"]
+        for node, srcs in top:
+            who = graph.owner(node) or "no owner"
+            out.append(f"  {len(srcs):>5}  {node}  ({_tier(graph.tier(node))}, {who})")
+    out += ["", "Every node and edge: --format json (or graphml, dot, mermaid)."]
     return "\n".join(out) + "\n"

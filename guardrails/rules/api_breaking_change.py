@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
+from guardrails.catalog.infer import in_support_tree
 from guardrails.changes import DELETED, RENAMED
 from guardrails.findings import Finding, Related
 from guardrails.rules.base import Case, Expect, ImportSite, Rule, RuleContext, Site
@@ -161,8 +162,12 @@ class ApiBreakingChange(Rule):
                 reasons = breaking_reasons(sc)
                 if not reasons:
                     continue
-                sites = _sites(
-                    ctx.imports.importers_of(module), module, sym, precise_only=sym.kind == IMPORT
+                sites, unused = _sites(
+                    ctx,
+                    ctx.imports.importers_of(module),
+                    module,
+                    sym,
+                    precise_only=sym.kind == IMPORT,
                 )
                 if sym.kind == IMPORT and not sites:
                     continue  # an import nobody re-imports from here is not API
@@ -172,7 +177,7 @@ class ApiBreakingChange(Rule):
                 else:
                     assert sc.new is not None
                     path, line = change.path, sc.new.line
-                finding = self._report(ctx, path, line, module, sym, reasons, sites, own)
+                finding = self._report(ctx, path, line, module, sym, reasons, sites, own, unused)
                 yield ctx.at_base(finding) if sc.kind == "removed" else finding
 
     def _module_gone(
@@ -216,14 +221,21 @@ class ApiBreakingChange(Rule):
         reasons: list[str],
         sites: list[ImportSite],
         own: str | None,
+        unused: int = 0,
     ) -> Finding:
         external = _external(ctx, sites, own)
         what = f"{sym.kind} `{sym.qualname}` in `{module}`: {'; '.join(reasons)}"
         if not external:
+            used = (
+                f"no other service uses it ({unused} import site{'s' if unused != 1 else ''} "
+                f"of `{module}` never name{'s' if unused == 1 else ''} `{sym.qualname}`)"
+                if unused
+                else "no other service imports it"
+            )
             return self.finding(
                 path,
                 line,
-                f"{what}; no other service imports it",
+                f"{what}; {used}",
                 f"no other service imports `{sym.qualname}`; update callers in "
                 f"{own or 'this repository'} in the same change",
                 severity="info",
@@ -248,27 +260,58 @@ class ApiBreakingChange(Rule):
 
 
 def _sites(
-    sites: Iterable[ImportSite], module: str, sym: Symbol, *, precise_only: bool
-) -> list[ImportSite]:
+    ctx: RuleContext,
+    sites: Iterable[ImportSite],
+    module: str,
+    sym: Symbol,
+    *,
+    precise_only: bool,
+) -> tuple[list[ImportSite], int]:
+    """The import sites that use ``sym``, and how many import ``module`` without naming it.
+
+    A site counts when it names the symbol: ``from m import name``, a star import, or — for
+    a site that imports the module object (``import pkg.m``, ``from pkg import m``) — a use of
+    ``m.name`` / ``pkg.m.name`` / ``getattr(m, "name")`` in that file. A field of a record
+    class counts only where the importer reads it (``x.field``, ``x["field"]``, ``field=``).
+    A file that cannot be read counts: not knowing is not evidence of no use.
+    """
     top = sym.qualname.split(".", 1)[0]
     leaf = module.rpartition(".")[2]
+    member = sym.qualname.split(".", 1)[1] if "." in sym.qualname else None
     out = []
+    unused = 0
     for s in sites:
         names = tuple(s.names)
         # `import pkg.mod`, and `from pkg import mod` (recorded either as module "pkg" with
-        # name "mod" or as module "pkg.mod" with name "mod"): the module object is used, and
-        # we cannot see which attributes, so every such site counts.
+        # name "mod" or as module "pkg.mod" with name "mod"): the module object is imported,
+        # and the file says which of its attributes it uses.
         whole = not names or s.module != module or (names == (leaf,) and top != leaf)
-        if (s.module == module and (top in names or "*" in names)) or whole:
-            if precise_only and (whole or "*" in names):
-                continue
-            out.append(s)
-    return out
+        if not ((s.module == module and (top in names or "*" in names)) or whole):
+            continue
+        if precise_only and (whole or "*" in names):
+            continue
+        if whole and "*" not in names and ctx.uses.names(s.src_path, module, top) is False:
+            unused += 1
+            continue
+        field = member.rsplit(".", 1)[-1] if member is not None else None
+        if (
+            field
+            and sym.kind == FIELD
+            and ctx.uses.reads_field(s.src_path, field, sym.parent) is False
+        ):
+            unused += 1
+            continue
+        out.append(s)
+    return out, unused
 
 
 def _external(ctx: RuleContext, sites: Iterable[ImportSite], own: str | None) -> list[ImportSite]:
+    """Sites in other services' code: test, docs, example and template trees are their own
+    project's tests, not consumers of this one."""
     out = []
     for s in sites:
+        if in_support_tree(s.src_path):
+            continue
         svc = ctx.service(s.src_path)
         if svc is not None and svc != own:
             out.append(s)
@@ -309,7 +352,51 @@ _GROWTH = Site("apps/growth/main.py", 7, _MOD, ("publish", "Event"))
 _ARCHIVE = Site("services/event_archive/sink.py", 2, _MOD, ("publish",))
 _PUBLISH = "def publish(topic, payload):\n    return send(topic, payload)\n"
 
+_GROWTH_USE = (
+    "from services.event_bus.client import publish, Event\n\n"
+    "def f(e: Event):\n    return publish(e.id, Event(id='x'))\n"
+)
+_DC = "from dataclasses import dataclass\n\n@dataclass\nclass Event:\n    id: str\n"
 ApiBreakingChange.INVALID = (
+    Case(
+        _DC + "    ts: int = 0\n",
+        _DC,
+        importers=(_GROWTH,),
+        sources=(("apps/growth/main.py", "from x import y\n" * 6 + _GROWTH_USE),),
+        expect=(
+            Expect(
+                6,
+                "info",
+                ("field `Event.ts`", "no other service uses it (1 import site", "never names"),
+            ),
+        ),
+        note="a removed field that no importer reads (only `id` is read): not a break for them",
+    ),
+    Case(
+        "TIMEOUT = 10\nRETRIES = 3\n",
+        "TIMEOUT = 10\n",
+        importers=(Site("services/ranker/app.py", 1, "services.event_bus", ("client",)),),
+        sources=(
+            ("services/ranker/app.py", "from services.event_bus import client\nclient.TIMEOUT\n"),
+        ),
+        expect=(
+            Expect(
+                2,
+                "info",
+                ("`RETRIES`", "no other service uses it"),
+            ),
+        ),
+        note="the module object is imported, but the file never names `RETRIES`",
+    ),
+    Case(
+        _DC_TS := "from dataclasses import dataclass\n\n@dataclass\nclass Event:\n"
+        "    id: str\n    ts: int = 0\n",
+        _DC_TS.replace("    ts: int = 0\n", ""),
+        importers=(_GROWTH,),
+        sources=(("apps/growth/main.py", "from x import y\n" * 6 + _GROWTH_USE + "e.ts\n"),),
+        expect=(Expect(6, "block", ("field `Event.ts`", "removed", "apps/growth/main.py:7")),),
+        note="the importer reads the removed field",
+    ),
     Case(
         "import json\n\n" + _PUBLISH,
         "import json\n",

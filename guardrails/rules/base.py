@@ -25,6 +25,7 @@ from guardrails.semantic.python import MAX_FILE_BYTES, is_python_change
 if TYPE_CHECKING:
     from guardrails.authors import Authorship
     from guardrails.errors import Problem
+    from guardrails.imports.uses import UseIndex
     from guardrails.policy.approvals import Approval
 
 PYTHON_SUFFIXES = (".py", ".pyi")
@@ -64,6 +65,10 @@ class ImportIndex(Protocol):
         """Every import statement in the file ``path``, with ``dst_path`` resolved."""
         ...
 
+    def base_importers_of(self, module: str) -> Sequence[ImportSite]:
+        """Every import of ``module`` in the base revision (empty when there is none)."""
+        ...
+
 
 class NoImports:
     """Import inference switched off: nobody is known to import anything."""
@@ -75,6 +80,9 @@ class NoImports:
         return ()
 
     def imports_of(self, path: str) -> Sequence[ImportSite]:
+        return ()
+
+    def base_importers_of(self, module: str) -> Sequence[ImportSite]:
         return ()
 
 
@@ -106,6 +114,9 @@ class EdgeIndex:
 
     def imports_of(self, path: str) -> Sequence[ImportSite]:
         return tuple(self._by_src.get(path, ()))
+
+    def base_importers_of(self, module: str) -> Sequence[ImportSite]:
+        return ()  # one revision's edges: no base known
 
 
 def is_python(path: str | None) -> bool:
@@ -142,7 +153,11 @@ class RuleContext:
     node_owner: Callable[[str], str | None] = lambda node: None
     # Parsed rollout and flag files, shared by the rules that read them (rules/_files.py).
     memo: dict[tuple[str, int], object] = field(default_factory=dict, init=False, repr=False)
+    # The head text of a repository file (None: unknown). Rules read importers through it to
+    # see which names of an imported module they use; without it every importer counts.
+    source: Callable[[str], str | None] = lambda path: None
     _diffs: dict[int, ModuleDiff] = field(default_factory=dict, init=False, repr=False)
+    _uses: UseIndex | None = field(default=None, init=False, repr=False)
     # Findings located in the base revision (removed definitions): no head comment can sit on
     # their line, so run_rules does not look for suppressions there.
     base_located: set[Finding] = field(default_factory=set, init=False, repr=False)
@@ -157,6 +172,15 @@ class RuleContext:
         if key not in self._diffs:
             self._diffs[key] = cached_diff(change, max_bytes=self.max_file_bytes)
         return self._diffs[key]
+
+    @property
+    def uses(self) -> UseIndex:
+        """Which names importers use, each file parsed once per check."""
+        if self._uses is None:
+            from guardrails.imports.uses import UseIndex
+
+            self._uses = UseIndex(self.source)
+        return self._uses
 
     def service(self, path: str | None) -> str | None:
         if path is None:
@@ -215,6 +239,8 @@ class Case:
     path: str = "services/event_bus/client.py"
     expect: tuple[Expect, ...] = ()
     importers: tuple[Site, ...] = ()
+    # Head text of importing files (path, text), for rules that read which names they use.
+    sources: tuple[tuple[str, str], ...] = ()
     note: str = ""
     # Ownership cases: the login that wrote the change (None: ownership unknown) and the
     # logins that approved it.

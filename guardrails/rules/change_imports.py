@@ -38,3 +38,14 @@ class ChangeImportIndex:
 
     def imports_of(self, path: str) -> Sequence[ImportSite]:
         return self._head.imports_of(path)
+
+    def base_importers_of(self, module: str) -> Sequence[ImportSite]:
+        """Imports of ``module`` the base already had: the base graph's when it was built,
+        and the head's in files the change did not touch (they are the same in the base)."""
+        sites = [s for s in self._head.importers_of(module) if s.src_path not in self._touched]
+        if self._base is not None:
+            seen = {(s.src_path, s.line) for s in sites}
+            sites += [
+                s for s in self._base.importers_of(module) if (s.src_path, s.line) not in seen
+            ]
+        return tuple(sorted(sites, key=lambda s: (s.src_path, s.line)))

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from guardrails.catalog.model import Resource
 from guardrails.findings import Finding, Related
-from guardrails.rules.base import Case, Expect, Rule, RuleContext
+from guardrails.rules.base import Case, Expect, Rule, RuleContext, Site
 from guardrails.semantic.facts import CLASS, FIELD, SymbolChange
 
 _CONSUMING = frozenset({"consumes", "consumes_api", "depends_on"})
@@ -69,7 +70,48 @@ class DataSchemaBreak(Rule):
                         assert sc.old is not None
                         path, line, base = change.old_path or change.path, sc.old.line, True
                     f = self._finding(res, cls, what, path, line, consumers, ctx)
+                    if sc.kind in ("removed", "renamed") and sc.old is not None:
+                        f = self._unread(ctx, f, res, cls, sc.old.name, consumers)
                     yield ctx.at_base(f) if base else f
+
+    def _unread(
+        self,
+        ctx: RuleContext,
+        finding: Finding,
+        res: Resource,
+        cls: str,
+        name: str,
+        consumers: list[Related],
+    ) -> Finding:
+        """A removed field that no other code reads (``x.field``, ``x["field"]``,
+        ``field=``) or builds by position (``Cls(a, b)``) breaks nobody: say so, and do not
+        block. Only when every declared consumer imports the schema class: a consumer that
+        does not (another language, raw JSON) may read the field unseen, and still blocks."""
+        if name == cls or not consumers or res.schema_path is None:
+            return finding
+        module = ctx.imports.module_of(res.schema_path)
+        if module is None:
+            return finding
+        own = ctx.service(res.schema_path)
+        wanted = {r.node.removeprefix("service:") for r in consumers if r.node}
+        seen: set[str] = set()
+        sites = 0
+        for s in ctx.imports.importers_of(module):
+            svc = ctx.service(s.src_path)
+            if svc is None or svc == own or not (cls in s.names or "*" in s.names or not s.names):
+                continue
+            if ctx.uses.reads_field(s.src_path, name, cls) is not False:
+                return finding
+            seen.add(svc)
+            sites += 1
+        if not wanted <= seen:
+            return finding
+        return replace(
+            finding,
+            severity="warn",
+            message=f"{finding.message} (no other service reads `{name}`: {sites} import "
+            f"site{'s' if sites != 1 else ''} of `{cls}`, none reads it)",
+        )
 
     def _consumers(self, ctx: RuleContext, res: Resource) -> list[Related]:
         out = []
@@ -143,6 +185,61 @@ DataSchemaBreak.INVALID = (
         _BASE.replace("class UserEvent", "class UserEventV2"),
         path=_P,
         expect=(Expect(4, "block", ("schema class `UserEvent` renamed to `UserEventV2`",)),),
+    ),
+)
+
+_CONSUMER = "services/ranker/consume.py"
+_FS = "services/feature_store/ingest.py"
+_SCHEMA_SITES = (
+    Site(_CONSUMER, 1, "services.event_bus.schemas", ("UserEvent",)),
+    Site(_FS, 1, "services.event_bus.schemas", ("UserEvent",)),
+)
+_READS_USER_ID = (
+    "from services.event_bus.schemas import UserEvent\n\ndef f(e):\n    return e.user_id\n"
+)
+DataSchemaBreak.INVALID += (
+    Case(
+        _BASE,
+        _BASE.replace("    kind: str\n", ""),
+        path=_P,
+        importers=_SCHEMA_SITES,
+        sources=((_CONSUMER, _READS_USER_ID), (_FS, _READS_USER_ID)),
+        expect=(
+            Expect(
+                6,
+                "warn",
+                ("field `kind` removed", "no other service reads `kind`: 2 import sites"),
+            ),
+        ),
+        note="both consumers import the schema and read only `user_id`",
+    ),
+    Case(
+        _BASE,
+        _BASE.replace("    kind: str\n", ""),
+        path=_P,
+        importers=_SCHEMA_SITES,
+        sources=((_CONSUMER, _READS_USER_ID), (_FS, _READS_USER_ID + "x = UserEvent(kind=1)\n")),
+        expect=(Expect(6, "block", ("field `kind` removed",)),),
+        note="one consumer constructs it with `kind=`",
+    ),
+    Case(
+        _BASE,
+        _BASE.replace("    kind: str\n", ""),
+        path=_P,
+        importers=(
+            *_SCHEMA_SITES,
+            Site("apps/growth/emit.py", 1, "services.event_bus.schemas", ("UserEvent",)),
+        ),
+        sources=(
+            (_CONSUMER, _READS_USER_ID),
+            (_FS, _READS_USER_ID),
+            (
+                "apps/growth/emit.py",
+                "from services.event_bus.schemas import UserEvent\ne = UserEvent('u1', 'view')\n",
+            ),
+        ),
+        expect=(Expect(6, "block", ("field `kind` removed",)),),
+        note="a producer builds the record by position: every field counts (the acme demo)",
     ),
 )
 

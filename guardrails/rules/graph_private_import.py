@@ -5,30 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from fnmatch import fnmatchcase
 
+from guardrails.catalog.infer import in_support_tree
 from guardrails.catalog.model import Service
 from guardrails.changes import ADDED
 from guardrails.findings import Finding
 from guardrails.rules.base import Case, Expect, Rule, RuleContext, Site, is_python
 
-_DEFAULT_PUBLIC = frozenset({"api", "client"})
-
 
 def is_public_module(service: Service, module: str, path: str) -> bool:
-    """``public`` patterns replace the default surface: the package ``__init__`` and the
-    ``api``/``client`` modules (or packages) at its top level."""
+    """``public`` patterns, when the service declares them, name its whole public surface.
+    Otherwise a module is private only when a part of its dotted name starts with ``_``
+    (``pkg._internal.codec``, ``pkg._semconv``): libraries are imported module by module,
+    and a narrower default calls every ordinary import private."""
     if service.public:
         return any(fnmatchcase(module, p) or fnmatchcase(path, p) for p in service.public)
-    for pattern in service.paths:
-        root = pattern.rstrip("*").rstrip("/")
-        if root and "*" not in root and path.startswith(root + "/"):
-            rel = path[len(root) + 1 :].split("/")
-            return rel == ["__init__.py"] or rel[0].removesuffix(".py") in _DEFAULT_PUBLIC
-    parts = path.split("/")
-    return (
-        parts[-1] == "__init__.py"
-        or parts[-1].removesuffix(".py") in _DEFAULT_PUBLIC
-        or (len(parts) > 1 and parts[-2] in _DEFAULT_PUBLIC)
-    )
+    parts = module.split(".")
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    return not any(p.startswith("_") and not p.startswith("__") for p in parts)
 
 
 class GraphPrivateImport(Rule):
@@ -42,28 +36,42 @@ class GraphPrivateImport(Rule):
             if not is_python(path) or path is None:
                 continue
             src = ctx.service(path)
-            if src is None:
-                continue
+            if src is None or in_support_tree(path):
+                continue  # a service's own tests and examples may reach into what they test
             everything = change.status == ADDED and not change.added_lines
             for site in ctx.imports.imports_of(path):
                 if site.dst_path is None or not (everything or change.touches_line(site.line)):
                     continue
                 dst = ctx.service(site.dst_path)
                 svc = ctx.catalog.services.get(dst) if dst else None
-                if svc is None or dst == src:
+                if svc is None or dst is None or dst == src:
                     continue
                 module = ctx.imports.module_of(site.dst_path) or site.module
                 if is_public_module(svc, module, site.dst_path):
+                    continue
+                if _already_shared(ctx, module, dst, site.dst_path):
                     continue
                 owner = f" (team {svc.owner})" if svc.owner else ""
                 yield self.finding(
                     path,
                     site.line,
                     f"imports `{module}`, which is private to {dst}{owner}",
-                    f"use {dst}'s public API (its package `__init__`, `api` or `client` "
-                    f"modules, or what its `public:` list in guardrails.yaml names), or ask "
-                    f"{svc.owner or dst} to add `{module}` to that list",
+                    f"use {dst}'s public API (modules without a leading underscore, or what its "
+                    f"`public:` list in guardrails.yaml names), or ask {svc.owner or dst} to "
+                    f"add `{module}` to that list",
                 )
+
+
+def _already_shared(ctx: RuleContext, module: str, dst: str, dst_path: str) -> bool:
+    """Another service (not the owner, not test code) already imports the module in the base:
+    the dependency exists, and this import is not a new one."""
+    for site in ctx.imports.base_importers_of(module):
+        if site.dst_path not in (None, dst_path) or in_support_tree(site.src_path):
+            continue
+        svc = ctx.service(site.src_path)
+        if svc is not None and svc != dst:
+            return True
+    return False
 
 
 _SRC = "services/feature_store/loader.py"
@@ -87,18 +95,18 @@ GraphPrivateImport.INVALID = (
     ),
     Case(
         "",
-        "import services.event_bus.storage\n",
+        "import services.event_bus._storage\n",
         path="apps/growth/jobs.py",
         importers=(
             Site(
                 "apps/growth/jobs.py",
                 1,
-                "services.event_bus.storage",
+                "services.event_bus._storage",
                 (),
-                "services/event_bus/storage.py",
+                "services/event_bus/_storage.py",
             ),
         ),
-        expect=(Expect(1, "warn", ("`services.event_bus.storage`",)),),
+        expect=(Expect(1, "warn", ("`services.event_bus._storage`",)),),
     ),
     Case(
         "x = 1\n",
@@ -119,6 +127,43 @@ GraphPrivateImport.INVALID = (
 )
 
 GraphPrivateImport.VALID = (
+    Case(
+        "",
+        "import services.event_bus.storage\nfrom services.event_bus.menu.models import Menu\n",
+        path="apps/growth/jobs.py",
+        importers=(
+            Site(
+                "apps/growth/jobs.py",
+                1,
+                "services.event_bus.storage",
+                (),
+                "services/event_bus/storage.py",
+            ),
+            Site(
+                "apps/growth/jobs.py",
+                2,
+                "services.event_bus.menu.models",
+                ("Menu",),
+                "services/event_bus/menu/models.py",
+            ),
+        ),
+        note="no underscore on the module's path and no `public:` list: an ordinary module",
+    ),
+    Case(
+        "",
+        "from services.event_bus._internal.codec import decode\n",
+        path="services/feature_store/tests/test_loader.py",
+        importers=(
+            Site(
+                "services/feature_store/tests/test_loader.py",
+                1,
+                "services.event_bus._internal.codec",
+                ("decode",),
+                _INTERNAL,
+            ),
+        ),
+        note="test code is not a consumer",
+    ),
     Case(
         "",
         "from services.event_bus.client import publish\nfrom services.event_bus import Event\n",

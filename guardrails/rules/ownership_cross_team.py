@@ -1,7 +1,11 @@
 """ownership.cross-team: the change edits files another team owns.
 
 Ownership comes from the catalog (a service's owner) and CODEOWNERS; the author's teams from
-``teams.<t>.members``. An author in no team is an outsider to every team. One finding per
+``teams.<t>.members``. An author in no team is an outsider to every team whose members are
+declared. A team with no declared members (zero-config: a CODEOWNERS handle and nothing
+else) cannot tell who is in it, so it is not judged here: asking every author of a
+zero-config repository to get their own team's approval would be a false alarm on every
+commit. Declare ``members`` to turn the rule on for that team. One finding per
 owning team, at the first of its files; ``builtin:default`` turns it into a requirement for
 that team's approval (``from: changed-owners``), which CODEOWNERS alone cannot express per
 team.
@@ -38,7 +42,8 @@ class OwnershipCrossTeam(Rule):
             if not owners or mine & {o.lower() for o in owners}:
                 continue  # unowned (ownership.unowned says so), or one of the author's teams
             for owner in owners:
-                files.setdefault(owner, []).append(change.path)
+                if _membership_known(owner, ctx):
+                    files.setdefault(owner, []).append(change.path)
         who = _who(ctx.author.people)
         for owner, paths in sorted(files.items()):
             paths = sorted(paths)
@@ -54,6 +59,14 @@ class OwnershipCrossTeam(Rule):
                 fix=f"ask {owner} for a review (their handle is in guardrails.yaml or CODEOWNERS)",
                 related=tuple(Related(p, None, owner) for p in paths[1:]),
             )
+
+
+def _membership_known(owner: str, ctx: RuleContext) -> bool:
+    """A person owner is known by login; a team only when it lists its members."""
+    if not owner.startswith("team:"):
+        return True
+    team = ctx.catalog.teams.get(owner[len("team:") :])
+    return team is not None and bool(team.members)
 
 
 def _who(people: tuple[Person, ...]) -> str:
@@ -92,4 +105,11 @@ OwnershipCrossTeam.VALID = (
     Case("x = 1\n", "x = 2\n", path="services/ranker/rank.py", author="li", note="own team"),
     Case("x = 1\n", "x = 2\n", path="notes/todo.txt", author="li", note="unowned file"),
     Case("x = 1\n", "x = 2\n", path="services/event_bus/client.py", note="author unknown"),
+    Case(
+        "x = 1\n",
+        "x = 2\n",
+        path="apps/platform/tool.py",
+        author="zoe",
+        note="team:platform declares no members: nobody can tell whether zoe is in it",
+    ),
 )

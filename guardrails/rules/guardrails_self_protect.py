@@ -33,10 +33,13 @@ _GUARDED = (
     (".pre-commit-config.yaml", "the pre-commit hooks"),
 )
 # CI files are the gate's only when they run it.
+# GitHub reads workflows only directly in .github/workflows/ and only as YAML: a Python
+# package that lives below it (a workflow generator) is ordinary code.
 _CI = (
-    (".github/workflows/*", "a CI workflow that runs guardrails"),
+    (".github/workflows/[!/]*.yml", "a CI workflow that runs guardrails"),
+    (".github/workflows/[!/]*.yaml", "a CI workflow that runs guardrails"),
     (".gitlab-ci.yml", "the CI pipeline that runs guardrails"),
-    (".ci/*", "the CI entry point that runs guardrails"),
+    (".ci/[!/]*", "the CI entry point that runs guardrails"),
 )
 _RUNS_THE_GATE = "guardrails"
 
@@ -65,7 +68,14 @@ def _what(
     )
     if found:
         return found
-    ci = next((what for pattern, what in _CI if fnmatchcase(path, pattern)), None)
+    ci = next(
+        (
+            what
+            for pattern, what in _CI
+            if fnmatchcase(path, pattern) and path.count("/") <= pattern.count("/")
+        ),
+        None,
+    )
     if ci and any(_RUNS_THE_GATE in (t or "") for t in (change.old_text, change.new_text)):
         return ci
     if any(_protected(path, p) for p in protect):
@@ -169,6 +179,12 @@ GuardrailsSelfProtect.VALID = (
         note="a pack's fixture case is test data, not a pack",
     ),
     Case("a: 1\n", "a: 2\n", path="services/ranker/config.yaml", note="a service's own YAML"),
+    Case(
+        "def job():\n    return 'guardrails check'\n",
+        "def job():\n    return 'guardrails check --base main'\n",
+        path=".github/workflows/generate_workflows_lib/jobs.py",
+        note="a Python package below .github/workflows/ is code, not a workflow GitHub runs",
+    ),
     Case(
         "kind: Component\n",
         "kind: API\n",

@@ -30,7 +30,6 @@ _GUARDED = (
     # A pack sits directly in policies/; its fixture cases (policies/tests/...) are test data.
     ("policies/[!/]*.yaml", "a policy pack"),
     ("policies/[!/]*.yml", "a policy pack"),
-    (".pre-commit-config.yaml", "the pre-commit hooks"),
 )
 # CI files are the gate's only when they run it.
 # GitHub reads workflows only directly in .github/workflows/ and only as YAML: a Python
@@ -40,6 +39,8 @@ _CI = (
     (".github/workflows/[!/]*.yaml", "a CI workflow that runs guardrails"),
     (".gitlab-ci.yml", "the CI pipeline that runs guardrails"),
     (".ci/[!/]*", "the CI entry point that runs guardrails"),
+    # Bumping ruff in a pre-commit config that never runs the gate is not the gate's business.
+    (".pre-commit-config.yaml", "the pre-commit hooks that run guardrails"),
 )
 _RUNS_THE_GATE = "guardrails"
 
@@ -131,6 +132,13 @@ class GuardrailsSelfProtect(Rule):
 
 GuardrailsSelfProtect.INVALID = (
     Case(
+        "repos: [{repo: local, hooks: [{id: guardrails, entry: guardrails hook}]}]\n",
+        "repos: []\n",
+        path=".pre-commit-config.yaml",
+        expect=(Expect(None, "warn", ("the pre-commit hooks that run guardrails",)),),
+        note="taking the gate's hook out",
+    ),
+    Case(
         "version: 1\n",
         "version: 1\nservices: {}\n",
         path="guardrails.yaml",
@@ -164,6 +172,12 @@ GuardrailsSelfProtect.INVALID = (
 )
 
 GuardrailsSelfProtect.VALID = (
+    Case(
+        "repos: [{repo: https://github.com/astral-sh/ruff-pre-commit, rev: v0.6.0}]\n",
+        "repos: [{repo: https://github.com/astral-sh/ruff-pre-commit, rev: v0.7.0}]\n",
+        path=".pre-commit-config.yaml",
+        note="a hook bump in a pre-commit config that does not run the gate",
+    ),
     Case(
         "steps: [{uses: github/codeql-action/init@v3}]\n",
         "steps: [{uses: github/codeql-action/init@v4}]\n",

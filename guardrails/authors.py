@@ -233,6 +233,15 @@ def members_of(person: Person, teams: Mapping[str, Team]) -> tuple[str, ...]:
     or name equals its login; all case-insensitive. In a GitHub user noreply address
     (``<id>+<login>@users.noreply.github.com``) the local part is the login.
     """
+    return tuple(sorted({team for team, _ in _memberships(person, teams)}))
+
+
+def member_logins(person: Person, teams: Mapping[str, Team]) -> tuple[str, ...]:
+    """The declared logins ``person`` is (matched as in :func:`members_of`), sorted."""
+    return tuple(sorted({login for _, login in _memberships(person, teams)}))
+
+
+def _memberships(person: Person, teams: Mapping[str, Team]) -> list[tuple[str, str]]:
     email = person.email.strip().lower()
     local = email.rsplit("@", 1)[0] if "@" in email else ""
     if email.endswith(_GITHUB_NOREPLY):
@@ -247,9 +256,9 @@ def members_of(person: Person, teams: Mapping[str, Team]) -> tuple[str, ...]:
                 or (local and local == login)
                 or (name and name == login)
             ):
-                found.append(team_name)
+                found.append((team_name, login))
                 break
-    return tuple(sorted(found))
+    return found
 
 
 # --- internals -------------------------------------------------------------------------------

@@ -28,11 +28,18 @@ class OwnershipCrossTeam(Rule):
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
         if ctx.author is None or ctx.owners_of_path is None:
             return
-        from guardrails.authors import members_of
+        from guardrails.authors import member_logins, members_of
 
         mine: set[str] = set()
         for person in ctx.author.people:
             mine.update(f"team:{t}" for t in members_of(person, ctx.catalog.teams))
+            mine.update(f"user:{login}" for login in member_logins(person, ctx.catalog.teams))
+        # Whether the author is someone the catalog knows (a declared member). A CODEOWNERS
+        # person is a GitHub login; a commit carries a name and an e-mail. Only a declared
+        # member (`login <email>`) ties the two, so only then can the gate tell that the
+        # author is not the owner (zero-config esphome: "Clyde Stubbs" is @clydebarrow).
+        identified = bool(mine)
+        for person in ctx.author.people:
             # A CODEOWNERS person (user:<login>) is the author when the login is theirs.
             local = person.email.split("@", 1)[0].split("+", 1)[-1]
             mine.update(f"user:{n}" for n in (person.name.lower(), local.lower()) if n)
@@ -42,7 +49,7 @@ class OwnershipCrossTeam(Rule):
             if not owners or mine & {o.lower() for o in owners}:
                 continue  # unowned (ownership.unowned says so), or one of the author's teams
             for owner in owners:
-                if _membership_known(owner, ctx):
+                if _membership_known(owner, ctx, identified):
                     files.setdefault(owner, []).append(change.path)
         who = _who(ctx.author.people)
         for owner, paths in sorted(files.items()):
@@ -61,10 +68,10 @@ class OwnershipCrossTeam(Rule):
             )
 
 
-def _membership_known(owner: str, ctx: RuleContext) -> bool:
-    """A person owner is known by login; a team only when it lists its members."""
+def _membership_known(owner: str, ctx: RuleContext, identified: bool) -> bool:
+    """A team is judged when it lists its members; a person when the author is identified."""
     if not owner.startswith("team:"):
-        return True
+        return identified
     team = ctx.catalog.teams.get(owner[len("team:") :])
     return team is not None and bool(team.members)
 
@@ -111,5 +118,13 @@ OwnershipCrossTeam.VALID = (
         path="apps/platform/tool.py",
         author="zoe",
         note="team:platform declares no members: nobody can tell whether zoe is in it",
+    ),
+    Case(
+        "x = 1\n",
+        "x = 2\n",
+        path="tools/sensor.py",
+        author="zoe",
+        note="owned by the CODEOWNERS person @sam; zoe is no declared member, so whether "
+        "zoe is @sam cannot be told (zero-config: a commit has a name, not a login)",
     ),
 )

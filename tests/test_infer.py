@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import yaml
 
+from guardrails.app.init import starter_config
 from guardrails.catalog.codeowners import parse_codeowners
-from guardrails.catalog.infer import (
-    infer_services_from_paths,
-    render_starter_config,
-    starter_config,
-)
+from guardrails.catalog.infer import infer_services_from_paths, render_starter_config
 from guardrails.catalog.load import build_catalog
 from guardrails.git import Repo
 from guardrails.imports import ImportEdge

@@ -28,14 +28,21 @@ import json
 import posixpath
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from guardrails.catalog.model import CodeOwners, Origin, Service
 from guardrails.changes import Snapshot
 
-if TYPE_CHECKING:
-    from guardrails.imports import ImportEdge
+
+class ImportEvidence(Protocol):
+    """One import that makes a service depend on another (an ``imports.ImportEdge``): the
+    catalog stage names only what it prints, so it never depends on import inference."""
+
+    @property
+    def location(self) -> str: ...
+    @property
+    def statement(self) -> str: ...
+
 
 INFERRED = "inferred"
 # Test, docs, example and template trees are the owning project's own, never services (and
@@ -363,7 +370,7 @@ def render_starter_config(
     services: Sequence[Service],
     *,
     codeowners: CodeOwners | None = None,
-    dependencies: Mapping[tuple[str, str], Sequence[ImportEdge]] | None = None,
+    dependencies: Mapping[tuple[str, str], Sequence[ImportEvidence]] | None = None,
 ) -> str:
     """A commented starter ``guardrails.yaml`` from what was inferred; it loads as is.
 
@@ -371,7 +378,7 @@ def render_starter_config(
     entry with the first import as evidence in a comment.
     """
     handles = _teams_from_codeowners(codeowners)
-    deps: dict[str, list[tuple[str, Sequence[ImportEdge]]]] = {}
+    deps: dict[str, list[tuple[str, Sequence[ImportEvidence]]]] = {}
     for (src, dst), evidence in sorted((dependencies or {}).items()):
         deps.setdefault(src, []).append((dst, evidence))
     names = {s.name for s in services}
@@ -435,26 +442,3 @@ def render_starter_config(
         "",
     ]
     return "\n".join(out)
-
-
-def starter_config(snapshot: Snapshot, *, cache_dir: Path | None = None) -> str:
-    """Everything ``guardrails init`` writes, from one snapshot (usually the work tree)."""
-    from guardrails.catalog.codeowners import load_codeowners
-    from guardrails.catalog.model import Catalog
-    from guardrails.imports import build_import_graph
-
-    services = infer_services(snapshot)
-    codeowners, _ = load_codeowners(snapshot)
-    catalog = Catalog(services={s.name: s for s in services}, codeowners=codeowners)
-    dirs = sorted(((s.paths[0][:-3], s.name) for s in services), key=lambda x: -len(x[0]))
-
-    def service_of(path: str) -> str | None:
-        for directory, name in dirs:  # most specific first: nested projects win
-            if path.startswith(directory + "/"):
-                return name
-        return None
-
-    graph = build_import_graph(snapshot, catalog, cache_dir=cache_dir, service_of=service_of)
-    return render_starter_config(
-        services, codeowners=codeowners, dependencies=graph.service_edges()
-    )

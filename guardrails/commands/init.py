@@ -11,7 +11,7 @@ from guardrails.errors import EXIT_OK, GuardrailsError
 
 
 def main(*, repo: str = ".", force: bool = False, stdout: bool = False) -> int:
-    from guardrails.catalog.infer import starter_config
+    from guardrails.app.init import starter_config
 
     git = open_repo(repo)
     target = git.root / CONFIG_FILE

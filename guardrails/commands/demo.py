@@ -27,6 +27,7 @@ DEVELOPER = Person("li", "li@acme.dev")
 AGENT_TRAILER = "Co-Authored-By: Claude <noreply@anthropic.com>"
 REVIEWERS = ("emma", "mia", "sam")  # data-infra, growth, ranking: none of them wrote it
 
+SHELL_CALL = '    subprocess.run(f"cp models/{name} /tmp/", shell=True)\n'
 # The agent's change: each edit is (file, old text, new text). Small, plausible, dangerous.
 EDITS: tuple[tuple[str, str, str], ...] = (
     # "item_id is redundant": but every consumer of topic:user-events decodes it.
@@ -38,9 +39,7 @@ EDITS: tuple[tuple[str, str, str], ...] = (
     (
         "services/ranker/rank.py",
         "def rank(user_id",
-        "def dump_model(name: str) -> None:\n"
-        '    subprocess.run(f"cp models/{name} /tmp/", shell=True)\n\n\n'
-        "def rank(user_id",
+        "def dump_model(name: str) -> None:\n" + SHELL_CALL + "\n\n" + "def rank(user_id",
     ),
 )
 
@@ -135,20 +134,18 @@ def story(root: Path) -> None:
         f"   exit code: {1 if verdict.blocked else 0} "
         f"({'blocked: the merge waits for a fix and approvals' if verdict.blocked else 'passed'})"
     )
+    # What CI posts and uploads (`--format markdown --output … --format sarif --output …`).
+    reports = root / "reports"
+    reports.mkdir(exist_ok=True)
+    for fmt, name in (("markdown", "comment.md"), ("sarif", "guardrails.sarif")):
+        (reports / name).write_text(render(fmt, verdict.as_dict(), meta), encoding="utf-8")
+    click.echo(f"   reports: {reports / 'comment.md'} (the PR comment),")
+    click.echo(f"            {reports / 'guardrails.sarif'} (code scanning)")
     say("6. For the PR comment", "guardrails affected --base main --format mermaid")
     _indent(mermaid.render(impact_view(analysis.impact, analysis.graph)))
 
     # The reviews a CI job would fetch from GitHub (pulls/N/reviews), one human per team.
-    head = repo.resolve("HEAD")
-    reviews = [
-        {
-            "user": {"login": login, "type": "User"},
-            "state": "APPROVED",
-            "commit_id": head,
-            "submitted_at": f"2026-11-04T10:0{i}:00Z",
-        }
-        for i, login in enumerate(REVIEWERS)
-    ]
+    reviews = _reviews(repo.resolve("HEAD"), day=4)
     say(
         "7. The reviews come in: a human from each team approves",
         "guardrails check --base main --approvals reviews.json",
@@ -167,6 +164,49 @@ def story(root: Path) -> None:
         click.echo(f"   still blocks: {f['rule']} at {f['path']}:{f['line']}")
     click.echo(f"   decision: {doc['decision']} — approvals waive what reviewers accept;")
     click.echo("   a shell string has no approval that waives it: it can only be fixed")
+
+    say(
+        "8. The agent applies the fix hint; the reviewers approve the new head",
+        "guardrails check --base main --approvals reviews.json",
+    )
+    rank = root / "services/ranker/rank.py"
+    rank.write_text(
+        rank.read_text(encoding="utf-8")
+        .replace("import subprocess\n", "import shutil\n")
+        .replace(SHELL_CALL, '    shutil.copy(f"models/{name}", "/tmp/")\n'),
+        encoding="utf-8",
+    )
+    repo.commit_all(
+        "dump_model: copy without a shell\n\n" + AGENT_TRAILER,
+        author=DEVELOPER,
+        date="2026-11-04T11:00:00+00:00",
+    )
+    stale = run_check(repo, selector, options, {}).as_dict()
+    click.echo(
+        f"   yesterday's approvals are for the old head: {stale['decision']} "
+        f"({sum(1 for a in stale['approvals'] if a['why_not'] == 'stale')} stale)"
+    )
+    fresh = CheckOptions(
+        approvals=(("reviews.json", json.dumps(_reviews(repo.resolve("HEAD"), day=5)).encode()),)
+    )
+    final = run_check(repo, selector, fresh, {})
+    click.echo(
+        f"   with reviews of the new head: {final.decision} "
+        f"(exit code {1 if final.blocked else 0}) — the merge can go ahead"
+    )
+
+
+def _reviews(head: str, *, day: int) -> list[dict[str, object]]:
+    """GitHub's pulls/N/reviews: one approval of ``head`` from a human of each team."""
+    return [
+        {
+            "user": {"login": login, "type": "User"},
+            "state": "APPROVED",
+            "commit_id": head,
+            "submitted_at": f"2026-11-0{day}T10:0{i}:00Z",
+        }
+        for i, login in enumerate(REVIEWERS)
+    ]
 
 
 def _narrator() -> Callable[[str, str], None]:

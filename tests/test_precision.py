@@ -574,3 +574,31 @@ def test_true_problems_still_block(repo: GitRepo) -> None:
         "safety.eval",
         "safety.pickle",
     }
+
+
+# -- people are not teams: a wide radius of component owners is one team's change ------------
+
+
+def test_a_core_change_reaching_many_component_owners_needs_no_wide_radius_approvals(
+    repo: GitRepo,
+) -> None:
+    """esphome c20e1975d1: a one-line dashboard fix reached ~620 components owned by 185
+    CODEOWNERS people, and `default.wide-blast-radius` asked all 185 to approve."""
+    people = ["ana", "bo", "cy", "di", "ed"]
+    files = {
+        "CODEOWNERS": "* @acme/core\n"
+        + "".join(f"/esphome/components/c{i}/ @{p}\n" for i, p in enumerate(people)),
+        "esphome/__init__.py": "",
+        "esphome/core.py": "def setup():\n    return 1\n",
+    }
+    for i in range(len(people)):
+        base = f"esphome/components/c{i}/"
+        files[base + "__init__.py"] = "from esphome.core import setup\n"
+    repo.write(files)
+    repo.commit("init")
+    repo.write({"esphome/core.py": "def setup():\n    return 2\n"})
+    repo.commit("core: fix")
+    doc = check(repo, code=0)
+    owners = sorted({n["owner"] for n in doc["impact"]["affected"]})
+    assert owners == [f"user:{p}" for p in people]  # five people reached, one team
+    assert doc["requirements"] == [] and doc["decision"] == "pass"

@@ -92,10 +92,14 @@ def impact_object(impact: Impact) -> dict[str, Any]:
         "teams": doc["teams"],
         "unowned_files": doc["unowned_files"],
         "min_tier": NO_NODE_TIER if tier is None else tier,
+        # `teams` counts teams; a CODEOWNERS person (user:<login>) is counted as a person.
+        # esphome gives each of ~600 components to people: a change to its core package
+        # reaches 185 of them, which is one team's change, not a 185-team one.
         "counts": {
             "changed": len(impact.changed),
             "affected": len(impact.affected),
-            "teams": len(impact.teams),
+            "teams": sum(1 for t in impact.teams if t.startswith("team:")),
+            "people": sum(1 for t in impact.teams if t.startswith("user:")),
         },
     }
 

@@ -1,30 +1,6 @@
-"""Reading changes from git: the only module in guardrails that runs git.
-
-Every selector (``--staged``, ``--base``/``--head``, ``--patch``, ``PATH...``) becomes a
-:class:`Change`: a :class:`~guardrails.changes.ChangeSet` plus readable base and head trees.
-
-Why it looks the way it does:
-
-* All git output is NUL-separated (``-z``) and paths are decoded with ``surrogateescape``, so
-  names with spaces, newlines, quotes or bytes that are not UTF-8 survive the round trip.
-* Plumbing (``diff-tree``, ``diff-index``) rather than ``git diff``: plumbing ignores the
-  user's ``diff.*`` UI config (relative paths, external drivers, algorithms), so CI and a
-  laptop see the same diff and give the same verdict.
-* The number of git processes does not grow with the number of files. Per operation:
-
-  ========================  ===========================================================
-  ``Repo.open``             1  rev-parse (top level, git dirs, object format, prefix)
-  ``read_range``            6  rev-parse x2, merge-base, diff-tree, cat-file --batch, log
-  ``read_staged``           4  rev-parse HEAD, diff-index --cached, cat-file --batch, var
-  ``read_patch``            7  rev-parse HEAD, read-tree, apply --cached, diff-index,
-                               ls-files, cat-file --batch, var (temp index)
-  ``read_paths``            2  rev-parse HEAD, ls-files
-  snapshots (lazily)        1  ls-tree / ls-files listing (+1 diff-files for the worktree),
-                               then 1 cat-file --batch per ``read_many`` (none for the
-                               worktree: it reads the disk)
-  ========================  ===========================================================
-
-  An error adds at most one ``rev-parse --is-shallow-repository`` and one ``remote``.
+"""The repository: :class:`Repo` opens one and turns each selector (``--staged``,
+``--base``/``--head``, ``--patch``, ``PATH...``) into a :class:`Change`: a
+:class:`~guardrails.changes.ChangeSet` plus readable base and head trees.
 """
 
 from __future__ import annotations
@@ -35,34 +11,40 @@ import os
 import posixpath
 import re
 import shutil
-import subprocess
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from guardrails.changes import (
-    ADDED,
-    COPIED,
-    DELETED,
     MODIFIED,
-    RENAMED,
     TYPE_CHANGED,
     ChangeSet,
-    Commit,
     FileChange,
-    LineRange,
     Person,
     Snapshot,
-    Trailer,
-    is_binary,
-    is_new_content,
-    python_lines,
 )
 from guardrails.errors import GitError
+from guardrails.git.parse import (
+    _LOG_FIELDS,
+    _PATCH_START,
+    GITLINK,
+    SYMLINK,
+    _Entry,
+    _file_change,
+    _fspath,
+    _line_ranges,
+    _null,
+    _parse_batch,
+    _parse_commits,
+    _parse_ident,
+    _parse_listing,
+    _split_diff,
+    _text,
+)
+from guardrails.git.run import _Completed, _git_complaint, _open_error, _run
+from guardrails.git.snapshots import CommitSnapshot, EmptySnapshot, TreeSnapshot, WorktreeSnapshot
 
-GITLINK = "160000"  # a submodule: a commit id, not content we can read
-SYMLINK = "120000"  # a symlink: its blob is the link target
 EMPTY_TREE = {
     "sha1": "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
     "sha256": "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321",
@@ -72,8 +54,6 @@ SHALLOW_FIX = (
     "(in GitHub Actions set fetch-depth: 0 on actions/checkout)"
 )
 
-# The user's own diff tooling must not change what we read.
-_DROPPED_ENV = frozenset({"GIT_EXTERNAL_DIFF", "GIT_DIFF_OPTS", "GIT_PAGER"})
 
 # Raw + patch in one process. -U0 makes every hunk exactly the lines that changed;
 # --inter-hunk-context=0 stops git from gluing nearby hunks together; -C also finds renames.
@@ -95,460 +75,6 @@ _DIFF_OPTIONS = (
     "--submodule=short",
     "--no-relative",
 )
-_LOG_FIELDS = ("%H", "%P", "%an", "%ae", "%aI", "%cn", "%ce", "%cI", "%B")
-_HUNK = re.compile(rb"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@", re.M)
-_PATCH_START = re.compile(rb"^diff --git ", re.M)
-_IDENT = re.compile(r"^(.*?) ?<([^<>]*)> \d+ [+-]\d{4}$")
-
-
-def _fspath(raw: bytes) -> str:
-    return raw.decode("utf-8", "surrogateescape")
-
-
-def _fsbytes(path: str) -> bytes:
-    return path.encode("utf-8", "surrogateescape")
-
-
-def _text(raw: bytes) -> str:
-    return raw.decode("utf-8", "replace")
-
-
-def _null(oid: str) -> bool:
-    return not oid.strip("0")
-
-
-def _git_complaint(stderr: bytes) -> str:
-    """git's own reason, on one line: its fatal:/error: lines, prefixes dropped."""
-    lines = [ln.strip() for ln in _text(stderr).splitlines() if ln.strip()]
-    picked = [ln for ln in lines if ln.startswith(("fatal:", "error:"))] or lines[-1:]
-    return "; ".join(re.sub(r"^(fatal|error): ", "", ln) for ln in picked) or "no message"
-
-
-def _env(extra: Mapping[str, str] | None) -> dict[str, str]:
-    # The environment is inherited on purpose: inside a git hook GIT_DIR and GIT_INDEX_FILE
-    # name the index that is about to be committed (`git commit -a` uses a temporary one).
-    env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
-    env.update({"LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"})
-    if extra:
-        env.update(extra)
-    return env
-
-
-def _run(
-    args: Sequence[str],
-    cwd: Path,
-    *,
-    input: bytes | None = None,
-    env: Mapping[str, str] | None = None,
-    ok: tuple[int, ...] = (0,),
-) -> subprocess.CompletedProcess[bytes]:
-    try:
-        proc = subprocess.run(
-            ["git", *args], cwd=cwd, input=input, env=_env(env), capture_output=True, check=False
-        )
-    except FileNotFoundError as exc:
-        raise GitError("git is not installed or not on PATH", fix="install git") from exc
-    if proc.returncode not in ok:
-        command = next(a for a in args if not a.startswith("-") and "=" not in a)
-        raise GitError(
-            f"git {command} failed: {_git_complaint(proc.stderr)}",
-            fix="check that `git status` works in this repository",
-        )
-    return proc
-
-
-# --- trailers: a port of git's trailer.c (interpret-trailers --parse) ---------------------
-
-_SPACE = " \t\n\v\f\r"  # C isspace()
-_TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
-_GIT_GENERATED = ("Signed-off-by: ", "(cherry picked from commit ")
-_COMMENT = "#"
-_CUT_LINE = "# ------------------------ >8 ------------------------\n"
-
-
-def _next_line(s: str, i: int) -> int:
-    nl = s.find("\n", i)
-    return len(s) if nl < 0 else nl + 1
-
-
-def _last_line(s: str, end: int) -> int:
-    """Start of the line before ``end`` (a trailing newline belongs to that line); -1 if none."""
-    if end <= 0:
-        return -1
-    nl = s.rfind("\n", 0, end - 1)
-    return nl + 1
-
-
-def _is_blank(s: str, i: int) -> bool:
-    while i < len(s) and s[i] != "\n" and s[i] in _SPACE:
-        i += 1
-    return i >= len(s) or s[i] == "\n"
-
-
-def _separator(s: str, i: int = 0) -> int:
-    """Offset of the ':' after a token (``[A-Za-z0-9-]+ *``) starting at ``i``, or -1."""
-    seen_space = False
-    for j in range(i, len(s)):
-        c = s[j]
-        if c == ":":
-            return j - i
-        if not seen_space and c in _TOKEN_CHARS:
-            continue
-        if j != i and c in " \t":
-            seen_space = True
-            continue
-        break
-    return -1
-
-
-def _patch_start(s: str) -> int:
-    i = 0
-    while i < len(s):
-        if s.startswith("---", i) and i + 3 < len(s) and s[i + 3] in _SPACE:
-            return i
-        i = _next_line(s, i)
-    return len(s)
-
-
-def _ignored_tail(s: str, end: int) -> int:
-    """Bytes at the end that are comments, blank lines or an old ``Conflicts:`` block."""
-    if s.startswith(_CUT_LINE):
-        cutoff = 0
-    else:
-        cut = s.find("\n" + _CUT_LINE, 0, end)
-        cutoff = end if cut < 0 else cut + 1
-    boc, bol, in_conflicts = 0, 0, False
-    while bol < cutoff:
-        nxt = _next_line(s, bol)
-        if s[bol] in (_COMMENT, "\n"):
-            boc = boc or bol
-        elif s.startswith("Conflicts:\n", bol):
-            in_conflicts = True
-            boc = boc or bol
-        elif in_conflicts and s[bol] == "\t":
-            pass
-        elif boc:
-            boc, in_conflicts = 0, False
-        bol = nxt
-    return end - boc if boc else end - cutoff
-
-
-def _trailer_start(s: str, end: int) -> int:
-    """Where the trailer block starts (``end`` when there is none): git's 25% heuristic."""
-    i = 0
-    while i < end:  # the first paragraph is the title and cannot hold trailers
-        if s[i] != _COMMENT and _is_blank(s, i):
-            break
-        i = _next_line(s, i)
-    end_of_title = i
-    only_spaces, recognized = True, False
-    trailers = non_trailers = continuations = 0
-    bol = _last_line(s, end)
-    while bol >= end_of_title:
-        if s[bol] == _COMMENT:
-            non_trailers += continuations
-            continuations = 0
-        elif _is_blank(s, bol):
-            if not only_spaces:
-                non_trailers += continuations
-                if (recognized and trailers * 3 >= non_trailers) or (trailers and not non_trailers):
-                    return _next_line(s, bol)
-                return end
-        else:
-            only_spaces = False
-            if s.startswith(_GIT_GENERATED, bol):
-                trailers += 1
-                continuations = 0
-                recognized = True
-            elif _separator(s, bol) >= 1 and s[bol] not in _SPACE:
-                trailers += 1
-                continuations = 0
-            elif s[bol] in _SPACE:
-                continuations += 1
-            else:
-                non_trailers += 1 + continuations
-                continuations = 0
-        bol = _last_line(s, bol)
-    return end
-
-
-def _unfold(value: str) -> str:
-    return re.sub(r"\n[ \t\n\v\f\r]*", " ", value).strip(_SPACE)
-
-
-def parse_trailers(message: str) -> tuple[Trailer, ...]:
-    """The trailers of a commit message, exactly as ``git interpret-trailers --parse``.
-
-    Only git's defaults apply (separator ``:``; ``Signed-off-by`` and ``(cherry picked from
-    commit`` are the git-generated trailers): a repository's ``trailer.*`` config is ignored
-    on purpose, because the change under review could edit it.
-    """
-    patch = _patch_start(message)
-    end = patch - _ignored_tail(message, patch)
-    start = _trailer_start(message, end)
-    items: list[str] = []
-    last_is_trailer = False
-    for line in re.findall(r"[^\n]*\n|[^\n]+$", message[start:end]):
-        if last_is_trailer and line[0] in _SPACE:
-            items[-1] += line
-            continue
-        items.append(line)
-        last_is_trailer = _separator(line) >= 1
-    found: list[Trailer] = []
-    for item in items:
-        sep = _separator(item)
-        if item.startswith(_COMMENT) or sep < 1:
-            continue
-        found.append(Trailer(item[:sep].strip(_SPACE), _unfold(item[sep + 1 :].strip(_SPACE))))
-    return tuple(found)
-
-
-# --- parsing git output --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _RawDiff:
-    """One `--raw -z` record."""
-
-    status: str
-    score: int | None
-    old_mode: str
-    new_mode: str
-    old_oid: str
-    new_oid: str
-    old_path: str
-    new_path: str
-
-
-@dataclass(frozen=True)
-class _Entry:
-    mode: str
-    oid: str
-
-
-def _split_diff(out: bytes) -> tuple[list[_RawDiff], bytes]:
-    """Raw records, one NUL, then the patch text, as `git diff-* -z --raw -p` prints."""
-    records: list[_RawDiff] = []
-    pos = 0
-    while out.startswith(b":", pos):
-        end = out.index(b"\0", pos)
-        old_mode, new_mode, old_oid, new_oid, status = _text(out[pos + 1 : end]).split(" ")
-        pos = end + 1
-        names: list[str] = []
-        for _ in range(2 if status[0] in "RC" else 1):
-            end = out.index(b"\0", pos)
-            names.append(_fspath(out[pos:end]))
-            pos = end + 1
-        records.append(
-            _RawDiff(
-                status[0],
-                int(status[1:]) if status[1:] else None,
-                old_mode,
-                new_mode,
-                old_oid,
-                new_oid,
-                names[0],
-                names[-1],
-            )
-        )
-    if out.startswith(b"\0", pos):
-        pos += 1
-    return records, out[pos:]
-
-
-def _line_ranges(patch: bytes) -> tuple[tuple[LineRange, ...], tuple[LineRange, ...]]:
-    """(added, removed) from one file's -U0 patch."""
-    added: list[LineRange] = []
-    removed: list[LineRange] = []
-    for m in _HUNK.finditer(patch):
-        old_start, old_count = int(m[1]), int(m[2] or 1)
-        new_start, new_count = int(m[3]), int(m[4] or 1)
-        if old_count:
-            removed.append(LineRange(old_start, old_start + old_count - 1))
-        if new_count:
-            added.append(LineRange(new_start, new_start + new_count - 1))
-    return tuple(added), tuple(removed)
-
-
-def _parse_listing(out: bytes, *, index: bool) -> dict[str, _Entry]:
-    """`ls-tree -r -z` ("mode type oid\\tpath") or `ls-files -s -z` ("mode oid stage\\tpath")."""
-    entries: dict[str, _Entry] = {}
-    for record in out.split(b"\0"):
-        if not record:
-            continue
-        meta, _, raw_path = record.partition(b"\t")
-        fields = _text(meta).split(" ")
-        mode, oid = (fields[0], fields[1]) if index else (fields[0], fields[2])
-        if index and fields[2] != "0" and _fspath(raw_path) in entries:
-            continue  # unmerged: keep the first stage listed
-        entries[_fspath(raw_path)] = _Entry(mode, oid)
-    return entries
-
-
-def _parse_batch(out: bytes) -> dict[str, bytes]:
-    blobs: dict[str, bytes] = {}
-    pos = 0
-    while pos < len(out):
-        end = out.index(b"\n", pos)
-        header = _text(out[pos:end]).split(" ")
-        pos = end + 1
-        if len(header) != 3:  # "<oid> missing"
-            continue
-        size = int(header[2])
-        blobs[header[0]] = out[pos : pos + size]
-        pos += size + 1
-    return blobs
-
-
-def _parse_commits(out: bytes) -> tuple[Commit, ...]:
-    fields = out.split(b"\0")
-    n = len(_LOG_FIELDS)
-    commits: list[Commit] = []
-    for i in range(0, len(fields) - n + 1, n):
-        sha, parents, an, ae, ad, cn, ce, cd, body = (_text(f) for f in fields[i : i + n])
-        commits.append(
-            Commit(
-                sha=sha.strip(),
-                parents=tuple(parents.split()),
-                author=Person(an, ae),
-                author_date=ad,
-                committer=Person(cn, ce),
-                committer_date=cd,
-                message=body.rstrip("\n"),
-                trailers=parse_trailers(body),
-            )
-        )
-    return tuple(commits)
-
-
-def _parse_ident(line: str) -> Person | None:
-    m = _IDENT.match(line.strip())
-    return Person(m[1], m[2]) if m else None
-
-
-# --- snapshots -----------------------------------------------------------------------------
-
-
-class EmptySnapshot:
-    """The tree before the first commit."""
-
-    label = "empty"
-
-    def paths(self) -> Sequence[str]:
-        return ()
-
-    def read(self, path: str) -> bytes | None:
-        return None
-
-    def read_many(self, paths: Sequence[str]) -> dict[str, bytes]:
-        return {}
-
-    def blob_id(self, path: str) -> str | None:
-        return None
-
-
-class TreeSnapshot:
-    """A listing of blobs already in the object database: a commit, the index, a patch."""
-
-    def __init__(self, repo: Repo, label: str, load: Callable[[], dict[str, _Entry]]) -> None:
-        self.label = label
-        self._repo = repo
-        self._load = load
-        self._entries: dict[str, _Entry] | None = None
-        self._sorted: tuple[str, ...] | None = None
-
-    def _files(self) -> dict[str, _Entry]:
-        if self._entries is None:
-            self._entries = {p: e for p, e in self._load().items() if e.mode != GITLINK}
-        return self._entries
-
-    def paths(self) -> Sequence[str]:
-        # Listed once per snapshot: the catalog, the claims and the import graph each ask.
-        if self._sorted is None:
-            self._sorted = tuple(sorted(self._files()))
-        return list(self._sorted)  # a copy: callers may keep or change their list
-
-    def mode(self, path: str) -> str | None:
-        entry = self._files().get(path)
-        return entry.mode if entry else None
-
-    def blob_id(self, path: str) -> str | None:
-        entry = self._files().get(path)
-        return entry.oid if entry else None
-
-    def read(self, path: str) -> bytes | None:
-        return self.read_many([path]).get(path)
-
-    def read_many(self, paths: Sequence[str]) -> dict[str, bytes]:
-        files = self._files()
-        wanted = {p: files[p].oid for p in paths if p in files}
-        blobs = self._repo.read_blobs(wanted.values())
-        return {p: blobs[oid] for p, oid in wanted.items() if oid in blobs}
-
-
-class CommitSnapshot(TreeSnapshot):
-    def __init__(self, repo: Repo, sha: str, label: str | None = None) -> None:
-        super().__init__(repo, label or sha, lambda: repo.list_tree(sha))
-        self.sha = sha
-
-
-class WorktreeSnapshot:
-    """Tracked files as they are on disk. Untracked files can be read by name, not listed."""
-
-    label = "worktree"
-
-    def __init__(self, repo: Repo) -> None:
-        self._repo = repo
-        self._index: dict[str, _Entry] | None = None
-        self._dirty: frozenset[str] | None = None
-        self._paths: tuple[str, ...] | None = None
-
-    def _tracked(self) -> dict[str, _Entry]:
-        if self._index is None:
-            self._index = {p: e for p, e in self._repo.list_index().items() if e.mode != GITLINK}
-        return self._index
-
-    def _disk(self, path: str) -> bytes | None:
-        parts = path.split("/")
-        if not path or path.startswith("/") or ".." in parts or parts[0] == ".git":
-            return None
-        return os.path.join(_fsbytes(str(self._repo.root)), _fsbytes(path))
-
-    def paths(self) -> Sequence[str]:
-        # One lstat per tracked file, once per snapshot (django: 6,900 files, asked 3 times).
-        if self._paths is None:
-            self._paths = tuple(
-                sorted(p for p in self._tracked() if os.path.lexists(self._disk(p) or b""))
-            )
-        return list(self._paths)
-
-    def read(self, path: str) -> bytes | None:
-        disk = self._disk(path)
-        try:
-            if disk is None:
-                return None
-            if os.path.islink(disk):
-                return os.readlink(disk)
-            with open(disk, "rb") as fh:
-                return fh.read()
-        except OSError:  # absent, a directory, unreadable: not a file of this tree
-            return None
-
-    def read_many(self, paths: Sequence[str]) -> dict[str, bytes]:
-        found = {p: self.read(p) for p in paths}
-        return {p: data for p, data in found.items() if data is not None}
-
-    def blob_id(self, path: str) -> str | None:
-        if self._dirty is None:
-            self._dirty = self._repo.list_unstaged()
-        entry = self._tracked().get(path)
-        if entry is not None and path not in self._dirty:
-            return entry.oid
-        data = self.read(path)
-        return None if data is None else self._repo.hash_blob(data)
-
-
-# --- the repository ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -600,7 +126,7 @@ class Repo:
         input: bytes | None = None,
         env: Mapping[str, str] | None = None,
         ok: tuple[int, ...] = (0,),
-    ) -> subprocess.CompletedProcess[bytes]:
+    ) -> _Completed:
         return _run(args, self.root, input=input, env=env, ok=ok)
 
     def read_blobs(self, oids: Iterable[str]) -> dict[str, bytes]:
@@ -990,47 +516,6 @@ class Repo:
         return tuple(sorted(files, key=lambda f: f.path))
 
 
-def _file_change(
-    r: _RawDiff,
-    added: tuple[LineRange, ...],
-    removed: tuple[LineRange, ...],
-    blobs: Mapping[str, bytes],
-) -> FileChange:
-    has_old, has_new = r.status != ADDED, r.status != DELETED
-
-    def side(present: bool, mode: str, oid: str) -> tuple[str | None, str | None, bytes | None]:
-        if not present:
-            return None, None, None
-        return oid, mode, None if mode == GITLINK else blobs.get(oid)
-
-    old_blob, old_mode, old_data = side(has_old, r.old_mode, r.old_oid)
-    new_blob, new_mode, new_data = side(has_new, r.new_mode, r.new_oid)
-    # Binary files have no lines; neither do submodules ("Subproject commit …" is not a file).
-    if GITLINK in (r.old_mode, r.new_mode) or is_binary(old_data) or is_binary(new_data):
-        added, removed = (), ()
-    elif is_new_content(r.status, r.old_path, r.new_path, r.old_mode, r.new_mode):
-        # A copy is new code at a new path, whatever it was copied from; a rename that changes
-        # what the file is (docs/example.txt -> services/x/evil.py) makes all of it new code.
-        added = _whole(new_data)
-    else:
-        added = _universal(added, new_data)
-        removed = _universal(removed, old_data)
-    return FileChange(
-        status=r.status,
-        old_path=r.old_path if has_old else None,
-        new_path=r.new_path if has_new else None,
-        old_blob=old_blob,
-        new_blob=new_blob,
-        old_mode=old_mode,
-        new_mode=new_mode,
-        similarity=r.score if r.status in (RENAMED, COPIED) else None,
-        added_lines=added,
-        removed_lines=removed,
-        old_data=old_data,
-        new_data=new_data,
-    )
-
-
 _MODULE_SUFFIXES = (".py", ".pyw", ".pyi")
 
 
@@ -1056,45 +541,3 @@ def _follow(
             return path if entry.mode in ("100644", "100755") else None
         link, target = path, blobs.get(entry.oid)
     return None
-
-
-def _whole(data: bytes | None) -> tuple[LineRange, ...]:
-    if not data:
-        return ()
-    return (LineRange(1, python_lines(data.removesuffix(b"\n"))[-1] - 1),)
-
-
-def _universal(ranges: tuple[LineRange, ...], data: bytes | None) -> tuple[LineRange, ...]:
-    """git's \\n-counted ranges in the numbering Python uses (see changes.python_lines)."""
-    if not ranges or data is None or b"\r" not in data:
-        return ranges
-    starts = python_lines(data)
-    last = len(starts) - 2
-    return tuple(
-        LineRange(starts[min(r.start, last + 1) - 1], starts[min(r.end, last + 1)] - 1)
-        for r in ranges
-    )
-
-
-def _open_error(cwd: str, stderr: bytes) -> GitError:
-    complaint = _git_complaint(stderr)
-    if "not a git repository" in complaint:
-        return GitError("not a git repository", path=cwd, fix="run inside a clone, or pass --repo")
-    owner = re.search(r"dubious ownership in repository at '(.*)'", complaint)
-    if owner:
-        return GitError(
-            "git refuses to read this repository: it belongs to another user",
-            path=cwd,
-            fix=f"git config --global --add safe.directory {owner[1]}",
-        )
-    if "must be run in a work tree" in complaint:
-        return GitError(
-            "this needs a work tree (not a bare repository or a .git directory)",
-            path=cwd,
-            fix="run inside a checkout of the repository",
-        )
-    return GitError(
-        f"cannot open the repository: {complaint}",
-        path=cwd,
-        fix="check that `git status` works here",
-    )

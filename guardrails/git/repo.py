@@ -16,14 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from guardrails.changes import (
-    MODIFIED,
-    TYPE_CHANGED,
-    ChangeSet,
-    FileChange,
-    Person,
-    Snapshot,
-)
+from guardrails.changes import MODIFIED, TYPE_CHANGED, ChangeSet, FileChange, Person, Snapshot
 from guardrails.errors import GitError
 from guardrails.git.parse import (
     _LOG_FIELDS,

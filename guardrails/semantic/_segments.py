@@ -22,7 +22,6 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 # nested parentheses, so only operator/attribute chains get deeper in valid code.
 MAX_DEPTH = 200
 
-
 # Python's own newlines only: str.splitlines also splits on \f, \v, \x1c.. which would shift
 # every line number after a form feed.
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")

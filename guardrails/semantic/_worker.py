@@ -12,7 +12,6 @@ from typing import TypeVar
 WORKER_STACK = 256 * 1024 * 1024  # virtual; only the pages touched are committed
 WORKER_RECURSION = 50_000
 
-
 T = TypeVar("T")
 _guard = threading.Lock()
 

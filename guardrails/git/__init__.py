@@ -27,8 +27,9 @@ Why it looks the way it does:
   An error adds at most one ``rev-parse --is-shallow-repository`` and one ``remote``.
 
 The package, one thing per module: :mod:`~guardrails.git.run` (running git),
-:mod:`~guardrails.git.parse` (parsing its output), :mod:`~guardrails.git.snapshots` (the
-readable trees) and :mod:`~guardrails.git.repo` (the selectors). Commit trailers are parsed
+:mod:`~guardrails.git.parse` (parsing its output), :mod:`~guardrails.git.links` (module
+symlinks), :mod:`~guardrails.git.snapshots` (the readable trees) and
+:mod:`~guardrails.git.repo` (the selectors). Commit trailers are parsed
 by :mod:`guardrails.trailers` (no git involved), re-exported here.
 """
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from guardrails.changes import MODIFIED, TYPE_CHANGED, ChangeSet, FileChange, Person, Snapshot
 from guardrails.errors import GitError
+from guardrails.git.links import _follow, _module_name
 from guardrails.git.parse import (
     _LOG_FIELDS,
     _PATCH_START,
@@ -35,7 +36,7 @@ from guardrails.git.parse import (
     _split_diff,
     _text,
 )
-from guardrails.git.run import _Completed, _git_complaint, _open_error, _run
+from guardrails.git.run import _DIFF_OPTIONS, _Completed, _git_complaint, _open_error, _run
 from guardrails.git.snapshots import CommitSnapshot, EmptySnapshot, TreeSnapshot, WorktreeSnapshot
 
 EMPTY_TREE = {
@@ -45,28 +46,6 @@ EMPTY_TREE = {
 SHALLOW_FIX = (
     "fetch more history: git fetch --deepen=N or git fetch --unshallow "
     "(in GitHub Actions set fetch-depth: 0 on actions/checkout)"
-)
-
-
-# Raw + patch in one process. -U0 makes every hunk exactly the lines that changed;
-# --inter-hunk-context=0 stops git from gluing nearby hunks together; -C also finds renames.
-# --text: the change under review controls .gitattributes, and `*.py -diff` there would make
-# git print "Binary files differ" and hide every added line from the rules. We decide what
-# is binary ourselves, from the content (changes.is_binary, git's own NUL heuristic).
-_DIFF_OPTIONS = (
-    "-z",
-    "--text",
-    "--raw",
-    "-p",
-    "-U0",
-    "--inter-hunk-context=0",
-    "--no-abbrev",
-    "-C",
-    "--no-color",
-    "--no-ext-diff",
-    "--no-textconv",
-    "--submodule=short",
-    "--no-relative",
 )
 
 
@@ -507,30 +486,3 @@ class Repo:
                 added, removed = _line_ranges(next(it))
             files.append(_file_change(r, added, removed, blobs))
         return tuple(sorted(files, key=lambda f: f.path))
-
-
-_MODULE_SUFFIXES = (".py", ".pyw", ".pyi")
-
-
-def _module_name(path: str) -> bool:
-    return path.endswith(_MODULE_SUFFIXES)
-
-
-def _follow(
-    link: str, target: bytes | None, entries: Mapping[str, _Entry], blobs: Mapping[str, bytes]
-) -> str | None:
-    """The regular file a symlink in the tree resolves to, or None (outside, dangling, a loop,
-    a directory, or a chain through links we did not read)."""
-    for _ in range(40):  # the kernel's own limit on chained links
-        if not target or target.startswith(b"/"):
-            return None
-        path = posixpath.normpath(posixpath.join(posixpath.dirname(link), _fspath(target)))
-        if path == ".." or path.startswith("../"):
-            return None
-        entry = entries.get(path)
-        if entry is None:
-            return None
-        if entry.mode != SYMLINK:
-            return path if entry.mode in ("100644", "100755") else None
-        link, target = path, blobs.get(entry.oid)
-    return None

@@ -1,7 +1,8 @@
 """Running git: the one place in guardrails that starts a process.
 
 Every git command goes through :func:`_run`, with an environment that keeps the user's own
-diff tooling and locale out of what we read; git's complaints become :class:`GitError`.
+diff tooling and locale out of what we read (and every diff gets :data:`_DIFF_OPTIONS`, for
+the same reason); git's complaints become :class:`GitError`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,27 @@ from guardrails.git.parse import _text
 
 # The user's own diff tooling must not change what we read.
 _DROPPED_ENV = frozenset({"GIT_EXTERNAL_DIFF", "GIT_DIFF_OPTS", "GIT_PAGER"})
+
+# Raw + patch in one process. -U0 makes every hunk exactly the lines that changed;
+# --inter-hunk-context=0 stops git from gluing nearby hunks together; -C also finds renames.
+# --text: the change under review controls .gitattributes, and `*.py -diff` there would make
+# git print "Binary files differ" and hide every added line from the rules. We decide what
+# is binary ourselves, from the content (changes.is_binary, git's own NUL heuristic).
+_DIFF_OPTIONS = (
+    "-z",
+    "--text",
+    "--raw",
+    "-p",
+    "-U0",
+    "--inter-hunk-context=0",
+    "--no-abbrev",
+    "-C",
+    "--no-color",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--submodule=short",
+    "--no-relative",
+)
 
 
 # What a git command returns (only this module names subprocess).

@@ -1,7 +1,7 @@
 """guardrails: the merge gate for shared infrastructure.
 
 Pipeline (data flows one way):
-    ChangeSet (git.py, changes.py) -> Catalog (catalog/) -> Graph / Impact (graph.py, impact.py)
+    ChangeSet (git/, changes.py) -> Catalog (catalog/) -> Graph / Impact (graph.py, impact.py)
     -> Facts (imports/, semantic/) -> Findings (rules/) -> Decision (policy.py) -> Report (report/)
 """
 

@@ -734,7 +734,7 @@ def test_members_of(who: Person, teams: tuple[str, ...]) -> None:
     assert members_of(who, TEAMS) == teams
 
 
-# --- end to end: real commits read through git.py ---------------------------------------------
+# --- end to end: real commits read through guardrails.git -------------------------------------
 
 
 def test_real_repository_range(repo: GitRepo, tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """Test-only Snapshots for the catalog tests: a committed tree read with git, and a directory.
 
-The product's Snapshot lives in guardrails/git.py; these are deliberately tiny so that the
-catalog tests depend on nothing but the Snapshot protocol.
+The product's Snapshot lives in guardrails/git/snapshots.py; these are deliberately tiny so
+that the catalog tests depend on nothing but the Snapshot protocol.
 """
 
 from __future__ import annotations

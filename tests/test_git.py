@@ -835,7 +835,7 @@ def count_git_processes(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
             calls.append(list(args[1:]))
         return real(args, *a, **kw)
 
-    monkeypatch.setattr("guardrails.git.subprocess.run", spy)
+    monkeypatch.setattr("guardrails.git.run.subprocess.run", spy)
     return calls
 
 

@@ -5,20 +5,30 @@
 
 Nothing here reads the environment or the clock: the caller passes ``env`` (only the agent
 markers are looked at) and, for ``--staged``, the date of the commit being made.
+
+Where the policies come from is :mod:`guardrails.app.policy_source`; what they see of the
+change is :mod:`guardrails.app.change_view`. Both are re-exported here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING
 
+from guardrails.app.change_view import PathOwners, change_object, head_source
+from guardrails.app.policy_source import (
+    PolicyFrom,
+    Read,
+    load_policy_set,
+    policy_catalog,
+    policy_problems,
+    trusted_catalog,
+)
 from guardrails.engine import Analysis, Selector, analyze
-from guardrails.errors import GuardrailsError, Problem
-from guardrails.filemap import glob_match
+from guardrails.errors import GuardrailsError
 from guardrails.verdict import (
     Candidate,
-    ConfigFrom,
     ConfigSource,
     JudgedFinding,
     Mode,
@@ -38,8 +48,22 @@ if TYPE_CHECKING:
     from guardrails.policy.load import PolicySet
     from guardrails.suppressions import Suppression
 
-PolicyFrom = Literal["base", "head"]
-Read = Callable[[str], "bytes | None"]  # a repository path -> its content in one revision
+__all__ = [
+    "CheckOptions",
+    "PathOwners",
+    "PolicyFrom",
+    "Read",
+    "authorship",
+    "change_object",
+    "head_source",
+    "judge",
+    "load_policy_set",
+    "nothing_staged",
+    "policy_catalog",
+    "policy_problems",
+    "run_check",
+    "trusted_catalog",
+]
 
 
 @dataclass(frozen=True)
@@ -110,68 +134,6 @@ def _mode(analysis: Analysis) -> Mode:
     return mode  # type: ignore[return-value]
 
 
-def policy_catalog(
-    analysis: Analysis, policy_from: PolicyFrom | None, repo: Repo | None
-) -> tuple[Catalog, Read, ConfigSource]:
-    """The catalog whose `policies:` and `overrides:` are in force, a reader of its revision,
-    and where that was."""
-    cs = analysis.change.changes
-    change = analysis.change
-    source: ConfigFrom
-    if cs.mode == "range" and (policy_from or "base") == "base":
-        catalog = analysis.base_catalog or analysis.head.catalog
-        read, source, rev = change.base.read, "base", cs.base
-    elif cs.mode == "range":
-        catalog, read, source, rev = analysis.head.catalog, change.head.read, "head", cs.head
-    else:
-        if policy_from == "base":
-            # HEAD's config judges what is staged (or the patch), as CI would judge it.
-            from guardrails.engine import load_catalog_for
-
-            catalog = analysis.base_catalog or load_catalog_for(
-                change.base,
-                None if analysis.config_path == "guardrails.yaml" else analysis.config_path,
-                required=False,
-            )
-            read, source, rev = change.base.read, "base", cs.base
-        else:
-            catalog, read = analysis.head.catalog, change.head.read
-            source = "index" if cs.mode == "staged" else "head"
-            rev = cs.base
-    ignored = False
-    if repo is not None and cs.mode in ("staged", "patch"):
-        # The working tree's guardrails.yaml is never what judges a staged change: say so
-        # when it differs, since that is where the user just typed.
-        worktree = repo.worktree()
-        ignored = worktree.read(analysis.config_path) != change.head.read(analysis.config_path)
-    elif repo is not None and cs.mode == "range" and source == "base":
-        ignored = change.head.read(analysis.config_path) != change.base.read(analysis.config_path)
-    return catalog, read, ConfigSource(source, rev, tuple(catalog.policies), ignored)
-
-
-def load_policy_set(catalog: Catalog, read: Read, *, skip_missing: bool = False) -> PolicySet:
-    from guardrails.policy.load import load_policies
-
-    return load_policies(
-        catalog.policies,
-        read,
-        overrides=catalog.overrides,
-        config_path=catalog.config_path or "guardrails.yaml",
-        skip_missing=skip_missing,
-    )
-
-
-def policy_problems(catalog: Catalog, read: Read) -> list[Problem]:
-    """Every problem in the packs ``catalog`` names (for `guardrails validate`)."""
-    from guardrails.errors import ConfigError
-
-    try:
-        load_policy_set(catalog, read, skip_missing=True)
-    except ConfigError as exc:
-        return list(exc.problems) or [exc.problem]
-    return []
-
-
 def judge(
     analysis: Analysis,
     options: CheckOptions,
@@ -209,18 +171,6 @@ def judge(
     return _verdict(
         analysis, mode, author, policies, kept, held, approvals, config, options, owners, trusted
     )
-
-
-def trusted_catalog(analysis: Analysis, policy: Catalog) -> Catalog:
-    """The catalog rules, approvals and requirements read: the guarded head catalog (see
-    engine.guarded_catalog) with the teams of the catalog the policies came from winning.
-    In --base mode a change cannot add a friend to the team whose approval it needs."""
-    from dataclasses import replace
-
-    guarded = analysis.guarded
-    if policy is analysis.head.catalog:
-        return guarded
-    return replace(guarded, teams={**guarded.teams, **policy.teams})
 
 
 def _today(analysis: Analysis, options: CheckOptions) -> str | None:
@@ -279,79 +229,6 @@ def _findings(
     return run_rules_judged(ctx, locked=policies.forbid_suppression(), today=today)
 
 
-def head_source(analysis: Analysis) -> Callable[[str], str | None]:
-    """Head text of a file, for rules that read which names an importer really uses."""
-    from guardrails.changes import decode, is_binary
-
-    snapshot = analysis.head.snapshot
-
-    def read(path: str) -> str | None:
-        data = snapshot.read(path)
-        return None if data is None or is_binary(data) else decode(data)
-
-    return read
-
-
-class PathOwners:
-    """team:/user: owners of a path: its services' owners and its CODEOWNERS owners (a
-    CODEOWNERS person in no team is ``user:<login>``). The trusted catalog (the base's in
-    --base mode: a change cannot hand its own files to a friendlier team) answers first,
-    then the head's (a file in a service only the head declares), then the base world's (a
-    deleted file). Built once per check, so each CODEOWNERS file is indexed once."""
-
-    def __init__(self, analysis: Analysis, trusted: Catalog | None = None) -> None:
-        from guardrails.catalog.codeowners import CodeOwnersIndex
-        from guardrails.catalog.paths import ServicePathIndex
-
-        sources: list[tuple[Catalog, Callable[[str], Sequence[str]]]] = []
-        if trusted is not None and trusted is not analysis.head.catalog:
-            sources.append((trusted, ServicePathIndex(trusted).services_for))
-        for world in (analysis.head, analysis.base):
-            if world is not None:
-                sources.append((world.catalog, world.filemap.services_of))
-        self._sources = [
-            (
-                catalog,
-                services_of,
-                CodeOwnersIndex(catalog.codeowners, catalog.teams)
-                if catalog.codeowners_enabled and catalog.codeowners
-                else None,
-            )
-            for catalog, services_of in sources
-        ]
-        self._cache: dict[str, tuple[str, ...]] = {}
-        # A file also belongs to the nodes it touches beyond path patterns (DESIGN §10): a
-        # rollout file to the service its `service:` names, a flag file to its flags' owners.
-        self._claimed: dict[str, set[str]] = {}
-        for touched in analysis.impact.files:
-            owners = {o for n in touched.nodes if (o := analysis.graph.owner(n))}
-            if owners:
-                self._claimed[touched.path] = owners
-
-    def __call__(self, path: str) -> tuple[str, ...]:
-        known = self._cache.get(path)
-        if known is not None:
-            return known
-        out: set[str] = set(self._claimed.get(path, ()))
-        for catalog, services_of, index in self._sources:
-            source = next((s for s in catalog.flags if glob_match(s.path, path)), None)
-            if source is not None and source.owner:  # `flags: [{..., owner: ranking}]`
-                out.add(f"team:{source.owner}")
-            for name in services_of(path):
-                svc = catalog.services.get(name)
-                if svc is not None and svc.owner:
-                    out.add(f"team:{svc.owner}")
-            for owner in index.owners(path) if index is not None else ():
-                teams = index.teams_for_owner(owner) if index is not None else ()
-                out.update(f"team:{t}" for t in teams)
-                if not teams:
-                    out.add("user:" + owner.removeprefix("@"))
-            if out:
-                break
-        self._cache[path] = tuple(sorted(out))
-        return self._cache[path]
-
-
 def _approvals(
     analysis: Analysis,
     options: CheckOptions,
@@ -374,48 +251,6 @@ def _approvals(
         agents=catalog.agents,
         teams=catalog.teams,
     )
-
-
-def change_object(analysis: Analysis, author: Authorship, owners: PathOwners) -> dict[str, Any]:
-    """The CEL ``change`` variable (docs/policies.md lists its fields)."""
-    cs = analysis.change.changes
-    impact = analysis.impact
-    nodes_of: dict[str, list[str]] = {}
-    for node in impact.changed:
-        for path in node.files:
-            nodes_of.setdefault(path, []).append(node.id)
-    trailers = [{"key": t.key, "value": t.value} for c in cs.commits for t in c.trailers]
-    return {
-        "mode": {"range": "base"}.get(cs.mode, cs.mode),
-        "author": {
-            "kind": author.kind,
-            "evidence": [e.as_dict() for e in author.evidence],
-            "agents": list(author.agents),
-        },
-        "is_agent": author.kind != "human",
-        "files": [
-            {
-                "path": f.path,
-                "old_path": f.old_path or "",
-                "status": f.status,
-                "nodes": sorted(nodes_of.get(f.path, [])),
-                "owners": list(owners(f.path)),
-            }
-            for f in cs.files
-        ],
-        "services": sorted(n.id for n in impact.changed if n.id.startswith("service:")),
-        "commits": [
-            {
-                "sha": c.sha,
-                "author": {"name": c.author.name, "email": c.author.email},
-                "committer": {"name": c.committer.name, "email": c.committer.email},
-                "message": c.message,
-                "trailers": [{"key": t.key, "value": t.value} for t in c.trailers],
-            }
-            for c in cs.commits
-        ],
-        "trailers": trailers,
-    }
 
 
 def _verdict(

@@ -1,0 +1,109 @@
+"""Running git: the one place in guardrails that starts a process.
+
+Every git command goes through :func:`_run`, with an environment that keeps the user's own
+diff tooling and locale out of what we read (and every diff gets :data:`_DIFF_OPTIONS`, for
+the same reason); git's complaints become :class:`GitError`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from guardrails.errors import GitError
+from guardrails.git.parse import _text
+
+# The user's own diff tooling must not change what we read.
+_DROPPED_ENV = frozenset({"GIT_EXTERNAL_DIFF", "GIT_DIFF_OPTS", "GIT_PAGER"})
+
+# Raw + patch in one process. -U0 makes every hunk exactly the lines that changed;
+# --inter-hunk-context=0 stops git from gluing nearby hunks together; -C also finds renames.
+# --text: the change under review controls .gitattributes, and `*.py -diff` there would make
+# git print "Binary files differ" and hide every added line from the rules. We decide what
+# is binary ourselves, from the content (changes.is_binary, git's own NUL heuristic).
+_DIFF_OPTIONS = (
+    "-z",
+    "--text",
+    "--raw",
+    "-p",
+    "-U0",
+    "--inter-hunk-context=0",
+    "--no-abbrev",
+    "-C",
+    "--no-color",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--submodule=short",
+    "--no-relative",
+)
+
+
+# What a git command returns (only this module names subprocess).
+_Completed = subprocess.CompletedProcess[bytes]
+
+
+def _git_complaint(stderr: bytes) -> str:
+    """git's own reason, on one line: its fatal:/error: lines, prefixes dropped."""
+    lines = [ln.strip() for ln in _text(stderr).splitlines() if ln.strip()]
+    picked = [ln for ln in lines if ln.startswith(("fatal:", "error:"))] or lines[-1:]
+    return "; ".join(re.sub(r"^(fatal|error): ", "", ln) for ln in picked) or "no message"
+
+
+def _env(extra: Mapping[str, str] | None) -> dict[str, str]:
+    # The environment is inherited on purpose: inside a git hook GIT_DIR and GIT_INDEX_FILE
+    # name the index that is about to be committed (`git commit -a` uses a temporary one).
+    env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
+    env.update({"LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"})
+    if extra:
+        env.update(extra)
+    return env
+
+
+def _run(
+    args: Sequence[str],
+    cwd: Path,
+    *,
+    input: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+    ok: tuple[int, ...] = (0,),
+) -> subprocess.CompletedProcess[bytes]:
+    try:
+        proc = subprocess.run(
+            ["git", *args], cwd=cwd, input=input, env=_env(env), capture_output=True, check=False
+        )
+    except FileNotFoundError as exc:
+        raise GitError("git is not installed or not on PATH", fix="install git") from exc
+    if proc.returncode not in ok:
+        command = next(a for a in args if not a.startswith("-") and "=" not in a)
+        raise GitError(
+            f"git {command} failed: {_git_complaint(proc.stderr)}",
+            fix="check that `git status` works in this repository",
+        )
+    return proc
+
+
+def _open_error(cwd: str, stderr: bytes) -> GitError:
+    complaint = _git_complaint(stderr)
+    if "not a git repository" in complaint:
+        return GitError("not a git repository", path=cwd, fix="run inside a clone, or pass --repo")
+    owner = re.search(r"dubious ownership in repository at '(.*)'", complaint)
+    if owner:
+        return GitError(
+            "git refuses to read this repository: it belongs to another user",
+            path=cwd,
+            fix=f"git config --global --add safe.directory {owner[1]}",
+        )
+    if "must be run in a work tree" in complaint:
+        return GitError(
+            "this needs a work tree (not a bare repository or a .git directory)",
+            path=cwd,
+            fix="run inside a checkout of the repository",
+        )
+    return GitError(
+        f"cannot open the repository: {complaint}",
+        path=cwd,
+        fix="check that `git status` works here",
+    )

@@ -1,0 +1,135 @@
+"""Snapshots: the readable trees on either side of a change (a commit, the index, a patch
+applied to HEAD, the work tree, or nothing before the first commit).
+
+Each lists its files and reads blobs lazily, many per git process.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from guardrails.git.parse import GITLINK, _Entry, _fsbytes
+
+if TYPE_CHECKING:
+    from guardrails.git.repo import Repo
+
+
+class EmptySnapshot:
+    """The tree before the first commit."""
+
+    label = "empty"
+
+    def paths(self) -> Sequence[str]:
+        return ()
+
+    def read(self, path: str) -> bytes | None:
+        return None
+
+    def read_many(self, paths: Sequence[str]) -> dict[str, bytes]:
+        return {}
+
+    def blob_id(self, path: str) -> str | None:
+        return None
+
+
+class TreeSnapshot:
+    """A listing of blobs already in the object database: a commit, the index, a patch."""
+
+    def __init__(self, repo: Repo, label: str, load: Callable[[], dict[str, _Entry]]) -> None:
+        self.label = label
+        self._repo = repo
+        self._load = load
+        self._entries: dict[str, _Entry] | None = None
+        self._sorted: tuple[str, ...] | None = None
+
+    def _files(self) -> dict[str, _Entry]:
+        if self._entries is None:
+            self._entries = {p: e for p, e in self._load().items() if e.mode != GITLINK}
+        return self._entries
+
+    def paths(self) -> Sequence[str]:
+        # Listed once per snapshot: the catalog, the claims and the import graph each ask.
+        if self._sorted is None:
+            self._sorted = tuple(sorted(self._files()))
+        return list(self._sorted)  # a copy: callers may keep or change their list
+
+    def mode(self, path: str) -> str | None:
+        entry = self._files().get(path)
+        return entry.mode if entry else None
+
+    def blob_id(self, path: str) -> str | None:
+        entry = self._files().get(path)
+        return entry.oid if entry else None
+
+    def read(self, path: str) -> bytes | None:
+        return self.read_many([path]).get(path)
+
+    def read_many(self, paths: Sequence[str]) -> dict[str, bytes]:
+        files = self._files()
+        wanted = {p: files[p].oid for p in paths if p in files}
+        blobs = self._repo.read_blobs(wanted.values())
+        return {p: blobs[oid] for p, oid in wanted.items() if oid in blobs}
+
+
+class CommitSnapshot(TreeSnapshot):
+    def __init__(self, repo: Repo, sha: str, label: str | None = None) -> None:
+        super().__init__(repo, label or sha, lambda: repo.list_tree(sha))
+        self.sha = sha
+
+
+class WorktreeSnapshot:
+    """Tracked files as they are on disk. Untracked files can be read by name, not listed."""
+
+    label = "worktree"
+
+    def __init__(self, repo: Repo) -> None:
+        self._repo = repo
+        self._index: dict[str, _Entry] | None = None
+        self._dirty: frozenset[str] | None = None
+        self._paths: tuple[str, ...] | None = None
+
+    def _tracked(self) -> dict[str, _Entry]:
+        if self._index is None:
+            self._index = {p: e for p, e in self._repo.list_index().items() if e.mode != GITLINK}
+        return self._index
+
+    def _disk(self, path: str) -> bytes | None:
+        parts = path.split("/")
+        if not path or path.startswith("/") or ".." in parts or parts[0] == ".git":
+            return None
+        return os.path.join(_fsbytes(str(self._repo.root)), _fsbytes(path))
+
+    def paths(self) -> Sequence[str]:
+        # One lstat per tracked file, once per snapshot (django: 6,900 files, asked 3 times).
+        if self._paths is None:
+            self._paths = tuple(
+                sorted(p for p in self._tracked() if os.path.lexists(self._disk(p) or b""))
+            )
+        return list(self._paths)
+
+    def read(self, path: str) -> bytes | None:
+        disk = self._disk(path)
+        try:
+            if disk is None:
+                return None
+            if os.path.islink(disk):
+                return os.readlink(disk)
+            with open(disk, "rb") as fh:
+                return fh.read()
+        except OSError:  # absent, a directory, unreadable: not a file of this tree
+            return None
+
+    def read_many(self, paths: Sequence[str]) -> dict[str, bytes]:
+        found = {p: self.read(p) for p in paths}
+        return {p: data for p, data in found.items() if data is not None}
+
+    def blob_id(self, path: str) -> str | None:
+        if self._dirty is None:
+            self._dirty = self._repo.list_unstaged()
+        entry = self._tracked().get(path)
+        if entry is not None and path not in self._dirty:
+            return entry.oid
+        data = self.read(path)
+        return None if data is None else self._repo.hash_blob(data)

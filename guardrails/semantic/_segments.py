@@ -1,0 +1,218 @@
+"""One side of a Python file, read and cut into segments: a top-level statement with the
+comments above it, found from ``ast`` line numbers (parsed chunk by chunk, so both sides of
+a change share the parse of their common statements), plus the line bookkeeping and the
+limits (size, nesting depth) past which a side is a :class:`ParseProblem`.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from guardrails.changes import is_binary
+from guardrails.semantic.facts import ParseProblem
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+# ast depth of one top-level statement above which libcst is not attempted. Measured with
+# libcst 1.9: nested calls at depth 190 take 0.6 s; CPython itself rejects more than 200
+# nested parentheses, so only operator/attribute chains get deeper in valid code.
+MAX_DEPTH = 200
+
+# Python's own newlines only: str.splitlines also splits on \f, \v, \x1c.. which would shift
+# every line number after a form feed.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def split_lines(text: str) -> list[str]:
+    return _LINE.findall(text)
+
+
+@dataclass
+class _Segment:
+    start: int  # first file line, comments above the statement included
+    end: int
+    text: str
+    nodes: list[ast.stmt] = field(default_factory=list)
+    offset: int = 0  # file line of the nodes' line 0 (they may come from a parsed chunk)
+
+
+@dataclass
+class _Side:
+    name: str  # "old" | "new"
+    lines: list[str] = field(default_factory=list)
+    # Its statements' line numbers are relative to their segment's ``offset``: read them
+    # through the segments, never straight from the tree.
+    tree: ast.Module | None = None
+    segments: list[_Segment] = field(default_factory=list)
+    problem: ParseProblem | None = None
+    present: bool = False
+
+
+def _read(
+    name: str, data: bytes | None, max_bytes: int, parsed: dict[str, list[ast.stmt]]
+) -> _Side:
+    side = _Side(name)
+    if data is None:
+        return side
+    side.present = True
+    if is_binary(data):
+        side.problem = ParseProblem(name, "binary", "binary content, not Python source")
+        return side
+    if len(data) > max_bytes:
+        side.problem = ParseProblem(
+            name,
+            "too-large",
+            f"{len(data) / 2**20:.1f} MiB is over the {max_bytes / 2**20:.0f} MiB analysis limit",
+        )
+        return side
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        text = data.decode(encoding)
+    except SyntaxError as e:  # unknown codec in the cookie, or a BOM that contradicts it
+        side.problem = ParseProblem(name, "encoding", str(e.msg if hasattr(e, "msg") else e), 1)
+        return side
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        side.problem = ParseProblem(
+            name, "encoding", f"cannot decode as {e.encoding}: {e.reason}", line
+        )
+        return side
+    side.lines = split_lines(text)
+    chunks = _parse_chunks(side.lines, parsed)
+    if chunks is not None:
+        side.tree = ast.Module(body=[n for _, body in chunks for n in body], type_ignores=[])
+        side.segments = _segments(chunks, side.lines)
+        return side
+    try:
+        side.tree = ast.parse(text)
+    except SyntaxError as e:
+        problem = ParseProblem(name, "syntax", e.msg, e.lineno)
+        # Newer syntax than this interpreter's (PEP 695 on 3.11): libcst may still read it, as
+        # one segment. Its parser is slow on deep nesting, so scan brackets first.
+        if _bracket_depth(text) > MAX_DEPTH:
+            side.problem = problem
+            return side
+        side.segments = [_Segment(1, len(side.lines), text)]
+        side.problem = problem  # cleared if libcst reads it
+        return side
+    except (ValueError, RecursionError, MemoryError) as e:  # NUL bytes; pathological nesting
+        kind = "syntax" if isinstance(e, ValueError) else "too-deep"
+        side.problem = ParseProblem(name, kind, str(e) or type(e).__name__, None)
+        return side
+    side.segments = _segments([(0, side.tree.body)], side.lines)
+    return side
+
+
+# A line that may start a top-level statement begins with none of these. A wrong guess only
+# costs time: the chunk before it fails to parse (see _parse_chunks).
+_NOT_A_START = frozenset(" \t\f\v\r\n#)]}")
+_CLAUSE = re.compile(r"(?:else|elif|except|finally)\b")
+
+
+def _parse_chunks(
+    lines: list[str], parsed: dict[str, list[ast.stmt]]
+) -> list[tuple[int, list[ast.stmt]]] | None:
+    """Parse a module as chunks of top-level statements, or None to parse it whole.
+
+    The chunks start at lines that begin in column 0. If every chunk parses on its own, the
+    chunks' statements are exactly the whole module's: a cut inside a statement leaves an
+    open bracket, string, continuation or decorator at the end of the chunk before it, or a
+    lone ``else``/``except`` clause at the start of the next one, and neither parses (the
+    stdlib parser checks nothing across statements). A chunk that fails is merged with the
+    next; once the failed chunks add up to the module's size, or at the end of the file, the
+    caller parses the whole text and reports any error exactly as before.
+
+    Why: the base and head of a changed file share almost every top-level statement, and
+    ``parsed`` (chunk text -> statements, line numbers relative to the chunk) is shared by
+    both sides, so the head costs a parse of its changed statements only.
+    """
+    starts = [0]
+    previous = ""
+    for i, line in enumerate(lines):
+        if i and line and line[0] not in _NOT_A_START:
+            if not previous.startswith("@") and not _CLAUSE.match(line):
+                starts.append(i)
+            previous = line
+    starts.append(len(lines))
+    out: list[tuple[int, list[ast.stmt]]] = []
+    wasted = 0  # characters parsed in chunks that failed: at most about one whole parse
+    budget = sum(map(len, lines))
+    k = 0
+    while k < len(starts) - 1:
+        first = starts[k]
+        j = k + 1
+        while True:
+            text = "".join(lines[first : starts[j]])
+            body = parsed.get(text)
+            if body is not None:
+                break
+            try:
+                body = ast.parse(text).body
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                wasted += len(text)
+                j += 1
+                if wasted > budget or j == len(starts):
+                    return None
+                continue
+            parsed[text] = body
+            break
+        out.append((first, body))
+        k = j
+    return out
+
+
+def _bracket_depth(text: str) -> int:
+    depth = best = 0
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+            best = max(best, depth)
+        elif ch in ")]}":
+            depth -= 1
+    return best
+
+
+def _segments(chunks: list[tuple[int, list[ast.stmt]]], lines: list[str]) -> list[_Segment]:
+    out: list[_Segment] = []
+    prev_end = 0
+    for offset, body in chunks:
+        for node in body:
+            start = node.lineno + offset
+            end = (node.end_lineno or node.lineno) + offset
+            if out and start <= out[-1].end:  # `a = 1; b = 2` on one line (never across chunks)
+                seg = out[-1]
+                seg.nodes.append(node)
+                if end > seg.end:
+                    seg.end = end
+                    seg.text = "".join(lines[seg.start - 1 : end])
+                prev_end = seg.end
+                continue
+            out.append(_Segment(prev_end + 1, end, "".join(lines[prev_end:end]), [node], offset))
+            prev_end = end
+    return out
+
+
+def _ast_depth(nodes: Iterable[ast.AST]) -> int:
+    """Depth of the deepest node below ``nodes`` (which count as 1), or MAX_DEPTH + 1 as soon
+    as it is known to be deeper. Level by level, reading ``_fields`` directly:
+    ``ast.iter_child_nodes`` costs two generators per node."""
+    level = list(nodes)
+    depth = 0
+    while level:
+        depth += 1
+        if depth > MAX_DEPTH:
+            return depth
+        below: list[ast.AST] = []
+        for node in level:
+            for name in node._fields:
+                value = getattr(node, name, None)
+                if isinstance(value, ast.AST):
+                    below.append(value)
+                elif isinstance(value, list):
+                    below.extend(v for v in value if isinstance(v, ast.AST))
+        level = below
+    return depth

@@ -146,6 +146,8 @@ class Bench:
                 git(self.repo, "add", "--", text_file)
                 self.record("staged no py", check, self.repo, ok=(0, 1))
                 git(self.repo, "reset", "-q", "--hard", "main")
+                # `git commit --amend -m` style runs: the hook with nothing staged at all.
+                self.record("staged nothing", check, self.repo, ok=(0, 1))
                 self.record("floor python", [sys.executable, "-c", "pass"], self.repo)
                 self.record("floor git diff", ["git", "diff", "--cached", "--quiet"], self.repo)
         finally:
@@ -327,6 +329,12 @@ def report(b: Bench, fixit_version: str | None) -> tuple[list[str], dict[str, ob
         f"   floor: python -c pass {m('floor python'):.3f}s + git diff --cached "
         f"{m('floor git diff'):.3f}s"
     )
+    if "staged nothing" in b.runs:
+        nothing = m("staged nothing")
+        out.append(
+            f"   check --staged with nothing staged: {nothing:.3f}s wall; target < 0.5 s: "
+            + ("met" if nothing < 0.5 else "NOT met")
+        )
     for k in ("base reformat first", "base touch10 first", "base removed first"):
         out.append(f"   {k}: {_findings(b.runs[k][0])}")
     out.append(

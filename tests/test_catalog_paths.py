@@ -127,3 +127,25 @@ def test_index_at_scale_maps_every_file_to_its_one_service() -> None:
     assert all(owners == (f"svc-{int(p.split('/')[1][4:])}",) for p, owners in mapped.items())
     assert mapped["services/svc_42/pkg/mod_42.py"] == ("svc-42",)
     assert index.services_for("libs/lib_7/x/gen/a.py") == ("glob-7",)
+
+
+# Bounded, not refused: ordinary CODEOWNERS patterns compile (localstack's CODEOWNERS has
+# `**/templates/**/*.html`; refusing it made every command exit 2 on that repository), and
+# only shapes that multiply loops inside one segment or stack cross-slash loops are refused.
+@pytest.mark.parametrize(
+    ("pattern", "path", "compiles", "matches"),
+    [
+        ("**/templates/**/*.html", "web/templates/admin/page.html", True, True),
+        ("**/locale/**/*.po", "app/locale/de/LC_MESSAGES/django.po", True, True),
+        ("**/*_pb2*.py", "api/v1/service_pb2_grpc.py", True, True),
+        ("/" + "*" * 100 + "a", "xa", True, True),  # one loop once the stars collapse
+        ("/*a*a*b", "aab", False, False),  # three loops in one segment: refused
+        ("a/**/b/**/c/**/d", "a/b/c/d", False, False),  # three cross-slash loops: refused
+    ],
+)
+def test_pattern_loops_are_bounded_by_shape(
+    pattern: str, path: str, compiles: bool, matches: bool
+) -> None:
+    regex = compile_pattern(pattern)
+    assert (regex is not None) == compiles
+    assert (regex is not None and regex.match(path) is not None) == matches

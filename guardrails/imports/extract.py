@@ -18,6 +18,8 @@ import re
 import sys
 from typing import NamedTuple
 
+from guardrails.pyast import dotted_name
+
 # Bits of ImportRecord's flags, packed into one int for the cache.
 TYPE_ONLY, WEAK, DYNAMIC, IN_FUNCTION, STAR = 1, 2, 4, 8, 16
 
@@ -224,15 +226,6 @@ def _line_of(r: RawRecord) -> int:
 # --- ast ------------------------------------------------------------------------------------
 
 
-def _dotted(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
-        return None if base is None else f"{base}.{node.attr}"
-    return None
-
-
 def _type_checking(test: ast.expr) -> int:
     """+1 for `TYPE_CHECKING` / `x.TYPE_CHECKING`, -1 for their negation, 0 otherwise."""
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
@@ -248,7 +241,7 @@ def _catches_import_error(handlers: list[ast.ExceptHandler]) -> bool:
     for h in handlers:
         types = h.type.elts if isinstance(h.type, ast.Tuple) else [h.type]
         for t in types:
-            name = _dotted(t) if t is not None else None
+            name = dotted_name(t) if t is not None else None
             if name is not None and name.rsplit(".", 1)[-1] in _IMPORT_ERRORS:
                 return True
     return False
@@ -326,7 +319,7 @@ def _scan_calls(stmt: ast.stmt, flags: int, out: list[RawRecord]) -> None:
 
 
 def _dynamic_call(call: ast.Call, flags: int, out: list[RawRecord]) -> None:
-    func = _dotted(call.func)
+    func = dotted_name(call.func)
     if func not in _DYNAMIC_FUNCS:
         return
     if not call.args:

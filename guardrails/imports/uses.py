@@ -18,16 +18,7 @@ import ast
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-
-def _dotted(node: ast.expr) -> str | None:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
+from guardrails.pyast import dotted_name
 
 
 @dataclass
@@ -55,7 +46,7 @@ class FileUses:
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute):
                 uses.attributes.add(node.attr)
-                chain = _dotted(node)
+                chain = dotted_name(node)
                 if chain is not None:
                     uses.chains.add(chain)
             elif isinstance(node, ast.Subscript):
@@ -66,7 +57,7 @@ class FileUses:
                 uses.keywords.update(k.arg for k in node.keywords if k.arg)
                 func = node.func
                 if node.args:
-                    callee = _dotted(func)
+                    callee = dotted_name(func)
                     if callee is not None:
                         uses.positional_calls.add(callee.rsplit(".", 1)[-1])
                 if (
@@ -77,7 +68,7 @@ class FileUses:
                     obj, name = node.args[0], node.args[1]
                     if isinstance(name, ast.Constant) and isinstance(name.value, str):
                         uses.attributes.add(name.value)
-                        base = _dotted(obj)
+                        base = dotted_name(obj)
                         if base is not None:
                             uses.chains.add(f"{base}.{name.value}")
         return uses

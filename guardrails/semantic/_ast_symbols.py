@@ -21,6 +21,7 @@ import hashlib
 from collections.abc import Sequence
 from typing import cast
 
+from guardrails.pyast import dotted_name
 from guardrails.semantic.facts import (
     CLASS,
     CONSTANT,
@@ -66,17 +67,6 @@ def normalise(code: str) -> str:
 
 def leaf(code: str) -> str:
     return code.split("(", 1)[0].rsplit(".", 1)[-1]
-
-
-def _dotted(node: ast.expr) -> str | None:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
 
 
 def _is_literal(node: ast.expr) -> bool:
@@ -322,7 +312,7 @@ class Extractor:
         ann = self.code(annotation) if annotation is not None else None
         if in_class and (
             (ann is not None and not ann.startswith(("ClassVar", "typing.ClassVar")))
-            or (isinstance(value, ast.Call) and leaf(_dotted(value.func) or "") in FIELD_CALLS)
+            or (isinstance(value, ast.Call) and leaf(dotted_name(value.func) or "") in FIELD_CALLS)
         ):
             has_default, default = self.field_default(value)
             if ann is not None and ann.startswith(("NotRequired", "typing.NotRequired")):
@@ -348,12 +338,12 @@ class Extractor:
     def field_default(self, value: ast.expr | None) -> tuple[bool, str | None]:
         if value is None:
             return False, None
-        if isinstance(value, ast.Call) and leaf(_dotted(value.func) or "") in FIELD_CALLS:
+        if isinstance(value, ast.Call) and leaf(dotted_name(value.func) or "") in FIELD_CALLS:
             for k in value.keywords:
                 if k.arg in ("default", "default_factory", "factory"):
                     return True, self.code(k.value)
             positional = [a for a in value.args if not isinstance(a, ast.Starred)]
-            if positional and leaf(_dotted(value.func) or "") == "Field":
+            if positional and leaf(dotted_name(value.func) or "") == "Field":
                 first = positional[0]
                 if isinstance(first, ast.Constant) and first.value is Ellipsis:
                     if self.source(first).strip() != "...":

@@ -675,6 +675,8 @@ def test_nothing_staged_reads_no_pack_and_loads_no_cel(org: GitRepo) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
     )
     assert out.stdout.startswith("guardrails check: PASS"), out.stdout + out.stderr
+    # ...and says so, rather than "no policy pack" (which would read as a gate switched off)
+    assert out.stdout.rstrip().endswith("Nothing to judge: no config or policy pack was read")
     loaded = set(out.stderr.split())
     assert not loaded & {
         "cel_expr_python",

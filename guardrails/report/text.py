@@ -428,13 +428,17 @@ def render_check(doc: Mapping[str, Any]) -> str:
     if doc["mode"] == "patch" and config["from"] == "head":
         where = f"the patch applied to {_short(config['rev'])}"
     out.append("")
-    out.extend(
-        _wrap(
-            f"Config and policies from {where}: "
-            + (", ".join(config["policies"]) or "no policy pack"),
-            "",
+    if not doc["impact"]["files"] and not config["policies"]:
+        # The hook with nothing staged reads no config: nothing there could be judged.
+        out.extend(_wrap("Nothing to judge: no config or policy pack was read", ""))
+    else:
+        out.extend(
+            _wrap(
+                f"Config and policies from {where}: "
+                + (", ".join(config["policies"]) or "no policy pack"),
+                "",
+            )
         )
-    )
     if config.get("ignored_worktree_change"):
         ignored = (
             "the change's own guardrails.yaml is not used (--policy-from head would)"

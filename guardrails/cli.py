@@ -101,13 +101,48 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = {"debug": debug}
 
 
+class _OrderedCommand(click.Command):
+    """A command that remembers the order its options came in: `--output F` belongs to the
+    `--format` before it, which click's per-option lists do not say."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            _, _, order = self.make_parser(ctx).parse_args(args=list(args))
+        except click.UsageError:
+            order = []  # click's own parse below reports the error
+        ctx.meta["guardrails.option_order"] = [p.name for p in order]
+        return super().parse_args(ctx, args)
+
+
+def report_pairs(
+    order: list[str | None], formats: tuple[str, ...], outputs: tuple[str, ...]
+) -> list[tuple[str, str | None]]:
+    """(format, file or None) in command-line order: each --output takes the --format before
+    it (`--format github --format sarif --output a.sarif`: github to stdout, sarif to a.sarif)."""
+    pairs: list[list[str | None]] = []
+    fi = oi = 0
+    for name in order:
+        if name == "fmt" and fi < len(formats):
+            pairs.append([formats[fi], None])
+            fi += 1
+        elif name == "output" and oi < len(outputs):
+            if not pairs or pairs[-1][1] is not None:
+                raise GuardrailsError(
+                    f"--output {outputs[oi]} has no --format before it",
+                    fix="write each report as a pair: --format sarif --output guardrails.sarif",
+                )
+            pairs[-1][1] = outputs[oi]
+            oi += 1
+    return [(str(f), o) for f, o in pairs]
+
+
 def _check_formats() -> list[str]:
     from guardrails.report.registry import formats
 
     return list(formats())
 
 
-@cli.command()
+@cli.command(cls=_OrderedCommand)
 @change_selectors
 @click.option(
     "--format",
@@ -146,7 +181,9 @@ def check(ctx: click.Context, /, **opts: Any) -> None:
     """Is this change safe? Runs every rule on it; exit 1 when a finding blocks."""
     from guardrails.commands import check as cmd
 
-    run(ctx, lambda: cmd.main(**opts))
+    order = ctx.meta.get("guardrails.option_order", [])
+    formats, outputs = opts.pop("fmt"), opts.pop("output")
+    run(ctx, lambda: cmd.main(reports=report_pairs(order, formats, outputs), **opts))
 
 
 @cli.command()

@@ -200,3 +200,21 @@ def test_one_run_writes_every_report_and_the_github_job_summary(
     # $GITHUB_STEP_SUMMARY is appended to, never replaced.
     text = summary.read_text(encoding="utf-8")
     assert text.startswith("earlier step\n") and markdown.MARKER in text
+
+
+def test_each_output_takes_the_format_before_it(repo: GitRepo, tmp_path: Path) -> None:
+    """The GitHub template's order: annotations to stdout first, then two file reports."""
+    _real_doc(repo)
+    sarif_file, md_file = tmp_path / "g.sarif", tmp_path / "g.md"
+    args = ["check", "-C", str(repo.root), "--base", "HEAD~1", "--format", "github"]
+    args += ["--format", "sarif", "--output", str(sarif_file)]
+    args += ["--format", "markdown", "--output", str(md_file)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1, result.output
+    assert result.stdout.startswith("::")  # the annotations, not a SARIF or Markdown file
+    assert json.loads(sarif_file.read_text(encoding="utf-8"))["version"] == "2.1.0"
+    assert md_file.read_text(encoding="utf-8").startswith(markdown.MARKER)
+    orphan = CliRunner().invoke(
+        cli, ["check", "-C", str(repo.root), "--base", "HEAD~1", "--output", str(tmp_path / "x")]
+    )
+    assert orphan.exit_code == 2 and "has no --format before it" in orphan.stderr

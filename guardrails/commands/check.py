@@ -21,21 +21,14 @@ if TYPE_CHECKING:
     from guardrails.report.registry import RuleMeta
 
 
-def reports(formats: Sequence[str], outputs: Sequence[str]) -> list[tuple[str, str | None]]:
-    """(format, file or None for stdout) pairs, in the order given."""
-    formats = list(formats) or ["text"]
-    if len(outputs) > len(formats):
-        raise GuardrailsError(
-            f"{len(outputs)} --output for {len(formats)} --format",
-            fix="give each --output its own --format before it: --format json --output a.json",
-        )
-    if len(formats) - len(outputs) > 1:
+def _reports(pairs: Sequence[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+    """The reports to write, as (format, file or None for stdout) in command-line order."""
+    pairs = list(pairs) or [("text", None)]
+    if sum(1 for _, out in pairs if out is None) > 1:
         raise GuardrailsError(
             "only one report can go to stdout",
             fix="pair each --format with an --output FILE (one may be left to stdout)",
         )
-    pairs: list[tuple[str, str | None]] = list(zip(formats, outputs, strict=False))
-    pairs += [(f, None) for f in formats[len(outputs) :]]
     if all(out is not None for _, out in pairs):
         pairs.append(("text", None))  # the verdict is always shown to whoever ran the gate
     return pairs
@@ -49,8 +42,7 @@ def main(
     patch: IO[bytes] | None = None,
     config: str | None = None,
     repo: str = ".",
-    fmt: Sequence[str] = (),
-    output: Sequence[str] = (),
+    reports: Sequence[tuple[str, str | None]] = (),
     strict: bool = False,
     author_kind: str | None = None,
     approvals: Sequence[str] = (),
@@ -64,7 +56,7 @@ def main(
         allow_paths=False,
         patch=patch.read() if patch is not None else None,
     )
-    targets = reports(fmt, output)
+    targets = _reports(reports)
     options = CheckOptions(
         strict=strict,
         author_kind=author_kind,
@@ -82,7 +74,7 @@ def main(
     meta = LazyRuleMeta(rule_meta)
     for name, target in targets:
         emit(render(name, doc, meta), target)
-    if "github" in fmt:
+    if any(name == "github" for name, _ in targets):
         # GitHub's job summary: the documented $GITHUB_STEP_SUMMARY file, appended to.
         from guardrails.report.github import append_step_summary
 

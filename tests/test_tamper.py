@@ -300,15 +300,19 @@ def test_head_0_keeps_a_blocking_verdict(org: GitRepo) -> None:
 @pytest.mark.slow
 def test_sigint_during_analysis_exits_2_never_sigabrt(org: GitRepo, tmp_path: Path) -> None:
     # libcst parses in a worker thread with a large stack; an interrupt while it ran used to
-    # end in SIGABRT (rc -6) at interpreter shutdown.
-    deep = "\n\n".join(f"x{i} = " + "(" * 190 + "1" + ")" * 190 for i in range(900)) + "\n"
-    org.write({"lib/deep.py": deep})
-    org.stage()
-    patch = tmp_path / "deep.patch"
-    patch.write_bytes(org.git("diff", "--cached").encode() + b"\n")
-    org.git("reset", "-q", "--hard")
+    # end in SIGABRT (rc -6) at interpreter shutdown. Each attempt gets content of its own:
+    # the semantic-diff cache would otherwise finish the second run before the signal lands.
     codes = []
-    for delay in (3.0, 5.0):
+    for attempt, delay in enumerate((1.5, 3.0)):
+        deep = (
+            "\n\n".join(f"x{attempt}_{i} = " + "(" * 190 + "1" + ")" * 190 for i in range(1800))
+            + "\n"
+        )
+        org.write({"lib/deep.py": deep})
+        org.stage()
+        patch = tmp_path / f"deep{attempt}.patch"
+        patch.write_bytes(org.git("diff", "--cached").encode() + b"\n")
+        org.git("reset", "-q", "--hard")
         proc = subprocess.Popen(
             [*GUARDRAILS, "check", "--patch", str(patch)],
             cwd=org.root,
@@ -316,6 +320,7 @@ def test_sigint_during_analysis_exits_2_never_sigabrt(org: GitRepo, tmp_path: Pa
             stderr=subprocess.PIPE,
         )
         time.sleep(delay)
+        assert proc.poll() is None, "the analysis ended before the interrupt: make it longer"
         proc.send_signal(signal.SIGINT)
         assert proc.stderr is not None
         stderr = proc.stderr.read()

@@ -79,6 +79,10 @@ def test_the_ci_templates_wire_the_reports() -> None:
     assert steps[0]["with"]["fetch-depth"] == 0
     gate = next(s for s in steps if s.get("id") == "gate")["run"]
     assert '--base "${{ github.event.pull_request.base.sha }}"' in gate
+    # judged at the pull request's head, never GitHub's test merge commit (reviews' commit_id)
+    assert '--head "${{ github.event.pull_request.head.sha }}"' in gate
+    checkout = next(s for s in steps if str(s.get("uses", "")).startswith("actions/checkout"))
+    assert checkout["with"]["ref"] == "${{ github.event.pull_request.head.sha }}"
     assert "--approvals reviews.json" in gate
     assert "--format sarif --output guardrails.sarif" in gate
     assert "--format markdown --output guardrails.md" in gate
@@ -100,7 +104,10 @@ def test_the_ci_templates_wire_the_reports() -> None:
     assert gl["variables"]["GIT_DEPTH"] == 0
     script = " ".join(gl["script"])
     assert "/merge_requests/${CI_MERGE_REQUEST_IID}/approvals" in script
-    assert '--base "${CI_MERGE_REQUEST_DIFF_BASE_SHA}" --approvals approvals.json' in script
+    assert '--base "${CI_MERGE_REQUEST_DIFF_BASE_SHA}"' in script
+    # the MR's own head: approvals name it, and merged-results pipelines run on a merge commit
+    assert '--head "${CI_MERGE_REQUEST_SOURCE_BRANCH_SHA:-$CI_COMMIT_SHA}"' in script
+    assert "--approvals approvals.json" in script
     assert "--format gitlab --output gl-code-quality-report.json" in script
     assert gl["artifacts"]["reports"] == {"codequality": "gl-code-quality-report.json"}
 

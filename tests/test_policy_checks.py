@@ -224,6 +224,13 @@ def test_approvals_that_do_not_count(org: GitRepo, tmp_path: Path) -> None:
     # Nobody independent approved: the change approved itself.
     (f,) = [f for f in doc["findings"] if f["rule"] == "ownership.self-approval"]
     assert "copilot, dependabot[bot], li, sam" in f["message"]
+    # The text verdict says why each given approval does not count (a GitLab job log shows
+    # only text: an approver listed as missing must see the reason).
+    text = run(org, "check", "--base", "main", "--approvals", str(tmp_path / "reviews.json"))
+    assert (
+        "Not counted: copilot (agent), dependabot[bot] (bot), emma (cancelled), li (author),"
+        in " ".join(text.stdout.split())
+    )
 
 
 def test_a_comment_does_not_cancel_and_pages_concatenate(org: GitRepo, tmp_path: Path) -> None:

@@ -88,6 +88,10 @@ def test_list_and_show(repo: GitRepo) -> None:
     shown = run("policies", "show", "team.shell-warns", "-C", str(repo.root))
     assert shown.exit_code == 0
     assert "defined at:         team.yaml:6\n" in shown.stdout
+    # a built-in policy names its pack, never the install location on this machine
+    builtin = run("policies", "show", "default.security", "-C", str(repo.root))
+    assert "defined at:         builtin:default:" in builtin.stdout
+    assert str(ROOT) not in builtin.stdout
     missing = run("policies", "show", "team.shell-warn", "-C", str(repo.root))
     assert missing.exit_code == 2 and "did you mean 'team.shell-warns'?" in missing.stderr
 

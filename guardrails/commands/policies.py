@@ -36,7 +36,11 @@ def show_main(policy_id: str, *, config: str | None = None, repo: str = ".") -> 
     rows = [
         ("id", p.id),
         ("pack", p.pack),
-        ("defined at", f"{p.path}:{p.line}"),
+        # A built-in pack lives in the install; its reference is what a user can look up.
+        (
+            "defined at",
+            f"{p.pack}:{p.line}" if p.pack.startswith("builtin:") else f"{p.path}:{p.line}",
+        ),
         ("rule", ", ".join(p.rules) or "(none: judges the change)"),
         ("when", p.when.source if p.when else "(always)"),
         ("severity", p.severity or "(the rule's default)"),

@@ -261,7 +261,7 @@ def _encode(doc: object, how: str) -> bytes:
     | st.binary(max_size=80)
 )
 def test_approvals_json_is_a_list_of_reviews_or_one_located_line(data: bytes) -> None:
-    tried("approvals JSON (GitHub/GitLab/simple)")
+    tried("approvals JSON (GH/GL/list)")
     try:
         reviews = parse_approvals(data, "reviews.json")
     except GuardrailsError as exc:

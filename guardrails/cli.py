@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from guardrails import __version__
-from guardrails.errors import EXIT_ERROR, GuardrailsError
+from guardrails.errors import EXIT_ERROR, GuardrailsError, os_error_line
 
 FORMATS_AFFECTED = ("text", "json", "mermaid", "dot")
 FORMATS_GRAPH = ("text", "json", "dot", "mermaid", "graphml")
@@ -39,9 +39,7 @@ def run(ctx: click.Context, fn: Callable[[], int]) -> None:
     except OSError as exc:  # the machine said no (a name too long, no permission): say what
         if debug:
             traceback.print_exc()
-        name = str(exc.filename or "")
-        where = f": {name[:120]}…" if len(name) > 120 else (f": {name}" if name else "")
-        click.echo(f"guardrails: error: {exc.strerror or exc}{where}", err=True)
+        click.echo(f"guardrails: error: {os_error_line(exc)}", err=True)
         code = EXIT_ERROR
     except Exception as exc:  # fail closed: an internal error is never a silent pass
         if debug:

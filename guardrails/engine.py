@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from guardrails.catalog.model import CONFIG_FILE, Catalog, FileSource, Service
+from guardrails.catalog.model import CONFIG_FILE, Catalog, FileSource, Inference, Service
 from guardrails.changes import DELETED, RENAMED, Snapshot
 from guardrails.errors import ConfigError, GuardrailsError, Problem
 from guardrails.filemap import FileMap, touch
@@ -323,6 +323,14 @@ def analyze(
         # catalog still tells who the change affects.
         config_problems = (exc.problem, *exc.problems)
         head_world = world_from_catalog(repo, change.head, base_catalog)
+    if cs.mode == "range" and base_catalog is not None:
+        inference = guarded_inference(head_world.catalog.inference, base_catalog.inference)
+        if inference != head_world.catalog.inference:
+            # `inference: {python_imports: false}` in the change itself must not hide the
+            # importers an API break reaches: the base's switches count too.
+            head_world = world_from_catalog(
+                repo, change.head, replace(head_world.catalog, inference=inference)
+            )
     base_world = (
         world_from_catalog(repo, change.base, base_catalog)
         if needs_base and base_catalog is not None
@@ -332,6 +340,8 @@ def analyze(
     graph = head_world.graph
     if base_world is not None:
         graph = head_world.graph.union(base_world.graph)
+    if cs.mode == "range" and base_catalog is not None:
+        graph = graph.keeping_tiers(base_tiers(base_catalog))
     touched = touch(cs, head_world.filemap, base_world.filemap if base_world else None)
     for node, files in touched.nodes.items():
         if node not in graph:
@@ -365,6 +375,24 @@ def _add_untracked(graph: DependencyGraph, world: World, node: str, files: Seque
 
         key = node.removeprefix("flag:")
         graph.extend({}, read_edges(world.flag_reads, fmap.services_of, {key}))
+
+
+def guarded_inference(head: Inference, base: Inference) -> Inference:
+    """The head's inference with every switch the base turned on still on (the head's roots:
+    a change may move its sources)."""
+    return replace(
+        head,
+        python_imports=head.python_imports or base.python_imports,
+        include_type_only=head.include_type_only or base.include_type_only,
+        include_weak=head.include_weak or base.include_weak,
+    )
+
+
+def base_tiers(base: Catalog) -> dict[str, int]:
+    """The tier the base declares for each node: what a change is graded by in CI."""
+    tiers = {s.id: s.tier for s in base.services.values() if s.tier is not None}
+    tiers.update({r.id: r.tier for r in base.resources.values() if r.tier is not None})
+    return tiers
 
 
 def guarded_catalog(head: Catalog, base: Catalog | None) -> Catalog:

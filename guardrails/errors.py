@@ -71,3 +71,10 @@ class GitError(GuardrailsError):
 
 class ConfigError(GuardrailsError):
     """guardrails.yaml, CODEOWNERS, a catalog or a pack is invalid; carries every problem."""
+
+
+def os_error_line(exc: OSError) -> str:
+    """What the machine refused (a name too long, no permission), as one line."""
+    name = str(exc.filename or "")
+    where = f": {name[:120]}…" if len(name) > 120 else (f": {name}" if name else "")
+    return f"{exc.strerror or exc}{where}".replace("\r", "\\r").replace("\n", "\\n")

@@ -200,6 +200,27 @@ class DependencyGraph:
             edges[key] = list(sources)  # ours win: the head's evidence for an edge both have
         return DependencyGraph(nodes, edges, self._default_path)
 
+    def keeping_tiers(self, tiers: Mapping[str, int]) -> DependencyGraph:
+        """This graph with no node less critical than ``tiers`` says.
+
+        In --base mode ``tiers`` are the base catalog's: a change that deletes `tier: 0` (or
+        raises the number) in its own guardrails.yaml still reaches a tier-0 node.
+        """
+        lowered = {
+            n: t
+            for n, t in tiers.items()
+            if n in self._nodes
+            and self._nodes[n]["tier"] is not None
+            and t < self._nodes[n]["tier"]
+        }
+        if not lowered:
+            return self
+        nodes = {
+            n: {**a, "tier": lowered[n]} if n in lowered else a for n, a in self._nodes.items()
+        }
+        edges = {k: list(v) for k, v in self._edges.items()}
+        return DependencyGraph(nodes, edges, self._default_path)
+
     # -- queries ------------------------------------------------------------------------
     def __contains__(self, node: object) -> bool:
         return node in self._nodes

@@ -159,6 +159,11 @@ def test_errors_are_tool_errors_with_the_clis_message(acme: GitRepo) -> None:
     result = _call("affected", {"repo": str(acme.root)})
     assert result.is_error is True
     assert "pass either paths or patch" in result.content[0].text
+    # found by the fuzz suite: a path the OS refuses was an internal error, not a tool error
+    result = _call("owners", {"path": "x" * 5000, "repo": str(acme.root)})
+    assert result.is_error is True
+    text = result.content[0].text
+    assert ": guardrails: error: File name too long: " in text and text.endswith("x…"), text
 
 
 def test_guardrails_mcp_serves_over_stdio(acme: GitRepo, tmp_path: Path) -> None:

@@ -157,3 +157,11 @@ def test_an_installed_package_provides_a_pack_by_entry_point(
         assert "acme_packs" not in sys.modules
     finally:
         config.builtin_packs.cache_clear()
+
+
+def test_an_expression_that_is_not_utf8_is_a_cel_error_not_a_type_error() -> None:
+    # found by the fuzz suite: cel-cpp's binding raised TypeError on a lone surrogate
+    from guardrails.policy.cel import CelError, compile_expression
+
+    with pytest.raises(CelError, match=r"^not valid UTF-8 text at column 3$"):
+        compile_expression("1 \udc80")

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -376,3 +377,246 @@ def test_the_config_turned_into_a_symlink_is_never_followed(org: GitRepo) -> Non
     rules = {(rule, path) for rule, path, _, _ in findings(org, 1)}
     assert ("guardrails.config-invalid", "guardrails.yaml") in rules
     assert ("guardrails.self-protect", "guardrails.yaml") in rules
+
+
+# -- 3. the policy engine's cases: approvals, the config and packs it is judged by -----------
+GATED = """\
+version: 1
+teams:
+  core:   {members: ["ana <ana@acme.dev>"], handles: ["@acme/core"]}
+  search: {members: ["bo <bo@acme.dev>"], handles: ["@acme/search"]}
+services:
+  lib:    {owner: core,   tier: 0, paths: ["lib/**"]}
+  search: {owner: search, tier: 1, paths: ["search/**"], depends_on: [lib]}
+"""
+ANA = ("ana", "ana@acme.dev")
+BO = ("bo", "bo@acme.dev")
+CLAUDE = "Co-Authored-By: Claude <noreply@anthropic.com>"
+BREAK = "def get(x, y):\n    return x\n"  # search imports lib.api.get: an API break
+GATE_CI = "steps:\n  - run: guardrails check --base origin/main\n"
+CORE_PACK = (
+    "apiVersion: guardrails/v1\nkind: PolicyPack\nname: core\npolicies:\n"
+    "  - id: core.two\n    rule: api.breaking-change\n    severity: block\n"
+)
+LAX_PACK = (
+    "apiVersion: guardrails/v1\nkind: PolicyPack\nname: lax\npolicies:\n"
+    "  - id: lax.quiet\n    rule: [api.breaking-change, guardrails.self-protect]\n"
+    "    severity: info\n"
+)
+
+
+@pytest.fixture
+def gated(repo: GitRepo) -> GitRepo:
+    repo.write(
+        {
+            "guardrails.yaml": GATED,
+            "CODEOWNERS": "/guardrails.yaml @acme/core\n/CODEOWNERS @acme/core\n"
+            "/policies/ @acme/core\n/.github/ @acme/core\n",
+            "policies/core.yaml": CORE_PACK,
+            "lib/__init__.py": "",
+            "lib/api.py": "def get(x):\n    return x\n",
+            "search/__init__.py": "",
+            "search/run.py": "from lib.api import get\n",
+            ".github/workflows/gate.yml": GATE_CI,
+            "docs/notes.txt": "notes\n",
+        }
+    )
+    repo.commit("init", author=ANA)
+    repo.branch("feature")
+    return repo
+
+
+def verdict(repo: GitRepo, code: int, *args: str, **kw: Any) -> dict[str, Any]:
+    result = CliRunner().invoke(
+        cli, ["check", "-C", str(repo.root), "--format", "json", *args], **kw
+    )
+    assert result.exit_code == code, result.stdout + result.stderr
+    doc: dict[str, Any] = json.loads(result.stdout)
+    return doc
+
+
+def reqs(doc: dict[str, Any]) -> dict[str, tuple[bool, list[str]]]:
+    return {r["id"]: (r["satisfied"], r["approved_by"]) for r in doc["requirements"]}
+
+
+def rules_at(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
+    return [(f["rule"], f["path"], f["severity"]) for f in doc["findings"]]
+
+
+def review(login: str, state: str, sha: str, minute: int) -> dict[str, Any]:
+    return {
+        "user": {"login": login, "type": "User"},
+        "state": state,
+        "commit_id": sha,
+        "submitted_at": f"2026-01-01T09:{minute:02d}:00Z",
+    }
+
+
+def test_an_approval_later_dismissed_does_not_count(gated: GitRepo, tmp_path: Path) -> None:
+    gated.write({"lib/api.py": BREAK})
+    sha = gated.commit("widen get", author=ANA)
+    approved = tmp_path / "approved.json"
+    approved.write_text(json.dumps([review("bo", "APPROVED", sha, 0)]))
+    ok = verdict(gated, 0, "--base", "main", "--approvals", str(approved))
+    assert reqs(ok) == {"default.api-breaking-change#search": (True, ["bo"])}
+    dismissed = tmp_path / "dismissed.json"
+    dismissed.write_text(
+        json.dumps([review("bo", "APPROVED", sha, 0), review("bo", "DISMISSED", sha, 5)])
+    )
+    doc = verdict(gated, 1, "--base", "main", "--approvals", str(dismissed))
+    assert reqs(doc) == {"default.api-breaking-change#search": (False, [])}
+    assert [(a["user"], a["state"], a["counted"], a["why_not"]) for a in doc["approvals"]] == [
+        ("bo", "DISMISSED", False, "cancelled")
+    ]
+
+
+def test_removing_tiers_in_the_head_config_keeps_the_base_tiers(gated: GitRepo) -> None:
+    # Was a bypass: the impact read the head's tiers, so an agent's change that also deleted
+    # `tier: 0` lost default.agent-critical-reach (humans from every affected team) and
+    # needed only one approval from anyone for the config edit.
+    gated.write(
+        {
+            "lib/api.py": BREAK,
+            "guardrails.yaml": GATED.replace("tier: 0, ", "").replace("tier: 1, ", ""),
+        }
+    )
+    gated.commit("widen get; tidy config", author=ANA, trailers=[CLAUDE])
+    doc = verdict(gated, 1, "--base", "main")
+    assert doc["author"]["kind"] == "agent"
+    assert [(n["id"], n["tier"]) for n in doc["impact"]["changed"]] == [("service:lib", 0)]
+    assert reqs(doc) == {
+        "default.agent-critical-reach#core": (False, []),
+        "default.agent-critical-reach#search": (False, []),
+        "default.api-breaking-change#search": (False, []),
+        "default.self-protect#core": (False, []),
+    }
+
+
+def test_a_permissive_pack_from_the_change_is_never_loaded(gated: GitRepo) -> None:
+    gated.write(
+        {
+            "lib/api.py": BREAK,
+            "policies/lax.yaml": LAX_PACK,
+            "guardrails.yaml": GATED + "policies: [builtin:default, ./policies/lax.yaml]\n",
+        }
+    )
+    gated.commit("widen get, with a quieter pack", author=BO)
+    doc = verdict(gated, 1, "--base", "main")
+    assert doc["config"]["from"] == "base" and doc["config"]["policies"] == ["builtin:default"]
+    assert rules_at(doc) == [
+        ("guardrails.self-protect", "guardrails.yaml", "block"),
+        ("api.breaking-change", "lib/api.py", "block"),
+        ("guardrails.self-protect", "policies/lax.yaml", "block"),
+        ("ownership.cross-team", "guardrails.yaml", "warn"),
+    ]
+    assert reqs(doc)["default.self-protect#core"] == (False, [])
+
+
+def test_policy_from_head_written_into_the_ci_template_needs_its_owners(gated: GitRepo) -> None:
+    gated.write(
+        {".github/workflows/gate.yml": GATE_CI.replace("main\n", "main --policy-from head\n")}
+    )
+    gated.commit("ci: judge by the head", author=BO)
+    doc = verdict(gated, 1, "--base", "main")
+    assert rules_at(doc) == [
+        ("guardrails.self-protect", ".github/workflows/gate.yml", "block"),
+        ("ownership.cross-team", ".github/workflows/gate.yml", "warn"),
+    ]
+    assert reqs(doc) == {
+        "default.ownership-cross-team#core": (False, []),
+        "default.self-protect#core": (False, []),
+    }
+
+
+def test_a_suppression_for_another_rule_does_not_hide_a_finding(gated: GitRepo) -> None:
+    gated.write(
+        {
+            "lib/api.py": "import os\n\n\ndef get(x):\n"
+            "    os.system(x)  # guardrails: ignore[safety.eval] -- reviewed\n    return x\n"
+        }
+    )
+    gated.commit("run it", author=ANA)
+    doc = verdict(gated, 1, "--base", "main")
+    got = [(f["rule"], f["line"], f["severity"], f["suppressed"]) for f in doc["findings"]]
+    assert got == [
+        ("safety.os-system", 5, "block", None),
+        ("guardrails.unused-suppression", 5, "info", None),
+    ]
+
+
+def test_a_stripped_agent_trailer_with_agent_env_markers_is_an_agent_change(
+    gated: GitRepo,
+) -> None:
+    gated.write({"lib/api.py": BREAK})
+    gated.stage()
+    doc = verdict(gated, 0, "--staged", env={"CLAUDECODE": "1"})
+    assert doc["author"]["kind"] == "agent"
+    assert [(e["source"], e["detail"]) for e in doc["author"]["evidence"]] == [
+        ("env:CLAUDECODE", "CLAUDECODE=1")
+    ]
+    assert "default.agent-critical-reach#core" in reqs(doc)
+    human = verdict(gated, 0, "--staged", env={"CLAUDECODE": None})
+    assert human["author"]["kind"] == "human"
+    assert "default.agent-critical-reach#core" not in reqs(human)
+
+
+def test_a_member_email_with_a_bot_committer_is_not_a_human_change(gated: GitRepo) -> None:
+    gated.write({"lib/api.py": BREAK})
+    gated.commit(
+        "widen get",
+        author=ANA,  # a team member's e-mail, which anyone can write into a commit
+        committer=("github-actions[bot]", "41898282+github-actions[bot]@users.noreply.github.com"),
+    )
+    doc = verdict(gated, 1, "--base", "main")
+    assert doc["author"]["kind"] == "agent"
+    assert [e["source"] for e in doc["author"]["evidence"]] == ["bot-login"]
+    assert reqs(doc) == {
+        "default.agent-critical-reach#core": (False, []),
+        "default.agent-critical-reach#search": (False, []),
+        "default.api-breaking-change#search": (False, []),
+    }
+
+
+def test_protected_files_turned_into_symlinks_to_unprotected_ones_need_their_owners(
+    gated: GitRepo,
+) -> None:
+    for name, target in (
+        ("CODEOWNERS", "docs/notes.txt"),
+        ("policies/core.yaml", "../docs/notes.txt"),
+    ):
+        (gated.root / name).unlink()
+        os.symlink(target, gated.root / name)
+    gated.commit("link them", author=BO)
+    doc = verdict(gated, 1, "--base", "main")
+    assert rules_at(doc) == [
+        ("guardrails.self-protect", "CODEOWNERS", "block"),
+        ("guardrails.self-protect", "policies/core.yaml", "block"),
+        ("ownership.cross-team", "CODEOWNERS", "warn"),
+    ]
+    assert reqs(doc)["default.self-protect#core"] == (False, [])
+
+
+def test_renaming_a_protected_file_needs_the_owners_of_its_old_path(gated: GitRepo) -> None:
+    # Was weaker: the finding sat at the new, unowned path, so anyone could approve it.
+    gated.move("policies/core.yaml", "docs/core.yaml")
+    gated.commit("move the pack away", author=BO)
+    doc = verdict(gated, 1, "--base", "main")
+    assert rules_at(doc)[0] == ("guardrails.self-protect", "policies/core.yaml", "block")
+    assert reqs(doc)["default.self-protect#core"] == (False, [])
+    assert "default.self-protect#anyone" not in reqs(doc)
+
+
+def test_switching_import_inference_off_in_the_head_does_not_hide_an_api_break(
+    gated: GitRepo,
+) -> None:
+    # DESIGN §6: settings that weaken the gate are read from the base in --base mode.
+    gated.write(
+        {
+            "lib/api.py": BREAK,
+            "guardrails.yaml": GATED + "inference: {python_imports: false}\n",
+        }
+    )
+    gated.commit("widen get; no inference", author=ANA)
+    doc = verdict(gated, 1, "--base", "main")
+    assert ("api.breaking-change", "lib/api.py", "block") in rules_at(doc)
+    assert reqs(doc)["default.api-breaking-change#search"] == (False, [])

@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from guardrails.errors import GuardrailsError
+from guardrails.errors import GuardrailsError, os_error_line
 from guardrails.mcp import adapter
 
 if TYPE_CHECKING:
@@ -43,6 +43,8 @@ def _guard(fn: Callable[[], T]) -> T:
         return fn()
     except GuardrailsError as exc:  # the CLI's one-line message, as a tool error
         raise ToolError(f"guardrails: error: {exc.render()}") from None
+    except OSError as exc:  # the machine said no (a 5,000-character path): as the CLI says it
+        raise ToolError(f"guardrails: error: {os_error_line(exc)}") from None
 
 
 def affected(

@@ -75,6 +75,10 @@ def sanitize(value: Any) -> Any:
 def compile_expression(source: str) -> Expression:
     """Raises :class:`CelError` with CEL's message, e.g. ``<input>:1:37: Syntax error: ...``."""
     try:
+        source.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate: cel-cpp's binding raises TypeError
+        raise CelError(f"not valid UTF-8 text at column {exc.start + 1}") from None
+    try:
         return Expression(source, _env().compile(source))
     except (RuntimeError, ValueError) as exc:
         raise CelError(_first_line(str(exc))) from exc

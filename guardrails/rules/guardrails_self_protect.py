@@ -118,7 +118,9 @@ class GuardrailsSelfProtect(Rule):
                 yield Finding(
                     rule=self.id,
                     severity=self.default_severity,
-                    path=change.path,
+                    # The protected side: `git mv CODEOWNERS docs/x` must ask the owners of
+                    # CODEOWNERS, not those of docs/ (nobody, so anyone).
+                    path=path,
                     line=None,
                     message=(
                         f"the change {verb} {what} ({path}), which decides how this gate "

@@ -391,11 +391,11 @@ def render_check(doc: Mapping[str, Any]) -> str:
             out.extend(_requirement_lines(r, pending))
         # An approval that was given but does not count must say why, or the reviewer who
         # approved sees themselves still listed as missing.
-        ignored = sorted(
+        not_counted = sorted(
             {f"{a['user']} ({a['why_not']})" for a in doc.get("approvals", ()) if a["why_not"]}
         )
-        if ignored:
-            out.extend(_wrap("  Not counted: " + ", ".join(ignored), "  "))
+        if not_counted:
+            out.extend(_wrap("  Not counted: " + ", ".join(not_counted), "  "))
     out.append("")
     changed = ", ".join(n["id"] for n in impact["changed"]) or "no node"
     out.extend(_wrap(f"Changed: {changed}", ""))

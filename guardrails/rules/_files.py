@@ -7,9 +7,9 @@ the base side is what the change is judged against (only what the change does is
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from guardrails.catalog.model import FileSource
 from guardrails.changes import FileChange
@@ -59,39 +59,47 @@ def _text(ctx: RuleContext, data: bytes | None) -> str | None:
 
 
 def rollout_changes(ctx: RuleContext) -> Iterator[Sides[list[Rollout]]]:
-    for change in ctx.changes.files:
-        source = source_for(change.new_path or change.old_path, ctx.catalog.rollouts)
-        if source is None:
-            continue
-        key = (ROLLOUT, id(change))
-        if key not in ctx.memo:
-            ctx.memo[key] = Sides(
-                change,
-                source,
-                _read_rollouts(ctx, source, change.old_path, change.old_data),
-                _read_rollouts(ctx, source, change.new_path, change.new_data),
-            )
-        found = ctx.memo[key]
-        assert isinstance(found, Sides)
-        yield found
+    yield from _changes(ctx, ROLLOUT, ctx.catalog.rollouts, _read_rollouts)
 
 
 def flag_changes(ctx: RuleContext) -> Iterator[Sides[dict[str, Flag]]]:
+    yield from _changes(ctx, FLAG, ctx.catalog.flags, _read_flags)
+
+
+def _changes(
+    ctx: RuleContext,
+    kind: str,
+    sources: tuple[FileSource, ...],
+    read: Callable[[RuleContext, FileSource, str | None, bytes | None], object],
+) -> Iterator[Sides[Any]]:
+    """Both sides of every changed file ``sources`` claims, parsed once per check (the
+    rules that read the same file share the parse through ``ctx.memo``)."""
     for change in ctx.changes.files:
-        source = source_for(change.new_path or change.old_path, ctx.catalog.flags)
+        source = source_for(change.new_path or change.old_path, sources)
         if source is None:
             continue
-        key = (FLAG, id(change))
+        key = (kind, id(change))
         if key not in ctx.memo:
             ctx.memo[key] = Sides(
                 change,
                 source,
-                _read_flags(ctx, source, change.old_path, change.old_data),
-                _read_flags(ctx, source, change.new_path, change.new_data),
+                read(ctx, source, change.old_path, change.old_data),
+                read(ctx, source, change.new_path, change.new_data),
             )
         found = ctx.memo[key]
         assert isinstance(found, Sides)
         yield found
+
+
+def rollout_pairs(ctx: RuleContext) -> Iterator[tuple[str, Rollout | None, Rollout]]:
+    """(path, the base's rollout object or None, the head's) for every readable rollout file
+    the change touches and keeps: objects are paired by kind, namespace and name."""
+    for sides in rollout_changes(ctx):
+        if not sides.readable or sides.new is None:
+            continue
+        old = by_key(sides.old)
+        for new in by_key(sides.new).values():
+            yield sides.change.path, old.get(new.key), new
 
 
 def _read_rollouts(

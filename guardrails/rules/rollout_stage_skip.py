@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from guardrails.findings import Finding
-from guardrails.rules._files import by_key, rollout_changes, service_related
+from guardrails.rules._files import rollout_pairs, service_related
 from guardrails.rules.base import Case, Expect, Rule, RuleContext
 from guardrails.semantic.rollouts import GATES, Rollout, Step
 
@@ -37,23 +37,17 @@ class RolloutStageSkip(Rule):
     summary = "a promotion that skips a stage, or canary steps and analysis removed"
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
-        for sides in rollout_changes(ctx):
-            if not sides.readable or sides.new is None:
-                continue
-            path = sides.change.path
-            old = by_key(sides.old)
-            for new in by_key(sides.new).values():
-                base = old.get(new.key)
-                found: Iterator[Finding] = iter(())
-                if new.format == "guardrails":
-                    found = self._staged(path, base, new)
-                elif new.format == "argo-rollout":
-                    found = self._argo(path, base, new)
-                elif new.format == "flagger":
-                    found = self._flagger(path, base, new)
-                related = service_related(ctx, path, new)
-                for f in found:
-                    yield replace(f, related=related) if related else f
+        for path, base, new in rollout_pairs(ctx):
+            found: Iterator[Finding] = iter(())
+            if new.format == "guardrails":
+                found = self._staged(path, base, new)
+            elif new.format == "argo-rollout":
+                found = self._argo(path, base, new)
+            elif new.format == "flagger":
+                found = self._flagger(path, base, new)
+            related = service_related(ctx, path, new)
+            for f in found:
+                yield replace(f, related=related) if related else f
 
     # -- guardrails ---------------------------------------------------------------------------
     def _staged(self, path: str, base: Rollout | None, new: Rollout) -> Iterator[Finding]:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from guardrails.catalog.model import DEFAULT_TIER, StepLimits
 from guardrails.findings import Finding
-from guardrails.rules._files import by_key, rollout_changes, rollout_service, service_related
+from guardrails.rules._files import rollout_pairs, rollout_service, service_related
 from guardrails.rules.base import Case, Expect, Rule, RuleContext
 from guardrails.semantic.rollouts import Rollout, argo_weights, percent
 
@@ -44,25 +44,19 @@ class RolloutStepTooLarge(Rule):
     summary = "a rollout step (first weight, increase, maxUnavailable) above the limits"
 
     def check(self, ctx: RuleContext) -> Iterator[Finding]:
-        for sides in rollout_changes(ctx):
-            if not sides.readable or sides.new is None:
-                continue
-            path = sides.change.path
-            old = by_key(sides.old)
-            for new in by_key(sides.new).values():
-                base = old.get(new.key)
-                service = rollout_service(ctx, path, new)
-                svc = ctx.catalog.services.get(service) if service else None
-                tier = svc.tier if svc else DEFAULT_TIER
-                limits = ctx.catalog.limits.for_service(service, tier)
-                if new.format == "guardrails":
-                    found = _canary_percent(base, new, limits)
-                else:
-                    before = {p.key for p in _problems(base, limits, tier)} if base else set()
-                    found = [p for p in _problems(new, limits, tier) if p.key not in before]
-                related = service_related(ctx, path, new)
-                for p in found:
-                    yield self.finding(path, p.line, p.message, p.fix, related=related)
+        for path, base, new in rollout_pairs(ctx):
+            service = rollout_service(ctx, path, new)
+            svc = ctx.catalog.services.get(service) if service else None
+            tier = svc.tier if svc else DEFAULT_TIER
+            limits = ctx.catalog.limits.for_service(service, tier)
+            if new.format == "guardrails":
+                found = _canary_percent(base, new, limits)
+            else:
+                before = {p.key for p in _problems(base, limits, tier)} if base else set()
+                found = [p for p in _problems(new, limits, tier) if p.key not in before]
+            related = service_related(ctx, path, new)
+            for p in found:
+                yield self.finding(path, p.line, p.message, p.fix, related=related)
 
 
 def _canary_percent(base: Rollout | None, new: Rollout, limits: StepLimits) -> list[Problem]:

@@ -6,8 +6,9 @@ import difflib
 from collections.abc import Sequence
 from typing import IO
 
+from guardrails.app.affected import run_affected
 from guardrails.commands.output import emit
-from guardrails.engine import Analysis, Selector, analyze, open_repo
+from guardrails.engine import Analysis, Selector, open_repo
 from guardrails.errors import EXIT_OK, GuardrailsError
 from guardrails.impact import why
 from guardrails.report.view import View, ViewEdge, impact_view
@@ -36,7 +37,7 @@ def main(
         paths=paths,
         patch=patch.read() if patch is not None else None,
     )
-    analysis = analyze(open_repo(repo), selector, config_path=config, depth=depth)
+    analysis = run_affected(open_repo(repo), selector, config_path=config, depth=depth)
     emit(
         why_report(analysis, why_node, fmt)
         if why_node

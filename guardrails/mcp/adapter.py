@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from guardrails.engine import Analysis, Selector, analyze, open_repo
+from guardrails.app.affected import run_affected
+from guardrails.engine import Analysis, Selector, open_repo
 
 
 def analysis(
@@ -20,7 +21,7 @@ def analysis(
     selector = Selector.from_options(
         paths=tuple(paths), patch=patch.encode("utf-8") if patch is not None else None
     )
-    return analyze(open_repo(root), selector, depth=depth)
+    return run_affected(open_repo(root), selector, depth=depth)
 
 
 def run_check(root: str, patch: str, *, author_kind: str | None = "agent") -> dict[str, Any]:

@@ -88,6 +88,12 @@ SafetySwallowedException.INVALID = (
         expect=(Expect(4, "block", ("`except BaseException:`",)),),
         note="the clause widened over an existing body",
     ),
+    Case(
+        "def f():\n    go()\n",
+        _TRY + "    except Exception: pass\n",
+        expect=(Expect(4, "block", ("`except Exception:`",)),),
+        note="a one-line suite swallows as much as an indented one",
+    ),
 )
 
 SafetySwallowedException.VALID = (

@@ -147,6 +147,22 @@ class Extractor:
             raise GiveUp("not an expression on its own") from e
         return ast.unparse(tree)  # normalise(text), without parsing it twice
 
+    def value_code(self, node: ast.expr) -> str:
+        """code() of a statement's value (``X = ...``): over several lines it can only be in
+        brackets of its own (or continued with backslashes, which parse alone), and libcst's
+        node owns those parentheses, so the text in brackets is what libcst normalises."""
+        try:
+            return self.code(node)
+        except GiveUp:
+            if isinstance(node, (ast.GeneratorExp, ast.Starred, ast.NamedExpr, ast.Yield)):
+                raise
+            text = self.source(node).strip()
+            try:
+                tree = ast.parse("(" + text + ")", mode="eval")
+            except (SyntaxError, ValueError, RecursionError, MemoryError) as e:
+                raise GiveUp("not an expression even in brackets") from e
+            return ast.unparse(tree)
+
     def source(self, node: ast.expr) -> str:
         assert node.end_lineno is not None and node.end_col_offset is not None
         first = node.lineno + self.offset - 1
@@ -332,7 +348,7 @@ class Extractor:
             return
         text = None
         if value is not None and _is_literal(value):
-            text = self.code(value)
+            text = self.value_code(value)
         self.symbols.append(Symbol(qual, CONSTANT, line, end, value=text, annotation=ann))
 
     def field_default(self, value: ast.expr | None) -> tuple[bool, str | None]:
@@ -351,7 +367,7 @@ class Extractor:
                     return False, None
                 return True, self.code(first)
             return False, None
-        return True, self.code(value)
+        return True, self.value_code(value)
 
 
 def _bindings(node: ast.Import | ast.ImportFrom) -> list[tuple[str, str]]:

@@ -174,13 +174,13 @@ def _may_hold_imports(node: cst.CSTNode) -> bool:
 
 
 def _is_noop(stmt: cst.CSTNode) -> bool:
+    """A statement line, or a small statement of a one-line suite (``except E: pass``),
+    that does nothing."""
     if isinstance(stmt, cst.SimpleStatementLine):
-        return all(
-            isinstance(s, (cst.Pass, cst.Continue))
-            or (isinstance(s, cst.Expr) and isinstance(s.value, (cst.Ellipsis, cst.SimpleString)))
-            for s in stmt.body
-        )
-    return False
+        return all(_is_noop(s) for s in stmt.body)
+    return isinstance(stmt, (cst.Pass, cst.Continue)) or (
+        isinstance(stmt, cst.Expr) and isinstance(stmt.value, (cst.Ellipsis, cst.SimpleString))
+    )
 
 
 def extract(

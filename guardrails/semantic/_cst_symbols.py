@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 
 import libcst as cst
 
+from guardrails.semantic._ast_changes import SegmentFacts as SegmentFacts
 from guardrails.semantic._ast_symbols import (
     FIELD_CALLS,
     RECORD_BASES,
@@ -31,12 +31,8 @@ from guardrails.semantic.facts import (
     POSITIONAL_ONLY,
     VAR_KEYWORD,
     VAR_POSITIONAL,
-    Arg,
-    Handler,
-    ImportStatement,
     Param,
     Signature,
-    StringLiteral,
     Symbol,
 )
 
@@ -44,18 +40,6 @@ from guardrails.semantic.facts import (
 _RECORD_DECORATORS = RECORD_DECORATORS
 _RECORD_BASES = RECORD_BASES
 _FIELD_CALLS = FIELD_CALLS
-
-
-@dataclass
-class SegmentFacts:
-    symbols: list[Symbol] = field(default_factory=list)
-    calls: list[tuple[int, int, str, tuple[Arg, ...]]] = field(
-        default_factory=list
-    )  # written names
-    strings: list[StringLiteral] = field(default_factory=list)
-    handlers: list[Handler] = field(default_factory=list)
-    imports: list[ImportStatement] = field(default_factory=list)
-    aliases: dict[str, str] = field(default_factory=dict)  # every import binding in the segment
 
 
 def dotted(node: cst.BaseExpression) -> str | None:

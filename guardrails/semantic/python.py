@@ -28,10 +28,9 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from guardrails.changes import ADDED, SYMLINK_MODE, FileChange, LineRange
-from guardrails.semantic import _ast_symbols
+from guardrails.semantic import _ast_changes, _ast_symbols
 from guardrails.semantic._matching import _meaning_changed, _unmatched
 from guardrails.semantic._module_names import _ast_names, _dunder_all, _resolve, _top_level_aliases
 from guardrails.semantic._python_files import PYTHON_SUFFIXES, is_python_change, is_python_file
@@ -56,9 +55,6 @@ from guardrails.semantic.facts import (
     Symbol,
     SymbolChange,
 )
-
-if TYPE_CHECKING:
-    from guardrails.semantic import _cst
 
 __all__ = [
     "MAX_DEPTH",
@@ -92,7 +88,7 @@ def _toucher(
 @dataclass
 class _Analysis:
     symbols: dict[str, Symbol] = field(default_factory=dict)
-    facts: list[_cst.SegmentFacts] = field(default_factory=list)
+    facts: list[_ast_changes.SegmentFacts] = field(default_factory=list)
     problems: list[ParseProblem] = field(default_factory=list)
 
 
@@ -119,17 +115,29 @@ def _analyse(
                 symbol_lines = {
                     q: (a + seg.offset, b + seg.offset) for q, (a, b) in symbol_lines.items()
                 }
-            if touched is None:  # base side: symbols only, and the ast is already here
-                try:
-                    symbols = _ast_symbols.extract(seg.nodes, side.lines, seg.offset, symbol_lines)
-                except _ast_symbols.GiveUp:
-                    pass
+            # The ast is already here: read the segment from it (the base side needs only
+            # symbols), and hand it to libcst only where the ast reader cannot be sure.
+            try:
+                if touched is None:
+                    found = _ast_changes.SegmentFacts(
+                        symbols=_ast_symbols.extract(
+                            seg.nodes, side.lines, seg.offset, symbol_lines
+                        )
+                    )
                 else:
-                    for sym in symbols:
-                        out.symbols[sym.qualname] = sym
-                    continue
+                    found = _ast_changes.extract(
+                        seg.nodes, side.lines, seg.offset, symbol_lines, touched
+                    )
+            except _ast_symbols.GiveUp:
+                pass
+            else:
+                for sym in found.symbols:
+                    out.symbols[sym.qualname] = sym
+                if touched is not None:
+                    out.facts.append(found)
+                continue
         # libcst costs 200-350 ms to import, and `check --staged` runs on every commit: load it
-        # only once a segment really goes to it, not for changes that touch no Python.
+        # only once a segment really goes to it (newer syntax, or the ast reader gave up).
         import libcst as cst
 
         from guardrails.semantic import _cst

@@ -1,0 +1,214 @@
+"""The two readers of a head segment agree: the stdlib-ast one (``_ast_changes``, what the hook
+uses) and libcst's (``_cst``, the fallback), fact for fact, on real code.
+
+The real code is this repository's own Python (several hundred files of every shape: rules,
+CLI, tests with embedded sources) plus snippets of the constructs where the two parsers'
+positions differ. For every segment, both readers run with several sets of touched lines:
+everything, nothing, every statement alone, and a scatter of single lines. Where the ast
+reader gives up, libcst decides; the test also bounds how often that happens, so a change
+that makes the hook import libcst for ordinary code fails here.
+
+Run it on any tree: ``python -m tests.test_semantic_readers DIR...`` prints the
+disagreements (none expected) and the give-up rate.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from guardrails.semantic import _ast_changes, _cst
+from guardrails.semantic._ast_symbols import GiveUp
+from guardrails.semantic._module_names import _ast_names
+from guardrails.semantic._segments import MAX_DEPTH, _ast_depth, _read
+from tests.test_semantic_python import diff
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SNIPPETS = [
+    # calls: nesting, chains, starred and keyword order, decorators, generators
+    "a.b(c()).d(e(f=g()))\n",
+    "f(k=1, *rest, **kw)\nf(*a, b, k=g(h()), **{'x': 1})\n",
+    "@app.route('/x', methods=['GET'])\n@cache\ndef view(request):\n    return render(request)\n",
+    "any(x for x in y)\nsum((x for x in y))\nf(a, (x for x in y))\nf( (x for x in y) )\n",
+    "f(\n    a +\n    b\n)\nf((a +\n   b))\n",
+    "x = any(  # the call's comment\n   f(a) for a in b  # and another\n)\n",
+    "y = all(\n  a\n  for a in (b)\n)\nmsg = (\n    'joined '\n    'over lines'\n)\n",
+    "log(\n    'joined '  # comment\n    'over lines',\n    (\n        'own '\n        'parentheses'\n    ),\n)\n",
+    "run(cmd,\n    shell=True,\n    check=False)\n",
+    "x = (\n    'parenthesised'\n)\ny = ('a'\n     'b')\n",
+    # strings: contexts, concatenation, f-strings, docstrings, bytes, annotations
+    "TOKEN = 'abc'\nobj.attr = 'v'\nd = {'password': 'hunter2', 1: 'one', **rest}\n",
+    "call(password='p', other=f'{x}')\nx: str = 'annotated'\n",
+    "s = f\"{d['key']} {g(1)}\"\nt = 'a' f'{x}'\nu = 'a' 'b'\nv = b'bytes'\n",
+    "def f():\n    '''doc'''\n    return f'{x:>{width}}'\n",
+    "def g(x: 'Forward' = 'dflt') -> 'Ret':\n    pass\n",
+    # handlers: one-line suites, tuples, swallowing bodies, try*, nested
+    "try:\n    x()\nexcept Exception:\n    pass\n",
+    "try:\n    x()\nexcept (ValueError, KeyError): pass\nexcept OSError:\n    ...\n",
+    "try:\n    x()\nexcept Exception:\n    'ignored'\n    continue_()\nfinally:\n    done()\n",
+    "try:\n    x()\nexcept* ValueError:\n    pass\n",
+    "for i in r:\n    try:\n        x()\n    except E:\n        continue\n",
+    # imports: aliases from untouched blocks, compat shims, functions
+    "try:\n    import json as j\nexcept ImportError:\n    import simplejson as j\nj.dumps(1)\n",
+    "if TYPE_CHECKING:\n    from a.b import C\nelse:\n    C = None\n",
+    "def f():\n    import os\n    os.system('x')\n",
+    "from . import sibling\nfrom ..pkg import (a as b,\n    c)\nimport a.b.c, d as e\n",
+    "with ctx() as c:\n    import inside\n",
+    "class A:\n    import not_a_symbol\n    x: int = field(default=1)\n    def m(self): return call()\n",
+    "match cmd:\n    case {'k': 'v'}:\n        run('x')\n    case _ if guard():\n        pass\n",
+    "lambda: f('in lambda')\n[g(x) for x in h('gen') if k(x)]\n",
+    "while cond():\n    step()\nelse:\n    end()\n",
+]
+
+
+def _segments(text: str) -> Iterator[tuple[list[str], int, int, list[ast.stmt], int]]:
+    """(file lines, segment start, segment end, nodes, offset) of every segment ast reads."""
+    side = _read("new", text.encode("utf-8"), 2**21, {})
+    if side.tree is None:
+        return
+    for seg in side.segments:
+        if seg.nodes and _ast_depth(seg.nodes) <= MAX_DEPTH:
+            yield side.lines, seg.start, seg.end, seg.nodes, seg.offset
+
+
+def _touch_sets(
+    nodes: list[ast.stmt], offset: int, start: int, end: int
+) -> Iterator[Callable[[int, int], bool]]:
+    yield lambda a, b: True
+    yield lambda a, b: False
+    stmts = [
+        n for n in ast.walk(ast.Module(body=nodes, type_ignores=[])) if isinstance(n, ast.stmt)
+    ]
+    for node in stmts[:: max(1, len(stmts) // 3)][:3]:  # three statements, spread out
+        lo, hi = node.lineno + offset, (node.end_lineno or node.lineno) + offset
+        yield lambda a, b, lo=lo, hi=hi: a <= hi and lo <= b
+    for step in (3,):
+        picked = set(range(start, end + 1, step))
+        yield lambda a, b, picked=picked: any(a <= n <= b for n in picked)
+
+
+def _facts(f: _ast_changes.SegmentFacts) -> tuple[object, ...]:
+    return (f.symbols, f.calls, f.strings, f.handlers, f.imports, f.aliases)
+
+
+def _difference(ours: object, theirs: object) -> str:
+    if isinstance(ours, list) and isinstance(theirs, list):
+        only_ours = [x for x in ours if x not in theirs]
+        only_theirs = [x for x in theirs if x not in ours]
+        if not only_ours and not only_theirs:
+            return f"same facts, another order: ast {ours!r}"
+        return f"only ast: {only_ours!r}; only libcst: {only_theirs!r}"
+    return f"ast {ours!r} != libcst {theirs!r}"
+
+
+def compare(text: str, where: str) -> tuple[int, int, list[str]]:
+    """(segments compared, segments the ast reader gave up on, disagreements)."""
+    compared = gave_up = 0
+    problems: list[str] = []
+    for lines, start, end, nodes, offset in _segments(text):
+        names: dict[str, tuple[int, int]] = {}
+        _ast_names(nodes, None, names)
+        names = {q: (a + offset, b + offset) for q, (a, b) in names.items()}
+        for touched in _touch_sets(nodes, offset, start, end):
+            try:
+                ours = _ast_changes.extract(nodes, lines, offset, names, touched)
+            except GiveUp:
+                gave_up += 1
+                break
+            try:
+                theirs = _cst.extract(lines[start - 1 : end], start - 1, touched, names)
+            except Exception:  # libcst cannot read it (newer syntax than it knows): skip
+                break
+            compared += 1
+            if _facts(ours) != _facts(theirs):
+                for label, a, b in zip(
+                    ("symbols", "calls", "strings", "handlers", "imports", "aliases"),
+                    _facts(ours),
+                    _facts(theirs),
+                    strict=True,
+                ):
+                    if a != b:
+                        problems.append(f"{where}:{start}: {label}: {_difference(a, b)}")
+                break
+    return compared, gave_up, problems
+
+
+@pytest.mark.parametrize("i", range(len(SNIPPETS)))
+def test_snippets_agree(i: int) -> None:
+    compared, gave_up, problems = compare(SNIPPETS[i], f"snippet {i}")
+    assert problems == []
+    assert compared + gave_up > 0
+
+
+def test_this_repository_agrees_and_rarely_needs_libcst() -> None:
+    files = sorted(p for d in ("guardrails", "benchmarks") for p in (ROOT / d).rglob("*.py"))
+    files = [p for p in files if ".work" not in p.parts]  # the benchmarks' downloads
+    assert len(files) > 150
+    compared = gave_up = 0
+    problems: list[str] = []
+    for path in files:
+        c, g, p = compare(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
+        compared, gave_up, problems = compared + c, gave_up + g, problems + p
+    assert problems == []
+    assert compared > 5_000
+    assert gave_up <= compared // 1000, f"gave up on {gave_up} segments of {compared}"
+
+
+def test_a_give_up_is_decided_by_libcst() -> None:
+    # An implicit concatenation holding an f-string with a call inside: libcst does not look
+    # inside it, and the ast reader cannot tell it from one f-string without the tokens, so
+    # it hands the segment to libcst and the diff says what libcst says.
+    src = "import subprocess\nx = 'a' f'{subprocess.run(c, shell=True)}'\n"
+    nodes = ast.parse(src).body
+    with pytest.raises(GiveUp):
+        _ast_changes.extract(nodes, src.splitlines(True), 0, {}, lambda a, b: True)
+    assert diff("import subprocess\n", src).calls == ()
+    one = diff("import subprocess\n", "import subprocess\nx = f'{subprocess.run(c, shell=True)}'\n")
+    assert [(c.line, c.name) for c in one.calls] == [(2, "subprocess.run")]
+
+
+def test_ordinary_code_never_imports_libcst() -> None:
+    # The point of the ast reader: the pre-commit hook on a Python change pays no libcst import.
+    code = (
+        "import sys\n"
+        "from tests.test_semantic_python import diff\n"
+        "d = diff(open(sys.argv[1]).read(), open(sys.argv[2]).read())\n"
+        "assert d.calls and d.changes and d.problems == (), d\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'libcst'))\n"
+    )
+    old = ROOT / "guardrails" / "rules" / "safety_shell.py"
+    new = ROOT / "guardrails" / "semantic" / "python.py"
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(old), str(new)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout == "[]\n"
+
+
+def main(argv: list[str]) -> int:
+    compared = gave_up = 0
+    for d in argv:
+        for path in sorted(Path(d).rglob("*.py")):
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (UnicodeDecodeError, OSError):
+                continue
+            c, g, problems = compare(text, str(path))
+            compared, gave_up = compared + c, gave_up + g
+            for p in problems:
+                print(p[:600])
+    print(f"compared {compared} segment readings, gave up on {gave_up}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

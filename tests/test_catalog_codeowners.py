@@ -161,3 +161,22 @@ def test_zero_config_teams_come_from_codeowners_handles(repo: GitRepo) -> None:
         "beta": Team("beta", handles=("@acme/beta",), origin=Origin(".github/CODEOWNERS", 2)),
     }
     assert CodeOwnersIndex(catalog.codeowners, catalog.teams).teams_for("b/x.py") == ("beta",)
+
+
+def test_asking_about_one_path_compiles_only_the_rules_that_could_match() -> None:
+    # The pre-commit hook asks about a handful of paths: compiling all ~150 rules of a large
+    # CODEOWNERS for each was most of its ownership cost.
+    from guardrails.catalog.codeowners import _rule_regex
+    from guardrails.catalog.paths import compile_pattern
+
+    text = "* @acme/all\n*.md @acme/docs\n"
+    text += "".join(f"/services/svc{i}/ @acme/t{i}\n" for i in range(100))
+    owners = index(text)
+    compile_pattern.cache_clear()  # parsing compiled every rule to validate it
+    _rule_regex.cache_clear()
+    assert owners.owners("README.md") == ("@acme/docs",)
+    assert compile_pattern.cache_info().misses == 1  # `*.md`, the last rule that could match
+    assert owners.owners("services/svc7/api.py") == ("@acme/t7",)
+    assert compile_pattern.cache_info().misses == 2
+    assert owners.owners("services/svc7x/api.py") == ("@acme/all",)
+    assert compile_pattern.cache_info().misses == 3  # `*`: no condition rules it out

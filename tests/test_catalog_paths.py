@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from guardrails.catalog.codeowners import github_pattern
 from guardrails.catalog.model import Catalog, Service
-from guardrails.catalog.paths import ServicePathIndex, compile_pattern, literal_directory
+from guardrails.catalog.paths import (
+    ServicePathIndex,
+    admits,
+    compile_pattern,
+    literal_directory,
+    match_condition,
+)
 
 
 def brute_force(services: list[Service], path: str) -> tuple[str, ...]:
@@ -149,3 +158,77 @@ def test_pattern_loops_are_bounded_by_shape(
     regex = compile_pattern(pattern)
     assert (regex is not None) == compiles
     assert (regex is not None and regex.match(path) is not None) == matches
+
+
+@pytest.mark.parametrize(
+    ("pattern", "condition"),
+    [
+        ("/docs/", ("docs/", ())),  # everything below docs/, never docs itself
+        ("docs/*", ("docs/", ())),
+        ("a/b", ("a/b", ())),  # a/b itself, or below it
+        ("/localstack-core/localstack/aws/", ("localstack-core/localstack/aws/", ())),
+        ("*.py", ("", (".py",))),
+        ("README.md", ("", ("README.md",))),  # at any depth
+        ("apps/", ("", ("apps",))),  # unanchored directory
+        ("src/*_pb2.py", ("src/", ("_pb2.py",))),
+        ("src/lib*/x", ("src/lib", ("x",))),
+        ("**/templates/**/*.html", ("", ("templates", ".html"))),
+        ("a/**/b", ("a/", ("b",))),
+        ("a/?b[cd]e/f", ("a/", ("b", "e", "f"))),
+        ("\\[x\\]/y", ("[x]/y", ())),  # GitHub's literal brackets
+        ("[]x]/y", ("", ("y",))),  # `]` first in a class is a member, not its end
+        ("x/[!a-]b", ("x/", ("b",))),
+        # Nothing is promised where pathspec's reading is not mirrored: blank, comments,
+        # negations, whitespace (stripped or escaped), empty segments, broken syntax.
+        ("", ("", ())),
+        ("#x", ("", ())),
+        ("!x", ("", ())),
+        ("a\\ b", ("", ())),
+        ("a//b", ("", ())),
+        ("a/[b", ("", ())),
+        ("a\\", ("", ())),
+        ("**", ("", ())),
+        ("*", ("", ())),
+    ],
+)
+def test_match_condition(pattern: str, condition: tuple[str, tuple[str, ...]]) -> None:
+    assert match_condition(pattern) == condition
+
+
+# Every pattern of up to three pieces, in plain, GitHub (literal brackets) and GitLab form,
+# against paths made of the same pieces: the condition admits every path the regex matches.
+_PIECES = ("a", "b/", "/", "*", "**", "?", "[ab]", "[!a]", "\\*")
+_TEXTS = ("a", "b", "ab", "*", "a/b", "b/a", "x", "a/b/a", "b/b/b", "ba/", "a.b")
+
+
+def test_conditions_admit_every_match_of_small_patterns() -> None:
+    paths = sorted({"/".join(p) for n in (1, 2, 3) for p in itertools.product(_TEXTS, repeat=n)})
+    checked = refused = 0
+    for n in (1, 2, 3):
+        for pieces in itertools.product(_PIECES, repeat=n):
+            for form in {"".join(pieces), github_pattern("".join(pieces))}:
+                regex = compile_pattern(form)
+                if regex is None:
+                    continue
+                condition = match_condition(form)
+                for path in paths:
+                    matched = regex.match(path) is not None
+                    admitted = admits(condition, path)
+                    assert admitted or not matched, (form, path, condition)
+                    checked += 1
+                    refused += not admitted
+    # The run covers real refusals, not only patterns that promise nothing.
+    assert checked > 1_000_000 and refused > checked // 10, (checked, refused)
+
+
+def test_wildcard_patterns_compile_only_for_paths_they_could_match() -> None:
+    compile_pattern.cache_clear()
+    services = [
+        Service(f"s{i}", paths=(f"services/s{i}/*.py", f"services/s{i}/*.pyi")) for i in range(50)
+    ]
+    index = ServicePathIndex(services)
+    assert compile_pattern.cache_info().misses == 0  # building the index compiles nothing
+    assert index.services_for("README.md") == ()
+    assert compile_pattern.cache_info().misses == 0
+    assert index.services_for("services/s7/api.py") == ("s7",)
+    assert compile_pattern.cache_info().misses == 1  # `services/s7/*.pyi` is ruled out

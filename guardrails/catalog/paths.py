@@ -6,7 +6,8 @@ root). Almost every real pattern is a literal directory (``services/x/**``, ``/l
 ``tools/z``); those go into dictionaries keyed by the directory, so a lookup costs one dict
 probe per directory level of the path. The rest are compiled with ``pathspec`` (imported only
 when needed) and bucketed by their literal leading directory, so ``services/*/api/**`` is only
-tried on paths under ``services/``.
+tried on paths under ``services/``; each compiles on the first path its
+:func:`match_condition` admits, so a lookup of a few paths compiles a few patterns.
 """
 
 from __future__ import annotations
@@ -77,6 +78,144 @@ def compile_pattern(pattern: str) -> re.Pattern[str] | None:
     return re.compile(collapsed)
 
 
+# -- a cheap necessary condition, so most patterns are never compiled ------------------------
+#
+# Compiling one pattern (pathspec's translation plus re.compile) costs about a millisecond; a
+# pre-commit hook asking who owns one README line walked ~150 CODEOWNERS rules and compiled
+# every one. Most rules cannot match most paths, and that shows without a regex: a matching
+# path starts with the pattern's anchored literal prefix and holds its literal runs in
+# order. The condition only ever says "cannot match"; whatever it admits is still decided by
+# the compiled regex, so answers are the regex's own.
+
+Condition = tuple[str, tuple[str, ...]]  # (prefix the path starts with, runs that follow in order)
+_ANYTHING: Condition = ("", ())
+
+
+def _literal_runs(segment: str) -> list[str] | None:
+    """The literal runs of one segment's glob, split where a wildcard stands (``*``, ``?``,
+    ``[...]``), read exactly as pathspec's translation reads them: ``\\x`` is ``x``, and a
+    bracket expression ends at the first ``]`` after its optional ``!``/``^`` and leading
+    ``]``, escapes inside it notwithstanding. None where the translation fails (an unclosed
+    bracket, a trailing escape): such a pattern compiles to nothing, so no run is promised."""
+    runs: list[str] = []
+    current: list[str] = []
+    i, end = 0, len(segment)
+    while i < end:
+        c = segment[i]
+        i += 1
+        if c == "\\":
+            if i >= end:
+                return None
+            current.append(segment[i])
+            i += 1
+        elif c in "*?[":
+            if c == "[":
+                j = i
+                if j < end and segment[j] in "!^":
+                    j += 1
+                if j < end and segment[j] == "]":
+                    j += 1
+                while j < end and segment[j] != "]":
+                    j += 1
+                if j >= end:
+                    return None
+                i = j + 1
+            runs.append("".join(current))
+            current = []
+        else:
+            current.append(c)
+    runs.append("".join(current))
+    return runs
+
+
+@lru_cache(maxsize=8192)
+def match_condition(pattern: str) -> Condition:
+    """What every path ``compile_pattern(pattern)`` matches has, found without compiling it:
+    ``(prefix, runs)`` such that a matching path starts with ``prefix`` and holds each of
+    ``runs`` after it, in order, without overlap (see :func:`admits`).
+
+    Follows pathspec's normalization: a pattern without a slash before its end matches at any
+    depth (no prefix); otherwise it is anchored at the root, and each literal segment before
+    the first wildcard is followed by ``/`` in every match (the next segment, or the
+    directory marker, or a ``**`` that begins with one). Anything unusual (whitespace, which
+    pathspec strips; a comment or negation; an empty inner segment) promises nothing.
+    """
+    if not pattern or pattern[0] in "#!" or any(c.isspace() for c in pattern):
+        return _ANYTHING
+    segments = pattern.split("/")
+    if not segments[0]:
+        del segments[0]
+        anchored = True
+    else:
+        anchored = not (len(segments) == 1 or (len(segments) == 2 and not segments[1]))
+    if not segments:
+        return _ANYTHING
+    if not segments[-1]:
+        segments[-1] = "**"  # `dir/`: everything below it
+    if any(not seg for seg in segments):
+        return _ANYTHING
+    prefix: list[str] = []
+    runs: list[str] = []
+    last = len(segments) - 1
+    for i, seg in enumerate(segments):
+        if seg == "**":
+            anchored = False  # from here on, any number of segments may stand between
+            continue
+        parts = _literal_runs(seg)
+        if parts is None:
+            return _ANYTHING
+        if anchored:
+            prefix.append(parts[0])
+            if len(parts) == 1:
+                if i < last:
+                    prefix.append("/")
+                continue
+            anchored = False
+            parts = parts[1:]
+        runs.extend(part for part in parts if part)
+    return "".join(prefix), tuple(runs)
+
+
+def admits(condition: Condition, path: str) -> bool:
+    """False only when no pattern with this :func:`match_condition` can match ``path``."""
+    prefix, runs = condition
+    if not path.startswith(prefix):
+        return False
+    at = len(prefix)
+    for run in runs:
+        at = path.find(run, at)
+        if at < 0:
+            return False
+        at += len(run)
+    return True
+
+
+class LazyPattern:
+    """A pattern compiled on the first path its :func:`match_condition` admits, then kept.
+
+    Mutable on purpose: it memoizes one compilation for the life of the index that holds it
+    (an index of 10,000 services must not depend on ``compile_pattern``'s bounded cache).
+    """
+
+    __slots__ = ("_compiled", "_regex", "condition", "pattern")
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        self.condition = match_condition(pattern)
+        self._regex: re.Pattern[str] | None = None
+        self._compiled = False
+
+    def match(self, path: str) -> re.Match[str] | None:
+        """``compile_pattern(pattern).match(path)``, or None when the pattern compiles to
+        nothing."""
+        if not admits(self.condition, path):
+            return None
+        if not self._compiled:
+            self._regex = compile_pattern(self.pattern)
+            self._compiled = True
+        return None if self._regex is None else self._regex.match(path)
+
+
 def _has_wildcard(text: str) -> bool:
     return any(c in _WILDCARDS for c in text)
 
@@ -127,16 +266,20 @@ class ServicePathIndex:
             services = services.values()
         under: dict[str, list[tuple[str, str]]] = defaultdict(list)
         exact: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        wild: dict[str, list[tuple[str, str, re.Pattern[str]]]] = defaultdict(list)
+        # Wildcard patterns compile on the first path that passes their bucket and their
+        # match_condition: the hook asks about a handful of paths, not the whole tree.
+        wild: dict[str, list[tuple[str, LazyPattern]]] = defaultdict(list)
+        lazy: dict[str, LazyPattern] = {}
         for service in services:
             for pattern in service.paths:
                 if not pattern or pattern.startswith(("!", "#")):
                     continue
                 literal = literal_directory(pattern)
                 if literal is None:
-                    regex = compile_pattern(pattern)
-                    if regex is not None:
-                        wild[_wildcard_bucket(pattern)].append((service.name, pattern, regex))
+                    matcher = lazy.get(pattern)
+                    if matcher is None:
+                        matcher = lazy[pattern] = LazyPattern(pattern)
+                    wild[_wildcard_bucket(pattern)].append((service.name, matcher))
                 elif literal[0] == "under":
                     under[literal[1]].append((service.name, pattern))
                 else:
@@ -163,7 +306,7 @@ class ServicePathIndex:
                 candidates += more
             i = path.find("/", i + 1)
         if candidates:
-            found.extend((n, p) for n, p, regex in candidates if regex.match(path))
+            found.extend((n, m.pattern) for n, m in candidates if m.match(path) is not None)
         if len(found) <= 1:
             return tuple(found)
         return tuple(sorted(set(found)))

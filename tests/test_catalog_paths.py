@@ -11,11 +11,13 @@ from hypothesis import strategies as st
 from guardrails.catalog.codeowners import github_pattern
 from guardrails.catalog.model import Catalog, Service
 from guardrails.catalog.paths import (
+    LazyPattern,
     ServicePathIndex,
     admits,
     compile_pattern,
     literal_directory,
     match_condition,
+    match_decision,
 )
 
 
@@ -196,14 +198,17 @@ def test_match_condition(pattern: str, condition: tuple[str, tuple[str, ...]]) -
 
 
 # Every pattern of up to three pieces, in plain, GitHub (literal brackets) and GitLab form,
-# against paths made of the same pieces: the condition admits every path the regex matches.
+# against paths made of the same pieces (empty segments, and newlines, which the regex
+# treats specially):
+# the condition admits every path the regex matches, and a decided shape decides as the
+# regex does.
 _PIECES = ("a", "b/", "/", "*", "**", "?", "[ab]", "[!a]", "\\*")
-_TEXTS = ("a", "b", "ab", "*", "a/b", "b/a", "x", "a/b/a", "b/b/b", "ba/", "a.b")
+_TEXTS = ("", "a", "b", "ab", "*", "a/b", "b/b/b", "ba/", "a.b", "a\n", "\n")
 
 
-def test_conditions_admit_every_match_of_small_patterns() -> None:
+def test_conditions_and_decisions_agree_with_the_regex_on_small_patterns() -> None:
     paths = sorted({"/".join(p) for n in (1, 2, 3) for p in itertools.product(_TEXTS, repeat=n)})
-    checked = refused = 0
+    checked = refused = decided = 0
     for n in (1, 2, 3):
         for pieces in itertools.product(_PIECES, repeat=n):
             for form in {"".join(pieces), github_pattern("".join(pieces))}:
@@ -211,14 +216,42 @@ def test_conditions_admit_every_match_of_small_patterns() -> None:
                 if regex is None:
                     continue
                 condition = match_condition(form)
+                lazy = LazyPattern(form)
                 for path in paths:
                     matched = regex.match(path) is not None
                     admitted = admits(condition, path)
                     assert admitted or not matched, (form, path, condition)
+                    assert lazy.matches(path) == matched, (form, path, lazy.decision)
                     checked += 1
                     refused += not admitted
-    # The run covers real refusals, not only patterns that promise nothing.
+                    decided += lazy.decision is not None
+    # The run covers real refusals and decisions, not only patterns that promise nothing.
     assert checked > 1_000_000 and refused > checked // 10, (checked, refused)
+    assert decided > checked // 100, (checked, decided)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "decision"),
+    [
+        ("/docs/", ("under", "docs")),
+        ("a/b/", ("under", "a/b")),
+        ("a/b", ("exact-or-under", "a/b")),
+        ("/README.md", ("exact-or-under", "README.md")),
+        ("*.md", ("suffix", ".md")),
+        ("*", ("any", "")),
+        ("**", ("any", "")),
+        ("README.md", None),  # at any depth: left to the regex
+        ("apps/", None),
+        ("*.md/", None),
+        ("docs/*", None),
+        ("a/**", None),
+        ("\\[x\\]/y", None),
+        ("a//b", None),
+        ("/", None),
+    ],
+)
+def test_match_decision(pattern: str, decision: tuple[str, str] | None) -> None:
+    assert match_decision(pattern) == decision
 
 
 def test_wildcard_patterns_compile_only_for_paths_they_could_match() -> None:

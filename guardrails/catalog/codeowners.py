@@ -28,7 +28,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from guardrails.catalog.model import CODEOWNERS_LOCATIONS, CodeOwners, CodeOwnersRule, Origin, Team
-from guardrails.catalog.paths import Condition, admits, compile_pattern, match_condition
+from guardrails.catalog.paths import (
+    Condition,
+    Decision,
+    admits,
+    compile_pattern,
+    decides,
+    match_condition,
+    match_decision,
+)
 from guardrails.catalog.text import decode_text
 from guardrails.changes import Snapshot
 from guardrails.errors import Problem
@@ -202,9 +210,18 @@ def _rule_condition(pattern: str, gitlab: bool) -> Condition:
     return match_condition(pattern if gitlab else github_pattern(pattern))
 
 
+@functools.lru_cache(maxsize=8192)
+def _rule_decision(pattern: str, gitlab: bool) -> Decision | None:
+    return match_decision(pattern if gitlab else github_pattern(pattern))
+
+
 def _matches(rule: CodeOwnersRule, path: str, *, gitlab: bool = False) -> bool:
     """GitHub semantics; a file with GitLab sections is GitLab's, whose matcher (Ruby's
     ``File.fnmatch``) does read ``[abc]`` as a character class."""
+    decision = _rule_decision(rule.pattern, gitlab)
+    if decision is not None and "\n" not in path:
+        # No decided shape ends in `/*`, so the directory check below never applies to it.
+        return decides(decision, path)
     regex = _rule_regex(rule.pattern, gitlab)
     if regex is None:
         return False

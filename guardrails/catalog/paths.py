@@ -190,6 +190,58 @@ def admits(condition: Condition, path: str) -> bool:
     return True
 
 
+# The commonest shapes need no regex at all: an anchored literal (``/docs/``, ``a/b``), a
+# suffix at any depth (``*.md``) and everything (``*``). For them the answer is decided by
+# string tests that say exactly what the compiled regex says, so the hook that asks about a
+# README line or a file under a listed directory never imports pathspec. A path holding a
+# newline is left to the regex: its ``.`` and ``$`` treat a newline specially.
+Decision = tuple[str, str]  # (kind, literal): "under", "exact-or-under", "suffix", "any"
+
+
+@lru_cache(maxsize=8192)
+def match_decision(pattern: str) -> Decision | None:
+    """How to decide ``compile_pattern(pattern).match(path) is not None`` without the regex
+    (for paths without a newline; see :func:`decides`), or None for other shapes."""
+    if not pattern or pattern[0] in "#!" or any(c.isspace() for c in pattern):
+        return None
+    if pattern in ("*", "**"):
+        return ("any", "")
+    body = pattern.rstrip("/")
+    if pattern.endswith("//") or not body:
+        return None
+    if "/" not in body:
+        tail = body[1:]
+        if body[0] == "*" and tail and not _has_wildcard(tail) and pattern == body:
+            return ("suffix", tail)
+        return None
+    if "**" in body or _has_wildcard(body):
+        return None
+    anchored_body = body[1:] if body.startswith("/") else body
+    if not anchored_body or "//" in anchored_body or anchored_body.startswith("/"):
+        return None
+    # A slash before the end anchors at the root (``a/b``; ``/a``), and ``a/`` alone does not.
+    if not (body.startswith("/") or "/" in anchored_body):
+        return None
+    return ("under" if pattern.endswith("/") else "exact-or-under", anchored_body)
+
+
+def decides(decision: Decision, path: str) -> bool:
+    """Whether the pattern of ``decision`` matches ``path`` (which holds no newline)."""
+    kind, literal = decision
+    if kind == "any":
+        return bool(path)
+    if kind == "under":
+        return path.startswith(literal + "/")
+    if kind == "exact-or-under":
+        return path == literal or path.startswith(literal + "/")
+    # `*SUF` at any depth: some segment ends with SUF; the segment after a leading empty
+    # one does not count, since the regex's `(?:.+/)?` needs a character before its slash.
+    parts = path.split("/")
+    return any(
+        part.endswith(literal) for i, part in enumerate(parts) if not (i == 1 and not parts[0])
+    )
+
+
 class LazyPattern:
     """A pattern compiled on the first path its :func:`match_condition` admits, then kept.
 
@@ -197,13 +249,20 @@ class LazyPattern:
     (an index of 10,000 services must not depend on ``compile_pattern``'s bounded cache).
     """
 
-    __slots__ = ("_compiled", "_regex", "condition", "pattern")
+    __slots__ = ("_compiled", "_regex", "condition", "decision", "pattern")
 
     def __init__(self, pattern: str) -> None:
         self.pattern = pattern
         self.condition = match_condition(pattern)
+        self.decision = match_decision(pattern)
         self._regex: re.Pattern[str] | None = None
         self._compiled = False
+
+    def matches(self, path: str) -> bool:
+        """``self.match(path) is not None``, without compiling where a string test decides."""
+        if self.decision is not None and "\n" not in path:
+            return decides(self.decision, path)
+        return self.match(path) is not None
 
     def match(self, path: str) -> re.Match[str] | None:
         """``compile_pattern(pattern).match(path)``, or None when the pattern compiles to
@@ -306,7 +365,7 @@ class ServicePathIndex:
                 candidates += more
             i = path.find("/", i + 1)
         if candidates:
-            found.extend((n, m.pattern) for n, m in candidates if m.match(path) is not None)
+            found.extend((n, m.pattern) for n, m in candidates if m.matches(path))
         if len(found) <= 1:
             return tuple(found)
         return tuple(sorted(set(found)))

@@ -10,9 +10,10 @@
   unsets ownership for what it matches. ``!pattern`` does not exist in CODEOWNERS (GitHub
   ignores the line): it is a problem here, so nobody believes it works. ``docs/*`` matches
   only files directly in ``docs/`` (GitHub's documented difference from gitignore). A rule
-  is compiled only for a path that its literal prefix and runs admit
-  (:func:`~guardrails.catalog.paths.match_condition`): asking about one file does not
-  compile the whole file's patterns.
+  is tried only on a path that its literal prefix and runs admit
+  (:func:`~guardrails.catalog.paths.match_condition`), and ``/dir/``, ``a/b``, ``*.md`` and
+  ``*`` are decided without a regex (:func:`~guardrails.catalog.paths.match_decision`):
+  asking about one file does not compile the whole file's patterns.
 - GitLab sections: ``[Name]``, ``^[Name]`` (optional), ``[Name][N]`` (N approvals), each with
   optional default owners (``[Name] @owner``) inherited by its rules that list none. Each
   section is evaluated on its own (last match within it) and a file's owners are the union

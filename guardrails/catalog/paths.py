@@ -192,9 +192,9 @@ def admits(condition: Condition, path: str) -> bool:
 
 # The commonest shapes need no regex at all: an anchored literal (``/docs/``, ``a/b``), a
 # suffix at any depth (``*.md``) and everything (``*``). For them the answer is decided by
-# string tests that say exactly what the compiled regex says, so the hook that asks about a
-# README line or a file under a listed directory never imports pathspec. A path holding a
-# newline is left to the regex: its ``.`` and ``$`` treat a newline specially.
+# string tests that say exactly what the compiled regex says, so asking about a README line
+# or a file under a listed directory compiles nothing (nor imports pathspec). A path holding
+# a newline is left to the regex: its ``.`` and ``$`` treat a newline specially.
 Decision = tuple[str, str]  # (kind, literal): "under", "exact-or-under", "suffix", "any"
 
 
@@ -243,7 +243,8 @@ def decides(decision: Decision, path: str) -> bool:
 
 
 class LazyPattern:
-    """A pattern compiled on the first path its :func:`match_condition` admits, then kept.
+    """A pattern decided by its :func:`match_decision` where it has one, else compiled on
+    the first path its :func:`match_condition` admits, then kept.
 
     Mutable on purpose: it memoizes one compilation for the life of the index that holds it
     (an index of 10,000 services must not depend on ``compile_pattern``'s bounded cache).

@@ -12,6 +12,7 @@ checksum, or comes from another version, is ignored and rewritten.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import marshal
 import os
@@ -223,10 +224,9 @@ class GraphCache:
         if self.store is None:
             return
         # Stored by column, each repeated string or tuple one object: marshal writes a
-        # repeat as a reference, so the entry is a quarter smaller and loads ~3x faster than
-        # one tuple per edge.
-        # Only strings and tuples of strings: 1 == True, and a line number must not come
-        # back as a flag (or a flag as a line).
+        # repeat as a reference, so localstack's entry is a quarter smaller and loads 2.5x
+        # faster than one tuple per edge. Only strings and tuples of strings are shared:
+        # 1 == True, and a line number must not come back as a flag (or a flag as a line).
         same: dict[object, object] = {}
         columns = tuple(
             tuple(same.setdefault(v, v) if type(v) in (str, tuple) else v for v in column)
@@ -239,6 +239,7 @@ class GraphCache:
         self.store.put(self.KIND, self.key, value, keep=self.KEEP)
 
 
+@functools.cache
 def _edge_fields() -> tuple[str, ...]:
     from guardrails.imports.build import ImportEdge
 

@@ -15,6 +15,7 @@ import dataclasses
 import functools
 import hashlib
 import marshal
+import operator
 import os
 import tempfile
 from collections.abc import Collection, Mapping, Sequence
@@ -227,13 +228,18 @@ class GraphCache:
         # repeat as a reference, so localstack's entry is a quarter smaller and loads 2.5x
         # faster than one tuple per edge. Only strings and tuples of strings are shared:
         # 1 == True, and a line number must not come back as a flag (or a flag as a line).
+        names = _edge_fields()
+        columns = list(zip(*map(operator.attrgetter(*names), edges), strict=True))
+        if not columns:
+            columns = [() for _ in names]
+        shared = [i for i, text in enumerate(_text_fields()) if text]
         same: dict[object, object] = {}
-        columns = tuple(
-            tuple(same.setdefault(v, v) if type(v) in (str, tuple) else v for v in column)
-            for column in zip(*(_edge_row(e) for e in edges), strict=True)
-        )
+        for i in shared:
+            same.update(zip(columns[i], columns[i], strict=True))  # equal values: one object
+        for i in shared:
+            columns[i] = tuple(map(same.__getitem__, columns[i]))
         value = (
-            columns or tuple(() for _ in _edge_fields()),
+            tuple(columns),
             tuple((p.message, p.path, p.line, p.fix, p.severity) for p in problems),
         )
         self.store.put(self.KIND, self.key, value, keep=self.KEEP)
@@ -246,8 +252,15 @@ def _edge_fields() -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(ImportEdge))
 
 
-def _edge_row(edge: ImportEdge) -> tuple[object, ...]:
-    return tuple(getattr(edge, name) for name in _edge_fields())
+@functools.cache
+def _text_fields() -> tuple[bool, ...]:
+    """Per ImportEdge field: does it hold strings or tuples of them (never ints or bools)?"""
+    from guardrails.imports.build import ImportEdge
+
+    return tuple(
+        str(f.type) == "str" or str(f.type).startswith("tuple[str")
+        for f in dataclasses.fields(ImportEdge)
+    )
 
 
 def _edges_from_columns(columns: tuple[object, ...]) -> tuple[ImportEdge, ...]:

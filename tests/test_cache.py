@@ -163,6 +163,64 @@ def test_a_guardrails_upgrade_gives_new_keys(org: GitRepo, monkeypatch: pytest.M
         store_mod.reset_fingerprint()
 
 
+def per_file_import_records(repo: GitRepo) -> list[str]:
+    """What resolving files opens: the extraction cache and the resolved imports."""
+    return sorted(p.name for p in cache_dir(repo).iterdir() if p.name.startswith("imports"))
+
+
+def test_a_warm_graph_with_no_python_change_opens_no_per_file_record(org: GitRepo) -> None:
+    first = uncached_graph(org)
+    assert per_file_import_records(org) == ["imports", _cache_name()]
+    org.write({"README.md": "hello\n"})  # a change, but not to a Python file
+    org.commit("docs")
+    for name in per_file_import_records(org):
+        path = cache_dir(org) / name
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+    assert graph(org) == first
+    assert per_file_import_records(org) == []  # neither read (it would have been rebuilt)
+
+
+def _cache_name() -> str:
+    from guardrails.imports.extract import PYTHON_TAG
+
+    return f"imports-{PYTHON_TAG}.cache"
+
+
+TYPE_ONLY_USE = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from a import m\n"
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        # a/ handed to c: the same edges, attributed to another service
+        (
+            lambda c: c.replace('paths: ["a/**"]', 'paths: ["a/none/**"]').replace(
+                'paths: ["c/**"]', 'paths: ["c/**", "a/**"]'
+            ),
+            [("service:c", "service:b", "a/m.py")],
+        ),
+        # only a/ is a source root: `b.x` is no first-party module any more
+        (lambda c: c + "inference: {roots: [a]}\n", []),
+        # type-only imports count for impact now
+        (
+            lambda c: c + "inference: {type_only: true}\n",
+            [("service:a", "service:b", "a/m.py"), ("service:c", "service:a", "c/y.py")],
+        ),
+    ],
+    ids=["services", "roots", "type-only"],
+)
+def test_a_config_edit_of_services_or_inference_changes_the_imports(
+    org: GitRepo, edit: Any, expected: list[tuple[str, str, str]]
+) -> None:
+    org.write({"c/y.py": TYPE_ONLY_USE})
+    org.commit("c uses a for types")
+    assert imports(graph(org)) == [("service:a", "service:b", "a/m.py")]
+    org.write({"guardrails.yaml": edit(CONFIG)})
+    warm = graph(org)
+    assert imports(warm) == expected
+    assert warm == uncached_graph(org)
+
+
 def _damage(repo: GitRepo, how: str) -> int:
     damaged = 0
     for p in cache_dir(repo).rglob("*"):

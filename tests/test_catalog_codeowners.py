@@ -13,7 +13,7 @@ from guardrails.catalog.codeowners import (
     find_codeowners,
     parse_codeowners,
 )
-from guardrails.catalog.model import Member, Origin, Team
+from guardrails.catalog.model import CodeOwners, Member, Origin, Team
 from guardrails.errors import ConfigError
 from tests.gitrepo import GitRepo
 from tests.test_catalog_support import committed, load
@@ -161,3 +161,100 @@ def test_zero_config_teams_come_from_codeowners_handles(repo: GitRepo) -> None:
         "beta": Team("beta", handles=("@acme/beta",), origin=Origin(".github/CODEOWNERS", 2)),
     }
     assert CodeOwnersIndex(catalog.codeowners, catalog.teams).teams_for("b/x.py") == ("beta",)
+
+
+def test_asking_about_one_path_compiles_only_the_rules_that_could_match() -> None:
+    # The pre-commit hook asks about a handful of paths: compiling all ~150 rules of a large
+    # CODEOWNERS for each was most of its ownership cost.
+    from guardrails.catalog.codeowners import _rule_regex
+    from guardrails.catalog.paths import compile_pattern
+
+    text = "* @acme/all\n*.md @acme/docs\n"
+    text += "".join(f"/services/svc{i}/ @acme/t{i}\n" for i in range(100))
+    text += "**/gen/*.py @acme/gen\n/services/*/api/ @acme/api\n"
+    owners = index(text)
+    compile_pattern.cache_clear()  # parsing compiled every rule to validate it
+    _rule_regex.cache_clear()
+    # `*`, `*.md` and the literal directories are decided by string tests; the two wildcard
+    # rules are ruled out by the literal runs they need ("gen", "api").
+    assert owners.owners("README.md") == ("@acme/docs",)
+    assert owners.owners("services/svc7/x.py") == ("@acme/t7",)
+    assert owners.owners("services/svc7x/x.py") == ("@acme/all",)
+    assert compile_pattern.cache_info().misses == 0
+    assert owners.owners("services/svc7/api/x.py") == ("@acme/api",)
+    assert compile_pattern.cache_info().misses == 1  # `/services/*/api/`, which matched
+    assert owners.owners("services/svc7/gen/x.py") == ("@acme/gen",)
+    assert compile_pattern.cache_info().misses == 2  # `**/gen/*.py`; `/services/*/api/` known
+
+
+_VARIED = [
+    "*",
+    "*.md",
+    "/docs/",
+    "docs/*",
+    "apps/",
+    "a/b",
+    "/a",
+    "**/logs",
+    "src/**/gen/*.py",
+    "/apps/[param]/file.ts",
+    "[ab]/x",
+    "\\[ab\\]/y",
+    "x\\ y.py",
+    "*.py",
+    "/services/*/api/",
+]
+_PATHS = [
+    "README.md",
+    "docs/a.md",
+    "docs/sub/b.md",
+    "apps/[param]/file.ts",
+    "apps/p/file.ts",
+    "a/x",
+    "b/x",
+    "[ab]/y",
+    "a/b",
+    "a/b/c.py",
+    "ab",
+    "x/apps/z.py",
+    "src/k/gen/m.py",
+    "src/gen/m.py",
+    "build/logs/out.txt",
+    "services/s1/api/h.py",
+    "x y.py",
+    "/a",
+    "a\n",
+    "docs/a.md\n",
+]
+
+
+def _by_regex(codeowners: CodeOwners, path: str) -> tuple[str, ...]:
+    """Every rule compiled and tried, as before match conditions and decisions."""
+    from guardrails.catalog.codeowners import github_pattern
+    from guardrails.catalog.paths import compile_pattern
+
+    gitlab = any(rule.section is not None for rule in codeowners.rules)
+    found: set[str] = set()
+    for section in {rule.section for rule in codeowners.rules}:
+        for rule in reversed([r for r in codeowners.rules if r.section == section]):
+            regex = compile_pattern(rule.pattern if gitlab else github_pattern(rule.pattern))
+            m = regex.match(path) if regex is not None else None
+            if m is not None and not (rule.pattern.endswith("/*") and m.groupdict().get("ps_d")):
+                found.update(rule.owners)
+                break
+    return tuple(sorted(found))
+
+
+@pytest.mark.parametrize("gitlab", [False, True], ids=["github", "gitlab"])
+def test_every_rule_order_answers_as_trying_every_regex(gitlab: bool) -> None:
+    # Each pattern last once (the one that must decide), over paths that hit and miss each.
+    for last in range(len(_VARIED)):
+        order = _VARIED[last + 1 :] + _VARIED[: last + 1]
+        lines = [f"{p} @o{i}" for i, p in enumerate(order)]
+        if gitlab:
+            lines.insert(len(lines) // 2, "[Sec] @sec")
+        codeowners, problems = parse_codeowners("\n".join(lines), "CODEOWNERS")
+        assert problems == []
+        owners = CodeOwnersIndex(codeowners)
+        for path in _PATHS:
+            assert owners.owners(path) == _by_regex(codeowners, path), (order, path)

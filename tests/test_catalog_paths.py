@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from guardrails.catalog.codeowners import github_pattern
 from guardrails.catalog.model import Catalog, Service
-from guardrails.catalog.paths import ServicePathIndex, compile_pattern, literal_directory
+from guardrails.catalog.paths import (
+    LazyPattern,
+    ServicePathIndex,
+    admits,
+    compile_pattern,
+    literal_directory,
+    match_condition,
+    match_decision,
+)
 
 
 def brute_force(services: list[Service], path: str) -> tuple[str, ...]:
@@ -149,3 +160,108 @@ def test_pattern_loops_are_bounded_by_shape(
     regex = compile_pattern(pattern)
     assert (regex is not None) == compiles
     assert (regex is not None and regex.match(path) is not None) == matches
+
+
+@pytest.mark.parametrize(
+    ("pattern", "condition"),
+    [
+        ("/docs/", ("docs/", ())),  # everything below docs/, never docs itself
+        ("docs/*", ("docs/", ())),
+        ("a/b", ("a/b", ())),  # a/b itself, or below it
+        ("/localstack-core/localstack/aws/", ("localstack-core/localstack/aws/", ())),
+        ("*.py", ("", (".py",))),
+        ("README.md", ("", ("README.md",))),  # at any depth
+        ("apps/", ("", ("apps",))),  # unanchored directory
+        ("src/*_pb2.py", ("src/", ("_pb2.py",))),
+        ("src/lib*/x", ("src/lib", ("x",))),
+        ("**/templates/**/*.html", ("", ("templates", ".html"))),
+        ("a/**/b", ("a/", ("b",))),
+        ("a/?b[cd]e/f", ("a/", ("b", "e", "f"))),
+        ("\\[x\\]/y", ("[x]/y", ())),  # GitHub's literal brackets
+        ("[]x]/y", ("", ("y",))),  # `]` first in a class is a member, not its end
+        ("x/[!a-]b", ("x/", ("b",))),
+        # Nothing is promised where pathspec's reading is not mirrored: blank, comments,
+        # negations, whitespace (stripped or escaped), empty segments, broken syntax.
+        ("", ("", ())),
+        ("#x", ("", ())),
+        ("!x", ("", ())),
+        ("a\\ b", ("", ())),
+        ("a//b", ("", ())),
+        ("a/[b", ("", ())),
+        ("a\\", ("", ())),
+        ("**", ("", ())),
+        ("*", ("", ())),
+    ],
+)
+def test_match_condition(pattern: str, condition: tuple[str, tuple[str, ...]]) -> None:
+    assert match_condition(pattern) == condition
+
+
+# Every pattern of up to three pieces, in plain, GitHub (literal brackets) and GitLab form,
+# against paths made of the same pieces (empty segments, and newlines, which the regex
+# treats specially):
+# the condition admits every path the regex matches, and a decided shape decides as the
+# regex does.
+_PIECES = ("a", "b/", "/", "*", "**", "?", "[ab]", "[!a]", "\\*")
+_TEXTS = ("", "a", "b", "ab", "*", "a/b", "b/b/b", "ba/", "a.b", "a\n", "\n")
+
+
+def test_conditions_and_decisions_agree_with_the_regex_on_small_patterns() -> None:
+    paths = sorted({"/".join(p) for n in (1, 2, 3) for p in itertools.product(_TEXTS, repeat=n)})
+    checked = refused = decided = 0
+    for n in (1, 2, 3):
+        for pieces in itertools.product(_PIECES, repeat=n):
+            for form in {"".join(pieces), github_pattern("".join(pieces))}:
+                regex = compile_pattern(form)
+                if regex is None:
+                    continue
+                condition = match_condition(form)
+                lazy = LazyPattern(form)
+                for path in paths:
+                    matched = regex.match(path) is not None
+                    admitted = admits(condition, path)
+                    assert admitted or not matched, (form, path, condition)
+                    assert lazy.matches(path) == matched, (form, path, lazy.decision)
+                    checked += 1
+                    refused += not admitted
+                    decided += lazy.decision is not None
+    # The run covers real refusals and decisions, not only patterns that promise nothing.
+    assert checked > 1_000_000 and refused > checked // 10, (checked, refused)
+    assert decided > checked // 100, (checked, decided)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "decision"),
+    [
+        ("/docs/", ("under", "docs")),
+        ("a/b/", ("under", "a/b")),
+        ("a/b", ("exact-or-under", "a/b")),
+        ("/README.md", ("exact-or-under", "README.md")),
+        ("*.md", ("suffix", ".md")),
+        ("*", ("any", "")),
+        ("**", ("any", "")),
+        ("README.md", None),  # at any depth: left to the regex
+        ("apps/", None),
+        ("*.md/", None),
+        ("docs/*", None),
+        ("a/**", None),
+        ("\\[x\\]/y", None),
+        ("a//b", None),
+        ("/", None),
+    ],
+)
+def test_match_decision(pattern: str, decision: tuple[str, str] | None) -> None:
+    assert match_decision(pattern) == decision
+
+
+def test_wildcard_patterns_compile_only_for_paths_they_could_match() -> None:
+    compile_pattern.cache_clear()
+    services = [
+        Service(f"s{i}", paths=(f"services/s{i}/*.py", f"services/s{i}/*.pyi")) for i in range(50)
+    ]
+    index = ServicePathIndex(services)
+    assert compile_pattern.cache_info().misses == 0  # building the index compiles nothing
+    assert index.services_for("README.md") == ()
+    assert compile_pattern.cache_info().misses == 0
+    assert index.services_for("services/s7/api.py") == ("s7",)
+    assert compile_pattern.cache_info().misses == 1  # `services/s7/*.pyi` is ruled out

@@ -3,18 +3,20 @@ corruption, other versions and concurrent writers."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import multiprocessing
 import os
 import shutil
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from guardrails.catalog.model import Catalog, Service
+from guardrails.catalog.model import Catalog, Inference, Service
 from guardrails.git import Repo
-from guardrails.imports import ImportGraph, build_import_graph
+from guardrails.imports import ImportEdge, ImportGraph, build_import_graph
 from guardrails.imports.cache import ExtractionCache
 from tests.gitrepo import GitRepo
 
@@ -81,9 +83,10 @@ def test_cache_file_is_created_under_the_given_dir(repo: GitRepo) -> None:
     git = Repo.open(repo.root)
     cache_dir = git.git_dir / "guardrails"
     build(git.snapshot("HEAD"), cache_dir)
-    # The extraction cache, and the entry store's directory of resolved imports.
+    # The extraction cache, and the entry store's directories of resolved imports and of
+    # whole graphs.
     assert sorted(p.name for p in cache_dir.iterdir()) == sorted(
-        [ExtractionCache(cache_dir).path.name, "imports"]  # type: ignore[union-attr]
+        [ExtractionCache(cache_dir).path.name, "import-graph", "imports"]  # type: ignore[union-attr]
     )
 
 
@@ -149,8 +152,9 @@ def test_corrupt_or_foreign_cache_is_rebuilt_transparently(tmp_path: Path, damag
     assert path is not None
     path.write_bytes(damage(path.read_bytes()))  # type: ignore[operator]
     assert ExtractionCache(cache_dir).corrupt or ExtractionCache(cache_dir).entries == {}
-    # Resolved imports would answer before the extraction cache is read: this is about the
-    # extraction cache (tests/test_cache.py damages the resolved entries).
+    # The whole graph and resolved imports would answer before the extraction cache is
+    # read: this is about the extraction cache (tests/test_cache.py damages the others).
+    shutil.rmtree(cache_dir / "import-graph")
     shutil.rmtree(cache_dir / "imports")
 
     rebuilt = build(DirSnapshot(root), cache_dir)
@@ -197,3 +201,220 @@ def test_concurrent_writers_never_corrupt_the_cache(tmp_path: Path) -> None:
     cache = ExtractionCache(cache_dir)
     assert not cache.corrupt and len(cache.entries) >= 41
     assert not [p for p in cache_dir.iterdir() if p.name.startswith(".imports-")]  # no temp litter
+
+
+# -- the whole graph, remembered ------------------------------------------------------------
+
+# Every kind of edge and problem a build gives: flagged imports, a file no parser reads, a
+# module two roots claim, a relative import above the top.
+RICH = {
+    **tree(2),
+    "libs/one/common/__init__.py": "",
+    "libs/one/common/util.py": "",
+    "libs/two/common/__init__.py": "",
+    "libs/two/common/util.py": "",
+    "services/b/amb.py": "from common import util\n",
+    "services/b/flags.py": (
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    import c\n"
+        "try:\n    import a\nexcept ImportError:\n    pass\n"
+        "import importlib\nimportlib.import_module('c')\n"
+        "def f():\n    from c import thing\n"
+    ),
+    "services/b/bad.py": "import a b\n",
+    "services/c/up.py": "from .... import nowhere\n",
+}
+ROOTED = replace(CATALOG, inference=Inference(roots=("", "services", "libs/one", "libs/two")))
+
+
+def build_rich(
+    snapshot: DirSnapshot, cache_dir: Path | None, catalog: Catalog = ROOTED
+) -> ImportGraph:
+    return build_import_graph(snapshot, catalog, cache_dir=cache_dir, service_of=service_of)
+
+
+def per_file_records(cache_dir: Path) -> list[str]:
+    """What a build that resolves files opens: the extraction cache and resolved imports."""
+    return sorted(p.name for p in cache_dir.iterdir() if p.name != "import-graph")
+
+
+def forget_per_file_records(cache_dir: Path) -> None:
+    for p in cache_dir.iterdir():
+        if p.name != "import-graph":
+            shutil.rmtree(p) if p.is_dir() else p.unlink()
+
+
+def graph_entries(cache_dir: Path) -> int:
+    return sum(1 for p in (cache_dir / "import-graph").rglob("*") if p.is_file())
+
+
+def typed(edge: ImportEdge) -> tuple[tuple[str, object], ...]:
+    """An edge's fields with their types: 1 == True, but JSON prints them differently."""
+    return tuple((type(v).__name__, v) for v in dataclasses.astuple(edge))
+
+
+def assert_same_graph(got: ImportGraph, expected: ImportGraph) -> None:
+    assert got.edges == expected.edges
+    assert [typed(e) for e in got.edges] == [typed(e) for e in expected.edges]
+    assert got.problems == expected.problems
+    assert got.roots == expected.roots
+    assert dict(got.services) == dict(expected.services)  # not part of ==
+
+
+def test_an_unchanged_tree_loads_the_whole_graph_and_no_per_file_record(tmp_path: Path) -> None:
+    root, cache_dir = tmp_path / "tree", tmp_path / "cache"
+    write(root, RICH)
+    uncached = build_rich(DirSnapshot(root), None)
+    assert {(e.type_only, e.weak, e.dynamic, e.in_function) for e in uncached.edges} == {
+        (False, False, False, False),
+        (True, False, False, False),
+        (False, True, False, False),
+        (False, False, True, False),
+        (False, False, False, True),
+    }
+    assert sorted(p.message.split(" ")[0] for p in uncached.problems) == [
+        "cannot",
+        "module",
+        "relative",
+    ]
+    cold = build_rich(DirSnapshot(root), cache_dir)
+    assert_same_graph(cold, uncached)
+    forget_per_file_records(cache_dir)
+
+    snapshot = DirSnapshot(root)
+    warm = build_rich(snapshot, cache_dir)
+    assert_same_graph(warm, uncached)
+    assert snapshot.reads == []  # no Python file read
+    assert per_file_records(cache_dir) == []  # ... and no per-file record opened or written
+    assert warm.stats is not None and cold.stats is not None
+    assert (warm.stats.files, warm.stats.cached, warm.stats.parsed, warm.stats.fallback) == (
+        cold.stats.files,
+        cold.stats.parsed,  # every blob cold parsed is known now
+        0,
+        0,
+    )
+
+
+@pytest.mark.parametrize(
+    "edit",
+    ["edit", "add", "move", "delete"],
+)
+def test_a_python_file_change_rebuilds_the_graph(tmp_path: Path, edit: str) -> None:
+    root, cache_dir = tmp_path / "tree", tmp_path / "cache"
+    write(root, RICH)
+    build_rich(DirSnapshot(root), cache_dir)
+    target = root / "services/b/m1.py"
+    if edit == "edit":
+        target.write_text("import c\n")
+    elif edit == "add":
+        write(root, {"services/c/new.py": "import a\n"})
+    elif edit == "move":
+        target.rename(root / "services/c/m1.py")
+    else:
+        target.unlink()
+    warm = build_rich(DirSnapshot(root), cache_dir)
+    uncached = build_rich(DirSnapshot(root), None)
+    assert_same_graph(warm, uncached)
+    expected = {
+        "edit": {("b", "a"), ("b", "c")},  # m0 still imports a; m1 now c, flags.py both
+        "add": {("b", "a"), ("b", "c"), ("c", "a")},
+        "move": {("b", "a"), ("b", "c"), ("c", "a")},
+        "delete": {("b", "a"), ("b", "c")},
+    }[edit]
+    assert set(warm.service_edges(include_type_only=True)) == expected
+    assert warm.stats is not None and warm.stats.parsed == (1 if edit in ("edit", "add") else 0)
+    assert graph_entries(cache_dir) == 2  # the tree before and after
+
+
+def test_a_non_python_change_keeps_the_graph(tmp_path: Path) -> None:
+    root, cache_dir = tmp_path / "tree", tmp_path / "cache"
+    write(root, RICH)
+    cold = build_rich(DirSnapshot(root), cache_dir)
+    write(root, {"README.md": "hello\n", "services/b/data.json": "{}\n"})
+    forget_per_file_records(cache_dir)
+    warm = build_rich(DirSnapshot(root), cache_dir)
+    assert_same_graph(warm, cold)
+    assert per_file_records(cache_dir) == []
+
+
+def test_other_source_roots_rebuild_the_graph(tmp_path: Path) -> None:
+    root, cache_dir = tmp_path / "tree", tmp_path / "cache"
+    write(root, RICH)
+    build_rich(DirSnapshot(root), cache_dir)
+    # Only the root: `import a` is the top-level a.py, never services/a any more.
+    rooted = replace(CATALOG, inference=Inference(roots=("",)))
+    warm = build_rich(DirSnapshot(root), cache_dir, rooted)
+    uncached = build_rich(DirSnapshot(root), None, rooted)
+    assert_same_graph(warm, uncached)
+    assert warm.roots == ("",)
+    assert set(warm.service_edges(include_type_only=True)) == set()
+
+
+def test_the_services_of_a_remembered_graph_are_the_callers(tmp_path: Path) -> None:
+    root, cache_dir = tmp_path / "tree", tmp_path / "cache"
+    write(root, RICH)
+    build_rich(DirSnapshot(root), cache_dir)
+    forget_per_file_records(cache_dir)
+
+    def merged(path: str) -> str | None:  # a config that hands c's files to a
+        name = service_of(path)
+        return "a" if name == "c" else name
+
+    warm = build_import_graph(DirSnapshot(root), ROOTED, cache_dir=cache_dir, service_of=merged)
+    assert per_file_records(cache_dir) == []  # the edges were remembered ...
+    assert set(warm.service_edges(include_type_only=True)) == {("b", "a")}  # ... not services
+    assert warm.services["services/c/up.py"] == "a"
+
+
+def test_a_guardrails_upgrade_rebuilds_the_graph(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import guardrails
+    from guardrails.cache import store
+
+    root, cache_dir = tmp_path / "tree", tmp_path / "cache"
+    write(root, RICH)
+    cold = build_rich(DirSnapshot(root), cache_dir)
+    monkeypatch.setattr(guardrails, "__version__", "99.0.0")
+    store.reset_fingerprint()
+    try:
+        upgraded = build_rich(DirSnapshot(root), cache_dir)
+        assert_same_graph(upgraded, cold)
+        assert graph_entries(cache_dir) == 2  # written again under the new version's key
+    finally:
+        monkeypatch.undo()
+        store.reset_fingerprint()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda b: b[: len(b) // 2],  # truncated mid-write by a crash
+        lambda b: b[:-5] + bytes([b[-5] ^ 0xFF]) + b[-4:],  # one flipped byte
+        lambda b: b"",
+        lambda b: b.replace(b"guardrails-cache 1", b"guardrails-cache 9", 1),  # other format
+    ],
+    ids=["truncated", "bit-flip", "empty", "other-format"],
+)
+def test_a_damaged_graph_entry_is_rebuilt(tmp_path: Path, damage: object) -> None:
+    root, cache_dir = tmp_path / "tree", tmp_path / "cache"
+    write(root, RICH)
+    clean = build_rich(DirSnapshot(root), cache_dir)
+    (entry,) = [p for p in (cache_dir / "import-graph").rglob("*") if p.is_file()]
+    entry.write_bytes(damage(entry.read_bytes()))  # type: ignore[operator]
+    assert_same_graph(build_rich(DirSnapshot(root), cache_dir), clean)
+    forget_per_file_records(cache_dir)  # rewritten whole: it answers on its own again
+    assert_same_graph(build_rich(DirSnapshot(root), cache_dir), clean)
+    assert per_file_records(cache_dir) == []
+
+
+def test_an_unwritable_graph_store_only_costs_speed(tmp_path: Path) -> None:
+    root, cache_dir = tmp_path / "tree", tmp_path / "cache"
+    write(root, RICH)
+    uncached = build_rich(DirSnapshot(root), None)
+    cache_dir.mkdir()
+    (cache_dir / "import-graph").write_text("a file where the entries should be\n")
+    assert_same_graph(build_rich(DirSnapshot(root), cache_dir), uncached)
+    warm = build_rich(DirSnapshot(root), cache_dir)  # per-file records still serve
+    assert_same_graph(warm, uncached)
+    assert warm.stats is not None and warm.stats.parsed == 0

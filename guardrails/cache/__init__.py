@@ -14,8 +14,9 @@ The API, for the wiring layer:
 - :mod:`guardrails.cache.diffs`: ``cached_diff(change, max_bytes=...)`` is
   :func:`guardrails.semantic.python.diff_python` remembered per (old blob, new blob, paths,
   changed lines);
-- :mod:`guardrails.cache.world`: the catalog, the file claims and the import graph of a
-  snapshot, remembered per snapshot listing.
+- :mod:`guardrails.cache.world`: the catalog and the file claims of a snapshot, remembered
+  per snapshot listing; :class:`guardrails.imports.cache.GraphCache` keeps the import graph
+  in the same store, per source roots and Python blobs.
 """
 
 from __future__ import annotations

@@ -9,7 +9,11 @@
   character classes); the **last** matching rule wins. A rule without owners
   unsets ownership for what it matches. ``!pattern`` does not exist in CODEOWNERS (GitHub
   ignores the line): it is a problem here, so nobody believes it works. ``docs/*`` matches
-  only files directly in ``docs/`` (GitHub's documented difference from gitignore).
+  only files directly in ``docs/`` (GitHub's documented difference from gitignore). A rule
+  is tried only on a path that its literal prefix and runs admit
+  (:func:`~guardrails.catalog.paths.match_condition`), and ``/dir/``, ``a/b``, ``*.md`` and
+  ``*`` are decided without a regex (:func:`~guardrails.catalog.paths.match_decision`):
+  asking about one file does not compile the whole file's patterns.
 - GitLab sections: ``[Name]``, ``^[Name]`` (optional), ``[Name][N]`` (N approvals), each with
   optional default owners (``[Name] @owner``) inherited by its rules that list none. Each
   section is evaluated on its own (last match within it) and a file's owners are the union
@@ -25,7 +29,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from guardrails.catalog.model import CODEOWNERS_LOCATIONS, CodeOwners, CodeOwnersRule, Origin, Team
-from guardrails.catalog.paths import compile_pattern
+from guardrails.catalog.paths import (
+    Condition,
+    Decision,
+    admits,
+    compile_pattern,
+    decides,
+    match_condition,
+    match_decision,
+)
 from guardrails.catalog.text import decode_text
 from guardrails.changes import Snapshot
 from guardrails.errors import Problem
@@ -192,9 +204,25 @@ def _rule_regex(pattern: str, gitlab: bool) -> re.Pattern[str] | None:
     return compile_pattern(pattern if gitlab else github_pattern(pattern))
 
 
+@functools.lru_cache(maxsize=8192)
+def _rule_condition(pattern: str, gitlab: bool) -> Condition:
+    """What a path must have for :func:`_matches` to be true, without compiling the rule:
+    a hook asking about one file walks every rule, and most cannot match it."""
+    return match_condition(pattern if gitlab else github_pattern(pattern))
+
+
+@functools.lru_cache(maxsize=8192)
+def _rule_decision(pattern: str, gitlab: bool) -> Decision | None:
+    return match_decision(pattern if gitlab else github_pattern(pattern))
+
+
 def _matches(rule: CodeOwnersRule, path: str, *, gitlab: bool = False) -> bool:
     """GitHub semantics; a file with GitLab sections is GitLab's, whose matcher (Ruby's
     ``File.fnmatch``) does read ``[abc]`` as a character class."""
+    decision = _rule_decision(rule.pattern, gitlab)
+    if decision is not None and "\n" not in path:
+        # No decided shape ends in `/*`, so the directory check below never applies to it.
+        return decides(decision, path)
     regex = _rule_regex(rule.pattern, gitlab)
     if regex is None:
         return False
@@ -210,10 +238,16 @@ class CodeOwnersIndex:
 
     def __init__(self, codeowners: CodeOwners | None, teams: Mapping[str, Team] | None = None):
         self.codeowners = codeowners
-        self._sections: dict[str | None, list[CodeOwnersRule]] = {}
+        sections: dict[str | None, list[CodeOwnersRule]] = {}
         for rule in codeowners.rules if codeowners else ():
-            self._sections.setdefault(rule.section, []).append(rule)
-        self._gitlab = any(section is not None for section in self._sections)
+            sections.setdefault(rule.section, []).append(rule)
+        self._gitlab = gitlab = any(section is not None for section in sections)
+        # Last match wins: each section's rules newest first, each with the condition that
+        # rules it out without compiling its pattern.
+        self._sections: dict[str | None, list[tuple[Condition, CodeOwnersRule]]] = {
+            section: [(_rule_condition(r.pattern, gitlab), r) for r in reversed(rules)]
+            for section, rules in sections.items()
+        }
         self._teams_by_owner: dict[str, set[str]] = {}
         for team in (teams or {}).values():
             for handle in team.handles:
@@ -226,9 +260,10 @@ class CodeOwnersIndex:
     def owners_for(self, path: str) -> tuple[CodeOwnersMatch, ...]:
         """One match per section whose last matching rule names owners (unnamed section first)."""
         out = []
+        gitlab = self._gitlab
         for section, rules in self._sections.items():
-            for rule in reversed(rules):
-                if _matches(rule, path, gitlab=self._gitlab):
+            for condition, rule in rules:
+                if admits(condition, path) and _matches(rule, path, gitlab=gitlab):
                     if rule.owners:
                         out.append(
                             CodeOwnersMatch(

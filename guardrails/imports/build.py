@@ -3,7 +3,8 @@
 Reads every ``*.py`` blob the cache does not know yet (one ``read_many`` per chunk), extracts
 its imports, resolves them through the module index and keeps those that land on repository
 files. A file resolved before under the same module index (same source roots, same set of
-Python paths) with the same blob is reused as it was (:class:`ResolvedCache`). Service
+Python paths) with the same blob is reused as it was (:class:`ResolvedCache`), and when no
+Python file changed at all the whole graph's edges are (:class:`GraphCache`). Service
 attribution is the caller's ``service_of``; :meth:`ImportGraph.service_edges` rolls file
 edges up to service pairs with the evidence kept.
 """
@@ -21,7 +22,7 @@ from typing import TextIO
 from guardrails.catalog.model import Catalog
 from guardrails.changes import Snapshot
 from guardrails.errors import Problem
-from guardrails.imports.cache import ExtractionCache, ResolvedCache
+from guardrails.imports.cache import ExtractionCache, GraphCache, ResolvedCache
 from guardrails.imports.extract import (
     DYNAMIC,
     IN_FUNCTION,
@@ -146,8 +147,8 @@ def build_import_graph(
 ) -> ImportGraph:
     """The import graph of every ``*.py`` file in ``snapshot``.
 
-    ``cache_dir`` holds the extraction cache and each file's resolved imports (e.g.
-    ``<git_dir>/guardrails``; None: no cache).
+    ``cache_dir`` holds the extraction cache, each file's resolved imports and the whole
+    graph's edges (e.g. ``<git_dir>/guardrails``; None: no cache).
     ``service_of`` maps a repository path to its service name, or None. Never raises for bad
     input files: they become ``problems``.
     """
@@ -162,6 +163,50 @@ def build_import_graph(
         blob = snapshot.blob_id(p)
         if blob is not None:
             blob_of[p] = blob
+    # No Python file changed since a build with the same roots: its edges and problems as
+    # they were, without opening a per-file record.
+    whole = GraphCache(cache_dir, roots, py_files, blob_of)
+    remembered = whole.get()
+    if remembered is not None:
+        edges, file_problems = remembered
+        parsed = fallback = 0
+        cached = len(set(blob_of.values()))
+    else:
+        edges, file_problems, parsed, fallback = _build_edges(
+            snapshot, cache_dir, roots, py_files, blob_of, progress
+        )
+        cached = len(set(blob_of.values())) - parsed
+        whole.put(edges, file_problems)
+    problems.extend(file_problems)
+    services: dict[str, str] = {}
+    for p in py_files:
+        name = service_of(p)
+        if name is not None:
+            services[p] = name
+    return ImportGraph(
+        edges=edges,
+        problems=tuple(sorted(set(problems), key=Problem.sort_key)),
+        roots=roots,
+        services=services,
+        stats=BuildStats(
+            files=len(py_files),
+            cached=cached,
+            parsed=parsed,
+            fallback=fallback,
+            seconds=time.perf_counter() - started,
+        ),
+    )
+
+
+def _build_edges(
+    snapshot: Snapshot,
+    cache_dir: Path | None,
+    roots: tuple[str, ...],
+    py_files: list[str],
+    blob_of: dict[str, str],
+    progress: bool,
+) -> tuple[tuple[ImportEdge, ...], tuple[Problem, ...], int, int]:
+    """(sorted edges, the files' problems, blobs parsed, of those parsed by libcst)."""
     # Files resolved before under the same module index are only assembled: a warm build
     # loads neither the extraction cache nor the module index.
     resolved = ResolvedCache(cache_dir, roots, py_files)
@@ -198,8 +243,8 @@ def build_import_graph(
             done[src] = _resolve_file(src, cached_raw, index)
             resolved.put(src, blob, done[src])
     resolved.save()
-    cached = len(set(blob_of.values())) - len(todo)
 
+    problems: list[Problem] = []
     edges: list[ImportEdge] = []
     ambiguous: dict[str, tuple[str, int, tuple[str, ...]]] = {}
     for src in blob_of:
@@ -221,25 +266,8 @@ def build_import_graph(
                 fix="list the intended source roots in inference.roots in guardrails.yaml",
             )
         )
-    services: dict[str, str] = {}
-    for p in py_files:
-        name = service_of(p)
-        if name is not None:
-            services[p] = name
     edges.sort(key=_edge_order)
-    return ImportGraph(
-        edges=tuple(edges),
-        problems=tuple(sorted(set(problems), key=Problem.sort_key)),
-        roots=roots,
-        services=services,
-        stats=BuildStats(
-            files=len(py_files),
-            cached=cached,
-            parsed=len(todo),
-            fallback=fallback,
-            seconds=time.perf_counter() - started,
-        ),
-    )
+    return tuple(edges), tuple(problems), len(todo), fallback
 
 
 Resolved = tuple[

@@ -12,11 +12,13 @@ checksum, or comes from another version, is ignored and rewritten.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import marshal
+import operator
 import os
 import tempfile
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +26,7 @@ from guardrails.errors import Problem
 from guardrails.imports.extract import PYTHON_TAG, RawExtraction
 
 if TYPE_CHECKING:
-    from guardrails.imports.build import Resolved
+    from guardrails.imports.build import ImportEdge, Resolved
 
 # Bump whenever extract_raw's output changes for the same input.
 CACHE_VERSION = 1
@@ -172,3 +174,115 @@ class ResolvedCache:
         if self.store is not None and (self.changed or len(self.new) != len(self.old)):
             # One entry per module index (set of Python paths): keep the recent ones.
             self.store.put("imports", self.key, self.new, keep=32)
+
+
+class GraphCache:
+    """The whole graph's edges and file problems, per (source roots, Python files and their
+    blobs): a run where no Python file changed loads one entry and opens no per-file record.
+
+    That is everything the build reads once the roots are known (the module index is the
+    roots and the Python paths; each file's imports are its blob's). The roots, their
+    problems and the service of each file are worked out on every run (cheap, and the
+    services come from the caller's catalog, which this key does not name). Stored in the
+    entry store: checksummed, versioned, written atomically, ignored when damaged.
+    """
+
+    KIND = "import-graph"
+    KEEP = 16  # one entry per state of the Python files: the recent ones stay warm
+
+    def __init__(
+        self,
+        directory: Path | None,
+        roots: Sequence[str],
+        py_files: Sequence[str],
+        blob_of: Mapping[str, str],
+    ) -> None:
+        from guardrails.cache.store import EntryStore, key
+
+        self.store = None if directory is None else EntryStore(directory)
+        digest = hashlib.blake2b(digest_size=20)
+        for p in py_files:
+            # A listed file without a blob (gone from disk) is in the module index but has
+            # no imports read: it keys as such.
+            digest.update(f"{p}\0{blob_of.get(p, '-')}\0".encode("utf-8", "surrogateescape"))
+        self.key = key(self.KIND, CACHE_VERSION, PYTHON_TAG, tuple(roots), digest.hexdigest())
+
+    def get(self) -> tuple[tuple[ImportEdge, ...], tuple[Problem, ...]] | None:
+        if self.store is None:
+            return None
+        found = self.store.get(self.KIND, self.key)
+        if not (isinstance(found, tuple) and len(found) == 2 and isinstance(found[0], tuple)):
+            return None
+        try:
+            edges = _edges_from_columns(found[0])
+            problems = tuple(Problem(*p) for p in found[1])
+        except (TypeError, ValueError):
+            self.store.rejected += 1
+            return None
+        return edges, problems
+
+    def put(self, edges: Sequence[ImportEdge], problems: Sequence[Problem]) -> None:
+        if self.store is None:
+            return
+        # Stored by column, each repeated string or tuple one object: marshal writes a
+        # repeat as a reference, so localstack's entry is a quarter smaller and loads 2.5x
+        # faster than one tuple per edge. Only strings and tuples of strings are shared:
+        # 1 == True, and a line number must not come back as a flag (or a flag as a line).
+        names = _edge_fields()
+        columns = list(zip(*map(operator.attrgetter(*names), edges), strict=True))
+        if not columns:
+            columns = [() for _ in names]
+        shared = [i for i, text in enumerate(_text_fields()) if text]
+        same: dict[object, object] = {}
+        for i in shared:
+            same.update(zip(columns[i], columns[i], strict=True))  # equal values: one object
+        for i in shared:
+            columns[i] = tuple(map(same.__getitem__, columns[i]))
+        value = (
+            tuple(columns),
+            tuple((p.message, p.path, p.line, p.fix, p.severity) for p in problems),
+        )
+        self.store.put(self.KIND, self.key, value, keep=self.KEEP)
+
+
+@functools.cache
+def _edge_fields() -> tuple[str, ...]:
+    from guardrails.imports.build import ImportEdge
+
+    return tuple(f.name for f in dataclasses.fields(ImportEdge))
+
+
+@functools.cache
+def _text_fields() -> tuple[bool, ...]:
+    """Per ImportEdge field: does it hold strings or tuples of them (never ints or bools)?"""
+    from guardrails.imports.build import ImportEdge
+
+    return tuple(
+        str(f.type) == "str" or str(f.type).startswith("tuple[str")
+        for f in dataclasses.fields(ImportEdge)
+    )
+
+
+def _edges_from_columns(columns: tuple[object, ...]) -> tuple[ImportEdge, ...]:
+    """The edges of :meth:`GraphCache.put`'s columns.
+
+    ``ImportEdge(...)`` sets its ten frozen fields one ``object.__setattr__`` at a time,
+    which was half of loading a remembered graph. The instance's ``__dict__`` filled at once
+    is the same object: the class has no ``__post_init__`` and no slots (checked here, so a
+    change to it falls back to the constructor rather than build something else).
+    """
+    from guardrails.imports.build import ImportEdge
+
+    names = _edge_fields()
+    if len(columns) != len(names):
+        raise ValueError("not the columns of an ImportEdge")
+    rows = zip(*columns, strict=True)
+    if hasattr(ImportEdge, "__post_init__") or hasattr(ImportEdge, "__slots__"):
+        return tuple(ImportEdge(*row) for row in rows)  # pragma: no cover - see above
+    new = object.__new__
+    out = []
+    for row in rows:
+        edge = new(ImportEdge)
+        edge.__dict__.update(zip(names, row, strict=True))
+        out.append(edge)
+    return tuple(out)

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from guardrails.catalog.codeowners import CodeOwnersIndex, parse_codeowners
 from guardrails.catalog.load import build_catalog
-from guardrails.catalog.paths import ServicePathIndex, compile_pattern
+from guardrails.catalog.model import CodeOwners, Service
+from guardrails.catalog.paths import ServicePathIndex, compile_pattern, literal_directory
 from tests.fuzz.conftest import tried
 from tests.fuzz.support import Tree, assert_located
 
@@ -241,3 +242,123 @@ def test_collapsing_wildcards_keeps_their_meaning(pattern: str, path: str) -> No
         assert (mine.groupdict().get("ps_d") is None) == (
             original.groupdict().get("ps_d") is None
         ), (pattern, path)
+
+
+# Patterns and paths built together, so that many pairs match: each token is a piece of glob
+# and one text it can stand for (or, drawn separately, a text it cannot).
+_TOKENS = (
+    ("a", "a"),
+    ("b", "b"),
+    (".", "."),
+    ("-", "-"),
+    ("!", "!"),
+    ("^", "^"),
+    ("]", "]"),
+    ("/", "/"),
+    ("/", ""),
+    ("*", ""),
+    ("*", "ab"),
+    ("*", "a/b"),
+    ("*", "\n"),
+    ("**", ""),
+    ("**", "a/b"),
+    ("**/", "b/"),
+    ("?", "a"),
+    ("?", "/"),
+    ("[ab]", "b"),
+    ("[!a]", "b"),
+    ("[]a]", "]"),
+    ("[a-b]", "a"),
+    ("[^a]", "a"),
+    ("[", "["),
+    ("\\*", "*"),
+    ("\\[", "["),
+    ("\\\\", "\\"),
+    ("\\a", "a"),
+    ("\\", ""),
+    ("\\ ", " "),
+    (" ", " "),
+    ("#", "#"),
+)
+_pairs = st.lists(st.sampled_from(_TOKENS), min_size=1, max_size=9).map(
+    lambda ts: ("".join(t[0] for t in ts), "".join(t[1] for t in ts))
+)
+_near_paths = st.text(st.sampled_from(list("ab./-!^][*\\ #\n")), min_size=1, max_size=12)
+
+
+def _regex_matches(pattern: str, path: str, gitlab: bool) -> bool:
+    """One CODEOWNERS rule matched as it was before conditions and decisions: compiled and
+    tried (``docs/*`` not through a directory)."""
+    from guardrails.catalog.codeowners import github_pattern
+
+    regex = compile_pattern(pattern if gitlab else github_pattern(pattern))
+    m = regex.match(path) if regex is not None else None
+    return m is not None and not (pattern.endswith("/*") and m.groupdict().get("ps_d"))
+
+
+def _unfiltered_owners(codeowners: CodeOwners, path: str) -> tuple[str, ...]:
+    """CODEOWNERS answered by trying every rule's regex, the last match of each section
+    deciding."""
+    gitlab = any(rule.section is not None for rule in codeowners.rules)
+    found: set[str] = set()
+    for section in {rule.section for rule in codeowners.rules}:
+        rules = [rule for rule in codeowners.rules if rule.section == section]
+        for rule in reversed(rules):
+            if _regex_matches(rule.pattern, path, gitlab):
+                found.update(rule.owners)
+                break
+    return tuple(sorted(found))
+
+
+@settings(max_examples=3000)
+@given(
+    st.lists(_pairs, min_size=1, max_size=5),
+    st.lists(_near_paths, max_size=3),
+    st.none() | st.integers(0, 5),
+)
+def test_match_conditions_never_refuse_a_match(
+    pairs: list[tuple[str, str]], others: list[str], section_at: int | None
+) -> None:
+    """A pattern's match_condition admits every path its compiled regex matches, and its
+    match_decision (where it has one) says what the regex says (plain, GitHub's literal
+    brackets, GitLab's classes); CODEOWNERS and service claims, filtered and decided by
+    them, are the answers of trying every rule's regex."""
+    tried("path pattern (vs pathspec)")
+    from guardrails.catalog.codeowners import github_pattern
+    from guardrails.catalog.paths import LazyPattern, admits, match_condition
+
+    paths = [path for _, path in pairs] + others
+    for pattern, _ in pairs:
+        for form in (pattern, github_pattern(pattern)):
+            regex = compile_pattern(form)
+            if regex is None:
+                continue
+            condition = match_condition(form)
+            lazy = LazyPattern(form)
+            for path in paths:
+                matched = regex.match(path) is not None
+                assert admits(condition, path) or not matched, (form, path, condition)
+                assert lazy.matches(path) == matched, (form, path, lazy.decision)
+    lines = [f"{p} @o{i}" for i, (p, _) in enumerate(pairs)]
+    if section_at is not None:  # GitLab: rules before the header are the unnamed section
+        lines.insert(section_at, "[Sec] @ana")
+    text = "\n".join(lines)
+    codeowners, _ = parse_codeowners(text, "CODEOWNERS")
+    index = CodeOwnersIndex(codeowners)
+    for path in paths:
+        assert index.owners(path) == _unfiltered_owners(codeowners, path), (text, path)
+    # The wildcard patterns, which compile lazily (literal directories never compile: a
+    # pattern like "/ ", which pathspec strips to nothing, is a literal there).
+    services = [
+        Service(f"s{i}", paths=(p,))
+        for i, (p, _) in enumerate(pairs)
+        if p and literal_directory(p) is None
+    ]
+    claims = ServicePathIndex(services)
+    for path in paths:
+        expected = {
+            s.name
+            for s in services
+            if (regex := compile_pattern(s.paths[0])) is not None and regex.match(path)
+        }
+        assert claims.services_for(path) == tuple(sorted(expected)), (services, path)

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from guardrails.findings import Finding
     from guardrails.git import Repo
     from guardrails.policy.approvals import Approval, Review
-    from guardrails.policy.load import PolicySet
+    from guardrails.policy.model import PolicySet
     from guardrails.suppressions import Suppression
 
 __all__ = [

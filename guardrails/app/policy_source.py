@@ -15,7 +15,8 @@ from guardrails.verdict import ConfigFrom, ConfigSource
 if TYPE_CHECKING:
     from guardrails.catalog.model import Catalog
     from guardrails.git import Repo
-    from guardrails.policy.load import PolicySet
+    from guardrails.policy.load import Source
+    from guardrails.policy.model import PolicySet
 
 
 PolicyFrom = Literal["base", "head"]
@@ -62,15 +63,26 @@ def policy_catalog(
 
 
 def load_policy_set(catalog: Catalog, read: Read, *, skip_missing: bool = False) -> PolicySet:
-    from guardrails.policy.load import load_policies
+    """The packs ``catalog`` names, loaded, or remembered from a load of the same texts (the
+    loader, and PyYAML with it, is imported only when a pack changed)."""
+    from guardrails.cache.policies import remembered_policies
 
-    return load_policies(
-        catalog.policies,
-        read,
-        overrides=catalog.overrides,
-        config_path=catalog.config_path or "guardrails.yaml",
-        skip_missing=skip_missing,
-    )
+    config_path = catalog.config_path or "guardrails.yaml"
+
+    def load(sources: list[Source]) -> PolicySet:
+        from guardrails.policy.load import load_policies
+
+        return load_policies(
+            catalog.policies,
+            read,
+            overrides=catalog.overrides,
+            config_path=config_path,
+            skip_missing=skip_missing,
+            sources=sources,
+        )
+
+    options = (tuple(catalog.policies), tuple(catalog.overrides), config_path, skip_missing)
+    return remembered_policies(options, read, load)
 
 
 def policy_problems(catalog: Catalog, read: Read) -> list[Problem]:

@@ -14,6 +14,7 @@ from guardrails.verdict import ConfigFrom, ConfigSource
 
 if TYPE_CHECKING:
     from guardrails.catalog.model import Catalog
+    from guardrails.changes import Snapshot
     from guardrails.git import Repo
     from guardrails.policy.load import Source
     from guardrails.policy.model import PolicySet
@@ -55,11 +56,20 @@ def policy_catalog(
     if repo is not None and cs.mode in ("staged", "patch"):
         # The working tree's guardrails.yaml is never what judges a staged change: say so
         # when it differs, since that is where the user just typed.
-        worktree = repo.worktree()
-        ignored = worktree.read(analysis.config_path) != change.head.read(analysis.config_path)
+        ignored = _worktree_differs(repo, change.head, analysis.config_path)
     elif repo is not None and cs.mode == "range" and source == "base":
         ignored = change.head.read(analysis.config_path) != change.base.read(analysis.config_path)
     return catalog, read, ConfigSource(source, rev, tuple(catalog.policies), ignored)
+
+
+def _worktree_differs(repo: Repo, head: Snapshot, path: str) -> bool:
+    """Whether the work tree's ``path`` holds other bytes than ``head``'s. Compared by blob
+    id, hashed here: reading the head's blob cost a `git cat-file` on every staged check."""
+    on_disk = repo.worktree().read(path)
+    listed = head.blob_id(path)
+    if listed is None:  # not in the head's listing: nothing to hash against
+        return on_disk != head.read(path)
+    return on_disk is None or repo.hash_blob(on_disk) != listed
 
 
 def load_policy_set(catalog: Catalog, read: Read, *, skip_missing: bool = False) -> PolicySet:

@@ -298,6 +298,16 @@ class Repo:
         changes = ChangeSet("range", mb, head_sha, files, _parse_commits(log.stdout))
         return Change(changes, CommitSnapshot(self, mb), head_tree)
 
+    def anything_staged(self) -> bool:
+        """Whether the index differs from HEAD (the empty tree before the first commit), as
+        :meth:`read_staged` would find: one ``diff-index --quiet`` instead of its four
+        processes, for the hook that has nothing to judge when nothing is staged."""
+        proc = self._git("diff-index", "--cached", "--quiet", "HEAD", "--", ok=(0, 1, 128))
+        if proc.returncode == 128:  # no commit yet (or no HEAD commit): ask as read_staged does
+            tree = self._head() or EMPTY_TREE[self.object_format]
+            proc = self._git("diff-index", "--cached", "--quiet", tree, "--", ok=(0, 1))
+        return proc.returncode == 1
+
     def read_staged(self) -> Change:
         """The index against HEAD (the empty tree before the first commit)."""
         head = self._head()

@@ -107,7 +107,7 @@ def test_a_second_load_is_read_back_and_equal(store: Path, loads: list[int]) -> 
     assert second.forbid_suppression() == first.forbid_suppression()
 
 
-def test_a_remembered_when_compiles_on_first_use_and_gives_the_same_answer(
+def test_a_remembered_when_is_compiled_again_and_gives_the_same_answer(
     store: Path, loads: list[int]
 ) -> None:
     cat = catalog("policies/ranking.yaml")
@@ -116,10 +116,32 @@ def test_a_remembered_when_compiles_on_first_use_and_gives_the_same_answer(
     remembered = load_policy_set(cat, files.get)
     assert len(loads) == 1
     when = remembered.policies[0].when
-    assert when is not None and when._compiled is None
+    assert when is not None and when._compiled is not None
     assert when.evaluate({"finding": {"path": "svc/a.py"}}) is True
     assert when.evaluate({"finding": {"path": "lib/a.py"}}) is False
-    assert when._compiled is not None
+
+
+def test_a_when_that_no_longer_compiles_is_a_miss(store: Path, loads: list[int]) -> None:
+    # As after an upgrade of the CEL binding: the entry was written when the source compiled.
+    from guardrails.cache import active
+
+    cat = catalog("policies/ranking.yaml")
+    files = {"policies/ranking.yaml": PACK.encode()}
+    first = load_policy_set(cat, files.get)
+    entries = active()
+    assert entries is not None
+    (packs_key,) = [
+        p.name
+        for p in store.rglob("*")
+        if p.is_file() and isinstance(entries.get("policies", p.name), tuple)
+        and len(entries.get("policies", p.name)) == 2  # type: ignore[arg-type]
+    ]
+    ids, packs = entries.get("policies", packs_key)  # type: ignore[misc]
+    ((pack, ((policy, when), *rest)),) = packs
+    assert when == 'finding.path.startsWith("svc/")'
+    entries.put("policies", packs_key, (ids, ((pack, ((policy, "finding.path +"), *rest)),)))
+    assert load_policy_set(cat, files.get) == first
+    assert len(loads) == 2
 
 
 def test_a_pack_edit_changes_the_answer(store: Path, loads: list[int]) -> None:

@@ -38,19 +38,13 @@ def _first_line(message: str) -> str:
 @dataclass(frozen=True)
 class Expression:
     source: str
-    # None: not compiled yet (a pack read back from the cache, where only the source is kept;
-    # it compiled when the pack was first loaded), compiled on the first evaluation.
-    _compiled: Any = field(default=None, repr=False, compare=False, hash=False)
+    _compiled: Any = field(repr=False, compare=False, hash=False)
 
     def evaluate(self, data: Mapping[str, Any]) -> bool:
         from cel_expr_python import cel
 
-        compiled = self._compiled
-        if compiled is None:
-            compiled = compile_expression(self.source)._compiled
-            object.__setattr__(self, "_compiled", compiled)
         try:
-            value = compiled.eval(data=dict(data))
+            value = self._compiled.eval(data=dict(data))
         except (RuntimeError, ValueError, TypeError) as exc:
             raise CelError(_first_line(str(exc))) from exc
         if value.type() == cel.Type.ERROR:

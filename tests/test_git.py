@@ -857,8 +857,7 @@ def test_process_count_does_not_grow_with_files(
     assert len(change.changes.files) == 2 * n
     assert all(f.new_data is not None for f in change.changes.files)
     assert [c[0] if c[0] != "-c" else c[2] for c in calls] == [
-        "rev-parse",
-        "rev-parse",
+        "rev-parse",  # base and head at once
         "merge-base",
         "diff-tree",
         "cat-file",
@@ -968,3 +967,25 @@ def test_anything_staged_in_a_sha256_repository(tmp_path: Path) -> None:
     repo.write({"a.py": "a = 1\n"})
     repo.stage()
     assert r.anything_staged() is True
+
+
+def test_a_range_resolves_base_and_head_at_once_as_one_by_one(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo.write({"a.py": "a = 0\n"})
+    first = repo.commit("one")
+    repo.git("tag", "-a", "-m", "v1", "v1")  # an annotated tag: peeled to its commit
+    repo.branch("feature")
+    repo.write({"a.py": "a = 1\n"})
+    second = repo.commit("two")
+    r = Repo.open(repo.root)
+    calls = count_git_processes(monkeypatch)
+    for base, head in [("main", "feature"), ("v1", "HEAD"), (first[:7], "HEAD~0"), ("HEAD~1", second)]:
+        calls.clear()
+        assert r._resolve_pair(base, head) == (r.resolve(base), r.resolve(head))
+        assert calls[0] == ["rev-parse", "--revs-only", f"{base}^{{commit}}", f"{head}^{{commit}}"]
+        assert len(calls) == 3  # the pair, then the two checks above
+    for base, head, wrong in [("nope", "HEAD", "nope"), ("main", "nope", "nope"), ("main", "a.py", "a.py")]:
+        with pytest.raises(GitError) as err:
+            r.read_range(base, head)
+        assert str(err.value).startswith(f"unknown revision '{wrong}' (fix: check the name")

@@ -77,3 +77,27 @@ def test_a_warm_staged_check_runs_seven_git_processes(
     # open; anything staged?; the staged change (HEAD, diff, its blobs, the index listing,
     # the committer). No blob read for the work tree's config: compared by id.
     assert calls == ["rev-parse", "diff-index", "rev-parse", "diff-index", "cat-file", "ls-files", "var"]
+
+
+@pytest.mark.parametrize(
+    ("head_config", "expected"),
+    [(CONFIG, False), (CONFIG + "# edited\n", True), (None, True)],
+)
+def test_a_range_says_when_the_heads_config_is_not_what_judges(
+    repo: GitRepo, head_config: str | None, expected: bool
+) -> None:
+    repo.write({"guardrails.yaml": CONFIG, "a/x.py": "x = 1\n"})
+    repo.commit("initial")
+    repo.branch("feature")
+    repo.write({"a/x.py": "x = 2\n"})
+    if head_config is None:
+        repo.remove("guardrails.yaml")
+    else:
+        repo.write({"guardrails.yaml": head_config})
+    repo.commit("change")
+    result = CliRunner().invoke(
+        cli, ["check", "-C", str(repo.root), "--base", "main", "--format", "json"]
+    )
+    assert result.exit_code in (0, 1), result.output
+    doc = json.loads(result.stdout)
+    assert (doc["config"]["from"], doc["config"]["ignored_worktree_change"]) == ("base", expected)

@@ -58,7 +58,7 @@ def policy_catalog(
         # when it differs, since that is where the user just typed.
         ignored = _worktree_differs(repo, change.head, analysis.config_path)
     elif repo is not None and cs.mode == "range" and source == "base":
-        ignored = change.head.read(analysis.config_path) != change.base.read(analysis.config_path)
+        ignored = _trees_differ(change.head, change.base, analysis.config_path)
     return catalog, read, ConfigSource(source, rev, tuple(catalog.policies), ignored)
 
 
@@ -70,6 +70,15 @@ def _worktree_differs(repo: Repo, head: Snapshot, path: str) -> bool:
     if listed is None:  # not in the head's listing: nothing to hash against
         return on_disk != head.read(path)
     return on_disk is None or repo.hash_blob(on_disk) != listed
+
+
+def _trees_differ(head: Snapshot, base: Snapshot, path: str) -> bool:
+    """Whether ``path`` holds other bytes in ``head`` than in ``base``: by blob id when both
+    list it (same id, same bytes), so neither blob is read."""
+    ids = head.blob_id(path), base.blob_id(path)
+    if None not in ids:
+        return ids[0] != ids[1]
+    return head.read(path) != base.read(path)
 
 
 def load_policy_set(catalog: Catalog, read: Read, *, skip_missing: bool = False) -> PolicySet:

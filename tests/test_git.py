@@ -857,8 +857,7 @@ def test_process_count_does_not_grow_with_files(
     assert len(change.changes.files) == 2 * n
     assert all(f.new_data is not None for f in change.changes.files)
     assert [c[0] if c[0] != "-c" else c[2] for c in calls] == [
-        "rev-parse",
-        "rev-parse",
+        "rev-parse",  # base and head at once
         "merge-base",
         "diff-tree",
         "cat-file",
@@ -892,3 +891,101 @@ def test_fix_hints_for_ranges_empty_names_and_deep_ancestors(repo: GitRepo) -> N
     with pytest.raises(GitError) as deep:
         r.resolve("HEAD~99")
     assert "git fetch --deepen=100" in str(deep.value)
+
+
+def _staged_cases(repo: GitRepo) -> list[tuple[str, bool]]:
+    """(what, anything staged) after each step, read by read_staged."""
+    r = Repo.open(repo.root)
+    out = []
+
+    def note(what: str) -> None:
+        out.append((what, r.anything_staged()))
+        assert out[-1][1] == bool(r.read_staged().changes.files), what
+
+    note("unborn, nothing staged")
+    repo.write({"a.py": "a = 0\n", "b.txt": "b\n"})
+    repo.stage()
+    note("unborn, files staged")
+    repo.commit("base")
+    note("committed, clean")
+    repo.write({"a.py": "a = 1\n"})
+    note("an unstaged edit only")
+    repo.stage()
+    note("an edit staged")
+    repo.git("reset", "-q")
+    repo.remove("b.txt")
+    note("a deletion staged")
+    repo.git("reset", "-q", "--hard")
+    repo.git("update-index", "--chmod=+x", "b.txt")
+    note("a mode change staged")
+    return out
+
+
+def test_anything_staged_agrees_with_read_staged(repo: GitRepo) -> None:
+    assert _staged_cases(repo) == [
+        ("unborn, nothing staged", False),
+        ("unborn, files staged", True),
+        ("committed, clean", False),
+        ("an unstaged edit only", False),
+        ("an edit staged", True),
+        ("a deletion staged", True),
+        ("a mode change staged", True),
+    ]
+
+
+def test_anything_staged_costs_one_process_and_sees_unmerged_paths(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    repo.write({"a.py": "a = 0\n"})
+    repo.commit("base")
+    repo.branch("other")
+    repo.write({"a.py": "a = 1\n"})
+    repo.commit("other")
+    repo.checkout("main")
+    repo.write({"a.py": "a = 2\n"})
+    repo.commit("main")
+    r = Repo.open(repo.root)
+    calls = count_git_processes(monkeypatch)
+    assert r.anything_staged() is False
+    assert calls == [["diff-index", "--cached", "--quiet", "HEAD", "--"]]
+    subprocess.run(["git", "merge", "-q", "other"], cwd=repo.root, capture_output=True, check=False)
+    assert r.anything_staged() is True  # the analysis then refuses them (read_staged)
+    unborn = GitRepo.create(tmp_path / "unborn")
+    unborn.write({"a.py": "a = 1\n"})
+    unborn.stage()
+    calls.clear()
+    assert Repo.open(unborn.root).anything_staged() is True
+    assert [c[0] for c in calls] == ["rev-parse", "diff-index", "rev-parse", "diff-index"]
+
+
+def test_anything_staged_in_a_sha256_repository(tmp_path: Path) -> None:
+    root = tmp_path / "sha256"
+    subprocess.run(["git", "init", "-q", "--object-format=sha256", str(root)], check=True)
+    repo = GitRepo(root)
+    r = Repo.open(root)
+    assert r.anything_staged() is False
+    repo.write({"a.py": "a = 1\n"})
+    repo.stage()
+    assert r.anything_staged() is True
+
+
+def test_a_range_resolves_base_and_head_at_once_as_one_by_one(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo.write({"a.py": "a = 0\n"})
+    first = repo.commit("one")
+    repo.git("tag", "-a", "-m", "v1", "v1")  # an annotated tag: peeled to its commit
+    repo.branch("feature")
+    repo.write({"a.py": "a = 1\n"})
+    second = repo.commit("two")
+    r = Repo.open(repo.root)
+    calls = count_git_processes(monkeypatch)
+    for base, head in [("main", "feature"), ("v1", "HEAD"), (first[:7], "HEAD~0"), ("HEAD~1", second)]:
+        calls.clear()
+        assert r._resolve_pair(base, head) == (r.resolve(base), r.resolve(head))
+        assert calls[0] == ["rev-parse", "--revs-only", f"{base}^{{commit}}", f"{head}^{{commit}}"]
+        assert len(calls) == 3  # the pair, then the two checks above
+    for base, head, wrong in [("nope", "HEAD", "nope"), ("main", "nope", "nope"), ("main", "a.py", "a.py")]:
+        with pytest.raises(GitError) as err:
+            r.read_range(base, head)
+        assert str(err.value).startswith(f"unknown revision '{wrong}' (fix: check the name")

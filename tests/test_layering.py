@@ -58,9 +58,10 @@ def test_entry_modules_load_nothing_heavy_even_indirectly(module: str, tmp_path:
     assert not heavy, f"import {module} loads {', '.join(heavy)}"
 
 
-def test_loading_every_rule_does_not_load_libcst(tmp_path: Path) -> None:
+def test_loading_every_rule_does_not_load_libcst_or_yaml(tmp_path: Path) -> None:
     # `check --staged` runs on every commit and loads every rule; libcst alone costs
-    # 200-350 ms, so it is loaded only when a changed Python segment is really parsed.
+    # 200-350 ms, so it is loaded only when a changed Python segment is really parsed, and
+    # PyYAML (~12 ms) only when a rollout, flag or config file is.
     code = (
         "import guardrails.rules.registry as r\n"
         "rules = r.all_rules()\n"
@@ -70,6 +71,9 @@ def test_loading_every_rule_does_not_load_libcst(tmp_path: Path) -> None:
     assert "guardrails.rules.base" in loaded and "guardrails.semantic.python" in loaded
     assert "libcst" not in loaded, "loading the rules loads libcst: " + ", ".join(
         m for m in loaded if m.startswith("guardrails.semantic")
+    )
+    assert "yaml" not in loaded, "loading the rules loads yaml: " + ", ".join(
+        m for m in loaded if m.startswith(("guardrails.semantic", "guardrails.catalog"))
     )
 
 

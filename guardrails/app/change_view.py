@@ -28,6 +28,22 @@ def head_source(analysis: Analysis) -> Callable[[str], str | None]:
     return read
 
 
+Lookup = Callable[[str], Sequence[str]]  # a path -> service names, or CODEOWNERS owners
+
+
+def _nobody(_path: str) -> tuple[str, ...]:
+    return ()
+
+
+def _claimed_owners(owners_of: Callable[[str], tuple[Sequence[str], Sequence[str]]]) -> Lookup:
+    """The CODEOWNERS owners (as written) out of a file map's (teams, owners) claim."""
+
+    def owners(path: str) -> Sequence[str]:
+        return owners_of(path)[1]
+
+    return owners
+
+
 class PathOwners:
     """team:/user: owners of a path: its services' owners and its CODEOWNERS owners (a
     CODEOWNERS person in no team is ``user:<login>``). The trusted catalog (the base's in
@@ -39,22 +55,25 @@ class PathOwners:
         from guardrails.catalog.codeowners import CodeOwnersIndex
         from guardrails.catalog.paths import ServicePathIndex
 
-        sources: list[tuple[Catalog, Callable[[str], Sequence[str]]]] = []
+        sources: list[tuple[Catalog, Lookup, Lookup | None]] = []
         if trusted is not None and trusted is not analysis.head.catalog:
-            sources.append((trusted, ServicePathIndex(trusted).services_for))
+            sources.append((trusted, ServicePathIndex(trusted).services_for, None))
         for world in (analysis.head, analysis.base):
             if world is not None:
-                sources.append((world.catalog, world.filemap.services_of))
-        self._sources = [
-            (
-                catalog,
-                services_of,
+                # A world's file claims hold the CODEOWNERS owners of each of its paths (from
+                # this catalog's CODEOWNERS, remembered between runs): matching the path again
+                # here compiled every CODEOWNERS pattern on every run.
+                claimed = _claimed_owners(world.filemap.owners_of)
+                sources.append((world.catalog, world.filemap.services_of, claimed))
+        self._sources: list[tuple[Catalog, Lookup, Lookup, CodeOwnersIndex | None]] = []
+        for catalog, services_of, owners_of in sources:
+            index = (
                 CodeOwnersIndex(catalog.codeowners, catalog.teams)
                 if catalog.codeowners_enabled and catalog.codeowners
-                else None,
+                else None
             )
-            for catalog, services_of in sources
-        ]
+            lookup: Lookup = _nobody if index is None else owners_of or index.owners
+            self._sources.append((catalog, services_of, lookup, index))
         self._cache: dict[str, tuple[str, ...]] = {}
         # A file also belongs to the nodes it touches beyond path patterns (DESIGN §10): a
         # rollout file to the service its `service:` names, a flag file to its flags' owners.
@@ -69,7 +88,7 @@ class PathOwners:
         if known is not None:
             return known
         out: set[str] = set(self._claimed.get(path, ()))
-        for catalog, services_of, index in self._sources:
+        for catalog, services_of, owners_of, index in self._sources:
             source = next((s for s in catalog.flags if glob_match(s.path, path)), None)
             if source is not None and source.owner:  # `flags: [{..., owner: ranking}]`
                 out.add(f"team:{source.owner}")
@@ -77,7 +96,7 @@ class PathOwners:
                 svc = catalog.services.get(name)
                 if svc is not None and svc.owner:
                     out.add(f"team:{svc.owner}")
-            for owner in index.owners(path) if index is not None else ():
+            for owner in owners_of(path):
                 teams = index.teams_for_owner(owner) if index is not None else ()
                 out.update(f"team:{t}" for t in teams)
                 if not teams:

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from guardrails.findings import Finding
     from guardrails.git import Repo
     from guardrails.policy.approvals import Approval, Review
-    from guardrails.policy.load import PolicySet
+    from guardrails.policy.model import PolicySet
     from guardrails.suppressions import Suppression
 
 __all__ = [
@@ -84,9 +84,10 @@ class CheckOptions:
 def run_check(
     repo: Repo, selector: Selector, options: CheckOptions, env: Mapping[str, str]
 ) -> Verdict:
-    if selector.staged:
+    if selector.staged and not repo.anything_staged():
         # The hook runs on every commit: with nothing staged there is nothing to judge, and
-        # no catalog, import graph or pack is read (one `git diff-index`).
+        # no catalog, import graph or pack is read. (Asked first with one `diff-index
+        # --quiet`: the analysis reads the staged change itself.)
         change = repo.read_staged()
         named = options.config_path
         if not change.changes.files and (named is None or change.head.read(named) is not None):

@@ -11,8 +11,7 @@ from guardrails.errors import GuardrailsError
 if TYPE_CHECKING:
     from guardrails.app.policy_cases import CaseResult
     from guardrails.git import Repo
-    from guardrails.policy.load import PolicySet
-    from guardrails.policy.model import Policy
+    from guardrails.policy.model import Policy, PolicySet
 
 
 def policies_in_force(repo: Repo, config_path: str | None = None) -> PolicySet:

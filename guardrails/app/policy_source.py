@@ -14,8 +14,10 @@ from guardrails.verdict import ConfigFrom, ConfigSource
 
 if TYPE_CHECKING:
     from guardrails.catalog.model import Catalog
+    from guardrails.changes import Snapshot
     from guardrails.git import Repo
-    from guardrails.policy.load import PolicySet
+    from guardrails.policy.load import Source
+    from guardrails.policy.model import PolicySet
 
 
 PolicyFrom = Literal["base", "head"]
@@ -54,23 +56,52 @@ def policy_catalog(
     if repo is not None and cs.mode in ("staged", "patch"):
         # The working tree's guardrails.yaml is never what judges a staged change: say so
         # when it differs, since that is where the user just typed.
-        worktree = repo.worktree()
-        ignored = worktree.read(analysis.config_path) != change.head.read(analysis.config_path)
+        ignored = _worktree_differs(repo, change.head, analysis.config_path)
     elif repo is not None and cs.mode == "range" and source == "base":
-        ignored = change.head.read(analysis.config_path) != change.base.read(analysis.config_path)
+        ignored = _trees_differ(change.head, change.base, analysis.config_path)
     return catalog, read, ConfigSource(source, rev, tuple(catalog.policies), ignored)
 
 
-def load_policy_set(catalog: Catalog, read: Read, *, skip_missing: bool = False) -> PolicySet:
-    from guardrails.policy.load import load_policies
+def _worktree_differs(repo: Repo, head: Snapshot, path: str) -> bool:
+    """Whether the work tree's ``path`` holds other bytes than ``head``'s. Compared by blob
+    id, hashed here: reading the head's blob cost a `git cat-file` on every staged check."""
+    on_disk = repo.worktree().read(path)
+    listed = head.blob_id(path)
+    if listed is None:  # not in the head's listing: nothing to hash against
+        return on_disk != head.read(path)
+    return on_disk is None or repo.hash_blob(on_disk) != listed
 
-    return load_policies(
-        catalog.policies,
-        read,
-        overrides=catalog.overrides,
-        config_path=catalog.config_path or "guardrails.yaml",
-        skip_missing=skip_missing,
-    )
+
+def _trees_differ(head: Snapshot, base: Snapshot, path: str) -> bool:
+    """Whether ``path`` holds other bytes in ``head`` than in ``base``: by blob id when both
+    list it (same id, same bytes), so neither blob is read."""
+    ids = head.blob_id(path), base.blob_id(path)
+    if None not in ids:
+        return ids[0] != ids[1]
+    return head.read(path) != base.read(path)
+
+
+def load_policy_set(catalog: Catalog, read: Read, *, skip_missing: bool = False) -> PolicySet:
+    """The packs ``catalog`` names, loaded, or remembered from a load of the same texts (the
+    loader, and PyYAML with it, is imported only when a pack changed)."""
+    from guardrails.cache.policies import remembered_policies
+
+    config_path = catalog.config_path or "guardrails.yaml"
+
+    def load(sources: list[Source]) -> PolicySet:
+        from guardrails.policy.load import load_policies
+
+        return load_policies(
+            catalog.policies,
+            read,
+            overrides=catalog.overrides,
+            config_path=config_path,
+            skip_missing=skip_missing,
+            sources=sources,
+        )
+
+    options = (tuple(catalog.policies), tuple(catalog.overrides), config_path, skip_missing)
+    return remembered_policies(options, read, load)
 
 
 def policy_problems(catalog: Catalog, read: Read) -> list[Problem]:

@@ -14,8 +14,10 @@ Why it looks the way it does:
 
   ========================  ===========================================================
   ``Repo.open``             1  rev-parse (top level, git dirs, object format, prefix)
-  ``read_range``            6  rev-parse x2, merge-base, diff-tree, cat-file --batch, log
+  ``read_range``            5  rev-parse (base and head), merge-base, diff-tree,
+                               cat-file --batch, log
   ``read_staged``           4  rev-parse HEAD, diff-index --cached, cat-file --batch, var
+  ``anything_staged``       1  diff-index --cached --quiet HEAD (+2 before the first commit)
   ``read_patch``            7  rev-parse HEAD, read-tree, apply --cached, diff-index,
                                ls-files, cat-file --batch, var (temp index)
   ``read_paths``            2  rev-parse HEAD, ls-files

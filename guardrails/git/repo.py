@@ -43,6 +43,7 @@ EMPTY_TREE = {
     "sha1": "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
     "sha256": "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321",
 }
+_OID_RE = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})\Z")
 SHALLOW_FIX = (
     "fetch more history: git fetch --deepen=N or git fetch --unshallow "
     "(in GitHub Actions set fetch-depth: 0 on actions/checkout)"
@@ -195,6 +196,23 @@ class Repo:
             )
         raise GitError(f"unknown revision '{rev}'", fix=f"check the name, or fetch it: {fetch}")
 
+    def _resolve_pair(self, base: str, head: str) -> tuple[str, str]:
+        """``(resolve(base), resolve(head))`` in one ``rev-parse`` when both name commits.
+
+        Without ``--verify`` (which takes one name) git stops reading revisions at the first
+        name that is none and prints nothing for the rest: anything but two object ids asks
+        again one by one, so every error is :meth:`resolve`'s own.
+        """
+        names = (base, head)
+        if all(n and not n.startswith("-") and ".." not in n for n in names):
+            proc = self._git(
+                "rev-parse", "--revs-only", *(f"{n}^{{commit}}" for n in names), ok=(0, 128)
+            )
+            found = _text(proc.stdout).split()
+            if proc.returncode == 0 and len(found) == 2 and all(_OID_RE.match(f) for f in found):
+                return found[0], found[1]
+        return self.resolve(base), self.resolve(head)
+
     def _fetch_command(self, rev: str) -> str:
         """How to fetch ``rev``: ``origin/main`` is branch ``main`` of remote ``origin``.
 
@@ -273,7 +291,7 @@ class Repo:
 
     def read_range(self, base: str, head: str = "HEAD") -> Change:
         """merge-base(base, head)..head: what a pull request from head into base would change."""
-        base_sha, head_sha = self.resolve(base), self.resolve(head)
+        base_sha, head_sha = self._resolve_pair(base, head)
         mb = self._merge_base(base, base_sha, head, head_sha)
         if mb == head_sha:
             raise GitError(
@@ -297,6 +315,16 @@ class Repo:
         files = self._python_links(files, head_tree)
         changes = ChangeSet("range", mb, head_sha, files, _parse_commits(log.stdout))
         return Change(changes, CommitSnapshot(self, mb), head_tree)
+
+    def anything_staged(self) -> bool:
+        """Whether the index differs from HEAD (the empty tree before the first commit), as
+        :meth:`read_staged` would find: one ``diff-index --quiet`` instead of its four
+        processes, for the hook that has nothing to judge when nothing is staged."""
+        proc = self._git("diff-index", "--cached", "--quiet", "HEAD", "--", ok=(0, 1, 128))
+        if proc.returncode == 128:  # no commit yet (or no HEAD commit): ask as read_staged does
+            tree = self._head() or EMPTY_TREE[self.object_format]
+            proc = self._git("diff-index", "--cached", "--quiet", tree, "--", ok=(0, 1))
+        return proc.returncode == 1
 
     def read_staged(self) -> Change:
         """The index against HEAD (the empty tree before the first commit)."""

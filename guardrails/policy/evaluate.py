@@ -26,8 +26,14 @@ from guardrails.findings import Finding
 from guardrails.impact import Impact
 from guardrails.policy.approvals import Approval
 from guardrails.policy.cel import evaluate, sanitize
-from guardrails.policy.load import PolicySet
-from guardrails.policy.model import AFFECTED_OWNERS, CHANGED_OWNERS, OWNERS_OF, Pack, Policy
+from guardrails.policy.model import (
+    AFFECTED_OWNERS,
+    CHANGED_OWNERS,
+    OWNERS_OF,
+    Pack,
+    Policy,
+    PolicySet,
+)
 
 NO_NODE_TIER = 99  # impact.min_tier when the change reaches no node at all
 ANYONE = "anyone"

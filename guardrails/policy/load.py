@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import yaml
@@ -28,6 +28,7 @@ from guardrails.policy.model import (
     Approvals,
     Pack,
     Policy,
+    PolicySet,
     Severity,
 )
 
@@ -51,21 +52,12 @@ APPROVAL_KEYS = ("from", "count", "humans", "not_author", "trailers")
 POLICY_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 
 Read = Callable[[str], "bytes | None"]
-
-
-@dataclass(frozen=True)
-class PolicySet:
-    """Every pack in force, in `policies:` order, with the config's overrides applied."""
-
-    packs: tuple[Pack, ...] = ()
-
-    @property
-    def policies(self) -> tuple[Policy, ...]:
-        return tuple(p for pack in self.packs for p in pack.policies)
-
-    def forbid_suppression(self) -> frozenset[str]:
-        """Rule ids (or patterns) no inline comment may suppress."""
-        return frozenset(r for p in self.policies if p.forbid_suppression for r in p.rules)
+# Where each pack's text came from, for a caller that remembers the result
+# (guardrails.cache.policies): (kind, where, the text parsed or None), kind one of
+# "repo" (where: the repository path read), "builtin" (where: ``<builtin_dir>/<name>.yaml``),
+# "other" (a pack found through an entry point, a .yml built-in, an unknown name, a ref that
+# names no path: what it resolves to depends on more than one file's content).
+Source = tuple[str, str, "str | None"]
 
 
 def builtin_dir() -> Path:
@@ -107,17 +99,19 @@ def load_policies(
     overrides: Iterable[tuple[str, str, int]] = (),
     config_path: str = "guardrails.yaml",
     skip_missing: bool = False,
+    sources: list[Source] | None = None,
 ) -> PolicySet:
     """Load and compile the packs ``refs`` name; raises ConfigError listing every problem.
 
     ``read`` reads a repository path from the revision the config came from;
     ``skip_missing``: a pack file that does not exist is left out (the catalog loader has
-    already reported it, with its line).
+    already reported it, with its line); ``sources``: gets where every pack was read from.
     """
     packs: list[Pack] = []
     problems: list[Problem] = []
+    noted: list[Source] = [] if sources is None else sources
     for ref in refs:
-        text, shown = _read_pack(ref, read, [] if skip_missing else problems, config_path)
+        text, shown = _read_pack(ref, read, [] if skip_missing else problems, config_path, noted)
         if text is None:
             continue
         pack = parse_pack(text, shown, ref, problems)
@@ -147,19 +141,26 @@ def load_policies(
 
 
 def _read_pack(
-    ref: str, read: Read, problems: list[Problem], config_path: str
+    ref: str, read: Read, problems: list[Problem], config_path: str, sources: list[Source]
 ) -> tuple[str | None, str]:
     if ref.startswith(BUILTIN_PREFIX):
-        path, shown = _builtin_file(ref[len(BUILTIN_PREFIX) :])
+        name = ref[len(BUILTIN_PREFIX) :]
+        path, shown = _builtin_file(name)
         if path is None:
+            sources.append(("other", ref, None))
             problems.append(
                 Problem(f"unknown built-in pack '{ref}'", path=config_path, fix="see `policies:`")
             )
             return None, shown
-        return path.read_text(encoding="utf-8"), str(path)
+        shipped = path.read_text(encoding="utf-8")
+        first = path.name == f"{name}.yaml" and path.parent == builtin_dir()
+        sources.append(("builtin" if first else "other", str(path), shipped))
+        return shipped, str(path)
     rel = policy_file(ref)
     data = read(rel) if rel is not None else None
-    if data is None:
+    text = None if data is None else data.decode("utf-8", "replace")
+    sources.append(("other", ref, None) if rel is None else ("repo", rel, text))
+    if text is None:
         problems.append(
             Problem(
                 f"policies: pack file '{ref}' does not exist",
@@ -168,7 +169,7 @@ def _read_pack(
             )
         )
         return None, ref
-    return data.decode("utf-8", "replace"), rel or ref
+    return text, rel or ref
 
 
 def parse_pack(text: str, path: str, ref: str, problems: list[Problem]) -> Pack | None:

@@ -58,3 +58,18 @@ class Pack:
     owner: str | None = None
     affects: tuple[str, ...] = ()  # applies_to.affects: node ids; () = always
     policies: tuple[Policy, ...] = ()
+
+
+@dataclass(frozen=True)
+class PolicySet:
+    """Every pack in force, in `policies:` order, with the config's overrides applied."""
+
+    packs: tuple[Pack, ...] = ()
+
+    @property
+    def policies(self) -> tuple[Policy, ...]:
+        return tuple(p for pack in self.packs for p in pack.policies)
+
+    def forbid_suppression(self) -> frozenset[str]:
+        """Rule ids (or patterns) no inline comment may suppress."""
+        return frozenset(r for p in self.policies if p.forbid_suppression for r in p.rules)

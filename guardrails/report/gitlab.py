@@ -9,10 +9,10 @@ of a suppressed issue, so suppressed findings are left out (the SARIF report kee
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from guardrails.report import checkdoc as cd
+from guardrails.report import json_text
 
 # GitLab's severities: info, minor, major, critical, blocker.
 SEVERITY = {"block": "blocker", "warn": "major", "info": "info"}
@@ -61,4 +61,4 @@ def render(doc: cd.Doc, meta: cd.Meta) -> str:
                 "location": {"path": f["path"], "lines": {"begin": int(f.get("line") or 1)}},
             }
         )
-    return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+    return json_text.dumps(issues) + "\n"

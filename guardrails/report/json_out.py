@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from guardrails.graph import DependencyGraph
 from guardrails.impact import Impact
+from guardrails.report import json_text
 
 if TYPE_CHECKING:
     from guardrails.report.registry import RuleMeta
@@ -18,7 +18,7 @@ WHY_SCHEMA = "guardrails.why/v1"
 
 
 def dumps(doc: Any) -> str:
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return json_text.dumps(doc) + "\n"
 
 
 def render(doc: Mapping[str, Any], meta: Mapping[str, RuleMeta]) -> str:

@@ -10,12 +10,12 @@ radius, the decision and the approval requirements ride along in the run's ``pro
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
 from guardrails.report import checkdoc as cd
+from guardrails.report import json_text
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/acme/guardrails"
@@ -143,4 +143,4 @@ def render(doc: cd.Doc, meta: cd.Meta) -> str:
         },
     }
     out = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
-    return json.dumps(out, indent=2, ensure_ascii=False) + "\n"
+    return json_text.dumps(out) + "\n"

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from guardrails.catalog.model import FileSource
 from guardrails.changes import FileChange
 from guardrails.filemap import glob_match
 from guardrails.findings import Related
 from guardrails.rules.base import RuleContext
-from guardrails.semantic.flags import Flag, read_flags
-from guardrails.semantic.rollouts import Rollout, read_rollouts
-from guardrails.semantic.structured import Malformed
+
+if TYPE_CHECKING:
+    # The parsers import PyYAML: loaded when a change has a flag or rollout file, not for
+    # every pre-commit run.
+    from guardrails.semantic.flags import Flag
+    from guardrails.semantic.rollouts import Rollout
+    from guardrails.semantic.structured import Malformed
 
 ROLLOUT, FLAG = "rollout", "flag"
 # The parse.error rule reports these formats; Python flag modules are Python files, and the
@@ -41,6 +45,8 @@ class Sides(Generic[T]):
     @property
     def readable(self) -> bool:
         """Both existing sides parsed: only then can base and head be compared."""
+        from guardrails.semantic.structured import Malformed
+
         return not isinstance(self.old, Malformed) and not isinstance(self.new, Malformed)
 
 
@@ -105,6 +111,8 @@ def rollout_pairs(ctx: RuleContext) -> Iterator[tuple[str, Rollout | None, Rollo
 def _read_rollouts(
     ctx: RuleContext, source: FileSource, path: str | None, data: bytes | None
 ) -> list[Rollout] | Malformed | None:
+    from guardrails.semantic.rollouts import read_rollouts
+
     text = _text(ctx, data)
     if path is None or text is None:
         return None
@@ -114,6 +122,8 @@ def _read_rollouts(
 def _read_flags(
     ctx: RuleContext, source: FileSource, path: str | None, data: bytes | None
 ) -> dict[str, Flag] | Malformed | None:
+    from guardrails.semantic.flags import read_flags
+
     text = _text(ctx, data)
     if path is None or text is None:
         return None
@@ -135,8 +145,12 @@ def service_related(ctx: RuleContext, path: str, rollout: Rollout) -> tuple[Rela
 
 
 def by_key(side: list[Rollout] | Malformed | None) -> dict[str, Rollout]:
+    from guardrails.semantic.structured import Malformed
+
     return {} if side is None or isinstance(side, Malformed) else {r.key: r for r in side}
 
 
 def flag_map(side: dict[str, Flag] | Malformed | None) -> dict[str, Flag]:
+    from guardrails.semantic.structured import Malformed
+
     return {} if side is None or isinstance(side, Malformed) else side

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from guardrails.catalog.model import DEFAULT_TIER, FileSource, StepLimits
 from guardrails.changes import FileChange
 from guardrails.findings import Related
 from guardrails.rules._files import flag_changes, flag_map
 from guardrails.rules.base import RuleContext
-from guardrails.semantic.flags import Flag
+
+if TYPE_CHECKING:  # the parsers import PyYAML: loaded when a change has such a file
+    from guardrails.semantic.flags import Flag
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,14 @@ reaches a tier-0/1 node (its readers, and who depends on them), else warn.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from guardrails.findings import Finding
 from guardrails.rules._flags import flag_pairs, reached, readers, severity, show
 from guardrails.rules.base import Case, Expect, Rule, RuleContext
-from guardrails.semantic.flags import Flag, is_off
+
+if TYPE_CHECKING:  # the parsers import PyYAML: loaded when a change has such a file
+    from guardrails.semantic.flags import Flag
 
 
 class FlagsDefaultFlip(Rule):
@@ -54,6 +57,8 @@ class FlagsDefaultFlip(Rule):
 def _flip(old: Flag, new: Flag) -> str | None:
     if old.enabled and new.enabled:
         return "default" if old.default != new.default else None
+    from guardrails.semantic.flags import is_off
+
     if not old.enabled and new.enabled and not is_off(new.default):
         return "state"
     return None

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from guardrails.catalog.config import policy_file
 from guardrails.errors import Problem
 from guardrails.findings import Finding
 from guardrails.rules.base import Case, Expect, Rule, RuleContext
@@ -38,7 +37,7 @@ class GuardrailsConfigInvalid(Rule):
             )
 
     def _changed_files(self, ctx: RuleContext) -> list[Problem]:
-        packs = {policy_file(ref) for ref in ctx.catalog.policies} - {None}
+        packs: set[str | None] | None = None
         out: list[Problem] = []
         for change in ctx.changes.files:
             path, text = change.new_path, change.new_text
@@ -48,7 +47,15 @@ class GuardrailsConfigInvalid(Rule):
                 from guardrails.catalog.config import parse_config
 
                 out.extend(parse_config(text, path)[1].problems)
-            elif path in packs:
+            # A pack is a .yaml/.yml file (policy_file names no other): the config module,
+            # and PyYAML with it, is loaded only when such a file changed.
+            elif path.endswith((".yaml", ".yml")):
+                if packs is None:
+                    from guardrails.catalog.config import policy_file
+
+                    packs = {policy_file(ref) for ref in ctx.catalog.policies} - {None}
+                if path not in packs:
+                    continue
                 from guardrails.policy.load import parse_pack
 
                 parse_pack(text, path, "./" + path, out)

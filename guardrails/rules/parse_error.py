@@ -8,11 +8,14 @@ not stop the other rules from reporting on the rest of the change.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from guardrails.findings import Finding
 from guardrails.rules.base import Case, Expect, Rule, RuleContext
 from guardrails.semantic.facts import ParseProblem
-from guardrails.semantic.structured import Malformed
+
+if TYPE_CHECKING:  # the parsers import PyYAML: loaded when a change has such a file
+    from guardrails.semantic.structured import Malformed
 
 _FIX = {
     "syntax": "fix the syntax error",
@@ -47,11 +50,16 @@ class ParseError(Rule):
             for p in diff.problems:
                 yield self._finding(ctx, change.path, change.old_path, p, bool(change.old_data))
         for rollout in rollout_changes(ctx):
+            # (imported here: a change with no rollout or flag file never loads PyYAML)
+            from guardrails.semantic.structured import Malformed
+
             if isinstance(rollout.new, Malformed):
                 yield self._structured(
                     rollout.change.path, rollout.new, rollout.source.kind, "rollout"
                 )
         for flags in flag_changes(ctx):
+            from guardrails.semantic.structured import Malformed
+
             if flags.source.kind in STRUCTURED_FLAG_KINDS and isinstance(flags.new, Malformed):
                 yield self._structured(flags.change.path, flags.new, flags.source.kind, "flag")
 

@@ -22,11 +22,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from guardrails.findings import Finding
 from guardrails.rules._files import rollout_pairs, service_related
 from guardrails.rules.base import Case, Expect, Rule, RuleContext
-from guardrails.semantic.rollouts import GATES, Rollout, Step
+
+if TYPE_CHECKING:  # the parsers import PyYAML: loaded when a change has such a file
+    from guardrails.semantic.rollouts import Rollout, Step
 
 PRODUCTION = frozenset({"production", "prod", "prd", "live"})
 
@@ -111,6 +114,8 @@ class RolloutStageSkip(Rule):
 
     # -- Argo Rollouts ------------------------------------------------------------------------
     def _argo(self, path: str, base: Rollout | None, new: Rollout) -> Iterator[Finding]:
+        from guardrails.semantic.rollouts import GATES
+
         if base is None:
             return
         strategy = new.argo_strategy()
@@ -221,6 +226,8 @@ class _Counts(dict[str, int]):
 
 def _gates(steps: tuple[Step, ...]) -> _Counts:
     """How many pause / analysis / experiment steps come before the final weight."""
+    from guardrails.semantic.rollouts import GATES
+
     last = max((i for i, s in enumerate(steps) if s.kind == "setWeight"), default=len(steps))
     out = _Counts()
     for s in steps[:last]:

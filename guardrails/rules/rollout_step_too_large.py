@@ -22,12 +22,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from guardrails.catalog.model import DEFAULT_TIER, StepLimits
 from guardrails.findings import Finding
 from guardrails.rules._files import rollout_pairs, rollout_service, service_related
 from guardrails.rules.base import Case, Expect, Rule, RuleContext
-from guardrails.semantic.rollouts import Rollout, argo_weights, percent
+
+if TYPE_CHECKING:  # the parsers import PyYAML: loaded when a change has such a file
+    from guardrails.semantic.rollouts import Rollout
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,8 @@ class RolloutStepTooLarge(Rule):
 
 
 def _canary_percent(base: Rollout | None, new: Rollout, limits: StepLimits) -> list[Problem]:
+    from guardrails.semantic.rollouts import percent
+
     now = percent(new.get("canary_percent"))
     was = percent(base.get("canary_percent")) if base is not None else None
     if now is None or now == was:
@@ -93,6 +98,8 @@ def _canary_percent(base: Rollout | None, new: Rollout, limits: StepLimits) -> l
 
 
 def _weights(rollout: Rollout) -> tuple[tuple[float, int], ...]:
+    from guardrails.semantic.rollouts import argo_weights
+
     if rollout.format == "argo-rollout":
         return argo_weights(rollout.argo_steps())
     if rollout.format == "flagger":
@@ -101,6 +108,8 @@ def _weights(rollout: Rollout) -> tuple[tuple[float, int], ...]:
 
 
 def _problems(rollout: Rollout, limits: StepLimits, tier: int) -> list[Problem]:
+    from guardrails.semantic.rollouts import percent
+
     out: list[Problem] = []
     what = "setWeight" if rollout.format == "argo-rollout" else "weight"
     weights = _weights(rollout)
@@ -196,6 +205,8 @@ def _deployment(rollout: Rollout, limits: StepLimits, tier: int) -> list[Problem
 
 
 def _share(raw: object, replicas: object) -> float | None:
+    from guardrails.semantic.rollouts import percent
+
     """maxUnavailable as a percentage of the replicas (Kubernetes defaults to 1 replica)."""
     if isinstance(raw, str) and raw.strip().endswith("%"):
         return percent(raw)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from importlib.metadata import EntryPoint
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -35,37 +37,64 @@ class Crashing(Rule):
 
 
 @pytest.fixture
-def plugins(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[EntryPoint]]:
-    eps: list[EntryPoint] = []
-    monkeypatch.setattr(
-        registry, "entry_points", lambda group: [e for e in eps if e.group == group]
+def plugins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
+    """Install a real distribution (a dist-info on sys.path) whose entry points are given."""
+    dist = tmp_path / "acme_plugins-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-plugins\nVersion: 1.0\n")
+
+    def install(*lines: str) -> None:
+        (dist / "entry_points.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        registry.all_rules.cache_clear()
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    registry.all_rules.cache_clear()
+    yield install
+    registry.all_rules.cache_clear()
+
+
+def test_plugins_load_from_the_entry_point_group_and_run(plugins: Callable[..., None]) -> None:
+    plugins(
+        "[guardrails.rules]",
+        f"no-print = {__name__}:Plugin",
+        "[other.group]",
+        f"ignored = {__name__}:Crashing",
     )
-    registry.all_rules.cache_clear()
-    yield eps
-    registry.all_rules.cache_clear()
-
-
-def test_plugins_load_from_the_entry_point_group_and_run(plugins: list[EntryPoint]) -> None:
-    plugins.append(EntryPoint("no-print", f"{__name__}:Plugin", "guardrails.rules"))
-    plugins.append(EntryPoint("ignored", f"{__name__}:Crashing", "other.group"))
     rules = registry.all_rules()
     assert "acme.no-print" in [r.id for r in rules] and "acme.crash" not in [r.id for r in rules]
     ctx = context([file_change("", "print(1)\n", "svc/a.py")])
     assert [(f.rule, f.line) for f in run_rules(ctx)] == [("acme.no-print", 1)]
 
 
-def test_broken_and_duplicate_plugins_are_errors(plugins: list[EntryPoint]) -> None:
-    plugins.append(EntryPoint("broken", "no_such_module_xyz:Rule", "guardrails.rules"))
+def test_broken_and_duplicate_plugins_are_errors(plugins: Callable[..., None]) -> None:
+    plugins("[guardrails.rules]", "broken = no_such_module_xyz:Rule")
     with pytest.raises(
         GuardrailsError, match="rule plugin broken = no_such_module_xyz:Rule failed to load"
     ):
         registry.all_rules()
-    plugins[:] = [
-        EntryPoint("dup", "guardrails.rules.safety_shell:SafetyShell", "guardrails.rules")
-    ]
-    registry.all_rules.cache_clear()
+    plugins("[guardrails.rules]", "dup = guardrails.rules.safety_shell:SafetyShell")
     with pytest.raises(GuardrailsError, match="two rules share the id safety.shell"):
         registry.all_rules()
+
+
+def test_no_plugin_installed_is_answered_without_importlib_metadata(
+    plugins: Callable[..., None],
+) -> None:
+    # The hook's common case: no distribution declares the group, so the ~25 ms import of
+    # importlib.metadata is skipped; one that does (even among other groups) is found.
+    plugins("[console_scripts]", "acme = acme:main")
+    assert registry._may_provide("guardrails.rules") is False
+    assert registry.plugin_rules() == ()
+    plugins("[console_scripts]", "acme = acme:main", "[guardrails.rules]", "x = acme:X")
+    assert registry._may_provide("guardrails.rules") is True
+    code = (
+        "import sys\n"
+        "from guardrails.rules.registry import all_rules\n"
+        "assert all_rules()\n"
+        "print('importlib.metadata' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout == "False\n"
 
 
 def test_a_crashing_rule_stops_the_run_naming_the_rule() -> None:

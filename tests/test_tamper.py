@@ -303,10 +303,15 @@ def test_sigint_during_analysis_exits_2_never_sigabrt(org: GitRepo, tmp_path: Pa
     # libcst parses in a worker thread with a large stack; an interrupt while it ran used to
     # end in SIGABRT (rc -6) at interpreter shutdown. Each attempt gets content of its own:
     # the semantic-diff cache would otherwise finish the second run before the signal lands.
+    # A generator as a default is one of the few things the ast reader hands to libcst, one
+    # statement at a time (so the interrupt lands between two of libcst's parses).
     codes = []
     for attempt, delay in enumerate((1.5, 3.0)):
         deep = (
-            "\n\n".join(f"x{attempt}_{i} = " + "(" * 190 + "1" + ")" * 190 for i in range(1800))
+            "\n\n".join(
+                f"def f{attempt}_{i}(x=(j for j in y)): return " + "(" * 190 + "1" + ")" * 190
+                for i in range(1800)
+            )
             + "\n"
         )
         org.write({"lib/deep.py": deep})

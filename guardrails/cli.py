@@ -8,7 +8,6 @@ inside the commands so that ``guardrails --help`` and the hook start fast.
 from __future__ import annotations
 
 import os
-import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -28,6 +27,8 @@ def run(ctx: click.Context, fn: Callable[[], int]) -> None:
         code = fn()
     except GuardrailsError as exc:
         if debug:
+            import traceback  # only with --debug
+
             traceback.print_exc()
         click.echo(f"guardrails: error: {exc.render()}", err=True)
         code = EXIT_ERROR
@@ -38,11 +39,15 @@ def run(ctx: click.Context, fn: Callable[[], int]) -> None:
         code = EXIT_ERROR
     except OSError as exc:  # the machine said no (a name too long, no permission): say what
         if debug:
+            import traceback  # only with --debug
+
             traceback.print_exc()
         click.echo(f"guardrails: error: {os_error_line(exc)}", err=True)
         code = EXIT_ERROR
     except Exception as exc:  # fail closed: an internal error is never a silent pass
         if debug:
+            import traceback  # only with --debug
+
             traceback.print_exc()
         # In the pre-commit hook, say how to get past our own bug: CI judges the change again.
         around = (

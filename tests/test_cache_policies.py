@@ -133,7 +133,8 @@ def test_a_when_that_no_longer_compiles_is_a_miss(store: Path, loads: list[int])
     (packs_key,) = [
         p.name
         for p in store.rglob("*")
-        if p.is_file() and isinstance(entries.get("policies", p.name), tuple)
+        if p.is_file()
+        and isinstance(entries.get("policies", p.name), tuple)
         and len(entries.get("policies", p.name)) == 2  # type: ignore[arg-type]
     ]
     ids, packs = entries.get("policies", packs_key)  # type: ignore[misc]

@@ -980,12 +980,21 @@ def test_a_range_resolves_base_and_head_at_once_as_one_by_one(
     second = repo.commit("two")
     r = Repo.open(repo.root)
     calls = count_git_processes(monkeypatch)
-    for base, head in [("main", "feature"), ("v1", "HEAD"), (first[:7], "HEAD~0"), ("HEAD~1", second)]:
+    for base, head in [
+        ("main", "feature"),
+        ("v1", "HEAD"),
+        (first[:7], "HEAD~0"),
+        ("HEAD~1", second),
+    ]:
         calls.clear()
         assert r._resolve_pair(base, head) == (r.resolve(base), r.resolve(head))
         assert calls[0] == ["rev-parse", "--revs-only", f"{base}^{{commit}}", f"{head}^{{commit}}"]
         assert len(calls) == 3  # the pair, then the two checks above
-    for base, head, wrong in [("nope", "HEAD", "nope"), ("main", "nope", "nope"), ("main", "a.py", "a.py")]:
+    for base, head, wrong in [
+        ("nope", "HEAD", "nope"),
+        ("main", "nope", "nope"),
+        ("main", "a.py", "a.py"),
+    ]:
         with pytest.raises(GitError) as err:
             r.read_range(base, head)
         assert str(err.value).startswith(f"unknown revision '{wrong}' (fix: check the name")

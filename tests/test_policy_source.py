@@ -11,11 +11,15 @@ from click.testing import CliRunner
 from guardrails.cli import cli
 from tests.gitrepo import GitRepo
 
-CONFIG = "version: 1\nteams:\n  ta: {members: [ana]}\nservices:\n  a: {owner: ta, paths: ['a/**']}\n"
+CONFIG = (
+    "version: 1\nteams:\n  ta: {members: [ana]}\nservices:\n  a: {owner: ta, paths: ['a/**']}\n"
+)
 
 
 def ignored(repo: GitRepo) -> bool:
-    result = CliRunner().invoke(cli, ["check", "-C", str(repo.root), "--staged", "--format", "json"])
+    result = CliRunner().invoke(
+        cli, ["check", "-C", str(repo.root), "--staged", "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc["config"]["from"] == "index"
@@ -76,7 +80,15 @@ def test_a_warm_staged_check_runs_seven_git_processes(
     assert ignored(repo) is False
     # open; anything staged?; the staged change (HEAD, diff, its blobs, the index listing,
     # the committer). No blob read for the work tree's config: compared by id.
-    assert calls == ["rev-parse", "diff-index", "rev-parse", "diff-index", "cat-file", "ls-files", "var"]
+    assert calls == [
+        "rev-parse",
+        "diff-index",
+        "rev-parse",
+        "diff-index",
+        "cat-file",
+        "ls-files",
+        "var",
+    ]
 
 
 @pytest.mark.parametrize(

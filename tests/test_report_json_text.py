@@ -79,7 +79,7 @@ def test_generated_documents(doc: Any) -> None:
         {"k": 1, "n": None, "t": True, "f": False, "x": -0.0, "big": 10**30},
         [float("nan"), float("inf"), float("-inf"), 1e300, 5e-324],
         {"nested": [{"deep": [{"deeper": [1, [2, [3, {}]]]}]}]},
-        {"unicode ключ": "значение", "emoji 😀": "\u2028\u2029", "esc\"\\\n": "\x00"},
+        {"unicode ключ": "значение", "emoji 😀": "\u2028\u2029", 'esc"\\\n': "\x00"},
         {"lone": "\udcff", "\udc80": "key"},
         "just a string",
         42,
@@ -164,7 +164,7 @@ def test_every_json_report_of_a_real_change(repo: GitRepo) -> None:
     client = repo.root / "services" / "event_bus" / "client.py"
     client.write_text(
         client.read_text() + "\nimport subprocess\n\ndef run(cmd):\n"
-        "    return subprocess.run(cmd, shell=True)\n  # «ünïcode» \\ \"\n"
+        '    return subprocess.run(cmd, shell=True)\n  # «ünïcode» \\ "\n'
     )
     repo.write({"notes/ünïcode.txt": "x\n"})
     repo.commit("a shell call and a note")

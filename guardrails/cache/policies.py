@@ -149,4 +149,3 @@ def remembered_policies(options: tuple[object, ...], read: Read, load: Load) -> 
         store.put(KIND, key("policies", options, read_ids), payload, keep=KEEP)
         store.put(KIND, index_key, tuple((k, w) for k, w, _ in read_ids), keep=KEEP)
     return policies
-

@@ -24,7 +24,6 @@ import hashlib
 import marshal
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, cast
 
@@ -157,6 +156,8 @@ class EntryStore:
         path = self._path(kind, key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            import tempfile  # ~8 ms; a run that writes nothing never needs it
+
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
             try:
                 with os.fdopen(fd, "wb") as f:

@@ -65,7 +65,7 @@ def main(
         policy_from=policy_from,
         enforce_approvals=enforce_approvals,
         # --staged: the commit being made is dated now (the core never reads the clock).
-        today=datetime.datetime.now(datetime.timezone.utc).date().isoformat(),
+        today=datetime.datetime.now(datetime.UTC).date().isoformat(),
     )
     verdict = run_check(open_repo(repo), selector, options, dict(os.environ))
     from guardrails.report.registry import LazyRuleMeta, render

@@ -7,7 +7,6 @@ import io
 import os
 import stat
 import sys
-import tempfile
 import threading
 from pathlib import Path
 from typing import NoReturn
@@ -62,6 +61,8 @@ def _to_file(target: Path, data: bytes) -> None:
     # A regular file (or none yet): write a temp file beside it and rename it into place, so a
     # reader never sees half a report. Keep the old file's mode, else the umask's default.
     mode = stat.S_IMODE(real.stat().st_mode) if real.exists() else _default_mode()
+    import tempfile  # ~8 ms; a run that writes nothing never needs it
+
     fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", dir=real.parent)
     try:
         with os.fdopen(fd, "wb") as fh:

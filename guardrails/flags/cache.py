@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
@@ -71,6 +70,8 @@ class ReadCache:
         kept = {k: v for k, v in self.entries.items() if k in used}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            import tempfile  # ~8 ms; a run that writes nothing never needs it
+
             fd, tmp = tempfile.mkstemp(prefix=".flag-reads-", dir=self.path.parent)
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as f:

@@ -11,7 +11,6 @@ import os
 import posixpath
 import re
 import shutil
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -388,6 +387,8 @@ class Repo:
     # -- helpers for the selectors --
 
     def _scratch_dir(self) -> Path:
+        import tempfile  # ~8 ms, for the few commands that need a scratch directory
+
         try:
             return Path(tempfile.mkdtemp(prefix="guardrails-", dir=self.private_dir))
         except OSError:  # a read-only git dir (some CI mounts): any temp dir will do

@@ -17,7 +17,6 @@ import hashlib
 import marshal
 import operator
 import os
-import tempfile
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -96,6 +95,8 @@ class ExtractionCache:
                 merged = {k: merged[k] for k in used if k in merged}
             payload = marshal.dumps(merged, 4)
             digest = hashlib.blake2b(payload, digest_size=_DIGEST).digest()
+            import tempfile  # ~8 ms; a run that writes nothing never needs it
+
             fd, tmp = tempfile.mkstemp(prefix=".imports-", dir=self.path.parent)
             try:
                 with os.fdopen(fd, "wb") as f:

@@ -21,14 +21,6 @@ from typing import Any
 from guardrails.catalog.model import Catalog
 from guardrails.errors import Problem
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10: tomli when installed, else no declared roots
-    try:
-        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        tomllib = None
-
 _GLOB = set("*?[")
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
 
@@ -69,8 +61,8 @@ def literal_prefix(pattern: str) -> str:
 
 def pyproject_roots(directory: str, data: bytes) -> tuple[list[str], str | None]:
     """Roots a pyproject.toml declares for its packages, and an error message if unreadable."""
-    if tomllib is None:
-        return [], None
+    import tomllib  # here: only a cold catalog reads a pyproject.toml
+
     try:
         doc = tomllib.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

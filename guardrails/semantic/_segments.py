@@ -166,15 +166,17 @@ def _parse_chunks(
                 break
             try:
                 found = ast.parse(text).body, {}
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
+            except SyntaxError:
                 # Python 3.12 type parameters (on an older Python) are read with them blanked.
                 found = parse_masked(text)
-                if found is None:
-                    wasted += len(text)
-                    j += 1
-                    if wasted > budget or j == len(starts):
-                        return None
-                    continue
+            except (ValueError, RecursionError, MemoryError):
+                found = None
+            if found is None:
+                wasted += len(text)
+                j += 1
+                if wasted > budget or j == len(starts):
+                    return None
+                continue
             parsed[text] = found
             break
         out.append((first, *found))

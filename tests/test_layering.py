@@ -80,7 +80,8 @@ def test_loading_every_rule_does_not_load_libcst_or_yaml(tmp_path: Path) -> None
 def test_libcst_is_loaded_once_python_is_really_parsed(tmp_path: Path) -> None:
     # The other half of the contract: ordinary code is read by the stdlib parser alone, and
     # the deferred import still happens when a segment needs libcst (syntax newer than the
-    # running Python: 3.12 type parameters under 3.11).
+    # running Python that ast cannot read even with 3.12 type parameters blanked: a `**P`
+    # before another parameter is no function's parameter list, see _type_params).
     code = (
         "from guardrails.changes import FileChange, LineRange\n"
         "from guardrails.semantic.python import diff_python\n"
@@ -92,7 +93,7 @@ def test_libcst_is_loaded_once_python_is_really_parsed(tmp_path: Path) -> None:
         "assert 'libcst' not in sys.modules\n"
         "change = FileChange('M', 'm.py', 'm.py', added_lines=(LineRange(1, 2),),\n"
         "                    old_data=b'def f(x): pass\\n',\n"
-        "                    new_data=b'def f[T](x: T, y: int) -> T:\\n    return x\\n')\n"
+        "                    new_data=b'def f[**P, T](x: T, y: int) -> T:\\n    return x\\n')\n"
         "diff = diff_python(change)\n"
         "assert [c.kind for c in diff.changes] == ['modified'], diff"
     )

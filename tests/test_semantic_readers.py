@@ -20,12 +20,14 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import libcst
 import pytest
 
 from guardrails.semantic import _ast_changes, _cst
 from guardrails.semantic._ast_symbols import GiveUp
 from guardrails.semantic._module_names import _ast_names
 from guardrails.semantic._segments import MAX_DEPTH, _ast_depth, _read
+from guardrails.semantic._type_params import HiddenMap
 from tests.test_semantic_python import diff
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,14 +69,43 @@ SNIPPETS = [
 ]
 
 
-def _segments(text: str) -> Iterator[tuple[list[str], int, int, list[ast.stmt], int]]:
-    """(file lines, segment start, segment end, nodes, offset) of every segment ast reads."""
+# Python 3.12 type parameters, which this interpreter's ast reads only with them blanked (see
+# guardrails/semantic/_type_params.py): every segment must be read by ast, and agree with
+# libcst, which reads the syntax itself.
+PEP695 = [
+    "class Box[T]:\n    item: T\n    def get(self) -> T:\n        return self.item\n",
+    "def first[T](xs: list[T]) -> T:\n    return xs[0]\n",
+    'class A[T: dict[str, "x"]](Base[T], metaclass=M):\n    pass\n',
+    "class C[T: (int, str), *Ts, **P]:\n"
+    "    def m[U: f(1, k='v')](self, x: U = g('d'), *a: Ts) -> U:\n        return h(x)\n",
+    "type Pair[T] = tuple[T, T]\ntype Alias = int | str\ntype Fwd = 'Later'\n"
+    "type Call[T: f('a'), *Ts] = dict[str, {'k': 'v'}]\n",
+    "@dataclass(frozen=True)\nclass Rec[T]:\n    x: T\n    y: int = field(default=1)\n\n"
+    "@app.route('/x')\nasync def view[T](request: T) -> T:\n    return await render(request, 't')\n",
+    "def f[\n    T: int,\n    U: 'Fwd',  # comment\n](\n    x: T,\n    y: U = call('dflt'),\n)"
+    " -> None:\n    run(x, y)\n",
+    "class Box[T]:\r\n    item: T = 'v'\r\n    def get(self) -> T:\r\n        return g(self)\r\n",
+    "class A[\r\n    T: 'b'\r\n](B):\r\n    x = 'v'\r\ntype X[\r\n  T\r\n] = list[T]\r\n",
+    "class Outer:\n    type Inner = list[int]\n    class Deep[T]:\n"
+    "        def m[S](self, s: S) -> S: return s\n",
+    "if TYPE_CHECKING:\n    type X = int\nelse:\n    X = int\n",
+    'X = """\nclass Fake[T]:\ntype Y = 1\n"""\nclass Real[T]:\n    pass\nimport os\nos.system(X)\n',
+    "class A[T: '\u00fcn\u00ef']:\n    s = call('\u00e9', k='x')\n",
+    "def g[T](x: T) -> T: return f(x, 'y')\nZ = 1; W = g[int]\n",
+]
+
+
+def _segments(
+    text: str,
+) -> Iterator[tuple[list[str], int, int, list[ast.stmt], int, HiddenMap]]:
+    """(file lines, segment start, segment end, nodes, offset, what blanking type parameters
+    hid) of every segment ast reads."""
     side = _read("new", text.encode("utf-8"), 2**21, {})
     if side.tree is None:
         return
     for seg in side.segments:
         if seg.nodes and _ast_depth(seg.nodes) <= MAX_DEPTH:
-            yield side.lines, seg.start, seg.end, seg.nodes, seg.offset
+            yield side.lines, seg.start, seg.end, seg.nodes, seg.offset, seg.hidden
 
 
 def _touch_sets(
@@ -111,13 +142,13 @@ def compare(text: str, where: str) -> tuple[int, int, list[str]]:
     """(segments compared, segments the ast reader gave up on, disagreements)."""
     compared = gave_up = 0
     problems: list[str] = []
-    for lines, start, end, nodes, offset in _segments(text):
+    for lines, start, end, nodes, offset, hidden in _segments(text):
         names: dict[str, tuple[int, int]] = {}
         _ast_names(nodes, None, names)
         names = {q: (a + offset, b + offset) for q, (a, b) in names.items()}
         for touched in _touch_sets(nodes, offset, start, end):
             try:
-                ours = _ast_changes.extract(nodes, lines, offset, names, touched)
+                ours = _ast_changes.extract(nodes, lines, offset, names, touched, hidden)
             except GiveUp:
                 gave_up += 1
                 break
@@ -144,6 +175,72 @@ def test_snippets_agree(i: int) -> None:
     compared, gave_up, problems = compare(SNIPPETS[i], f"snippet {i}")
     assert problems == []
     assert compared + gave_up > 0
+
+
+@pytest.mark.parametrize("i", range(len(PEP695)))
+def test_type_parameters_are_read_by_ast_and_agree_with_libcst(i: int) -> None:
+    side = _read("new", PEP695[i].encode("utf-8"), 2**21, {})
+    assert side.problem is None
+    assert side.tree is not None
+    # one segment per top-level statement (`a; b` is one), as for code without them
+    assert len(side.segments) == len(libcst.parse_module(PEP695[i]).body)
+    assert any(seg.hidden for seg in side.segments)
+    compared, gave_up, problems = compare(PEP695[i], f"pep695 {i}")
+    assert problems == []
+    assert gave_up == 0
+    # every touch set of every segment: libcst read them all
+    assert compared == sum(
+        len(list(_touch_sets(seg.nodes, seg.offset, seg.start, seg.end))) for seg in side.segments
+    )
+
+
+def test_type_parameter_facts_are_libcst_s() -> None:
+    # What the blanks hid, read back: a call and strings in bounds, none bound to a name; an
+    # alias is no constant; a string inside a string is not a type parameter list.
+    d = diff(
+        "",
+        "class A[T: f('b'), U: 'c'](B):\n    x = 'v'\ntype X[T: g()] = 'fwd'\n"
+        'D = """\nclass Fake[T]:\n"""\n',
+    )
+    assert [(c.line, c.name) for c in d.calls] == [(1, "f"), (3, "g")]
+    assert [(s.line, s.value, s.context) for s in d.strings] == [
+        (1, "b", None),
+        (1, "c", None),
+        (2, "v", "x"),
+        (3, "fwd", None),
+        (4, "\nclass Fake[T]:\n", "D"),
+    ]
+    assert [(c.kind, c.qualname) for c in d.changes] == [
+        ("added", "A"),
+        ("added", "A.x"),
+        ("added", "D"),
+    ]
+    assert d.problems == ()
+
+
+def test_type_parameters_ast_cannot_prove_are_left_to_libcst() -> None:
+    # `[**P, T]` is valid 3.12 but no function's parameters, and `type X[**P]` no subscript:
+    # those statements are libcst's to read, as before.
+    side = _read("new", b"class A[**P, T]:\n    pass\ntype X[**P] = int\n", 2**21, {})
+    assert side.tree is None
+    d = diff("", "class A[**P, T]:\n    x = f('v')\ntype X[**P] = int\n")
+    assert [(c.line, c.name) for c in d.calls] == [(2, "f")]
+    assert [(c.kind, c.qualname) for c in d.changes] == [("added", "A"), ("added", "A.x")]
+    assert d.problems == ()
+
+
+@pytest.mark.parametrize(
+    ("source", "line"),
+    [
+        ("import os\nclass A[1+]:\n    pass\n", 2),  # not a type parameter list
+        ("import os\ntype X = int, str\n", 2),  # an alias takes one expression
+        # An error elsewhere: CPython's first complaint, at the generic, as before.
+        ("class A[T]:\n    pass\nx = (\n", 1),
+    ],
+)
+def test_a_syntax_error_near_type_parameters_is_still_one(source: str, line: int) -> None:
+    d = diff("", source)
+    assert [(p.kind, p.message, p.line) for p in d.problems] == [("syntax", "invalid syntax", line)]
 
 
 def test_this_repository_agrees_and_rarely_needs_libcst() -> None:
@@ -186,6 +283,29 @@ def test_ordinary_code_never_imports_libcst() -> None:
     new = ROOT / "guardrails" / "semantic" / "python.py"
     out = subprocess.run(
         [sys.executable, "-c", code, str(old), str(new)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout == "[]\n"
+
+
+def test_type_parameters_never_import_libcst(tmp_path: Path) -> None:
+    # A commit touching a generic module pays no libcst import either (localstack has nine).
+    base = "".join(PEP695)
+    (tmp_path / "old.py").write_bytes(base.encode("utf-8"))
+    (tmp_path / "new.py").write_bytes(base.replace("xs[0]", "run(xs[0])").encode("utf-8"))
+    code = (
+        "import sys\n"
+        "from tests.test_semantic_python import diff\n"
+        "read = lambda p: open(p, 'rb').read().decode('utf-8')\n"
+        "d = diff(read(sys.argv[1]), read(sys.argv[2]))\n"
+        "assert [c.name for c in d.calls] == ['run'] and d.problems == (), d\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'libcst'))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "old.py"), str(tmp_path / "new.py")],
         cwd=ROOT,
         capture_output=True,
         text=True,

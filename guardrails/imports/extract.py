@@ -18,7 +18,7 @@ import re
 import sys
 from typing import NamedTuple
 
-from guardrails.pyast import dotted_name
+from guardrails.pyast import dotted_name, mask_type_parameters
 
 # Bits of ImportRecord's flags, packed into one int for the cache.
 TYPE_ONLY, WEAK, DYNAMIC, IN_FUNCTION, STAR = 1, 2, 4, 8, 16
@@ -124,17 +124,12 @@ def extract_raw(data: bytes) -> RawExtraction:
     return _extract_whole(data)
 
 
-# Python 3.12's type parameters (``class Box[T]:``, ``def first[T](xs: list[T]) -> T:``,
-# ``type Pair[T] = tuple[T, T]``) are a syntax error to an older interpreter's parser, and
-# libcst (the fallback for newer syntax) reads a whole file ~50x slower: on localstack nine
-# such files were half of a cold graph. They never hold an import, so blanking them (same
-# length, newlines kept: every line and column stays where it was) lets ``ast`` read the
-# imports exactly; the file goes to libcst only if it still does not parse.
-_NEW_HEADER = re.compile(rb"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+\w+[ \t]*(?=\[)", re.M)
-_TYPE_ALIAS = re.compile(rb"^([ \t]*)type(?=[ \t]+\w+[ \t]*[=\[])", re.M)
-
-
 def _parse(data: bytes) -> ast.Module:
+    # Python 3.12's type parameters (``class Box[T]:``) are a syntax error to an older
+    # interpreter's parser, and libcst (the fallback for newer syntax) reads a whole file ~50x
+    # slower: on localstack nine such files were half of a cold graph. They never hold an
+    # import, so with them blanked ``ast`` reads the imports exactly; the file goes to libcst
+    # only if it still does not parse.
     try:
         return ast.parse(data)
     except SyntaxError:
@@ -142,46 +137,6 @@ def _parse(data: bytes) -> ast.Module:
         if masked is None:
             raise
         return ast.parse(masked)
-
-
-def mask_type_parameters(data: bytes) -> bytes | None:
-    """``data`` with 3.12 type parameter lists and ``type`` alias keywords blanked, or None
-    when it has none."""
-    ranges: list[tuple[int, int]] = []
-    for m in _NEW_HEADER.finditer(data):
-        depth, i = 0, m.end()
-        while i < len(data):
-            c = data[i]
-            if c in b"([{":
-                depth += 1
-            elif c in b")]}":
-                depth -= 1
-                if depth == 0:
-                    break
-            i += 1
-        else:
-            return None  # unbalanced: not ours to guess
-        ranges.append((m.end(), i + 1))
-    for m in _TYPE_ALIAS.finditer(data):
-        # `type Pair[T] = tuple[T, T]` without its keyword is a subscript assignment, which
-        # any Python parses.
-        ranges.append((m.end(1), m.end(1) + 4))
-    if not ranges:
-        return None
-    out: list[bytes] = []
-    at = 0
-    for start, end in sorted(ranges):
-        out.append(data[at:start])
-        # Blanks of the same length; a list over several lines keeps its newlines, each
-        # after a backslash so the header stays one logical line (a backslash at a line's
-        # end moves no line and no column of any statement).
-        for line in data[start:end].splitlines(keepends=True):
-            body = line.rstrip(b"\r\n")
-            eol = line[len(body) :]
-            out.append(b" " * len(body) + (b"\\" + eol if eol else b""))
-        at = end
-    out.append(data[at:])
-    return b"".join(out)
 
 
 def _extract_whole(data: bytes) -> RawExtraction:

@@ -37,6 +37,7 @@ from guardrails.semantic._ast_symbols import (
     _value,
     normalise,
 )
+from guardrails.semantic._type_params import HiddenMap
 from guardrails.semantic.facts import Arg, Handler, ImportStatement, StringLiteral, Symbol
 
 _COMMENT = re.compile(r"#[^\r\n]*")
@@ -99,7 +100,13 @@ class _Walker:
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
             self.import_(stmt)
             return
-        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+        hidden = self.ex.hidden.get(id(stmt))
+        if hidden is not None:
+            # libcst visits a type parameter list's bounds (the ast lost them: read from the
+            # list on its own), and binds no name to an alias's strings.
+            for bound in hidden.bounds:
+                self.node(bound)
+        elif isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
             name = dotted_name(stmt.targets[0])
             if name:
                 self.contexts[id(stmt.value)] = name.rsplit(".", 1)[-1]
@@ -343,13 +350,14 @@ def extract(
     offset: int,
     symbol_lines: dict[str, tuple[int, int]],
     touched: LinePredicate,
+    hidden: HiddenMap | None = None,
 ) -> SegmentFacts:
     """``_cst.extract(segment lines, segment start - 1, touched, symbol_lines)`` from the ast.
 
     ``nodes`` are the segment's statements, numbered from ``offset`` (file line of their line
     0); ``lines`` are the file's lines. Raises GiveUp where libcst must decide.
     """
-    ex = Extractor(lines, offset, symbol_lines)
+    ex = Extractor(lines, offset, symbol_lines, hidden)
     ex.statements(nodes, None, False)
     walker = _Walker(ex, touched)
     walker.statements(nodes)

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import cast
 
 from guardrails.pyast import dotted_name
+from guardrails.semantic._type_params import HiddenMap
 from guardrails.semantic.facts import (
     CLASS,
     CONSTANT,
@@ -122,9 +123,15 @@ def _value(node: ast.expr) -> object:
 
 class Extractor:
     def __init__(
-        self, lines: Sequence[str], offset: int, symbol_lines: dict[str, tuple[int, int]]
+        self,
+        lines: Sequence[str],
+        offset: int,
+        symbol_lines: dict[str, tuple[int, int]],
+        hidden: HiddenMap | None = None,
     ) -> None:
         self.lines = lines  # the file's lines
+        # What blanking 3.12 type parameters hid (an alias reads as an assignment).
+        self.hidden: HiddenMap = hidden or {}
         self.offset = offset  # file line of the nodes' line 0
         self.symbol_lines = symbol_lines  # file lines
         self.symbols: list[Symbol] = []
@@ -306,6 +313,8 @@ class Extractor:
             if isinstance(node.target, ast.Name):
                 self.assignment(node.target.id, node.annotation, node.value, scope, in_class)
         elif isinstance(node, ast.Assign):
+            if id(node) in self.hidden:
+                return  # `type X = ...`: libcst's TypeAlias, which it records no symbol for
             for t in node.targets:
                 if isinstance(t, ast.Name):
                     self.assignment(t.id, None, node.value, scope, in_class)
@@ -398,8 +407,9 @@ def extract(
     lines: Sequence[str],
     offset: int,
     symbol_lines: dict[str, tuple[int, int]],
+    hidden: HiddenMap | None = None,
 ) -> list[Symbol]:
     """Symbols of one segment, as ``_cst.extract(..., touched=None, symbol_lines)`` gives."""
-    ex = Extractor(lines, offset, symbol_lines)
+    ex = Extractor(lines, offset, symbol_lines, hidden)
     ex.statements(nodes, None, False)
     return ex.symbols

@@ -76,16 +76,23 @@ def _meaning_changed(
         return []
     if any(not seg.nodes for seg in old_segs):  # the base did not parse: nothing to compare
         return [LineRange(seg.start, seg.end) for seg in new_segs]
-    known = {_own_key(n) for seg in old_segs for n in _walk_statements(seg.nodes)}
+    known = {_hidden_key(seg, n) for seg in old_segs for n in _walk_statements(seg.nodes)}
     out: list[LineRange] = []
     for seg in new_segs:
         if not seg.nodes:
             out.append(LineRange(seg.start, seg.end))
             continue
         for node in _walk_statements(seg.nodes):
-            if _own_key(node) not in known:
+            if _hidden_key(seg, node) not in known:
                 out.append(_header(node, seg.offset))
     return out
+
+
+def _hidden_key(seg: _Segment, node: ast.AST) -> str:
+    """_own_key, with what blanking 3.12 type parameters hid from it: ``class A[T]:`` and
+    ``type X = int`` read as ``class A:`` and ``X = int``, and say something else."""
+    hidden = seg.hidden.get(id(node))
+    return _own_key(node) if hidden is None else _own_key(node) + "\0" + hidden.text
 
 
 def _unmatched(old: _Side, new: _Side) -> tuple[list[_Segment], list[_Segment]]:
@@ -110,7 +117,8 @@ def _tree_key(seg: _Segment) -> tuple[object, ...]:
     their type (``1`` is not ``True``) and floats their repr (``0.0`` is not ``-0.0``). A
     segment without statements (a side ast could not read) only ever equals itself.
     """
-    if not seg.nodes:
+    if not seg.nodes or seg.hidden:
+        # (with type parameters blanked, the tree alone does not say what the text says)
         return ("text", seg.text)
     out: list[object] = []
     push = out.append

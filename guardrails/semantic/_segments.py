@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from guardrails.changes import is_binary
+from guardrails.semantic._type_params import HiddenMap, parse_masked
 from guardrails.semantic.facts import ParseProblem
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -38,6 +39,8 @@ class _Segment:
     text: str
     nodes: list[ast.stmt] = field(default_factory=list)
     offset: int = 0  # file line of the nodes' line 0 (they may come from a parsed chunk)
+    # What blanking Python 3.12 type parameters hid from the nodes (see _type_params).
+    hidden: HiddenMap = field(default_factory=dict)
 
 
 @dataclass
@@ -52,9 +55,12 @@ class _Side:
     present: bool = False
 
 
-def _read(
-    name: str, data: bytes | None, max_bytes: int, parsed: dict[str, list[ast.stmt]]
-) -> _Side:
+# Chunk text -> its statements (line numbers relative to the chunk) and what blanking type
+# parameters hid from them; shared by both sides of a change.
+Parsed = dict[str, tuple[list[ast.stmt], HiddenMap]]
+
+
+def _read(name: str, data: bytes | None, max_bytes: int, parsed: Parsed) -> _Side:
     side = _Side(name)
     if data is None:
         return side
@@ -84,11 +90,19 @@ def _read(
     side.lines = split_lines(text)
     chunks = _parse_chunks(side.lines, parsed)
     if chunks is not None:
-        side.tree = ast.Module(body=[n for _, body in chunks for n in body], type_ignores=[])
+        side.tree = ast.Module(body=[n for _, body, _ in chunks for n in body], type_ignores=[])
         side.segments = _segments(chunks, side.lines)
         return side
+    hidden: HiddenMap = {}
     try:
-        side.tree = ast.parse(text)
+        try:
+            side.tree = ast.parse(text)
+        except SyntaxError:
+            masked = parse_masked(text)
+            if masked is None:
+                raise  # CPython's own message and line, exactly as without type parameters
+            side.tree = ast.Module(body=masked[0], type_ignores=[])
+            hidden = masked[1]
     except SyntaxError as e:
         problem = ParseProblem(name, "syntax", e.msg, e.lineno)
         # Newer syntax than this interpreter's (PEP 695 on 3.11): libcst may still read it, as
@@ -103,7 +117,7 @@ def _read(
         kind = "syntax" if isinstance(e, ValueError) else "too-deep"
         side.problem = ParseProblem(name, kind, str(e) or type(e).__name__, None)
         return side
-    side.segments = _segments([(0, side.tree.body)], side.lines)
+    side.segments = _segments([(0, side.tree.body, hidden)], side.lines)
     return side
 
 
@@ -114,8 +128,8 @@ _CLAUSE = re.compile(r"(?:else|elif|except|finally)\b")
 
 
 def _parse_chunks(
-    lines: list[str], parsed: dict[str, list[ast.stmt]]
-) -> list[tuple[int, list[ast.stmt]]] | None:
+    lines: list[str], parsed: Parsed
+) -> list[tuple[int, list[ast.stmt], HiddenMap]] | None:
     """Parse a module as chunks of top-level statements, or None to parse it whole.
 
     The chunks start at lines that begin in column 0. If every chunk parses on its own, the
@@ -138,7 +152,7 @@ def _parse_chunks(
                 starts.append(i)
             previous = line
     starts.append(len(lines))
-    out: list[tuple[int, list[ast.stmt]]] = []
+    out: list[tuple[int, list[ast.stmt], HiddenMap]] = []
     wasted = 0  # characters parsed in chunks that failed: at most about one whole parse
     budget = sum(map(len, lines))
     k = 0
@@ -147,20 +161,25 @@ def _parse_chunks(
         j = k + 1
         while True:
             text = "".join(lines[first : starts[j]])
-            body = parsed.get(text)
-            if body is not None:
+            found = parsed.get(text)
+            if found is not None:
                 break
             try:
-                body = ast.parse(text).body
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                found = ast.parse(text).body, {}
+            except SyntaxError:
+                # Python 3.12 type parameters (on an older Python) are read with them blanked.
+                found = parse_masked(text)
+            except (ValueError, RecursionError, MemoryError):
+                found = None
+            if found is None:
                 wasted += len(text)
                 j += 1
                 if wasted > budget or j == len(starts):
                     return None
                 continue
-            parsed[text] = body
+            parsed[text] = found
             break
-        out.append((first, body))
+        out.append((first, *found))
         k = j
     return out
 
@@ -176,10 +195,13 @@ def _bracket_depth(text: str) -> int:
     return best
 
 
-def _segments(chunks: list[tuple[int, list[ast.stmt]]], lines: list[str]) -> list[_Segment]:
+def _segments(
+    chunks: list[tuple[int, list[ast.stmt], HiddenMap]], lines: list[str]
+) -> list[_Segment]:
     out: list[_Segment] = []
     prev_end = 0
-    for offset, body in chunks:
+    for offset, body, hidden in chunks:
+        first_segment = len(out)
         for node in body:
             start = node.lineno + offset
             end = (node.end_lineno or node.lineno) + offset
@@ -193,6 +215,13 @@ def _segments(chunks: list[tuple[int, list[ast.stmt]]], lines: list[str]) -> lis
                 continue
             out.append(_Segment(prev_end + 1, end, "".join(lines[prev_end:end]), [node], offset))
             prev_end = end
+        if hidden:  # each segment keeps what was hidden from its own statements
+            for seg in out[first_segment:]:
+                seg.hidden = {
+                    id(n): h
+                    for n in ast.walk(ast.Module(seg.nodes, []))
+                    if (h := hidden.get(id(n))) is not None
+                }
     return out
 
 

@@ -25,7 +25,6 @@ thread). This module wires them: :func:`diff_python` and the per-side analysis.
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -37,6 +36,7 @@ from guardrails.semantic._python_files import PYTHON_SUFFIXES, is_python_change,
 from guardrails.semantic._segments import (
     MAX_DEPTH,
     MAX_FILE_BYTES,
+    Parsed,
     _ast_depth,
     _read,
     _Segment,
@@ -121,12 +121,12 @@ def _analyse(
                 if touched is None:
                     found = _ast_changes.SegmentFacts(
                         symbols=_ast_symbols.extract(
-                            seg.nodes, side.lines, seg.offset, symbol_lines
+                            seg.nodes, side.lines, seg.offset, symbol_lines, seg.hidden
                         )
                     )
                 else:
                     found = _ast_changes.extract(
-                        seg.nodes, side.lines, seg.offset, symbol_lines, touched
+                        seg.nodes, side.lines, seg.offset, symbol_lines, touched, seg.hidden
                     )
             except _ast_symbols.GiveUp:
                 pass
@@ -182,7 +182,7 @@ def diff_python(change: FileChange, *, max_bytes: int = MAX_FILE_BYTES) -> Modul
 
 
 def _diff(change: FileChange, max_bytes: int) -> ModuleDiff:
-    parsed: dict[str, list[ast.stmt]] = {}  # chunk text -> statements, for both sides
+    parsed: Parsed = {}  # chunk text -> statements, for both sides
     # A copy, a rename that changes what the file is, or a module symlink: what the head holds
     # at this path is new code as a whole, not an edit of the base side git paired it with.
     whole = change.new_content or change.link_source is not None

@@ -324,6 +324,10 @@ def test_sigint_during_analysis_exits_2_never_sigabrt(org: GitRepo, tmp_path: Pa
             cwd=org.root,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
+            # A suite started with SIGINT ignored (a background job without job control,
+            # nohup) passes that on, and Python then installs no KeyboardInterrupt handler:
+            # the child gets the default disposition, as a terminal user's hook has.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509
         )
         time.sleep(delay)
         assert proc.poll() is None, "the analysis ended before the interrupt: make it longer"

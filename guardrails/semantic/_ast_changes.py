@@ -44,8 +44,10 @@ _COMMENT = re.compile(r"#[^\r\n]*")
 
 LinePredicate = Callable[[int, int], bool]  # (start, end) file lines -> touches the change?
 
-_TRY: tuple[type[ast.stmt], ...] = (ast.Try, getattr(ast, "TryStar", ast.Try))
-_TRY_STAR: type[ast.stmt] | None = getattr(ast, "TryStar", None)
+_TRY: tuple[type[ast.stmt], ...] = (ast.Try, ast.TryStar)
+# 3.12+: an f-string is several tokens (none on 3.11, where it is one STRING).
+_FSTRING_START = getattr(tokenize, "FSTRING_START", -1)
+_FSTRING_END = getattr(tokenize, "FSTRING_END", -1)
 # Blocks entered although untouched, for the imports they may hold (compat shims): libcst's
 # If, Try, TryStar and With (async included) and their else/finally suites.
 _MAY_HOLD_IMPORTS: tuple[type[ast.stmt], ...] = (*_TRY, ast.If, ast.With, ast.AsyncWith)
@@ -114,7 +116,7 @@ class _Walker:
             name = dotted_name(stmt.target)
             if name:
                 self.contexts[id(stmt.value)] = name.rsplit(".", 1)[-1]
-        star = _TRY_STAR is not None and isinstance(stmt, _TRY_STAR)
+        star = isinstance(stmt, ast.TryStar)
         for child in ast.iter_child_nodes(stmt):
             if isinstance(child, ast.stmt):
                 self.statement(child)
@@ -223,7 +225,7 @@ class _Walker:
                     Arg(
                         keyword=keyword,
                         star=star,
-                        code=self.arg_code(node, value, after, 1 if i == 0 else 0),
+                        code=self.arg_code(value, after, 1 if i == 0 else 0),
                         is_literal=ok,
                         value=_value(value) if ok else None,
                     )
@@ -237,9 +239,7 @@ class _Walker:
         for kw in node.keywords:
             self.node(kw.value)
 
-    def arg_code(
-        self, call: ast.Call, value: ast.expr, after: tuple[int, int], call_parens: int
-    ) -> str:
+    def arg_code(self, value: ast.expr, after: tuple[int, int], call_parens: int) -> str:
         """libcst's normalised text of an argument's value.
 
         ``after`` is where the previous argument (or the called name) ends, and
@@ -309,9 +309,19 @@ class _Walker:
         """How many string tokens the source of ``node`` is made of (2+: implicit concatenation)."""
         # Parenthesised, a span over several lines tokenizes as one expression.
         text = "(" + self.ex.source(node) + ")"
+        count = depth = 0
         try:
-            tokens = tokenize.generate_tokens(io.StringIO(text).readline)
-            return sum(1 for t in tokens if t.type == tokenize.STRING)
+            for t in tokenize.generate_tokens(io.StringIO(text).readline):
+                # Python 3.12+ tokenizes an f-string into pieces (FSTRING_START .. END, with
+                # the tokens of its expressions between): one top-level piece is one string.
+                if t.type == _FSTRING_START:
+                    count += depth == 0
+                    depth += 1
+                elif t.type == _FSTRING_END:
+                    depth -= 1
+                elif t.type == tokenize.STRING and depth == 0:
+                    count += 1
+            return count
         except (tokenize.TokenError, SyntaxError) as e:
             raise GiveUp("string spans the tokenizer cannot read alone") from e
 

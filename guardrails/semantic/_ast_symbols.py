@@ -49,7 +49,7 @@ FIELD_CALLS = frozenset({"field", "Field", "ib", "attrib"})
 
 
 # ``try: ... except* E:`` (3.11+) has the same suites.
-_TRY: tuple[type[ast.stmt], ...] = (ast.Try, getattr(ast, "TryStar", ast.Try))
+_TRY: tuple[type[ast.stmt], ...] = (ast.Try, ast.TryStar)
 
 
 class GiveUp(Exception):

@@ -76,10 +76,37 @@ def blank(data: bytes, ranges: list[tuple[int, int]]) -> bytes:
     return b"".join(out)
 
 
+_ALIAS = re.compile(rb"type([ \t]+)(\w+)")
+
+
+def blank_type_parameters(data: bytes, ranges: list[tuple[int, int]]) -> bytes:
+    """``data`` with the lists of ``ranges`` blanked and ``type X`` written ``X     ``: a
+    blank keyword at the start of a line would be an indent, and moving the name keeps every
+    column after it, so a list after it stays where it was."""
+    lists = [r for r in ranges if data[r[0] : r[1]] != b"type"]
+    out = bytearray(blank(data, lists))
+    for start, end in ranges:
+        m = _ALIAS.match(data, start) if data[start:end] == b"type" else None
+        if m is not None:
+            out[start : m.end()] = m.group(2) + b" " * (m.end(1) - start)
+    return bytes(out)
+
+
 def mask_type_parameters(data: bytes) -> bytes | None:
     """``data`` with 3.12 type parameter lists and ``type`` alias keywords blanked, or None
-    when it has none."""
+    when it has none or when a blank could hide something else.
+
+    For import extraction, which takes the stdlib parser's word for the rest: a list that
+    holds a quote or a ``#`` is left to libcst (the bracket scan does not read strings and
+    comments, so it may have ended in the wrong place), and so is an empty one (a syntax
+    error that blanks would hide)."""
     ranges = type_parameter_ranges(data)
     if not ranges:
         return None
-    return blank(data, ranges)
+    for start, end in ranges:
+        inner = data[start + 1 : end - 1]
+        if data[start:end] != b"type" and (
+            not inner.strip() or any(c in inner for c in (b'"', b"'", b"#"))
+        ):
+            return None
+    return blank_type_parameters(data, ranges)

@@ -26,7 +26,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from guardrails.pyast import blank, type_parameter_ranges
+from guardrails.pyast import blank_type_parameters, type_parameter_ranges
 
 _NEWLINE = re.compile(rb"\r\n|\r|\n")
 _PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
@@ -58,7 +58,7 @@ def parse_masked(text: str) -> tuple[list[ast.stmt], HiddenMap] | None:
             return None
         try:
             # Blanks replace whole ASCII-delimited ranges, so the bytes stay UTF-8.
-            masked = _mask(data, ranges)
+            masked = blank_type_parameters(data, ranges)
             body = ast.parse(masked.decode("utf-8")).body
         except _PARSE_ERRORS:
             return None
@@ -67,22 +67,6 @@ def parse_masked(text: str) -> tuple[list[ast.stmt], HiddenMap] | None:
             return body, hidden
         ranges = kept  # a match inside a string: parse without it
     return None
-
-
-_ALIAS = re.compile(rb"type([ \t]+)(\w+)")
-
-
-def _mask(data: bytes, ranges: list[tuple[int, int]]) -> bytes:
-    """Lists blanked; ``type X`` written ``X     ``: a blank keyword at the start of a module
-    line would be an indent (import extraction's blanks leave such a file to libcst), and
-    moving the name keeps every column after it, so a list after it stays where it was."""
-    lists = [r for r in ranges if data[r[0] : r[1]] != b"type"]
-    out = bytearray(blank(data, lists))
-    for start, end in ranges:
-        m = _ALIAS.match(data, start) if data[start:end] == b"type" else None
-        if m is not None:
-            out[start : m.end()] = m.group(2) + b" " * (m.end(1) - start)
-    return bytes(out)
 
 
 def _prove(

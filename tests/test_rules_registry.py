@@ -161,3 +161,37 @@ def test_edge_index_over_import_graph_edges() -> None:
         ("apps/growth/main.py", 5, "service:growth-app"),
         ("services/ranker/app.py", 3, "service:ranker"),
     ]
+
+
+def test_eggs_and_other_finders_are_not_missed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An unpacked egg on sys.path keeps its metadata in EGG-INFO; a distutils .egg-info
+    # *file* declares no entry points; a finder of distributions other than the path finder
+    # may supply anything: only importlib.metadata can say.
+    egg = tmp_path / "acme-1.0-py3.11.egg"
+    (egg / "EGG-INFO").mkdir(parents=True)
+    (egg / "EGG-INFO" / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: acme\nVersion: 1.0\n")
+    (tmp_path / "old-1.0.egg-info").write_text("Metadata-Version: 1.0\nName: old\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert registry._may_provide("guardrails.rules") is False
+    (egg / "EGG-INFO" / "entry_points.txt").write_text("[guardrails.rules]\nx = acme:X\n")
+    monkeypatch.syspath_prepend(str(egg))
+    assert registry._may_provide("guardrails.rules") is True
+    import importlib.metadata
+
+    assert [e.name for e in importlib.metadata.entry_points(group="guardrails.rules")] == ["x"]
+    (egg / "EGG-INFO" / "entry_points.txt").unlink()
+    assert registry._may_provide("guardrails.rules") is False
+
+    class Finder:
+        @staticmethod
+        def find_distributions(*_: object, **__: object) -> list[object]:
+            return []
+
+        @staticmethod
+        def find_spec(*_: object, **__: object) -> None:
+            return None
+
+    monkeypatch.setattr(sys, "meta_path", [Finder(), *sys.meta_path])
+    assert registry._may_provide("guardrails.rules") is True

@@ -68,10 +68,19 @@ def _may_provide(group: str) -> bool:
     ``importlib.metadata`` costs ~25 ms to import (it brings the ``email`` package) and
     scans every distribution, on every commit the hook judges, to find that no rule plugin
     is installed, which is the common case. The metadata it reads is each distribution's
-    ``entry_points.txt`` beside it on ``sys.path``; looking for the group's section header
-    there answers "none" in ~1 ms. Anything this cannot read the same way (a zip on the
-    path, an unreadable directory) counts as "maybe", and ``importlib.metadata`` decides.
+    ``entry_points.txt`` in a ``*.dist-info`` or ``*.egg-info`` directory beside it on
+    ``sys.path`` (or an egg's ``EGG-INFO``); looking for the group's section header there
+    answers "none" in ~1 ms. Anything read another way (a zip on the path, a finder of
+    distributions other than the standard path finder, an unreadable directory) counts as
+    "maybe", and ``importlib.metadata`` decides.
     """
+    from importlib.machinery import PathFinder
+
+    if any(
+        getattr(finder, "find_distributions", None) is not None and finder is not PathFinder
+        for finder in sys.meta_path
+    ):
+        return True
     header = f"[{group}]"
     for entry in sys.path:
         where = entry or "."
@@ -84,14 +93,14 @@ def _may_provide(group: str) -> bool:
         except OSError:
             return True
         for name in names:
-            if not name.endswith((".dist-info", ".egg-info")):
+            if not name.endswith((".dist-info", ".egg-info")) and name != "EGG-INFO":
                 continue
             try:
                 with open(os.path.join(where, name, "entry_points.txt"), encoding="utf-8") as f:
                     if header in f.read():
                         return True
-            except FileNotFoundError:
-                continue
+            except (FileNotFoundError, NotADirectoryError):
+                continue  # no entry points, or a distutils .egg-info file (which has none)
             except (OSError, UnicodeDecodeError):
                 return True
     return False

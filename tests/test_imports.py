@@ -232,6 +232,8 @@ PEP_695 = [
     b"import a\ntype Pair[T] = tuple[T, T]\ntype Alias = int\nfrom b import (\n    c,\n    d,\n)\n",
     b"def f[\n  T,\n  U: (int, str),\n](x): import z\nimport y\n",
     b"import a\r\nclass Q[T](Queue):\r\n    def put(self):\r\n        import b\r\n",
+    b"if TYPE_CHECKING:\n    from a import B\n    type X = B\n",  # an alias in a block
+    b"type X = int\nimport os\n",  # at the start of a module
 ]
 
 
@@ -256,3 +258,17 @@ def test_a_file_still_broken_after_blanking_goes_to_libcst() -> None:
     records, problem, parser = extract_raw(src)
     assert (parser, problem) == ("libcst", None)
     assert [(r[0], r[2]) for r in records] == [("a", 1), ("b", 3)]
+
+
+def test_a_type_parameter_list_the_bracket_scan_may_misread_goes_to_libcst() -> None:
+    # The scan counts brackets without reading strings: "(" in a bound would make it end in a
+    # later comment, and the blanked file would parse with `import c` blanked away.
+    from guardrails.imports.extract import extract_raw
+
+    src = b'import a\nclass A[T: Literal["("]]:\n    import c\n    x = 1  # note): ok\n'
+    records, problem, parser = extract_raw(src)
+    assert (parser, problem) == ("libcst", None)
+    assert [(r[0], r[2]) for r in records] == [("a", 1), ("c", 3)]
+    # An empty list is a syntax error that blanks would hide: libcst says so too.
+    records, problem, parser = extract_raw(b"import a\nclass A[]:\n    import b\n")
+    assert (records, problem, parser) == ((), (2, "invalid syntax"), "libcst")

@@ -399,7 +399,8 @@ def test_staged_with_nothing_staged_is_an_empty_change(repo: GitRepo) -> None:
     assert Repo.open(repo.root).read_staged().changes.files == ()
 
 
-def test_staged_refuses_unmerged_paths(repo: GitRepo) -> None:
+def _diverged(repo: GitRepo) -> None:
+    """main and other each change a.py: merging other into main conflicts."""
     repo.write({"a.py": "a = 0\n"})
     repo.commit("base")
     repo.branch("other")
@@ -408,7 +409,15 @@ def test_staged_refuses_unmerged_paths(repo: GitRepo) -> None:
     repo.checkout("main")
     repo.write({"a.py": "a = 2\n"})
     repo.commit("main")
+
+
+def _merge_other(repo: GitRepo) -> None:
     subprocess.run(["git", "merge", "-q", "other"], cwd=repo.root, capture_output=True, check=False)
+
+
+def test_staged_refuses_unmerged_paths(repo: GitRepo) -> None:
+    _diverged(repo)
+    _merge_other(repo)
     with pytest.raises(GitError) as err:
         Repo.open(repo.root).read_staged()
     assert str(err.value) == (
@@ -936,19 +945,12 @@ def test_anything_staged_agrees_with_read_staged(repo: GitRepo) -> None:
 def test_anything_staged_costs_one_process_and_sees_unmerged_paths(
     repo: GitRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    repo.write({"a.py": "a = 0\n"})
-    repo.commit("base")
-    repo.branch("other")
-    repo.write({"a.py": "a = 1\n"})
-    repo.commit("other")
-    repo.checkout("main")
-    repo.write({"a.py": "a = 2\n"})
-    repo.commit("main")
+    _diverged(repo)
     r = Repo.open(repo.root)
     calls = count_git_processes(monkeypatch)
     assert r.anything_staged() is False
     assert calls == [["diff-index", "--cached", "--quiet", "HEAD", "--"]]
-    subprocess.run(["git", "merge", "-q", "other"], cwd=repo.root, capture_output=True, check=False)
+    _merge_other(repo)
     assert r.anything_staged() is True  # the analysis then refuses them (read_staged)
     unborn = GitRepo.create(tmp_path / "unborn")
     unborn.write({"a.py": "a = 1\n"})

@@ -325,20 +325,12 @@ def test_match_conditions_never_refuse_a_match(
     them, are the answers of trying every rule's regex."""
     tried("path pattern (vs pathspec)")
     from guardrails.catalog.codeowners import github_pattern
-    from guardrails.catalog.paths import LazyPattern, admits, match_condition
+    from tests.test_catalog_paths import agrees_with_the_regex
 
     paths = [path for _, path in pairs] + others
     for pattern, _ in pairs:
         for form in (pattern, github_pattern(pattern)):
-            regex = compile_pattern(form)
-            if regex is None:
-                continue
-            condition = match_condition(form)
-            lazy = LazyPattern(form)
-            for path in paths:
-                matched = regex.match(path) is not None
-                assert admits(condition, path) or not matched, (form, path, condition)
-                assert lazy.matches(path) == matched, (form, path, lazy.decision)
+            agrees_with_the_regex(form, paths)
     lines = [f"{p} @o{i}" for i, (p, _) in enumerate(pairs)]
     if section_at is not None:  # GitLab: rules before the header are the unnamed section
         lines.insert(section_at, "[Sec] @ana")

@@ -16,6 +16,7 @@ from guardrails.catalog.model import CodeOwners, Service
 from guardrails.catalog.paths import ServicePathIndex, compile_pattern, literal_directory
 from tests.fuzz.conftest import tried
 from tests.fuzz.support import Tree, assert_located
+from tests.test_catalog_paths import agrees_with_the_regex
 
 VALID = """\
 version: 1
@@ -325,7 +326,6 @@ def test_match_conditions_never_refuse_a_match(
     them, are the answers of trying every rule's regex."""
     tried("path pattern (vs pathspec)")
     from guardrails.catalog.codeowners import github_pattern
-    from tests.test_catalog_paths import agrees_with_the_regex
 
     paths = [path for _, path in pairs] + others
     for pattern, _ in pairs:

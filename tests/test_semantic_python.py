@@ -233,3 +233,83 @@ def test_line_spans_match_position_provider() -> None:
     tracked = {n: span for n, span in exact.items() if type(n) in _TRACKED}
     assert len(tracked) > 25
     assert cheap == tracked
+
+
+def _module(quote: str, *, edit: bool = False) -> str:
+    q = quote
+    parts = [f"__all__ = [{q}f0{q}, {q}f1{q}]\n"]
+    for i in range(12):
+        if edit and i == 7:
+            parts.append(f"def f7(a, b, c=2):\n    return os.system({q}ls{q})\n")
+            continue
+        if edit and i == 9:
+            continue  # removed
+        parts.append(f"def f{i}(a, b=1):\n    return call({q}name-{i}{q}, a, b)\n")
+        parts.append(f"\nclass C{i}:\n    field: str = {q}v{i}{q}\n\n")
+    if edit:
+        parts.append(f"import os\n__all__ += [{q}added{q}]\n")
+    return "".join(parts)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (_module('"'), _module("'")),  # a reformat: every segment pairs
+        (_module('"'), _module("'", edit=True)),  # the base is read again
+        (_module('"', edit=True), _module('"')),  # the edit undone
+        (_module('"') + "def broken(:\n", _module("'")),  # the base does not parse
+        (_module('"'), _module('"').rsplit("\nclass", 1)[0]),  # only a removal
+        (None, _module('"')),  # added
+        (_module('"'), None),  # deleted
+    ],
+    ids=["reformat", "edit", "undo", "base-syntax-error", "removal", "added", "deleted"],
+)
+def test_a_large_base_side_gives_the_same_diff(
+    before: str | None, after: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A base side of LEAN_BYTES or more lets its ast go before the head is read: the diff
+    # must be exactly the one both trees give.
+    from guardrails.semantic import python
+
+    monkeypatch.setattr(python, "LEAN_BYTES", 1)
+    lean = diff(before, after)
+    monkeypatch.setattr(python, "LEAN_BYTES", 1 << 40)
+    assert lean == diff(before, after)
+
+
+def test_a_large_edit_is_seen(monkeypatch: pytest.MonkeyPatch) -> None:
+    from guardrails.semantic import python
+
+    monkeypatch.setattr(python, "LEAN_BYTES", 1)
+    d = diff(_module('"'), _module("'", edit=True))
+    assert changes(d) == [
+        ("modified", "f7", ("signature",), 44, 44),
+        ("added", "os", (), None, 64),
+        ("removed", "C7", (), 47, None),
+        ("removed", "C7.field", (), 48, None),
+        ("removed", "f9", (), 56, None),
+        ("removed", "C9", (), 59, None),
+        ("removed", "C9.field", (), 60, None),
+    ]
+    assert [(c.line, c.name) for c in d.calls] == [(45, "os.system")]
+    assert d.old_all == ("f0", "f1") and d.new_all == ("f0", "f1", "added")
+
+
+def test_let_go_keeps_only_the_tree_keys() -> None:
+    from guardrails.semantic._matching import _tree_key
+    from guardrails.semantic._segments import _read
+    from guardrails.semantic.python import MAX_FILE_BYTES, _let_go
+
+    data = b"import os\n\ndef f(a):\n    return a\nx = 1; y = 2\n"
+    side = _read("old", data, MAX_FILE_BYTES, {})
+    expected = [_tree_key(seg) for seg in side.segments]
+    keys = _let_go(side)
+    assert keys is not None and [keys[id(seg)] for seg in side.segments] == expected
+    assert side.tree is None and [seg.nodes for seg in side.segments] == [[], [], []]
+    assert [seg.text for seg in side.segments] == [
+        "import os\n",
+        "\ndef f(a):\n    return a\n",
+        "x = 1; y = 2\n",
+    ]
+    broken = _read("old", b"def f(:\n", MAX_FILE_BYTES, {})
+    assert _let_go(broken) is None and broken.tree is None

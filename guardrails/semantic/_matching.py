@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ast
 from collections import Counter
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 
 from guardrails.changes import LineRange
 from guardrails.semantic._segments import _Segment, _Side
@@ -95,7 +95,9 @@ def _hidden_key(seg: _Segment, node: ast.AST) -> str:
     return _own_key(node) if hidden is None else _own_key(node) + "\0" + hidden.text
 
 
-def _unmatched(old: _Side, new: _Side) -> tuple[list[_Segment], list[_Segment]]:
+def _unmatched(
+    old: _Side, new: _Side, old_keys: Mapping[int, Hashable] | None = None
+) -> tuple[list[_Segment], list[_Segment]]:
     """The segments of each side with no equal on the other: same text, or failing that the
     same ast (positions, comments and formatting aside: ``ast.dump`` leaves them out).
 
@@ -103,11 +105,23 @@ def _unmatched(old: _Side, new: _Side) -> tuple[list[_Segment], list[_Segment]]:
     statement's meaning; comparing the trees lets the cost follow the changed statements
     instead of sending every reformatted statement to libcst (32 s on localstack's reformat),
     and lets a reformat report nothing it did not change.
+
+    ``old_keys`` (segment id -> its :func:`_tree_key`) stands in for the old side's ast when
+    the caller already let it go (a large file, see ``python._let_go``).
     """
     old_segs, new_segs = _pick_common(old.segments, new.segments, lambda s: s.text)
     if old_segs and new_segs:
-        old_segs, new_segs = _pick_common(old_segs, new_segs, _tree_key)
+        key = _tree_key if old_keys is None else _known_or_tree_key(old_keys)
+        old_segs, new_segs = _pick_common(old_segs, new_segs, key)
     return old_segs, new_segs
+
+
+def _known_or_tree_key(known: Mapping[int, Hashable]) -> Callable[[_Segment], Hashable]:
+    def key(seg: _Segment) -> Hashable:
+        found = known.get(id(seg))
+        return found if found is not None else _tree_key(seg)
+
+    return key
 
 
 def _tree_key(seg: _Segment) -> tuple[object, ...]:

@@ -25,12 +25,12 @@ thread). This module wires them: :func:`diff_python` and the per-side analysis.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 
 from guardrails.changes import ADDED, SYMLINK_MODE, FileChange, LineRange
 from guardrails.semantic import _ast_changes, _ast_symbols
-from guardrails.semantic._matching import _meaning_changed, _unmatched
+from guardrails.semantic._matching import _meaning_changed, _tree_key, _unmatched
 from guardrails.semantic._module_names import _ast_names, _dunder_all, _resolve, _top_level_aliases
 from guardrails.semantic._python_files import PYTHON_SUFFIXES, is_python_change, is_python_file
 from guardrails.semantic._segments import (
@@ -164,6 +164,29 @@ def _analyse(
     return out
 
 
+# A base side at least this large lets its ast go before the head is read (see _let_go).
+LEAN_BYTES = 256 * 1024
+
+
+def _let_go(side: _Side) -> dict[int, Hashable] | None:
+    """Replace the statements of a readable side by their :func:`_tree_key`, all that pairing
+    needs, and return those keys (segment id -> key); None when the side is not readable.
+
+    Why: a generated module of 1 MiB is ~30 MiB of ast, and holding both sides' trees while
+    pairing was the peak of a whole `check --base` run (a reformat of localstack: ~150 MiB).
+    Most large changed files are regenerated or reformatted, so every segment pairs and the
+    base tree is never needed again; otherwise the caller reads it once more.
+    """
+    if side.problem is not None or side.tree is None:
+        return None
+    keys: dict[int, Hashable] = {id(seg): _tree_key(seg) for seg in side.segments}
+    for seg in side.segments:
+        seg.nodes = []
+        seg.hidden = {}  # keyed by the ids of those statements
+    side.tree = None
+    return keys
+
+
 def diff_python(change: FileChange, *, max_bytes: int = MAX_FILE_BYTES) -> ModuleDiff:
     """Never raises for bad input: unreadable sides become ``ModuleDiff.problems``.
 
@@ -201,9 +224,20 @@ def _diff(change: FileChange, max_bytes: int) -> ModuleDiff:
                 ),
             ),
         )
-    old = _read("old", None if whole else change.old_data, max_bytes, parsed)
+    old_data = None if whole else change.old_data
+    lean = old_data is not None and len(old_data) >= LEAN_BYTES
+    old = _read("old", old_data, max_bytes, {} if lean else parsed)
+    old_all = _dunder_all(old.tree)
+    old_keys = _let_go(old) if lean else None
     new = _read("new", new_data, max_bytes, parsed)
-    old_segs, new_segs = _unmatched(old, new)
+    old_segs, new_segs = _unmatched(old, new, old_keys)
+    if old_keys is not None and (old_segs or new_segs):
+        # Something changed, and the rest reads the old side's statements: read it again,
+        # sharing the head's chunks (only the changed ones are parsed twice). Same text, same
+        # segments: the unmatched ones are found again by position.
+        at = {id(seg): i for i, seg in enumerate(old.segments)}
+        old = _read("old", old_data, max_bytes, parsed)
+        old_segs = [old.segments[at[id(seg)]] for seg in old_segs]
     changed: list[LineRange] = []
     if not whole and not old.problem and not new.problem:
         changed = _meaning_changed(old, old_segs, new_segs)
@@ -248,7 +282,7 @@ def _diff(change: FileChange, max_bytes: int) -> ModuleDiff:
         strings=tuple(sorted(strings, key=lambda s: (s.line, s.value))),
         handlers=tuple(sorted(handlers, key=lambda h: h.line)),
         imports=tuple(sorted(imports, key=lambda i: (i.line, i.module))),
-        old_all=_dunder_all(old.tree),
+        old_all=old_all,
         new_all=_dunder_all(new.tree),
         problems=tuple(sorted(problems, key=lambda p: (p.side != "new", p.line or 0, p.message))),
     )

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import guardrails
+from guardrails.atomic import write_atomically
 
 MAGIC = b"guardrails-cache 1\n"
 _DIGEST = 16
@@ -156,16 +157,7 @@ class EntryStore:
         path = self._path(kind, key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            import tempfile  # ~8 ms; a run that writes nothing never needs it
-
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(MAGIC + fingerprint() + digest + payload)
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_atomically(path, MAGIC + fingerprint() + digest + payload, prefix=".tmp-")
         except OSError:
             return False
         return True

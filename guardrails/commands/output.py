@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 from typing import NoReturn
 
+from guardrails.atomic import write_atomically
 from guardrails.errors import GuardrailsError
 
 
@@ -61,17 +62,7 @@ def _to_file(target: Path, data: bytes) -> None:
     # A regular file (or none yet): write a temp file beside it and rename it into place, so a
     # reader never sees half a report. Keep the old file's mode, else the umask's default.
     mode = stat.S_IMODE(real.stat().st_mode) if real.exists() else _default_mode()
-    import tempfile  # ~8 ms; a run that writes nothing never needs it
-
-    fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", dir=real.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, mode)
-        os.replace(tmp, real)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(real, data, prefix=f".{real.name}.", mode=mode)
 
 
 def _default_mode() -> int:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
+from guardrails.atomic import write_atomically
 from guardrails.flags.reads import FlagRead
 
 VERSION = 1
@@ -70,16 +70,8 @@ class ReadCache:
         kept = {k: v for k, v in self.entries.items() if k in used}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            import tempfile  # ~8 ms; a run that writes nothing never needs it
-
-            fd, tmp = tempfile.mkstemp(prefix=".flag-reads-", dir=self.path.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    json.dump(kept, f, separators=(",", ":"), sort_keys=True)
-                os.replace(tmp, self.path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            text = json.dumps(kept, separators=(",", ":"), sort_keys=True)
+            write_atomically(self.path, text.encode("utf-8"), prefix=".flag-reads-")
         except OSError:
             return  # a read-only git dir: run uncached rather than fail the gate
         self.dirty = False

@@ -21,6 +21,7 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from guardrails.atomic import write_atomically
 from guardrails.errors import Problem
 from guardrails.imports.extract import PYTHON_TAG, RawExtraction
 
@@ -95,16 +96,7 @@ class ExtractionCache:
                 merged = {k: merged[k] for k in used if k in merged}
             payload = marshal.dumps(merged, 4)
             digest = hashlib.blake2b(payload, digest_size=_DIGEST).digest()
-            import tempfile  # ~8 ms; a run that writes nothing never needs it
-
-            fd, tmp = tempfile.mkstemp(prefix=".imports-", dir=self.path.parent)
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(_MAGIC + digest + payload)
-                os.replace(tmp, self.path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_atomically(self.path, _MAGIC + digest + payload, prefix=".imports-")
         except OSError:
             return  # a read-only git dir: run uncached rather than fail the gate
         self.new.clear()

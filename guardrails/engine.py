@@ -5,8 +5,8 @@
 
 Each stage is a plain function of plain data; this module only decides which revision each
 stage reads (DESIGN §10 "Which config"). What is remembered between runs is content-addressed
-under the git dir (:mod:`guardrails.cache`, activated in :func:`open_repo`): catalogs, file
-claims, resolved imports and semantic diffs.
+under the git dir (:mod:`guardrails.cache`, activated by :func:`guardrails.cache.open_repo`):
+catalogs, file claims, resolved imports and semantic diffs.
 """
 
 from __future__ import annotations
@@ -111,15 +111,6 @@ class Analysis:
     def guarded(self) -> Catalog:
         """The catalog rules and authorship read (see :func:`guarded_catalog`)."""
         return guarded_catalog(self.head.catalog, self.base_catalog)
-
-
-def open_repo(path: str = ".") -> Repo:
-    from guardrails.cache import activate
-    from guardrails.git import Repo
-
-    repo = Repo.open(path)
-    activate(repo.git_dir / "guardrails")  # semantic diffs and worlds, keyed by content
-    return repo
 
 
 def read_change(repo: Repo, selector: Selector) -> Change:

@@ -128,7 +128,8 @@ def render(facts: RepoFacts) -> str:
 
 
 def facts_of(repo: str) -> RepoFacts:
-    from guardrails.engine import load_catalog_for, open_repo
+    from guardrails.cache import open_repo
+    from guardrails.engine import load_catalog_for
 
     git = open_repo(repo)
     catalog = load_catalog_for(git.worktree())
@@ -149,7 +150,7 @@ def facts_of(repo: str) -> RepoFacts:
 
 
 def write(repo: str = ".", *, force: bool = False, targets: Sequence[str] = TARGETS) -> int:
-    from guardrails.engine import open_repo
+    from guardrails.cache import open_repo
 
     root = open_repo(repo).root
     text = render(facts_of(repo))

@@ -44,6 +44,9 @@ def run(repo: GitRepo, *args: str, code: int = 0) -> str:
 
 
 def graph(repo: GitRepo) -> dict[str, Any]:
+    """The graph from the world caches: the remembered output of `graph` (a hit would answer
+    before any of them is read; tests/test_cache_outputs.py) is forgotten first."""
+    shutil.rmtree(cache_dir(repo) / "outputs", ignore_errors=True)
     return json.loads(run(repo, "graph", "--format", "json"))  # type: ignore[no-any-return]
 
 

@@ -8,6 +8,7 @@ a read-only or full disk only costs speed (see :mod:`guardrails.cache.store`).
 
 The API, for the wiring layer:
 
+- :func:`open_repo` opens the repository and activates its ``.git/guardrails``;
 - :func:`activate` ``(git_dir / "guardrails")`` once per run, before the stages run;
   :func:`active` is the store then (None: caching off, e.g. a library caller that never
   activated one);
@@ -16,7 +17,9 @@ The API, for the wiring layer:
   changed lines);
 - :mod:`guardrails.cache.world`: the catalog and the file claims of a snapshot, remembered
   per snapshot listing; :class:`guardrails.imports.cache.GraphCache` keeps the import graph
-  in the same store, per source roots and Python blobs.
+  in the same store, per source roots and Python blobs;
+- :mod:`guardrails.cache.outputs`: a read-only query's printed output (``graph``),
+  remembered per the tree's listing and blob ids and the files it read by name.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from guardrails.cache.store import EntryStore
+    from guardrails.git import Repo
 
 _active: EntryStore | None = None
 
@@ -45,3 +49,12 @@ def activate(directory: Path | None) -> EntryStore | None:
 
 def active() -> EntryStore | None:
     return _active
+
+
+def open_repo(path: str = ".") -> Repo:
+    """The repository at ``path`` (or above it), with its caches active for this process."""
+    from guardrails.git import Repo
+
+    repo = Repo.open(path)
+    activate(repo.git_dir / "guardrails")  # semantic diffs and worlds, keyed by content
+    return repo

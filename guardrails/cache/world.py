@@ -26,13 +26,14 @@ import contextlib
 import dataclasses
 import hashlib
 import marshal
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
 from guardrails.cache import active
 from guardrails.cache.codec import CodecError, Decoder, encode
+from guardrails.cache.reads import RecordingSnapshot, content_id, paths_digest
 from guardrails.cache.store import EntryStore, key
 from guardrails.catalog import model
 from guardrails.catalog.model import Catalog
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
     from guardrails.catalog.codeowners import CodeOwnersIndex
     from guardrails.catalog.paths import ServicePathIndex
 
-ABSENT = "absent"
 # Entries kept per kind: one per path list (and version) seen; claims of a large repository
 # are ~1 MiB each, so recent trees stay warm and old ones go.
 KEEP = 64
@@ -53,65 +53,6 @@ def _decoder() -> Decoder:
     return Decoder(
         c for c in vars(model).values() if isinstance(c, type) and dataclasses.is_dataclass(c)
     )
-
-
-def _paths_digest(paths: Sequence[str]) -> str:
-    h = hashlib.blake2b(digest_size=20)
-    for p in paths:
-        h.update(p.encode("utf-8", "surrogateescape"))
-        h.update(b"\0")
-    return h.hexdigest()
-
-
-class RecordingSnapshot:
-    """A Snapshot that remembers which files were read, and what each one held (its id)."""
-
-    def __init__(self, inner: Snapshot) -> None:
-        self.inner = inner
-        self.label = inner.label
-        self._listed: frozenset[str] | None = None
-        self.reads: dict[str, str] = {}
-
-    def paths(self) -> Sequence[str]:
-        return self.inner.paths()
-
-    def _note(self, path: str, data: bytes | None) -> None:
-        if path not in self.reads:
-            self.reads[path] = content_id(self.inner, path, data, self._listing())
-
-    def _listing(self) -> frozenset[str]:
-        if self._listed is None:
-            self._listed = frozenset(self.inner.paths())
-        return self._listed
-
-    def read(self, path: str) -> bytes | None:
-        data = self.inner.read(path)
-        self._note(path, data)
-        return data
-
-    def read_many(self, paths: Sequence[str]) -> dict[str, bytes]:
-        found = self.inner.read_many(paths)
-        for p in paths:
-            self._note(p, found.get(p))
-        return found
-
-    def blob_id(self, path: str) -> str | None:
-        self._note(path, None if path in self._listing() else self.inner.read(path))
-        return self.inner.blob_id(path)
-
-
-def content_id(
-    snapshot: Snapshot, path: str, data: bytes | None, listed: frozenset[str] | None = None
-) -> str:
-    """What identifies ``path``'s content in ``snapshot``: its blob id when the listing has
-    it, else a digest of what a read gives (a file read by name: an untracked config)."""
-    if listed is None or path in listed:
-        blob = snapshot.blob_id(path)
-        if blob is not None:
-            return blob
-    if data is None:
-        data = snapshot.read(path)
-    return ABSENT if data is None else "b2:" + hashlib.blake2b(data, digest_size=20).hexdigest()
 
 
 def remembered_catalog(
@@ -126,11 +67,11 @@ def remembered_catalog(
         return build(snapshot)
     paths = snapshot.paths()
     listed = frozenset(paths)
-    index_key = key("catalog-reads", options, _paths_digest(paths))
+    index_key = key("catalog-reads", options, paths_digest(paths))
     previous = store.get("catalog", index_key)
     if isinstance(previous, tuple) and all(isinstance(p, str) for p in previous):
         ids = tuple((p, content_id(snapshot, p, None, listed)) for p in previous)
-        found = _load_catalog(store, key("catalog", options, _paths_digest(paths), ids), ids)
+        found = _load_catalog(store, key("catalog", options, paths_digest(paths), ids), ids)
         if found is not None:
             return found
     recorder = RecordingSnapshot(snapshot)
@@ -141,7 +82,7 @@ def remembered_catalog(
     except CodecError:
         return catalog
     read_paths = tuple(p for p, _ in reads)
-    store.put("catalog", key("catalog", options, _paths_digest(paths), reads), payload, keep=KEEP)
+    store.put("catalog", key("catalog", options, paths_digest(paths), reads), payload, keep=KEEP)
     store.put("catalog", index_key, read_paths, keep=KEEP)
     return catalog
 
@@ -268,7 +209,7 @@ def remembered_claims(
     k = key(
         "claims",
         hashlib.blake2b(marshal.dumps(cast(Any, encoded), 4), digest_size=20).hexdigest(),
-        _paths_digest(paths),
+        paths_digest(paths),
     )
     raw = store.get("claims", k)
     if isinstance(raw, tuple) and len(raw) == 3:

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from typing import IO
 
 from guardrails.app.affected import run_affected
+from guardrails.cache import open_repo
 from guardrails.commands.output import emit
-from guardrails.engine import Analysis, Selector, open_repo
+from guardrails.engine import Analysis, Selector
 from guardrails.errors import EXIT_OK, GuardrailsError
 from guardrails.impact import why
 from guardrails.report.view import View, ViewEdge, impact_view

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING
 
 from guardrails.app.check import CheckOptions, PolicyFrom, run_check
+from guardrails.cache import open_repo
 from guardrails.commands.output import emit
-from guardrails.engine import Selector, open_repo
+from guardrails.engine import Selector
 from guardrails.errors import EXIT_BLOCKED, EXIT_OK, GuardrailsError
 
 if TYPE_CHECKING:

@@ -38,7 +38,7 @@ def select(environ: Mapping[str, str], root_commits: list[str], to: str) -> dict
 
 
 def main(*, repo: str = ".", affected: bool = False, environ: Mapping[str, str]) -> int:
-    from guardrails.engine import open_repo
+    from guardrails.cache import open_repo
 
     pushing = bool(environ.get("PRE_COMMIT_TO_REF") or environ.get("PRE_COMMIT_REMOTE_NAME"))
     roots: list[str] = []

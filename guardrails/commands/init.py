@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
+from guardrails.cache import open_repo
 from guardrails.catalog.model import CONFIG_FILE
 from guardrails.commands.output import emit
-from guardrails.engine import open_repo
 from guardrails.errors import EXIT_OK, GuardrailsError
 
 

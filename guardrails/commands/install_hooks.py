@@ -18,7 +18,7 @@ MARK = "# guardrails-hook"  # every hook we ship carries it: how we know a hook 
 
 
 def main(*, repo: str = ".", force: bool = False) -> int:
-    from guardrails.engine import open_repo
+    from guardrails.cache import open_repo
     from guardrails.resources import data_path
 
     source = data_path("hooks")

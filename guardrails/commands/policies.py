@@ -10,7 +10,7 @@ from guardrails.app.policies import (
     policies_in_force,
     test_cases,
 )
-from guardrails.engine import open_repo
+from guardrails.cache import open_repo
 from guardrails.errors import EXIT_BLOCKED, EXIT_OK
 
 

@@ -11,7 +11,8 @@ from collections.abc import Sized
 
 import click
 
-from guardrails.engine import open_repo, world_from_catalog
+from guardrails.cache import open_repo
+from guardrails.engine import world_from_catalog
 from guardrails.errors import EXIT_ERROR, EXIT_OK
 
 

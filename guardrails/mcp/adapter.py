@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from guardrails.app.affected import run_affected
-from guardrails.engine import Analysis, Selector, open_repo
+from guardrails.cache import open_repo
+from guardrails.engine import Analysis, Selector
 
 
 def analysis(

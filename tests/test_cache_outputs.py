@@ -1,0 +1,229 @@
+"""`guardrails graph` remembered per tree (guardrails/cache/outputs.py).
+
+A hit must be exactly what a fresh computation prints: every input that changes the
+answer (a file's content on disk, the config, CODEOWNERS, an untracked file read by name, a
+deleted file, the options, guardrails itself) must miss, and a damaged entry is recomputed.
+Each case compares the warm answer with one computed from an empty cache directory.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import guardrails
+from guardrails.cache import store as store_mod
+from guardrails.cache.outputs import KIND
+from guardrails.cli import cli
+from tests.gitrepo import GitRepo
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CONFIG = """\
+version: 1
+teams:
+  ta: {members: [ana], handles: ["@org/ta"]}
+  tb: {members: [bo], handles: ["@org/tb"]}
+  tc: {members: [cy]}
+services:
+  a: {owner: ta, paths: ["a/**"]}
+  b: {paths: ["b/**"]}
+  c: {owner: tc, paths: ["c/**"]}  # apart from a and b
+"""
+
+
+def run(repo: GitRepo, *args: str, code: int = 0) -> str:
+    result = CliRunner().invoke(cli, ["graph", "-C", str(repo.root), *args])
+    assert result.exit_code == code, result.output
+    return result.stdout if code == 0 else result.stderr
+
+
+def cache_dir(repo: GitRepo) -> Path:
+    return repo.root / ".git" / "guardrails"
+
+
+def outputs(repo: GitRepo) -> list[Path]:
+    return sorted(p for p in (cache_dir(repo) / KIND).rglob("*") if p.is_file())
+
+
+def fresh(repo: GitRepo, *args: str) -> str:
+    shutil.rmtree(cache_dir(repo), ignore_errors=True)
+    return run(repo, *args)
+
+
+@pytest.fixture
+def org(repo: GitRepo) -> GitRepo:
+    repo.write(
+        {
+            "guardrails.yaml": CONFIG,
+            "CODEOWNERS": "b/ @org/tb\n",
+            "a/__init__.py": "",
+            "a/m.py": "from b.x import value\n",
+            "b/__init__.py": "",
+            "b/x.py": "value = 1\n",
+            "c/__init__.py": "",
+        }
+    )
+    repo.commit("init")
+    return repo
+
+
+def test_the_same_question_of_the_same_tree_is_answered_from_one_entry(org: GitRepo) -> None:
+    first = fresh(org, "--format", "json")
+    assert len(outputs(org)) == 1
+    # Poison the world caches below: a hit never reads them, so the answer stays right.
+    for kind in ("catalog", "claims", "import-graph"):
+        shutil.rmtree(cache_dir(org) / kind)
+    assert run(org, "--format", "json") == first
+    assert not (cache_dir(org) / "catalog").exists()  # nothing below the output was built
+
+
+def test_a_hit_imports_no_stage_of_the_pipeline(org: GitRepo) -> None:
+    script = (
+        "import sys\nfrom guardrails.cli import main\n"
+        "sys.argv = ['guardrails', 'graph', '--format', 'json']\n"
+        "try:\n    main()\n"
+        "except SystemExit as e:\n    code = e.code\n"
+        "print(code, *sorted(m for m in ('guardrails.engine', 'guardrails.catalog.model', "
+        "'guardrails.imports', 'yaml') if m in sys.modules), file=sys.stderr)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", script], cwd=org.root, env=env, capture_output=True, text=True
+        )
+        for _ in range(2)
+    ]
+    assert [r.stderr.splitlines()[-1] for r in runs] == [
+        "0 guardrails.catalog.model guardrails.engine guardrails.imports yaml",
+        "0",
+    ]
+    assert runs[0].stdout == runs[1].stdout
+    assert '"schema": "guardrails.graph/v1"' in runs[1].stdout
+
+
+def _edit_python(r: GitRepo) -> None:
+    r.write({"b/x.py": "from a import m\nvalue = 1\n"})  # unstaged: the worktree counts
+
+
+def _edit_config(r: GitRepo) -> None:
+    r.write({"guardrails.yaml": CONFIG.replace("a: {owner: ta", "a: {owner: tb")})
+
+
+def _edit_codeowners(r: GitRepo) -> None:
+    r.write({"CODEOWNERS": "b/ @org/ta\n"})
+
+
+def _delete_on_disk(r: GitRepo) -> None:
+    (r.root / "a" / "m.py").unlink()  # tracked, gone from disk, not staged
+
+
+def _move(r: GitRepo) -> None:
+    r.move("a/m.py", "b/m.py")
+
+
+def _stage_identical_content_elsewhere(r: GitRepo) -> None:
+    r.write({"a/n.py": "from b.x import value\n"})  # a new file, same blob as a/m.py
+    r.stage("a/n.py")
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        _edit_python,
+        _edit_config,
+        _edit_codeowners,
+        _delete_on_disk,
+        _move,
+        _stage_identical_content_elsewhere,
+    ],
+    ids=lambda f: f.__name__.strip("_"),
+)
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_every_input_that_changes_the_answer_misses(
+    org: GitRepo, edit: Callable[[GitRepo], None], fmt: str
+) -> None:
+    before = run(org, "--format", fmt)
+    assert run(org, "--format", fmt) == before  # warm
+    edit(org)
+    warm = run(org, "--format", fmt)
+    if fmt == "json":  # every edge and its evidence (the text summary counts them only)
+        assert warm != before
+    assert warm == fresh(org, "--format", fmt)
+
+
+def test_an_untracked_config_is_checked_by_content_on_every_hit(repo: GitRepo) -> None:
+    repo.write({"a/__init__.py": "", "b/__init__.py": "", "a/m.py": "import b\n"})
+    repo.commit("init")
+    repo.write({"guardrails.yaml": CONFIG})  # never added: read by name, not listed
+    before = run(repo, "--format", "json")
+    assert '"owner": "team:ta"' in before
+    repo.write({"guardrails.yaml": CONFIG.replace("a: {owner: ta", "a: {owner: tb")})
+    edited = run(repo, "--format", "json")
+    assert '"owner": "team:ta"' not in edited
+    assert edited == fresh(repo, "--format", "json")
+    (repo.root / "guardrails.yaml").unlink()  # gone: zero-config, another answer again
+    gone = run(repo, "--format", "json")
+    assert gone not in (before, edited)
+    assert gone == fresh(repo, "--format", "json")
+
+
+def test_each_set_of_options_is_its_own_entry(org: GitRepo) -> None:
+    shapes = [
+        ("--format", "json"),
+        ("--format", "text"),
+        ("--format", "dot"),
+        ("--format", "mermaid"),
+        ("--format", "graphml"),
+        ("--format", "json", "--focus", "service:a"),
+        ("--format", "json", "--focus", "service:a", "--depth", "0"),
+    ]
+    answers = [run(org, *shape) for shape in shapes]
+    assert len(set(answers)) == len(shapes)
+    assert len(outputs(org)) == len(shapes)
+    assert [run(org, *shape) for shape in shapes] == answers
+
+
+def test_an_error_is_never_remembered(org: GitRepo) -> None:
+    for _ in range(2):
+        err = run(org, "--focus", "service:nope", code=2)
+        assert "unknown node 'service:nope'" in err
+    assert outputs(org) == []
+    org.write({"guardrails.yaml": "version: 1\nservices: [\n"})
+    for _ in range(2):
+        assert "guardrails.yaml" in run(org, code=2)
+    assert outputs(org) == []
+
+
+def test_a_guardrails_upgrade_misses(org: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = run(org, "--format", "json")
+    monkeypatch.setattr(guardrails, "__version__", "99.0.0")
+    store_mod.reset_fingerprint()
+    try:
+        assert run(org, "--format", "json") == first
+        assert len(outputs(org)) == 2  # computed again under the new version's key
+    finally:
+        monkeypatch.undo()
+        store_mod.reset_fingerprint()
+
+
+@pytest.mark.parametrize("how", ["truncate", "flip", "empty"])
+def test_a_damaged_entry_is_computed_again(org: GitRepo, how: str) -> None:
+    first = run(org, "--format", "json")
+    (entry,) = outputs(org)
+    data = entry.read_bytes()
+    damaged = {
+        "truncate": data[: len(data) // 2],
+        "flip": data[:-1] + bytes([data[-1] ^ 0xFF]),
+        "empty": b"",
+    }[how]
+    entry.write_bytes(damaged)
+    assert run(org, "--format", "json") == first
+    assert entry.read_bytes() == data  # rewritten whole

@@ -136,6 +136,14 @@ class Bench:
             self.clear_cache()
             self.record("graph cold", graph, self.repo)
             self.record("graph warm", graph, self.repo)
+            # An unchanged tree asked again is one remembered answer; the edit that follows
+            # is the warm build proper: one file new to both caches, everything else known.
+            edited = self.repo / c.touched[0]
+            with open(edited, "a", encoding="utf-8") as f:
+                f.write(f"# edit {time.time_ns()}\n")
+            self.record("grimp edited", [*grimp, str(self.grimp_cache)], self.repo)
+            self.record("graph edited", graph, self.repo)
+            git(self.repo, "checkout", "-q", "--", c.touched[0])
 
     def staged(self) -> None:
         """The pre-commit hook: new blobs each time (an edit the cache has never seen)."""
@@ -210,6 +218,14 @@ def report(b: Bench, fixit_version: str | None) -> tuple[list[str], dict[str, ob
             ("grimp warm",),
             "<= 1.0x",
             lambda r: r <= 1.0,
+        ),
+        (
+            "graph, warm, one .py edited",
+            "graph edited",
+            "grimp edited",
+            ("grimp edited",),
+            "",
+            None,
         ),
         (
             "graph --format json, cold",

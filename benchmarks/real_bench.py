@@ -212,7 +212,7 @@ def report(b: Bench, fixit_version: str | None) -> tuple[list[str], dict[str, ob
     floor = ("floor python", "floor git diff")
     rows: list[Row] = [
         (
-            "graph --format json, warm",
+            "graph, warm, unchanged tree",
             "graph warm",
             "grimp warm",
             ("grimp warm",),

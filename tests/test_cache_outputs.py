@@ -129,6 +129,16 @@ def _move(r: GitRepo) -> None:
     r.move("a/m.py", "b/m.py")
 
 
+def _edit_assumed_unchanged(r: GitRepo) -> None:
+    r.git("update-index", "--assume-unchanged", "b/x.py")  # git stops looking at it
+    r.write({"b/x.py": "from a import m\nvalue = 1\n"})
+
+
+def _edit_skip_worktree(r: GitRepo) -> None:
+    r.git("update-index", "--skip-worktree", "guardrails.yaml")
+    _edit_config(r)
+
+
 def _stage_identical_content_elsewhere(r: GitRepo) -> None:
     r.write({"a/n.py": "from b.x import value\n"})  # a new file, same blob as a/m.py
     r.stage("a/n.py")
@@ -142,6 +152,8 @@ def _stage_identical_content_elsewhere(r: GitRepo) -> None:
         _edit_codeowners,
         _delete_on_disk,
         _move,
+        _edit_assumed_unchanged,
+        _edit_skip_worktree,
         _stage_identical_content_elsewhere,
     ],
     ids=lambda f: f.__name__.strip("_"),
@@ -227,3 +239,59 @@ def test_a_damaged_entry_is_computed_again(org: GitRepo, how: str) -> None:
     entry.write_bytes(damaged)
     assert run(org, "--format", "json") == first
     assert entry.read_bytes() == data  # rewritten whole
+
+
+def test_a_tree_that_changes_while_the_query_runs_is_not_remembered(org: GitRepo) -> None:
+    from guardrails.cache import activate
+    from guardrails.cache.outputs import remembered_output
+    from guardrails.git import Repo
+
+    git = Repo.open(org.root)
+    activate(cache_dir(org))
+
+    def compute(snapshot: object) -> str:
+        org.write({"b/x.py": "value = 2\n"})  # an editor saves mid-run
+        return "answer"
+
+    try:
+        assert remembered_output(git.worktree, ("q",), compute) == "answer"
+        assert outputs(org) == []
+        assert remembered_output(git.worktree, ("q",), lambda s: "answer") == "answer"
+        assert len(outputs(org)) == 1  # a quiet tree is remembered
+        assert remembered_output(git.worktree, ("q",), lambda s: "other") == "answer"
+    finally:
+        activate(None)
+
+
+def test_an_entry_of_the_wrong_shape_is_computed_again(org: GitRepo) -> None:
+    from guardrails.cache.store import EntryStore
+
+    first = run(org, "--format", "json")
+    (entry,) = outputs(org)
+    # Whole and checksummed, but not what this guardrails writes: a miss, never a crash.
+    EntryStore(cache_dir(org)).put(KIND, entry.name, (((5, "absent"),), "x"))
+    assert run(org, "--format", "json") == first
+
+
+def test_installing_a_plugin_changes_the_fingerprint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A policy or rule plugin changes what a run computes (which built-in pack names are
+    valid, which rules run), so every remembered entry must miss once it is installed."""
+    before = store_mod.fingerprint()
+    site = tmp_path / "site"
+    meta = site / "acme_policies-1.0.dist-info"
+    meta.mkdir(parents=True)
+    (meta / "entry_points.txt").write_text("[guardrails.policies]\nacme = acme_policies:PACK\n")
+    monkeypatch.syspath_prepend(str(site))
+    store_mod.reset_fingerprint()
+    try:
+        installed = store_mod.fingerprint()
+        assert installed != before
+        meta.rename(site / "acme_policies-1.1.dist-info")  # an upgrade
+        store_mod.reset_fingerprint()
+        assert store_mod.fingerprint() not in (before, installed)
+    finally:
+        monkeypatch.undo()
+        store_mod.reset_fingerprint()
+    assert store_mod.fingerprint() == before

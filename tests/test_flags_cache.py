@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+import guardrails
+from guardrails.cache import store
 from guardrails.catalog.model import Catalog, FileSource, Service
 from guardrails.flags import flag_graph
 from guardrails.git import Repo
@@ -69,3 +73,24 @@ def test_an_unwritable_cache_dir_still_builds(repo: GitRepo, tmp_path: Path) -> 
     blocker.write_text("not a directory")
     assert build(repo, blocker / "cache") == (1, [("svc/a.py", 1, "fast")])
     assert build(repo, blocker / "cache") == (1, [("svc/a.py", 1, "fast")])
+
+
+def test_another_guardrails_reads_every_file_again(
+    repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reads of an older reader are not trusted after an upgrade (or a checkout edit)
+    that changed it without a VERSION bump: the file carries the store's fingerprint."""
+    repo.write({"flags.json": FLAGD, "svc/a.py": "is_enabled('fast')\n"})
+    repo.commit("init")
+    cache = tmp_path / "cache"
+    assert build(repo, cache) == (1, [("svc/a.py", 1, "fast")])
+    assert build(repo, cache) == (0, [("svc/a.py", 1, "fast")])
+    monkeypatch.setattr(guardrails, "__version__", "99.0.0")
+    store.reset_fingerprint()
+    try:
+        assert build(repo, cache) == (1, [("svc/a.py", 1, "fast")])
+        assert build(repo, cache) == (0, [("svc/a.py", 1, "fast")])
+    finally:
+        monkeypatch.undo()
+        store.reset_fingerprint()
+    assert build(repo, cache) == (1, [("svc/a.py", 1, "fast")])

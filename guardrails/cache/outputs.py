@@ -1,17 +1,27 @@
 """A read-only query's output, remembered per the exact tree it was computed from.
 
-``guardrails graph`` prints a pure function of: every listed file of the tree and its
-content (the listing's paths and blob ids, modified files hashed as they are on disk), the
-files the computation read by name outside the listing (an untracked config, a Backstage
-file looked for and not there: their content ids, recorded on the miss and checked on every
-hit), the query's options, and this guardrails (the store's fingerprint folds in its
-version and its own source files). The key names all of them, so a hit is exactly what a
-fresh computation would print, found with one listing of the tree and one entry read:
-asking the same question of an unchanged tree costs no stage of the pipeline.
+``guardrails graph`` prints a function of: every listed file of the tree and its content
+(the listing's paths and blob ids: the index's id where git says the file is unchanged on
+disk, the disk's bytes hashed where it is modified or where git is told not to look, with
+``--assume-unchanged`` or ``--skip-worktree``), the files the computation read by name
+outside the listing (an untracked config, a Backstage file looked for and not there: their
+content ids, recorded on the miss and checked on every hit), the query's options, and this
+guardrails (the store's fingerprint: its version, its own source files, and the plugins
+installed beside it). The key names all of them, so asking the same question of an unchanged
+tree lists the tree, reads one entry and prints it, without running a stage.
+
+What it trusts, as ``git status`` does: git's stat check of tracked files (an edit that
+keeps a file's size and times, under ``core.trustctime=false`` or ``core.checkStat=minimal``,
+is invisible to both). A tree that changes while the query runs is not remembered: the tree
+is listed again afterwards and the answer is stored only when both listings agree (an edit
+undone within the same run is the one case this cannot see).
 
 Failures (an unknown ``--focus`` node, an invalid config) raise out of ``compute`` and are
 never stored: the user always sees the stage's own message. Nothing goes to stderr on the
-way (a progress bar only on a terminal), so a hit prints what a miss printed.
+way (a progress bar only on a terminal), so a hit prints what a miss printed. Like every
+entry of the store, an entry is trusted when it is whole and written by this guardrails:
+whoever can write ``.git/guardrails`` can make ``graph`` print what they like (never
+``check``, whose verdict is not remembered).
 """
 
 from __future__ import annotations
@@ -33,25 +43,32 @@ KEEP = 12
 
 
 def remembered_output(
-    snapshot: Snapshot, query: tuple[object, ...], compute: Callable[[Snapshot], str]
+    tree: Callable[[], Snapshot], query: tuple[object, ...], compute: Callable[[Snapshot], str]
 ) -> str:
-    """``compute(snapshot)``, or the text it gave last time for the same tree and ``query``.
+    """``compute(tree())``, or the text it gave last time for the same tree and ``query``.
 
+    ``tree`` gives a fresh snapshot of the tree each call (it is listed again after a miss);
     ``query`` names the command and every option that shapes its output.
     """
+    snapshot = tree()
     store = active()
     if store is None:
         return compute(snapshot)
-    k = key(KIND, query, tree_digest(snapshot))
+    state = tree_digest(snapshot)
+    k = key(KIND, query, state)
     raw = store.get(KIND, k)
     listed = frozenset(snapshot.paths())
-    if _valid(raw) and all(content_id(snapshot, p, None, listed) == c for p, c in raw[0]):
-        return raw[1]
+    if raw is not None:
+        if _valid(raw) and all(content_id(snapshot, p, None, listed) == c for p, c in raw[0]):
+            return raw[1]
+        if not _valid(raw):
+            store.rejected += 1
     recorder = RecordingSnapshot(snapshot)
     text = compute(recorder)
     # Listed files are in the key already; what was read by name is checked on each hit.
     unlisted = tuple(sorted((p, c) for p, c in recorder.reads.items() if p not in listed))
-    store.put(KIND, k, (unlisted, text), keep=KEEP)
+    if tree_digest(tree()) == state:  # the tree did not change under us
+        store.put(KIND, k, (unlisted, text), keep=KEEP)
     return text
 
 
@@ -60,6 +77,9 @@ def _valid(raw: object) -> TypeGuard[tuple[tuple[tuple[str, str], ...], str]]:
         isinstance(raw, tuple)
         and len(raw) == 2
         and isinstance(raw[0], tuple)
-        and all(isinstance(r, tuple) and len(r) == 2 for r in raw[0])
+        and all(
+            isinstance(r, tuple) and len(r) == 2 and all(isinstance(x, str) for x in r)
+            for r in raw[0]
+        )
         and isinstance(raw[1], str)
     )

@@ -36,23 +36,36 @@ _fingerprint: bytes | None = None
 
 
 def fingerprint() -> bytes:
-    """16 bytes naming this guardrails: its version, the Python, and its own source files.
+    """16 bytes naming this guardrails: its version, the Python, its own source files, the
+    data it reads (built-in policy packs, the config schema) and the plugins installed
+    beside it (rule and policy entry points, with their distributions' versions).
 
-    The files' sizes and mtimes stand for their content: an upgrade or any edit of the
-    package (a developer's checkout) gives new keys and headers, so old entries read as
-    foreign. Computed once per process (~150 stats).
+    The files' sizes and mtimes stand for their content: an upgrade, any edit of the
+    package (a developer's checkout) or a plugin installed or removed gives new keys and
+    headers, so old entries read as foreign. Computed once per process (~200 stats).
     """
     global _fingerprint
     if _fingerprint is None:
+        from guardrails.resources import data_path, plugin_stamp
+
         h = hashlib.blake2b(digest_size=_DIGEST)
         h.update(f"{guardrails.__version__}\0{sys.implementation.cache_tag}\0".encode())
         package = Path(guardrails.__file__).parent
-        for path in sorted(package.rglob("*.py")):
+        files = [(package, p) for p in sorted(package.rglob("*.py"))]
+        for kind in ("policies", "schema"):
+            try:
+                where = data_path(kind)
+            except FileNotFoundError:
+                continue
+            found = sorted(where.rglob("*")) if where.is_dir() else [where]
+            files.extend((where.parent, p) for p in found)
+        for root, path in files:
             try:
                 st = path.stat()
             except OSError:
                 continue
-            h.update(f"{path.relative_to(package)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+            h.update(f"{path.relative_to(root)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+        h.update(plugin_stamp().encode("utf-8", "surrogateescape"))
         _fingerprint = h.digest()
     return _fingerprint
 

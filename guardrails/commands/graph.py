@@ -33,7 +33,7 @@ def main(
         )
     git = open_repo(repo)
     text = remembered_output(
-        git.worktree(),
+        git.worktree,
         ("graph", fmt, focus, depth, config),
         lambda snapshot: render(git, snapshot, fmt=fmt, focus=focus, depth=depth, config=config),
     )

@@ -21,6 +21,12 @@ VERSION = 1
 Entry = list[tuple[int, str, str, str]]
 
 
+def _fingerprint() -> str:
+    from guardrails.cache.store import fingerprint
+
+    return fingerprint().hex()
+
+
 def _valid(entry: object) -> bool:
     """A cached read as this version writes it; anything else (an old or edited file) is
     dropped and its blob read again."""
@@ -45,12 +51,16 @@ class ReadCache:
                 loaded = json.loads(self.path.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 loaded = None
-            if isinstance(loaded, dict):
-                self.entries = {
-                    k: [(e[0], e[1], e[2], e[3]) for e in v]
-                    for k, v in loaded.items()
-                    if isinstance(k, str) and isinstance(v, list) and all(map(_valid, v))
-                }
+            # Written by this guardrails (its version and source files: a reader that changed
+            # without a VERSION bump must not be answered by the old one's reads).
+            if isinstance(loaded, dict) and loaded.get("guardrails") == _fingerprint():
+                found = loaded.get("reads")
+                if isinstance(found, dict):
+                    self.entries = {
+                        k: [(e[0], e[1], e[2], e[3]) for e in v]
+                        for k, v in found.items()
+                        if isinstance(k, str) and isinstance(v, list) and all(map(_valid, v))
+                    }
 
     def get(self, blob: str | None, path: str) -> list[FlagRead] | None:
         entry = self.entries.get(blob) if blob else None
@@ -70,7 +80,8 @@ class ReadCache:
         kept = {k: v for k, v in self.entries.items() if k in used}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            text = json.dumps(kept, separators=(",", ":"), sort_keys=True)
+            doc = {"guardrails": _fingerprint(), "reads": kept}
+            text = json.dumps(doc, separators=(",", ":"), sort_keys=True)
             write_atomically(self.path, text.encode("utf-8"), prefix=".flag-reads-")
         except OSError:
             return  # a read-only git dir: run uncached rather than fail the gate

@@ -113,12 +113,23 @@ def _line_ranges(patch: bytes) -> tuple[tuple[LineRange, ...], tuple[LineRange, 
     return tuple(added), tuple(removed)
 
 
-def _parse_listing(out: bytes, *, index: bool) -> dict[str, _Entry]:
-    """`ls-tree -r -z` ("mode type oid\\tpath") or `ls-files -s -z` ("mode oid stage\\tpath")."""
+def _parse_listing(
+    out: bytes, *, index: bool, unwatched: set[str] | None = None
+) -> dict[str, _Entry]:
+    """`ls-tree -r -z` ("mode type oid\\tpath") or `ls-files -s -z` ("mode oid stage\\tpath").
+
+    ``unwatched``: the listing is `ls-files -s -v -z` (each record starts with a tag and a
+    space); the paths git does not compare with the disk (assume-unchanged: a lowercase tag;
+    skip-worktree: ``S``) are added to it.
+    """
     entries: dict[str, _Entry] = {}
     for record in out.split(b"\0"):
         if not record:
             continue
+        if unwatched is not None:
+            tag, record = record[:1], record[2:]
+            if tag.islower() or tag == b"S":
+                unwatched.add(_fspath(record.partition(b"\t")[2]))
         meta, _, raw_path = record.partition(b"\t")
         fields = _text(meta).split(" ")
         mode, oid = (fields[0], fields[1]) if index else (fields[0], fields[2])

@@ -128,6 +128,13 @@ class Repo:
     def list_index(self, env: Mapping[str, str] | None = None) -> dict[str, _Entry]:
         return _parse_listing(self._git("ls-files", "-s", "-z", env=env).stdout, index=True)
 
+    def list_worktree_index(self) -> tuple[dict[str, _Entry], frozenset[str]]:
+        """The index, and the paths git does not compare with the disk (assume-unchanged,
+        skip-worktree): what is on disk there may differ from the index without git noticing."""
+        unwatched: set[str] = set()
+        out = self._git("ls-files", "-s", "-v", "-z").stdout
+        return _parse_listing(out, index=True, unwatched=unwatched), frozenset(unwatched)
+
     def list_unstaged(self) -> frozenset[str]:
         out = self._git("diff-files", "-z", "--name-only", "--no-relative").stdout
         return frozenset(_fspath(p) for p in out.split(b"\0") if p)

@@ -88,11 +88,13 @@ class WorktreeSnapshot:
         self._repo = repo
         self._index: dict[str, _Entry] | None = None
         self._dirty: frozenset[str] | None = None
+        self._unwatched: frozenset[str] = frozenset()  # set with the index listing
         self._paths: tuple[str, ...] | None = None
 
     def _tracked(self) -> dict[str, _Entry]:
         if self._index is None:
-            self._index = {p: e for p, e in self._repo.list_index().items() if e.mode != GITLINK}
+            listing, self._unwatched = self._repo.list_worktree_index()
+            self._index = {p: e for p, e in listing.items() if e.mode != GITLINK}
         return self._index
 
     def _disk(self, path: str) -> bytes | None:
@@ -126,9 +128,12 @@ class WorktreeSnapshot:
         return {p: data for p, data in found.items() if data is not None}
 
     def blob_id(self, path: str) -> str | None:
-        if self._dirty is None:
-            self._dirty = self._repo.list_unstaged()
+        """The index's id for a file git says is unchanged on disk; else the disk's content
+        hashed (modified files, and those git is told not to look at: ``--assume-unchanged``,
+        ``--skip-worktree``). Past that, git's own stat check decides, as for ``git status``."""
         entry = self._tracked().get(path)
+        if self._dirty is None:
+            self._dirty = self._repo.list_unstaged() | self._unwatched
         if entry is not None and path not in self._dirty:
             return entry.oid
         data = self.read(path)

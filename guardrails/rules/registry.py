@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-import os
-import sys
 
 from guardrails.errors import GuardrailsError
 from guardrails.rules.base import Rule
@@ -63,47 +61,12 @@ def builtin_rules() -> tuple[Rule, ...]:
 
 
 def _may_provide(group: str) -> bool:
-    """Whether any installed distribution may declare entry points of ``group``.
+    """Whether any installed distribution may declare ``group`` (see
+    :func:`guardrails.resources.plugin_declarations`: no ``importlib.metadata`` import when
+    none can)."""
+    from guardrails.resources import may_provide
 
-    ``importlib.metadata`` costs ~25 ms to import (it brings the ``email`` package) and
-    scans every distribution, on every commit the hook judges, to find that no rule plugin
-    is installed, which is the common case. The metadata it reads is each distribution's
-    ``entry_points.txt`` in a ``*.dist-info`` or ``*.egg-info`` directory beside it on
-    ``sys.path`` (or an egg's ``EGG-INFO``); looking for the group's section header there
-    answers "none" in ~1 ms. Anything read another way (a zip on the path, a finder of
-    distributions other than the standard path finder, an unreadable directory) counts as
-    "maybe", and ``importlib.metadata`` decides.
-    """
-    from importlib.machinery import PathFinder
-
-    if any(
-        getattr(finder, "find_distributions", None) is not None and finder is not PathFinder
-        for finder in sys.meta_path
-    ):
-        return True
-    header = f"[{group}]"
-    for entry in sys.path:
-        where = entry or "."
-        if not os.path.isdir(where):
-            if os.path.exists(where):
-                return True  # a zip or egg file: only importlib.metadata reads those
-            continue
-        try:
-            names = os.listdir(where)
-        except OSError:
-            return True
-        for name in names:
-            if not name.endswith((".dist-info", ".egg-info")) and name != "EGG-INFO":
-                continue
-            try:
-                with open(os.path.join(where, name, "entry_points.txt"), encoding="utf-8") as f:
-                    if header in f.read():
-                        return True
-            except (FileNotFoundError, NotADirectoryError):
-                continue  # no entry points, or a distutils .egg-info file (which has none)
-            except (OSError, UnicodeDecodeError):
-                return True
-    return False
+    return may_provide(group)
 
 
 def plugin_rules() -> tuple[Rule, ...]:

@@ -7,6 +7,7 @@ spaces, newlines or bytes that are not UTF-8: those are decoded with ``surrogate
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -71,6 +72,16 @@ def is_new_content(
 def decode(data: bytes) -> str:
     """Bytes of a text file as str; undecodable bytes survive as surrogates."""
     return data.decode("utf-8", "surrogateescape")
+
+
+# Python's own newlines only: str.splitlines also splits on \f, \v, \x1c.. which would shift
+# every line number after a form feed.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def split_lines(text: str) -> list[str]:
+    """``text`` in lines as Python numbers them, each with its line ending."""
+    return _LINE.findall(text)
 
 
 @dataclass(frozen=True, order=True)

@@ -17,9 +17,8 @@ import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from guardrails.changes import LineRange
+from guardrails.changes import LineRange, split_lines
 from guardrails.findings import Finding
-from guardrails.semantic.python import split_lines
 
 WITHOUT_REASON = "guardrails.suppression-without-reason"
 FORBIDDEN = "guardrails.suppression-forbidden"

@@ -6,17 +6,19 @@ the code written against them. Pure functions of the semantic diff's facts.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from guardrails.semantic.facts import (
+from guardrails.semantic.kinds import (
     FIELD,
     KEYWORD_ONLY,
     POSITIONAL,
     POSITIONAL_ONLY,
     VAR_KEYWORD,
     VAR_POSITIONAL,
-    Signature,
-    SymbolChange,
 )
+
+if TYPE_CHECKING:
+    from guardrails.semantic.facts import Signature, SymbolChange
 
 _BINDING_DECORATORS = frozenset({"property", "cached_property", "staticmethod", "classmethod"})
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from guardrails.findings import Finding
 from guardrails.rules.base import Rule, RuleContext
-from guardrails.semantic.facts import CallSite
+
+if TYPE_CHECKING:
+    from guardrails.semantic.facts import CallSite
 
 
 class CallRule(Rule):

@@ -7,13 +7,17 @@ this module is the rule: who imports the broken names, the severity, the finding
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from guardrails.catalog.infer import in_support_tree
 from guardrails.changes import DELETED, RENAMED
 from guardrails.findings import Finding, Related
 from guardrails.rules._api_breaks import breaking_reasons, is_public, signature_breaks
 from guardrails.rules.base import Case, Expect, ImportSite, Rule, RuleContext, Site
-from guardrails.semantic.facts import FIELD, IMPORT, Symbol
+from guardrails.semantic.kinds import FIELD, IMPORT
+
+if TYPE_CHECKING:
+    from guardrails.semantic.facts import Symbol
 
 __all__ = [
     "ApiBreakingChange",

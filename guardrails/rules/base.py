@@ -15,18 +15,19 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
-from guardrails.cache.diffs import cached_diff
 from guardrails.catalog.model import Catalog
 from guardrails.changes import ChangeSet, FileChange
 from guardrails.findings import SEVERITIES, Finding, Related
-from guardrails.semantic.facts import ModuleDiff
-from guardrails.semantic.python import MAX_FILE_BYTES, is_python_change
+from guardrails.semantic.python_files import MAX_FILE_BYTES, is_python_change
 
 if TYPE_CHECKING:
+    # The semantic diff (its records, its cache, the parsers) is imported where a Python file
+    # changed: the hook imports every rule on every commit, most of which change no Python.
     from guardrails.authors import Authorship
     from guardrails.errors import Problem
     from guardrails.imports.uses import UseIndex
     from guardrails.policy.approvals import Approval
+    from guardrails.semantic.facts import ModuleDiff
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 
@@ -170,6 +171,8 @@ class RuleContext:
     def diff(self, change: FileChange) -> ModuleDiff:
         key = id(change)
         if key not in self._diffs:
+            from guardrails.cache.diffs import cached_diff
+
             self._diffs[key] = cached_diff(change, max_bytes=self.max_file_bytes)
         return self._diffs[key]
 

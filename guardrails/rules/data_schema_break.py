@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from guardrails.catalog.model import Resource
 from guardrails.findings import Finding, Related
 from guardrails.rules.base import Case, Expect, Rule, RuleContext, Site
-from guardrails.semantic.facts import CLASS, FIELD, SymbolChange
+from guardrails.semantic.kinds import CLASS, FIELD
+
+if TYPE_CHECKING:
+    from guardrails.semantic.facts import SymbolChange
 
 _CONSUMING = frozenset({"consumes", "consumes_api", "depends_on"})
 

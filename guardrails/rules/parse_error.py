@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 from guardrails.findings import Finding
 from guardrails.rules.base import Case, Expect, Rule, RuleContext
-from guardrails.semantic.facts import ParseProblem
 
-if TYPE_CHECKING:  # the parsers import PyYAML: loaded when a change has such a file
+if TYPE_CHECKING:  # the diff's records and the PyYAML parsers: loaded when a change needs them
+    from guardrails.semantic.facts import ParseProblem
     from guardrails.semantic.structured import Malformed
 
 _FIX = {

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from guardrails.rules._calls import CallRule
 from guardrails.rules.base import Case, Expect
-from guardrails.semantic.facts import CallSite
+
+if TYPE_CHECKING:
+    from guardrails.semantic.facts import CallSite
 
 _VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request", "stream")
 _NAMES = frozenset(f"{lib}.{verb}" for lib in ("requests", "httpx") for verb in _VERBS)

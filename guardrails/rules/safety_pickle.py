@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from guardrails.rules._calls import CallRule
 from guardrails.rules.base import Case, Expect
-from guardrails.semantic.facts import CallSite
+
+if TYPE_CHECKING:
+    from guardrails.semantic.facts import CallSite
 
 _NAMES = frozenset(
     f"{m}.{f}"

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from guardrails.rules._calls import CallRule
 from guardrails.rules.base import Case, Expect
-from guardrails.semantic.facts import CallSite
+
+if TYPE_CHECKING:
+    from guardrails.semantic.facts import CallSite
 
 _TAKES_SHELL = frozenset(
     f"subprocess.{n}" for n in ("run", "call", "check_call", "check_output", "Popen")

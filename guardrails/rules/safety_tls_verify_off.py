@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from guardrails.rules._calls import CallRule, falsy_literal
 from guardrails.rules.base import Case, Expect
-from guardrails.semantic.facts import CallSite
+
+if TYPE_CHECKING:
+    from guardrails.semantic.facts import CallSite
 
 _UNVERIFIED = frozenset({"ssl._create_unverified_context"})
 

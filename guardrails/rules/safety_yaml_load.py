@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from guardrails.rules._calls import CallRule
 from guardrails.rules.base import Case, Expect
-from guardrails.semantic.facts import CallSite
+
+if TYPE_CHECKING:
+    from guardrails.semantic.facts import CallSite
 
 _LOADS = frozenset({"yaml.load", "yaml.load_all"})
 _UNSAFE = frozenset({"yaml.unsafe_load", "yaml.unsafe_load_all"})

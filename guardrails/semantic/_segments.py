@@ -14,22 +14,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from guardrails.changes import is_binary
+from guardrails.changes import split_lines as split_lines
 from guardrails.semantic._type_params import HiddenMap, parse_masked
 from guardrails.semantic.facts import ParseProblem
+from guardrails.semantic.python_files import MAX_FILE_BYTES as MAX_FILE_BYTES
 
-MAX_FILE_BYTES = 2 * 1024 * 1024
 # ast depth of one top-level statement above which libcst is not attempted. Measured with
 # libcst 1.9: nested calls at depth 190 take 0.6 s; CPython itself rejects more than 200
 # nested parentheses, so only operator/attribute chains get deeper in valid code.
 MAX_DEPTH = 200
-
-# Python's own newlines only: str.splitlines also splits on \f, \v, \x1c.. which would shift
-# every line number after a form feed.
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
-
-
-def split_lines(text: str) -> list[str]:
-    return _LINE.findall(text)
 
 
 @dataclass

@@ -9,22 +9,44 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Parameter kinds, in the order Python requires them.
-POSITIONAL_ONLY = "positional-only"
-POSITIONAL = "positional"
-VAR_POSITIONAL = "*args"
-KEYWORD_ONLY = "keyword-only"
-VAR_KEYWORD = "**kwargs"
-
-# Symbol kinds.
-FUNCTION, CLASS, METHOD, CONSTANT, FIELD, IMPORT = (
-    "function",
-    "class",
-    "method",
-    "constant",
-    "field",
-    "import",
+from guardrails.semantic.kinds import (
+    CLASS,
+    CONSTANT,
+    FIELD,
+    FUNCTION,
+    IMPORT,
+    KEYWORD_ONLY,
+    METHOD,
+    POSITIONAL,
+    POSITIONAL_ONLY,
+    VAR_KEYWORD,
+    VAR_POSITIONAL,
 )
+
+__all__ = [
+    "CLASS",
+    "CONSTANT",
+    "FIELD",
+    "FUNCTION",
+    "IMPORT",
+    "KEYWORD_ONLY",
+    "METHOD",
+    "POSITIONAL",
+    "POSITIONAL_ONLY",
+    "VAR_KEYWORD",
+    "VAR_POSITIONAL",
+    "Arg",
+    "CallSite",
+    "Handler",
+    "ImportStatement",
+    "ModuleDiff",
+    "Param",
+    "ParseProblem",
+    "Signature",
+    "StringLiteral",
+    "Symbol",
+    "SymbolChange",
+]
 
 
 @dataclass(frozen=True)

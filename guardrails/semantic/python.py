@@ -16,7 +16,7 @@ and 2.6 GB) or recurse past Python's limit. A segment whose ``ast`` is deeper th
 large stack and a raised recursion limit, so a deep-but-allowed segment parses instead of
 failing; anything that still fails becomes a :class:`ParseProblem`, never an exception.
 
-The seams, one module each: :mod:`._python_files` (what counts as Python),
+The seams, one module each: :mod:`.python_files` (what counts as Python),
 :mod:`._segments` (reading a side and cutting it into segments), :mod:`._matching` (which
 segments and statements changed), :mod:`._symbol_changes` (the symbol diff),
 :mod:`._module_names` (names, aliases, ``__all__``) and :mod:`._worker` (the big-stack
@@ -32,7 +32,6 @@ from guardrails.changes import ADDED, SYMLINK_MODE, FileChange, LineRange
 from guardrails.semantic import _ast_changes, _ast_symbols
 from guardrails.semantic._matching import _meaning_changed, _tree_key, _unmatched
 from guardrails.semantic._module_names import _ast_names, _dunder_all, _resolve, _top_level_aliases
-from guardrails.semantic._python_files import PYTHON_SUFFIXES, is_python_change, is_python_file
 from guardrails.semantic._segments import (
     MAX_DEPTH,
     MAX_FILE_BYTES,
@@ -55,6 +54,7 @@ from guardrails.semantic.facts import (
     Symbol,
     SymbolChange,
 )
+from guardrails.semantic.python_files import PYTHON_SUFFIXES, is_python_change, is_python_file
 
 __all__ = [
     "MAX_DEPTH",

@@ -9,6 +9,7 @@ pre-commit hook pays for it on every commit.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import guardrails
+from tests.gitrepo import GitRepo
 
 PACKAGE = Path(guardrails.__file__).parent
 HEAVY = ("networkx", "libcst", "yaml", "pathspec")
@@ -111,3 +113,58 @@ def test_libcst_is_loaded_once_python_is_really_parsed(tmp_path: Path) -> None:
         pytest.skip("type parameters are ordinary syntax here")
     assert "libcst" in _loaded_after(code, tmp_path)
 
+
+# What the pre-commit hook must not load when the commit changes no Python file: the
+# semantic diff (its record types, its cache, the parsers), and the config and pack loaders
+# with PyYAML, which a warm cache makes unnecessary. Each costs start-up time on every commit.
+NOT_FOR_PROSE = (
+    "guardrails.semantic.facts",
+    "guardrails.semantic.python",
+    "guardrails.cache.diffs",
+    "guardrails.catalog.load",
+    "guardrails.policy.load",
+    "yaml",
+    "libcst",
+)
+
+
+def _hook_run(repo: GitRepo, loaded: Path) -> tuple[int, dict[str, object]]:
+    """`guardrails check --staged --format json` as the hook runs it, in a fresh interpreter
+    that writes the modules it ended with to ``loaded``."""
+    code = (
+        "import atexit, sys\n"
+        f"atexit.register(lambda: open({str(loaded)!r}, 'w').write('\\n'.join(sys.modules)))\n"
+        "sys.argv = ['guardrails', 'check', '--staged', '--format', 'json']\n"
+        "from guardrails.cli import main\n"
+        "main()\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=repo.root, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode in (0, 1), out.stderr
+    return out.returncode, json.loads(out.stdout)
+
+
+@pytest.mark.slow
+def test_the_hook_on_a_change_without_python_loads_no_python_analysis(
+    repo: GitRepo, tmp_path: Path
+) -> None:
+    shutil.copytree(PACKAGE.parent / "graph" / "examples" / "acme", repo.root, dirs_exist_ok=True)
+    repo.commit("acme")
+    loaded = tmp_path / "modules.txt"
+    # The first run fills the cache (it reads guardrails.yaml with PyYAML); the second is the
+    # hook on the next commit, which finds catalog, claims and packs remembered.
+    repo.write({"README.md": "# acme\n\nfirst edit\n"})
+    repo.git("add", "README.md")
+    assert _hook_run(repo, loaded)[0] == 0
+    assert "yaml" in loaded.read_text().split(), "the first run did not read the config"
+    repo.write({"README.md": "# acme\n\nsecond edit\n"})
+    repo.git("add", "README.md")
+    code, doc = _hook_run(repo, loaded)
+    assert code == 0 and doc["decision"] == "pass", doc
+    assert [f["path"] for f in doc["impact"]["files"]] == ["README.md"]  # type: ignore[index]
+    modules = set(loaded.read_text().split())
+    assert "guardrails.rules.safety_shell" in modules  # every rule ran
+    assert (
+        sorted(m for m in modules if m in NOT_FOR_PROSE or m.split(".")[0] in NOT_FOR_PROSE) == []
+    )

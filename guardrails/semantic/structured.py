@@ -5,7 +5,7 @@ head of a file, and must point at the exact line of the new file. A :class:`Docu
 the plain value and, for every key path (``("spec", "strategy", "canary", "steps", 2,
 "setWeight")``), the line it was written on.
 
-YAML is composed with pyyaml's node API (already a dependency), so comments, several
+YAML is composed with pyyaml's node API (in :mod:`._yaml_documents`), so comments, several
 documents in one stream (Argo Rollouts next to their Services), anchors, aliases and merge
 keys (``<<: *defaults``) are read as Kubernetes reads them. JSON is read by a small scanner
 that keeps positions (the stdlib parser forgets them); its values are exactly what
@@ -23,14 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
-from guardrails.catalog.yamltree import _BaseLoader, no_gc
-
 KeyPath = tuple[str | int, ...]
 MAX_DEPTH = 200  # deeper documents are reported, not recursed into (a stack overflow guard)
-
-_MERGE = "tag:yaml.org,2002:merge"
 
 
 @dataclass(frozen=True)
@@ -78,83 +72,13 @@ class Malformed:
 # -- YAML ---------------------------------------------------------------------------------------
 
 
-class _Scalars(_BaseLoader):  # type: ignore[misc,valid-type]
-    """Only its scalar constructors are used (ints, floats, bools, nulls, timestamps)."""
-
-
-def _scalar_constructor() -> Any:
-    return _Scalars("")
-
-
 def read_yaml(text: str) -> list[Document] | Malformed:
     """Every document of a YAML stream (empty documents skipped)."""
-    try:
-        with no_gc():
-            nodes = [n for n in yaml.compose_all(text, Loader=_BaseLoader) if n is not None]
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
-        what = getattr(err, "problem", None) or str(err).splitlines()[0]
-        return Malformed(
-            f"YAML syntax error: {what}", int(mark.line) + 1 if mark is not None else None
-        )
-    except RecursionError:
-        return Malformed("YAML nesting is too deep", None, "too-deep")
-    constructor = _scalar_constructor()
-    docs: list[Document] = []
-    for node in nodes:
-        lines: dict[KeyPath, int] = {(): node.start_mark.line + 1}
-        try:
-            value = _yaml_value(node, (), lines, constructor, 0)
-        except _TooDeep:
-            return Malformed("YAML nesting is too deep", node.start_mark.line + 1, "too-deep")
-        except (yaml.YAMLError, ValueError, TypeError) as err:  # a bad timestamp, an odd tag
-            return Malformed(f"YAML value error: {err}", node.start_mark.line + 1)
-        docs.append(Document(value, lines, node.start_mark.line + 1))
-    return docs
+    # PyYAML and its loader (~10 ms) only once a YAML file is read: a repository whose flag
+    # files are JSON builds its flag nodes on every commit without them.
+    from guardrails.semantic._yaml_documents import read_yaml as read
 
-
-class _TooDeep(Exception):
-    pass
-
-
-def _yaml_value(
-    node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], ctor: Any, depth: int
-) -> Any:
-    if depth > MAX_DEPTH:
-        raise _TooDeep
-    if isinstance(node, yaml.ScalarNode):
-        return ctor.construct_object(node)
-    if isinstance(node, yaml.SequenceNode):
-        out_list: list[Any] = []
-        for i, item in enumerate(node.value):
-            lines.setdefault((*path, i), item.start_mark.line + 1)
-            out_list.append(_yaml_value(item, (*path, i), lines, ctor, depth + 1))
-        return out_list
-    if isinstance(node, yaml.MappingNode):
-        out: dict[Any, Any] = {}
-        merged: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == _MERGE:
-                # `<<: *defaults` (or a list of them): keys written here win over merged ones.
-                sources = (
-                    value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
-                )
-                for src in sources:
-                    part = _yaml_value(src, path, lines, ctor, depth + 1)
-                    if isinstance(part, dict):
-                        for k, v in part.items():
-                            merged.setdefault(k, v)
-                continue
-            key = _yaml_value(key_node, (), {}, ctor, depth + 1)
-            if not isinstance(key, (str, int, float, bool)) and key is not None:
-                key = str(key)
-            child = (*path, key) if isinstance(key, (str, int)) else path
-            lines[child] = key_node.start_mark.line + 1
-            out[key] = _yaml_value(value_node, child, lines, ctor, depth + 1)
-        for k, v in merged.items():
-            out.setdefault(k, v)
-        return out
-    return None
+    return read(text)
 
 
 # -- JSON ---------------------------------------------------------------------------------------

@@ -22,12 +22,12 @@ from guardrails.changes import DELETED, RENAMED, Snapshot
 from guardrails.errors import ConfigError, GuardrailsError, Problem
 from guardrails.filemap import FileMap, touch
 from guardrails.graph import DependencyGraph, Evidence, ImportDependency
-from guardrails.impact import Impact, blast_radius
 
 if TYPE_CHECKING:
     from guardrails.catalog.codeowners import CodeOwnersIndex
     from guardrails.flags import FlagRead
     from guardrails.git import Change, Repo
+    from guardrails.impact import Impact
     from guardrails.imports import ImportGraph
 
 
@@ -337,6 +337,9 @@ def analyze(
     for node, files in touched.nodes.items():
         if node not in graph:
             _add_untracked(graph, head_world, node, files)
+    # The impact records are a change's: `graph` loads a world and never creates them.
+    from guardrails.impact import blast_radius
+
     impact = blast_radius(graph, touched, base=cs.base, head=cs.head, depth=depth, mode=cs.mode)
     return Analysis(
         change,

@@ -17,11 +17,14 @@ import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from guardrails.catalog.model import Catalog, FileSource
 from guardrails.catalog.paths import compile_pattern
 from guardrails.changes import ADDED, DELETED, RENAMED, ChangeSet, FileChange, decode, is_binary
-from guardrails.impact import Touch, TouchedFile
+
+if TYPE_CHECKING:
+    from guardrails.impact import Touch, TouchedFile
 
 ServicesOf = Callable[[str], Sequence[str]]  # path -> service names claiming it
 # (flag file source, path, text) -> key -> definition; None when the text cannot be read.
@@ -107,6 +110,9 @@ class FileMap:
 
 
 def touch(changes: ChangeSet, head: FileMap, base: FileMap | None = None) -> Touch:
+    # A change's records: a world's file map is loaded by `graph` too, which has no change.
+    from guardrails.impact import Touch, TouchedFile
+
     nodes: dict[str, set[str]] = {}
     owner_teams: set[str] = set()
     unowned: set[str] = set()

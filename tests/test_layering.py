@@ -128,13 +128,14 @@ NOT_FOR_PROSE = (
 )
 
 
-def _hook_run(repo: GitRepo, loaded: Path) -> tuple[int, dict[str, object]]:
-    """`guardrails check --staged --format json` as the hook runs it, in a fresh interpreter
-    that writes the modules it ended with to ``loaded``."""
+def _hook_run(repo: GitRepo, loaded: Path, *args: str) -> tuple[int, dict[str, object]]:
+    """`guardrails ARGS` (default: `check --staged --format json`, as the hook runs it) in a
+    fresh interpreter that writes the modules it ended with to ``loaded``."""
+    argv = ["guardrails", *(args or ("check", "--staged", "--format", "json"))]
     code = (
         "import atexit, sys\n"
         f"atexit.register(lambda: open({str(loaded)!r}, 'w').write('\\n'.join(sys.modules)))\n"
-        "sys.argv = ['guardrails', 'check', '--staged', '--format', 'json']\n"
+        f"sys.argv = {argv!r}\n"
         "from guardrails.cli import main\n"
         "main()\n"
     )
@@ -168,3 +169,18 @@ def test_the_hook_on_a_change_without_python_loads_no_python_analysis(
     assert (
         sorted(m for m in modules if m in NOT_FOR_PROSE or m.split(".")[0] in NOT_FOR_PROSE) == []
     )
+
+
+@pytest.mark.slow
+def test_graph_loads_no_change_records(repo: GitRepo, tmp_path: Path) -> None:
+    # `graph` draws the working tree: no change, so neither the blast radius (its records,
+    # `affected`'s command module) nor anything of the semantic diff.
+    shutil.copytree(PACKAGE.parent / "graph" / "examples" / "acme", repo.root, dirs_exist_ok=True)
+    repo.commit("acme")
+    loaded = tmp_path / "modules.txt"
+    code, doc = _hook_run(repo, loaded, "graph", "--format", "json")
+    assert code == 0 and "service:event-bus" in {n["id"] for n in doc["nodes"]}  # type: ignore[attr-defined]
+    modules = set(loaded.read_text().split())
+    assert "guardrails.engine" in modules
+    unwanted = ("guardrails.impact", "guardrails.commands.affected", "guardrails.semantic.facts")
+    assert sorted(modules.intersection(unwanted)) == []

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 from typing import IO
 
 from guardrails.app.affected import run_affected
 from guardrails.cache import open_repo
 from guardrails.commands.output import emit
+from guardrails.commands.suggest import suggest
 from guardrails.engine import Analysis, Selector
 from guardrails.errors import EXIT_OK, GuardrailsError
 from guardrails.impact import why
@@ -106,12 +106,3 @@ def _picture(view: View, fmt: str) -> str:
     from guardrails.report import dot
 
     return dot.render(view)
-
-
-def suggest(node: str, known: Sequence[str]) -> str:
-    close = difflib.get_close_matches(node, known, n=3, cutoff=0.5)
-    if not close and ":" not in node:
-        close = [k for k in known if k.split(":", 1)[-1] == node][:3]
-    if close:
-        return "did you mean " + ", ".join(close) + "?"
-    return "node ids are typed, e.g. service:event-bus; `guardrails graph` lists them"

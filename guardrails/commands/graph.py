@@ -50,7 +50,7 @@ def render(
     depth: int | None,
     config: str | None,
 ) -> str:
-    from guardrails.commands.affected import suggest
+    from guardrails.commands.suggest import suggest
     from guardrails.engine import load_world
     from guardrails.report.view import graph_view
 

@@ -7,10 +7,10 @@ from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from guardrails.graph import DependencyGraph
-from guardrails.impact import Impact
 from guardrails.report import json_text
 
 if TYPE_CHECKING:
+    from guardrails.impact import Impact
     from guardrails.report.registry import RuleMeta
 
 GRAPH_SCHEMA = "guardrails.graph/v1"

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from guardrails.graph import DependencyGraph
-from guardrails.impact import Impact
+
+if TYPE_CHECKING:
+    from guardrails.impact import Impact
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,7 @@ the base side is what the change is judged against (only what the change does is
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from guardrails.catalog.model import FileSource
 from guardrails.changes import FileChange
@@ -33,8 +32,9 @@ STRUCTURED_FLAG_KINDS = ("flagd", "yaml")
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Sides(Generic[T]):
+# A NamedTuple, not a dataclass: every check imports this module and few use the class
+# (a frozen dataclass costs ~0.8 ms to create, a NamedTuple ~0.1 ms).
+class Sides(NamedTuple, Generic[T]):
     """One changed file's parsed base and head. ``None``: the side does not exist."""
 
     change: FileChange

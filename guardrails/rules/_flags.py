@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from guardrails.catalog.model import DEFAULT_TIER, FileSource, StepLimits
 from guardrails.changes import FileChange
@@ -16,8 +15,9 @@ if TYPE_CHECKING:  # the parsers import PyYAML: loaded when a change has such a 
     from guardrails.semantic.flags import Flag
 
 
-@dataclass(frozen=True)
-class FlagChange:
+# A NamedTuple, not a dataclass: every check imports this module and few use the class
+# (a frozen dataclass costs ~0.8 ms to create, a NamedTuple ~0.1 ms).
+class FlagChange(NamedTuple):
     change: FileChange
     source: FileSource
     key: str

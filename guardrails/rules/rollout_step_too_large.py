@@ -21,8 +21,7 @@ reported again.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from guardrails.catalog.model import DEFAULT_TIER, StepLimits
 from guardrails.findings import Finding
@@ -33,8 +32,9 @@ if TYPE_CHECKING:  # the parsers import PyYAML: loaded when a change has such a 
     from guardrails.semantic.rollouts import Rollout
 
 
-@dataclass(frozen=True)
-class Problem:
+# A NamedTuple, not a dataclass: every check imports this module and few use the class
+# (a frozen dataclass costs ~0.8 ms to create, a NamedTuple ~0.1 ms).
+class Problem(NamedTuple):
     key: str  # what is wrong, without its line: compared between base and head
     line: int
     message: str

@@ -137,8 +137,13 @@ def _hook_run(repo: GitRepo, loaded: Path, *args: str) -> tuple[int, dict[str, o
     fresh interpreter that writes the modules it ended with to ``loaded``."""
     argv = ["guardrails", *(args or ("check", "--staged", "--format", "json"))]
     code = (
-        "import atexit, sys\n"
-        f"atexit.register(lambda: open({str(loaded)!r}, 'w').write('\\n'.join(sys.modules)))\n"
+        # The console script leaves through os._exit (no atexit handlers): list the modules
+        # on the way out.
+        "import os, sys\n"
+        "leave = os._exit\n"
+        f"def _exit(code):\n    open({str(loaded)!r}, 'w').write('\\n'.join(sys.modules))\n"
+        "    leave(code)\n"
+        "os._exit = _exit\n"
         f"sys.argv = {argv!r}\n"
         "from guardrails.cli import main\n"
         "main()\n"
@@ -178,7 +183,8 @@ def test_the_hook_on_a_change_without_python_loads_no_python_analysis(
 @pytest.mark.slow
 def test_graph_loads_no_change_records(repo: GitRepo, tmp_path: Path) -> None:
     # `graph` draws the working tree: no change, so neither the blast radius (its records,
-    # `affected`'s command module) nor anything of the semantic diff.
+    # `affected`'s command module) nor anything of the semantic diff. A first run: nothing
+    # is remembered, so the world is loaded.
     shutil.copytree(PACKAGE.parent / "graph" / "examples" / "acme", repo.root, dirs_exist_ok=True)
     repo.commit("acme")
     loaded = tmp_path / "modules.txt"

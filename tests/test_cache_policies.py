@@ -291,6 +291,8 @@ def test_a_warm_check_loads_no_yaml(repo: GitRepo) -> None:
     repo.stage()
     script = (
         "import sys\nfrom guardrails.cli import main\n"
+        # finish() leaves through os._exit: exit normally to look at sys.modules afterwards.
+        "import guardrails.commands.output as out\nout.finish = sys.exit\n"
         "sys.argv = ['guardrails', 'check', '--staged', '--format', 'json']\n"
         "try:\n    main()\n"
         "except SystemExit as e:\n    code = e.code\n"

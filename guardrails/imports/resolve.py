@@ -150,6 +150,34 @@ def _is_name(part: str) -> bool:
     return part.isidentifier() and not keyword.iskeyword(part)
 
 
+@dataclass(frozen=True)
+class _Place:
+    """A directory as seen from one root that contains it."""
+
+    root: str
+    prefix: str | None  # its dotted name under the root ("" for the root), None if invalid
+    packages: tuple[str, ...]  # the package names on the way: a, a.b, a.b.c
+
+
+def _places(directory: str, rootset: set[str]) -> tuple[_Place, ...]:
+    """The roots containing ``directory``, most specific first, with its name under each."""
+    out = []
+    d = directory
+    while True:
+        if d in rootset:
+            rel = directory[len(d) + 1 :] if d else directory
+            parts = rel.split("/") if rel else []
+            if all(map(_is_name, parts)):
+                prefixes = tuple(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+                out.append(_Place(d, ".".join(parts), prefixes))
+            else:
+                out.append(_Place(d, None, ()))
+        if not d:
+            break
+        d = _parent(d)
+    return tuple(out)
+
+
 @dataclass
 class ModuleIndex:
     """Module names of the repository's Python files under the given roots."""
@@ -169,28 +197,31 @@ class ModuleIndex:
         index = cls(tuple(roots))
         rootset = set(roots)
         modules, packages, own_name = index.modules, index.packages, index.own_name
+        file_roots = index.file_roots
+        # Files share directories (localstack: 1,214 files in 240): what a directory is
+        # under each root is worked out once per directory, not once per file.
+        places: dict[str, tuple[_Place, ...]] = {}
         for path in py_files:
-            containing = []
             d = _parent(path)
-            while True:
-                if d in rootset:
-                    containing.append(d)
-                if not d:
-                    break
-                d = _parent(d)
-            index.file_roots[path] = tuple(containing)
-            for root in containing:  # most specific first
-                rel = path[len(root) + 1 :] if root else path
-                parts = rel[:-3].split("/")
-                is_pkg = parts[-1] == "__init__"
+            found = places.get(d)
+            if found is None:
+                found = places[d] = _places(d, rootset)
+            file_roots[path] = tuple(place.root for place in found)
+            stem = path[len(d) + 1 : -3] if d else path[:-3]
+            is_pkg = stem == "__init__"
+            if not is_pkg and not _is_name(stem):
+                continue
+            for place in found:  # most specific root first
+                if place.prefix is None:
+                    continue  # a directory on the way is not a package name
                 if is_pkg:
-                    parts.pop()
-                if not parts or not all(map(_is_name, parts)):
-                    continue
-                name = ".".join(parts)
-                modules.setdefault(name, []).append((path, root))
-                for i in range(1, len(parts) if not is_pkg else len(parts) + 1):
-                    packages.add(".".join(parts[:i]))
+                    if not place.prefix:
+                        continue  # the root's own __init__.py names nothing
+                    name = place.prefix
+                else:
+                    name = f"{place.prefix}.{stem}" if place.prefix else stem
+                modules.setdefault(name, []).append((path, place.root))
+                packages.update(place.packages)
                 own_name.setdefault(path, (name, is_pkg))
         return index
 

@@ -1,0 +1,226 @@
+"""Import edges, and the state of a graph that the next build starts from.
+
+A file's edges and problems depend only on its own blob and the module index (the source
+roots and the list of Python paths), and edges sort by their source file first, so each
+file's edges are one run of the sorted graph. A :class:`GraphState` keeps every file's blob
+beside the sorted edges (by column) and each file's problems; a build under the same module
+index starts from it (:func:`advance`): the runs of the files whose blob changed are cut out
+and their new edges put in, so the work grows with the changed files, not the repository.
+"""
+
+from __future__ import annotations
+
+import operator
+from bisect import bisect_left
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from itertools import chain
+from typing import Any
+
+from guardrails.errors import Problem
+
+
+@dataclass(frozen=True, order=True)
+class ImportEdge:
+    """``src_path`` imports ``module`` (the file ``dst_path``) at ``line``."""
+
+    src_path: str
+    line: int
+    module: str  # absolute dotted name of the imported module (relative imports resolved)
+    names: tuple[str, ...]  # what a `from` import takes from it; () for `import a.b`
+    dst_path: str
+    type_only: bool
+    weak: bool
+    dynamic: bool
+    statement: str  # the import statement, one line, for explanations
+    in_function: bool = False
+
+    @property
+    def location(self) -> str:
+        return f"{self.src_path}:{self.line}"
+
+
+edge_order = operator.attrgetter("src_path", "line", "module", "dst_path", "names")
+
+# A module two or more files claim, as one file imports it: (module, line, the files).
+Ambiguous = tuple[str, int, tuple[str, ...]]
+# One file's edges, problems and ambiguous modules, in the order the resolver found them.
+Resolved = tuple[tuple[ImportEdge, ...], tuple[Problem, ...], tuple[Ambiguous, ...]]
+ProblemRow = tuple[str, "str | None", "int | None", "str | None", str]
+# A file with problems or ambiguous imports: (path, its problems, its ambiguous modules).
+FileExtras = tuple[str, tuple[ProblemRow, ...], tuple[Ambiguous, ...]]
+Columns = tuple[tuple[Any, ...], ...]  # one tuple per ImportEdge field, edges in order
+
+FIELDS = tuple(f.name for f in fields(ImportEdge))
+# Fields holding strings or tuples of them (never ints or bools): the only ones whose equal
+# values may share one object when stored, since 1 == True and a line number must not come
+# back as a flag (or a flag as a line).
+_TEXT = tuple(
+    i for i, f in enumerate(fields(ImportEdge)) if str(f.type).startswith(("str", "tuple[str"))
+)
+_row_of = operator.attrgetter(*FIELDS)
+
+
+@dataclass(frozen=True)
+class GraphState:
+    """The edges and problems of one state of the Python files under one module index.
+
+    ``blobs`` is aligned with the index's list of Python paths ("" for a listed file without
+    a blob). ``columns`` are the sorted edges' fields. ``extras`` are the files with problems
+    or ambiguous imports, in path-list order: an ambiguous module's problem names the first
+    file that imports it.
+    """
+
+    blobs: tuple[str, ...]
+    columns: Columns
+    extras: tuple[FileExtras, ...]
+
+    def edges(self) -> tuple[ImportEdge, ...]:
+        return edges_from_columns(self.columns)
+
+    def problems(self) -> tuple[Problem, ...]:
+        problems: list[Problem] = []
+        ambiguous: dict[str, tuple[str, int, tuple[str, ...]]] = {}
+        for src, rows, file_ambiguous in self.extras:
+            problems.extend(Problem(*row) for row in rows)
+            for module, line, files in file_ambiguous:
+                ambiguous.setdefault(module, (src, line, files))
+        for module, (src, line, files) in ambiguous.items():
+            problems.append(
+                Problem(
+                    f"module {module!r} is claimed by {len(files)} files ({', '.join(files)}); "
+                    "its imports count as imports of all of them",
+                    path=src,
+                    line=line,
+                    severity="info",
+                    fix="list the intended source roots in inference.roots in guardrails.yaml",
+                )
+            )
+        return tuple(problems)
+
+
+def advance(
+    base: GraphState | None,
+    py_files: Sequence[str],
+    blobs: tuple[str, ...],
+    changed: Sequence[str],
+    fresh: Mapping[str, Resolved],
+) -> tuple[GraphState, tuple[ImportEdge, ...]]:
+    """The state of ``blobs`` and its sorted edges, from ``base`` (same module index).
+
+    ``changed``: the files whose blob is not ``base``'s (every file with a blob when there is
+    no base); ``fresh`` holds each of them that has a blob, resolved again. Every other file
+    keeps its run of ``base``'s edges and its problems as they were.
+    """
+    cut = set(changed)
+    extras: dict[str, FileExtras] = {}
+    if base is not None:
+        extras = {e[0]: e for e in base.extras if e[0] not in cut}
+    for src in changed:
+        found = fresh.get(src)
+        if found is not None and (found[1] or found[2]):
+            rows = tuple((p.message, p.path, p.line, p.fix, p.severity) for p in found[1])
+            extras[src] = (src, rows, found[2])
+    if len(extras) > 1:
+        position = {p: i for i, p in enumerate(py_files)}
+        ordered = tuple(sorted(extras.values(), key=lambda e: position[e[0]]))
+    else:
+        ordered = tuple(extras.values())
+
+    if base is None:
+        edges = sorted(
+            chain.from_iterable(fresh[p][0] for p in changed if p in fresh), key=edge_order
+        )
+        return GraphState(blobs, columns_of(edges), ordered), tuple(edges)
+
+    # The runs of base's edges, one per source file, in path order.
+    old = base.columns
+    owners: list[str] = []
+    starts: list[int] = []
+    previous = None
+    for i, src in enumerate(old[0]):
+        if src != previous:
+            owners.append(src)
+            starts.append(i)
+            previous = src
+    starts.append(len(old[0]))
+    pieces: list[Columns] = []
+    at = 0
+    for src in sorted(cut):
+        k = bisect_left(owners, src)
+        if starts[k] > at:
+            pieces.append(tuple(column[at : starts[k]] for column in old))
+        at = starts[k + 1] if k < len(owners) and owners[k] == src else starts[k]
+        found = fresh.get(src)
+        if found is not None and found[0]:
+            pieces.append(columns_of(sorted(found[0], key=edge_order)))
+    if at < len(old[0]):
+        pieces.append(tuple(column[at:] for column in old))
+    columns = tuple(tuple(chain.from_iterable(p[i] for p in pieces)) for i in range(len(FIELDS)))
+    return GraphState(blobs, columns, ordered), edges_from_columns(columns)
+
+
+def columns_of(edges: Sequence[ImportEdge]) -> Columns:
+    """``edges`` by field, each repeated string or tuple one object.
+
+    ``marshal`` writes a repeated object as a reference: localstack's graph stores a quarter
+    smaller and loads 2.5x faster by column than as one tuple per edge.
+    """
+    if not edges:
+        return tuple(() for _ in FIELDS)
+    columns = list(zip(*map(_row_of, edges), strict=True))
+    same: dict[object, object] = {}
+    for i in _TEXT:
+        same.update(zip(columns[i], columns[i], strict=True))  # equal values: one object
+    for i in _TEXT:
+        columns[i] = tuple(map(same.__getitem__, columns[i]))
+    return tuple(columns)
+
+
+def edges_from_columns(columns: Columns) -> tuple[ImportEdge, ...]:
+    """The edges of :func:`columns_of`'s columns.
+
+    ``ImportEdge(...)`` sets its ten frozen fields one ``object.__setattr__`` at a time, which
+    was most of loading a remembered graph. The instance's ``__dict__`` filled directly is
+    the same object: the class has no ``__post_init__`` and no slots (checked here, so a
+    change to it falls back to the constructor rather than build something else).
+    """
+    if len(columns) != len(FIELDS) or len({len(c) for c in columns}) > 1:
+        raise ValueError("not the columns of an ImportEdge")
+    return tuple(map(_MAKE, *columns))
+
+
+def _fast_edge(
+    src_path: str,
+    line: int,
+    module: str,
+    names: tuple[str, ...],
+    dst_path: str,
+    type_only: bool,
+    weak: bool,
+    dynamic: bool,
+    statement: str,
+    in_function: bool,
+) -> ImportEdge:
+    edge = object.__new__(ImportEdge)
+    d = edge.__dict__
+    d["src_path"] = src_path
+    d["line"] = line
+    d["module"] = module
+    d["names"] = names
+    d["dst_path"] = dst_path
+    d["type_only"] = type_only
+    d["weak"] = weak
+    d["dynamic"] = dynamic
+    d["statement"] = statement
+    d["in_function"] = in_function
+    return edge
+
+
+_MAKE = (
+    _fast_edge
+    if _fast_edge.__code__.co_varnames[: _fast_edge.__code__.co_argcount] == FIELDS
+    and not hasattr(ImportEdge, "__post_init__")
+    and not hasattr(ImportEdge, "__slots__")
+    else ImportEdge
+)

@@ -12,6 +12,7 @@ the evidence kept.
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -130,6 +131,25 @@ def build_import_graph(
     ``service_of`` maps a repository path to its service name, or None. Never raises for bad
     input files: they become ``problems``.
     """
+    # Edges, the module index and the stored state are tens of thousands of small objects
+    # and none is part of a reference cycle, but each counts towards a cyclic collection
+    # that walks everything the process holds: about a tenth of an incremental build.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(snapshot, catalog, cache_dir, service_of, progress)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build(
+    snapshot: Snapshot,
+    catalog: Catalog,
+    cache_dir: Path | None,
+    service_of: Callable[[str], str | None],
+    progress: bool,
+) -> ImportGraph:
     started = time.perf_counter()
     paths = list(snapshot.paths())
     py_files = [p for p in paths if p.endswith(".py")]

@@ -24,7 +24,16 @@ from guardrails.catalog.model import Catalog
 from guardrails.changes import Snapshot
 from guardrails.errors import Problem
 from guardrails.imports.cache import ExtractionCache, GraphCache
-from guardrails.imports.edges import GraphState, ImportEdge, Resolved, advance
+from guardrails.imports.edges import (
+    Columns,
+    FileExtras,
+    GraphState,
+    ImportEdge,
+    Resolved,
+    advance,
+    from_files,
+    run_of,
+)
 from guardrails.imports.extract import (
     DYNAMIC,
     IN_FUNCTION,
@@ -247,8 +256,19 @@ def _advance(
             found = cache.get(blob_of.get(p, ""))
             if found is not None:
                 fresh[p] = _resolve_file(p, found, index)
-    state, edges = advance(base, py_files, blobs, changed, fresh)
-    return state, edges, len(todo), fallback
+    if base is None:
+        state, edges = from_files(py_files, blobs, fresh)
+        return state, edges, len(todo), fallback
+    runs: dict[str, Columns] = {}
+    extras: dict[str, FileExtras] = {}
+    for p, resolved in fresh.items():
+        run, extra = run_of(p, resolved)
+        if run[0]:
+            runs[p] = run
+        if extra is not None:
+            extras[p] = extra
+    state = advance(base, py_files, blobs, set(changed), runs, extras)
+    return state, state.edges(), len(todo), fallback
 
 
 def _resolve_file(src: str, raw: RawExtraction, index: ModuleIndex) -> Resolved:

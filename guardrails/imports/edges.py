@@ -6,14 +6,15 @@ file's edges are one run of the sorted graph. A :class:`GraphState` keeps every 
 beside the sorted edges (by column) and each file's problems; a build under the same module
 index starts from it (:func:`advance`): the runs of the files whose blob changed are cut out
 and their new edges put in, so the work grows with the changed files, not the repository.
+The same step rebuilds a state stored as the files that differ from a whole one.
 """
 
 from __future__ import annotations
 
 import operator
 from bisect import bisect_left
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from itertools import chain
 from typing import Any
 
@@ -68,12 +69,14 @@ class GraphState:
     ``blobs`` is aligned with the index's list of Python paths ("" for a listed file without
     a blob). ``columns`` are the sorted edges' fields. ``extras`` are the files with problems
     or ambiguous imports, in path-list order: an ambiguous module's problem names the first
-    file that imports it.
+    file that imports it. ``anchor``: the whole stored state this one is or was advanced
+    from, as (its key, its blobs), so that it can be stored as the files that differ.
     """
 
     blobs: tuple[str, ...]
     columns: Columns
     extras: tuple[FileExtras, ...]
+    anchor: tuple[str, tuple[str, ...]] | None = field(default=None, compare=False)
 
     def edges(self) -> tuple[ImportEdge, ...]:
         return edges_from_columns(self.columns)
@@ -98,66 +101,91 @@ class GraphState:
             )
         return tuple(problems)
 
+    def runs(self, paths: Collection[str]) -> dict[str, Columns]:
+        """The edges of each of ``paths`` that has any, by column."""
+        out: dict[str, Columns] = {}
+        for src, start, end in _runs(self.columns[0]):
+            if src in paths:
+                out[src] = tuple(column[start:end] for column in self.columns)
+        return out
+
+
+def _runs(sources: Sequence[str]) -> list[tuple[str, int, int]]:
+    """(source file, first row, row after its last) of each file's run of sorted edges."""
+    out: list[tuple[str, int, int]] = []
+    start = 0
+    for i in range(1, len(sources) + 1):
+        if i == len(sources) or sources[i] != sources[start]:
+            out.append((sources[start], start, i))
+            start = i
+    return out
+
+
+def run_of(src: str, resolved: Resolved) -> tuple[Columns, FileExtras | None]:
+    """One file's resolved imports as stored: its sorted edges by column, and its extras."""
+    return columns_of(sorted(resolved[0], key=edge_order)), _extras_of(src, resolved)
+
+
+def _extras_of(src: str, resolved: Resolved) -> FileExtras | None:
+    _, problems, ambiguous = resolved
+    if not problems and not ambiguous:
+        return None
+    return src, tuple((p.message, p.path, p.line, p.fix, p.severity) for p in problems), ambiguous
+
+
+def from_files(
+    py_files: Sequence[str], blobs: tuple[str, ...], resolved: Mapping[str, Resolved]
+) -> tuple[GraphState, tuple[ImportEdge, ...]]:
+    """The state of ``blobs`` from every file's resolved imports, and its sorted edges."""
+    edges = sorted(chain.from_iterable(r[0] for r in resolved.values()), key=edge_order)
+    extras = []
+    for src in py_files:
+        found = resolved.get(src)
+        extra = None if found is None else _extras_of(src, found)
+        if extra is not None:
+            extras.append(extra)
+    return GraphState(blobs, columns_of(edges), tuple(extras)), tuple(edges)
+
 
 def advance(
-    base: GraphState | None,
+    base: GraphState,
     py_files: Sequence[str],
     blobs: tuple[str, ...],
-    changed: Sequence[str],
-    fresh: Mapping[str, Resolved],
-) -> tuple[GraphState, tuple[ImportEdge, ...]]:
-    """The state of ``blobs`` and its sorted edges, from ``base`` (same module index).
+    changed: Collection[str],
+    runs: Mapping[str, Columns],
+    extras: Mapping[str, FileExtras],
+) -> GraphState:
+    """The state of ``blobs``, from ``base`` (same module index).
 
-    ``changed``: the files whose blob is not ``base``'s (every file with a blob when there is
-    no base); ``fresh`` holds each of them that has a blob, resolved again. Every other file
-    keeps its run of ``base``'s edges and its problems as they were.
+    ``changed``: the files whose blob is not ``base``'s; ``runs`` and ``extras`` hold their
+    new edges and problems (a file in neither has none). Every other file keeps its run of
+    ``base``'s edges and its problems as they were.
     """
-    cut = set(changed)
-    extras: dict[str, FileExtras] = {}
-    if base is not None:
-        extras = {e[0]: e for e in base.extras if e[0] not in cut}
-    for src in changed:
-        found = fresh.get(src)
-        if found is not None and (found[1] or found[2]):
-            rows = tuple((p.message, p.path, p.line, p.fix, p.severity) for p in found[1])
-            extras[src] = (src, rows, found[2])
-    if len(extras) > 1:
+    kept = {e[0]: e for e in base.extras if e[0] not in changed}
+    kept.update((src, extra) for src, extra in extras.items() if src in changed)
+    if len(kept) > 1:
         position = {p: i for i, p in enumerate(py_files)}
-        ordered = tuple(sorted(extras.values(), key=lambda e: position[e[0]]))
+        ordered = tuple(sorted(kept.values(), key=lambda e: position[e[0]]))
     else:
-        ordered = tuple(extras.values())
+        ordered = tuple(kept.values())
 
-    if base is None:
-        edges = sorted(
-            chain.from_iterable(fresh[p][0] for p in changed if p in fresh), key=edge_order
-        )
-        return GraphState(blobs, columns_of(edges), ordered), tuple(edges)
-
-    # The runs of base's edges, one per source file, in path order.
     old = base.columns
-    owners: list[str] = []
-    starts: list[int] = []
-    previous = None
-    for i, src in enumerate(old[0]):
-        if src != previous:
-            owners.append(src)
-            starts.append(i)
-            previous = src
-    starts.append(len(old[0]))
+    runs_of_base = _runs(old[0])
+    owners = [src for src, _, _ in runs_of_base]
+    starts = [start for _, start, _ in runs_of_base] + [len(old[0])]
     pieces: list[Columns] = []
     at = 0
-    for src in sorted(cut):
+    for src in sorted(changed):
         k = bisect_left(owners, src)
         if starts[k] > at:
             pieces.append(tuple(column[at : starts[k]] for column in old))
         at = starts[k + 1] if k < len(owners) and owners[k] == src else starts[k]
-        found = fresh.get(src)
-        if found is not None and found[0]:
-            pieces.append(columns_of(sorted(found[0], key=edge_order)))
+        if src in runs:
+            pieces.append(runs[src])
     if at < len(old[0]):
         pieces.append(tuple(column[at:] for column in old))
     columns = tuple(tuple(chain.from_iterable(p[i] for p in pieces)) for i in range(len(FIELDS)))
-    return GraphState(blobs, columns, ordered), edges_from_columns(columns)
+    return GraphState(blobs, columns, ordered, base.anchor)
 
 
 def columns_of(edges: Sequence[ImportEdge]) -> Columns:

@@ -245,7 +245,13 @@ def forget_per_file_records(cache_dir: Path) -> None:
 
 
 def graph_entries(cache_dir: Path) -> int:
-    return sum(1 for p in (cache_dir / "import-graph").rglob("*") if p.is_file())
+    """Stored graph states: whole, or as the files that differ from a whole one."""
+    return sum(
+        1
+        for kind in ("import-graph", "import-delta")
+        for p in (cache_dir / kind).rglob("*")
+        if p.is_file()
+    )
 
 
 def typed(edge: ImportEdge) -> tuple[tuple[str, object], ...]:

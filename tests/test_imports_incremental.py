@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from guardrails.cache.store import EntryStore
 from guardrails.catalog.model import Catalog, Inference, Service
 from guardrails.git import Repo
 from guardrails.imports import ImportGraph, build_import_graph
@@ -311,6 +312,111 @@ def test_an_unwritable_pointer_store_only_costs_speed(tmp_path: Path) -> None:
     warm = build(DirSnapshot(root), cache_dir)  # no start: the extraction cache serves
     assert_same_graph(warm, build(DirSnapshot(root), None))
     assert warm.stats is not None and warm.stats.parsed == 1
+
+
+ROOTS = ("", "libs/one", "libs/two", "services")  # CATALOG's, as the build sorts them
+
+
+def state_key(root: Path) -> str:
+    """The key of the tree's state, as the build names it."""
+    snapshot = DirSnapshot(root)
+    py_files = [p for p in snapshot.paths() if p.endswith(".py")]
+    blobs = {p: b for p in py_files if (b := snapshot.blob_id(p)) is not None}
+    return GraphCache(None, ROOTS, py_files, blobs).key
+
+
+def delta_of(cache_dir: Path, root: Path) -> tuple[object, ...]:
+    found = EntryStore(cache_dir).get(GraphCache.DELTA, state_key(root))
+    assert isinstance(found, tuple)
+    return found
+
+
+def test_a_few_changed_files_are_stored_as_those_files(tmp_path: Path) -> None:
+    root, cache_dir = tmp_path / "tree", tmp_path / "cache"
+    write(root, TREE)
+    py_files = [p for p in DirSnapshot(root).paths() if p.endswith(".py")]
+    x, m0 = py_files.index("services/a/x.py"), py_files.index("services/b/m0.py")
+    build(DirSnapshot(root), cache_dir)
+    anchor = state_key(root)
+    steps = [
+        {"services/b/m0.py": "import c\n"},
+        {"services/a/x.py": "from common import util\n"},
+        {"services/b/m0.py": TREE["services/b/m0.py"]},  # m0 as in the anchor again
+    ]
+    deltas = []
+    for edit in steps:
+        write(root, edit)
+        assert_same_graph(build(DirSnapshot(root), cache_dir), build(DirSnapshot(root), None))
+        deltas.append(delta_of(cache_dir, root))
+    assert entries(cache_dir, GraphCache.KIND) == 1
+    # Each against the whole state: the files that differ from it, with their blobs, edges
+    # and problems, and nothing of the others.
+    assert [(d[1], d[2]) for d in deltas] == [(anchor, (m0,)), (anchor, (x, m0)), (anchor, (x,))]
+    assert [sorted(set(d[4][0])) for d in deltas] == [  # type: ignore[index]
+        ["services/b/m0.py"],
+        ["services/a/x.py", "services/b/m0.py"],
+        ["services/a/x.py"],
+    ]
+    assert [[e[0] for e in d[5]] for d in deltas] == [  # type: ignore[attr-defined]
+        [],
+        ["services/a/x.py"],  # its import of the ambiguous `common`
+        ["services/a/x.py"],
+    ]
+    sizes = [p.stat().st_size for p in (cache_dir / GraphCache.DELTA).rglob("*") if p.is_file()]
+    assert max(sizes) * 10 < only_entry(cache_dir, GraphCache.KIND).stat().st_size
+
+
+def test_a_state_of_many_changed_files_is_stored_whole_and_anchors_the_next(
+    tmp_path: Path,
+) -> None:
+    root, cache_dir = tmp_path / "tree", tmp_path / "cache"
+    write(root, {**TREE, **{f"services/c/more/m{i}.py": "import a\n" for i in range(80)}})
+    build(DirSnapshot(root), cache_dir)
+    changed = GraphCache.DELTA_FILES + 1
+    write(root, {f"services/c/more/m{i}.py": f"import b\nN = {i}\n" for i in range(changed)})
+    many = build(DirSnapshot(root), cache_dir)
+    assert_same_graph(many, build(DirSnapshot(root), None))
+    assert (entries(cache_dir, GraphCache.KIND), entries(cache_dir, GraphCache.DELTA)) == (2, 0)
+    anchor = state_key(root)
+    write(root, {"services/b/m0.py": "import c\n"})
+    after = build(DirSnapshot(root), cache_dir)
+    assert_same_graph(after, build(DirSnapshot(root), None))
+    py_files = [p for p in DirSnapshot(root).paths() if p.endswith(".py")]
+    assert delta_of(cache_dir, root)[1:3] == (anchor, (py_files.index("services/b/m0.py"),))
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_a_damaged_delta_is_neither_the_graph_nor_the_start(tmp_path: Path, damage: str) -> None:
+    root, cache_dir = tmp_path / "tree", tmp_path / "cache"
+    write(root, TREE)
+    build(DirSnapshot(root), cache_dir)
+    write(root, {"services/b/m0.py": "import c\n"})
+    clean = build(DirSnapshot(root), cache_dir)
+    entry = only_entry(cache_dir, GraphCache.DELTA)
+    entry.write_bytes(DAMAGE[damage](entry.read_bytes()))
+    again = build(DirSnapshot(root), cache_dir)  # the same state: not a hit any more
+    assert_same_graph(again, clean)
+    assert again.stats is not None and again.stats.parsed == 1  # m0, from the whole state
+    write(root, {"services/b/m0.py": "import a\n"})  # and the state rewritten is the start
+    after = build(DirSnapshot(root), cache_dir)
+    assert_same_graph(after, build(DirSnapshot(root), None))
+    assert after.stats is not None and after.stats.parsed == 1
+
+
+def test_a_delta_whose_anchor_is_gone_reads_as_missing(tmp_path: Path) -> None:
+    root, cache_dir = tmp_path / "tree", tmp_path / "cache"
+    write(root, TREE)
+    build(DirSnapshot(root), cache_dir)
+    write(root, {"services/b/m0.py": "import c\n"})
+    clean = build(DirSnapshot(root), cache_dir)
+    only_entry(cache_dir, GraphCache.KIND).unlink()  # pruned, say
+    snapshot = DirSnapshot(root)
+    again = build(snapshot, cache_dir)
+    assert_same_graph(again, clean)
+    # Neither the delta nor the pointer to it serves: every file resolved from the
+    # extraction cache (which never saw m0's new blob), and the state stored whole.
+    assert again.stats is not None and again.stats.parsed == 1
+    assert (entries(cache_dir, GraphCache.KIND), entries(cache_dir, GraphCache.DELTA)) == (1, 1)
 
 
 def _racer(args: tuple[str, str, int, int]) -> list[bool]:

@@ -15,12 +15,13 @@ import hashlib
 import marshal
 import os
 from collections.abc import Collection, Mapping, Sequence
+from itertools import chain
 from pathlib import Path
 from typing import Any, cast
 
 from guardrails.atomic import write_atomically
 from guardrails.errors import Problem
-from guardrails.imports.edges import FIELDS, GraphState
+from guardrails.imports.edges import FIELDS, GraphState, advance, runs_of
 from guardrails.imports.extract import PYTHON_TAG, RawExtraction
 
 # Bump whenever extract_raw's output changes for the same input.
@@ -112,19 +113,27 @@ class GraphCache:
     """The graph of each state of the Python files, and the newest state of each module index.
 
     An entry per (source roots, Python paths and their blobs): a run where no Python file
-    changed loads one entry and opens no per-file record (:meth:`get`). A pointer per module
-    index (the source roots and the list of Python paths, everything resolution reads besides
-    each file's own imports) to the state written last under it (:meth:`latest`): a run where
-    a few files changed starts from that state and resolves only them. The roots, their
-    problems and the service of each file are worked out on every run (cheap, and the
-    services come from the caller's catalog, which these keys do not name). Both kinds live
-    in the entry store: checksummed, versioned, written atomically, ignored when damaged.
+    changed loads it and opens no per-file record (:meth:`get`). A pointer per module index
+    (the source roots and the list of Python paths, everything resolution reads besides each
+    file's own imports) to the state written last under it (:meth:`latest`): a run where a
+    few files changed starts from that state and resolves only them. A state advanced from a
+    whole one is stored as the files that differ from it (their blobs, edges and problems,
+    a few KB where the whole is ~0.6 MB on localstack) and rebuilt from it when read; past
+    ``DELTA_FILES`` it is stored whole, and becomes the next states' anchor.
+
+    The roots, their problems and the service of each file are worked out on every run
+    (cheap, and the services come from the caller's catalog, which these keys do not name).
+    Every kind lives in the entry store: checksummed, versioned, written atomically, ignored
+    when damaged; a state whose anchor is gone reads as missing.
     """
 
-    KIND = "import-graph"
+    KIND = "import-graph"  # whole states
+    DELTA = "import-delta"  # states as the files that differ from a whole one
     LATEST = "import-latest"
-    KEEP = 16  # one entry per state of the Python files: the recent ones stay warm
+    KEEP = 16  # whole states: the recent ones, and the anchors of recent deltas, stay
+    KEEP_DELTA = 64
     KEEP_LATEST = 32  # one pointer per module index (set of Python paths)
+    DELTA_FILES = 64
 
     def __init__(
         self,
@@ -136,7 +145,7 @@ class GraphCache:
         from guardrails.cache.store import EntryStore, key
 
         self.store = None if directory is None else EntryStore(directory)
-        self.size = len(py_files)
+        self.py_files = py_files
         # A listed file without a blob (gone from disk) is in the module index but has no
         # imports read: "" stands for it.
         self.blobs = tuple(blob_of.get(p, "") for p in py_files)
@@ -150,27 +159,56 @@ class GraphCache:
 
     def get(self) -> GraphState | None:
         """This exact state's graph, or None."""
-        if self.store is None:
-            return None
-        return self._decode(self.store.get(self.KIND, self.key))
+        return self._load(self.key)
 
     def latest(self) -> GraphState | None:
         """The state written last under this module index, or None."""
         if self.store is None:
             return None
         pointer = self.store.get(self.LATEST, self.latest_key)
-        if not isinstance(pointer, str):
-            return None
-        return self._decode(self.store.get(self.KIND, pointer))
+        return self._load(pointer) if isinstance(pointer, str) else None
 
     def put(self, state: GraphState) -> None:
         if self.store is None:
             return
-        value = (self.index, state.blobs, state.columns, state.extras)
-        if self.store.put(self.KIND, self.key, value, keep=self.KEEP):
+        delta = self._delta(state)
+        if delta is not None:
+            written = self.store.put(self.DELTA, self.key, delta, keep=self.KEEP_DELTA)
+        else:
+            whole = (self.index, state.blobs, state.columns, state.extras)
+            written = self.store.put(self.KIND, self.key, whole, keep=self.KEEP)
+        if written:
             self.store.put(self.LATEST, self.latest_key, self.key, keep=self.KEEP_LATEST)
 
-    def _decode(self, found: object) -> GraphState | None:
+    def _delta(self, state: GraphState) -> tuple[object, ...] | None:
+        """``state`` as the files that differ from its anchor, or None to store it whole."""
+        if state.anchor is None:
+            return None
+        anchor_key, anchor_blobs = state.anchor
+        positions = tuple(
+            i for i, (b, a) in enumerate(zip(state.blobs, anchor_blobs, strict=True)) if b != a
+        )
+        if not positions or len(positions) > self.DELTA_FILES:
+            return None
+        paths = {self.py_files[i] for i in positions}
+        runs = state.runs(paths)
+        columns = tuple(
+            tuple(chain.from_iterable(runs[p][i] for p in sorted(runs)))
+            for i in range(len(FIELDS))
+        )
+        extras = tuple(e for e in state.extras if e[0] in paths)
+        blobs = tuple(state.blobs[i] for i in positions)
+        return (self.index, anchor_key, positions, blobs, columns, extras)
+
+    def _load(self, key: str) -> GraphState | None:
+        if self.store is None:
+            return None
+        found = self.store.get(self.DELTA, key)
+        if found is not None:
+            return self._from_delta(found)
+        return self._whole(self.store.get(self.KIND, key), key)
+
+    def _whole(self, found: object, key: str) -> GraphState | None:
         if found is None:
             return None
         assert self.store is not None
@@ -178,24 +216,76 @@ class GraphCache:
             self.store.rejected += 1
             return None
         _, blobs, columns, extras = cast(tuple[str, Any, Any, Any], found)
-        try:
-            if not (
-                isinstance(blobs, tuple)
-                and len(blobs) == self.size
-                and isinstance(columns, tuple)
-                and len(columns) == len(FIELDS)
-                and all(isinstance(c, tuple) and len(c) == len(columns[0]) for c in columns)
-                and isinstance(extras, tuple)
-            ):
-                raise ValueError("not a graph state of this module index")
-            for path, rows, ambiguous in extras:  # few: checked now, not when read
-                if not isinstance(path, str):
-                    raise ValueError("not a file's problems")
-                for row in rows:
-                    Problem(*row)
-                for _module, _line, files in ambiguous:
-                    ", ".join(files)
-        except (TypeError, ValueError):
+        if not (
+            isinstance(blobs, tuple)
+            and len(blobs) == len(self.py_files)
+            and _usable(columns, extras)
+        ):
             self.store.rejected += 1
             return None
-        return GraphState(blobs, columns, extras)
+        return GraphState(blobs, columns, extras, (key, blobs))
+
+    def _from_delta(self, found: object) -> GraphState | None:
+        assert self.store is not None
+        if not (isinstance(found, tuple) and len(found) == 6 and found[0] == self.index):
+            self.store.rejected += 1
+            return None
+        _, anchor_key, positions, blobs, columns, extras = cast(
+            tuple[str, Any, Any, Any, Any, Any], found
+        )
+        size = len(self.py_files)
+        if not (
+            isinstance(anchor_key, str)
+            and isinstance(positions, tuple)
+            and all(isinstance(i, int) and 0 <= i < size for i in positions)
+            and list(positions) == sorted(set(positions))
+            and isinstance(blobs, tuple)
+            and len(blobs) == len(positions)
+            and all(isinstance(b, str) for b in blobs)
+            and _usable(columns, extras)
+        ):
+            self.store.rejected += 1
+            return None
+        changed = {self.py_files[i] for i in positions}
+        sources = columns[0]
+        if not all(isinstance(src, str) for src in sources) or any(
+            a > b for a, b in zip(sources, sources[1:], strict=False)
+        ):
+            self.store.rejected += 1  # runs are found by bisection: never trust unsorted ones
+            return None
+        runs = runs_of(columns, changed)
+        mine = {e[0]: e for e in extras}
+        if sum(len(r[0]) for r in runs.values()) != len(columns[0]) or not changed.issuperset(
+            mine
+        ):
+            self.store.rejected += 1  # edges or problems of a file the delta does not name
+            return None
+        anchor = self._whole(self.store.get(self.KIND, anchor_key), anchor_key)
+        if anchor is None:
+            return None
+        new = list(anchor.blobs)
+        for i, blob in zip(positions, blobs, strict=True):
+            new[i] = blob
+        return advance(anchor, self.py_files, tuple(new), changed, runs, mine)
+
+
+def _usable(columns: object, extras: object) -> bool:
+    """Columns of edges and files' problems as :class:`GraphState` holds them."""
+    if not (
+        isinstance(columns, tuple)
+        and len(columns) == len(FIELDS)
+        and all(isinstance(c, tuple) and len(c) == len(columns[0]) for c in columns)
+        and isinstance(extras, tuple)
+    ):
+        return False
+    try:
+        for path, rows, ambiguous in extras:  # few: checked now, not when read
+            if not isinstance(path, str):
+                return False
+            for row in rows:
+                Problem(*row)
+            for _module, _line, files in ambiguous:
+                ", ".join(files)
+    except (TypeError, ValueError):
+        return False
+    return True

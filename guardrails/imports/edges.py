@@ -12,7 +12,7 @@ The same step rebuilds a state stored as the files that differ from a whole one.
 from __future__ import annotations
 
 import operator
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from itertools import chain
@@ -103,21 +103,22 @@ class GraphState:
 
     def runs(self, paths: Collection[str]) -> dict[str, Columns]:
         """The edges of each of ``paths`` that has any, by column."""
-        out: dict[str, Columns] = {}
-        for src, start, end in _runs(self.columns[0]):
-            if src in paths:
-                out[src] = tuple(column[start:end] for column in self.columns)
-        return out
+        return runs_of(self.columns, paths)
 
 
-def _runs(sources: Sequence[str]) -> list[tuple[str, int, int]]:
-    """(source file, first row, row after its last) of each file's run of sorted edges."""
-    out: list[tuple[str, int, int]] = []
-    start = 0
-    for i in range(1, len(sources) + 1):
-        if i == len(sources) or sources[i] != sources[start]:
-            out.append((sources[start], start, i))
-            start = i
+def runs_of(columns: Columns, paths: Collection[str]) -> dict[str, Columns]:
+    """The edges of each of ``paths`` that has any in ``columns``, by column.
+
+    Edges sort by their source first, so a file's run is found by bisection: the cost is
+    the paths asked for, not the edges.
+    """
+    sources = columns[0]
+    out: dict[str, Columns] = {}
+    for src in paths:
+        start = bisect_left(sources, src)
+        end = bisect_right(sources, src, start)
+        if end > start:
+            out[src] = tuple(column[start:end] for column in columns)
     return out
 
 
@@ -170,19 +171,17 @@ def advance(
         ordered = tuple(kept.values())
 
     old = base.columns
-    runs_of_base = _runs(old[0])
-    owners = [src for src, _, _ in runs_of_base]
-    starts = [start for _, start, _ in runs_of_base] + [len(old[0])]
+    sources = old[0]
     pieces: list[Columns] = []
     at = 0
     for src in sorted(changed):
-        k = bisect_left(owners, src)
-        if starts[k] > at:
-            pieces.append(tuple(column[at : starts[k]] for column in old))
-        at = starts[k + 1] if k < len(owners) and owners[k] == src else starts[k]
+        start = bisect_left(sources, src, at)
+        if start > at:
+            pieces.append(tuple(column[at:start] for column in old))
+        at = bisect_right(sources, src, start)  # past its old run, if it had one
         if src in runs:
             pieces.append(runs[src])
-    if at < len(old[0]):
+    if at < len(sources):
         pieces.append(tuple(column[at:] for column in old))
     columns = tuple(tuple(chain.from_iterable(p[i] for p in pieces)) for i in range(len(FIELDS)))
     return GraphState(blobs, columns, ordered, base.anchor)

@@ -505,3 +505,65 @@ def test_the_module_index_names_each_file_under_each_root() -> None:
         "src/bad-dir/__init__.py": ("src", ""),
         "src/pkg/deep/er/m.py": ("src/pkg", "src", ""),
     }
+
+
+# Names and directories that are not module names, a package __init__ named like a module,
+# a dotted file name: every way a path can fail to be, or be, a module under a root.
+TRICKY = [
+    "a.py",
+    "__init__.py",
+    "x/__init__.py",
+    "x/1.py",
+    "x/class.py",
+    "x/y-z/m.py",
+    "x/y-z/__init__.py",
+    "x/.py",
+    "src/p/__init__.py",
+    "src/p/q.py",
+    "src/__init__.py",
+    "a/b/c/d.py",
+    "a/b/__init__.py",
+    "a/__init__/__init__.py",
+    "a/__init__/x.py",
+    "p/1/ok.py",
+    "p/ok/1.py",
+    "q/a.b.py",
+    "m/__init__.py",
+    "m/sub/__init__.py",
+    "services/os.py",  # shadows the stdlib from its own root only
+    "services/pay/os.py",
+    "services/pay/api/__init__.py",
+    "services/pay/api/v1.py",
+]
+
+
+def asked(index: ModuleIndex, paths: list[str]) -> set[str]:
+    """Every name resolution could ask about: the index's own, their prefixes and near misses."""
+    names = set(index.modules) | set(index.packages)  # type: ignore[call-overload]
+    names.update(p[:-3].replace("/", ".") for p in paths)
+    for name in list(names):
+        parts = name.split(".")
+        names.update(".".join(parts[:i]) for i in range(1, len(parts)))
+        names.update({f"{name}.__init__", f"{name}.nope", f"x{name}"})
+    return names | {"", "a..b", "__init__", "1x", "class", "os", "a/b", "a.py"}
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_lazy_module_index_answers_what_the_built_one_does(seed: int) -> None:
+    import random
+
+    rnd = random.Random(seed)
+    always = {"src/p/q.py", "m/__init__.py", "w/bad-dir/m.py"}  # w is no package: nothing below
+    paths = sorted({*rnd.sample(TRICKY, rnd.randint(8, len(TRICKY))), *always})
+    dirs = sorted({p.rpartition("/")[0] for p in TRICKY} | {"a/b/c", "src/p", "p/ok"})
+    roots = sorted({*rnd.sample(dirs, rnd.randint(1, 5)), "" if seed % 3 else "src"})
+    built, lazy = ModuleIndex.build(paths, roots), ModuleIndex.lazy(paths, roots)
+    names = asked(built, paths)
+    assert any(built.modules.get(n) for n in names)  # a seed that names nothing tests nothing
+    assert [(n, lazy.modules.get(n), n in lazy.modules, n in lazy.packages) for n in sorted(names)] == [
+        (n, built.modules.get(n), n in built.modules, n in built.packages) for n in sorted(names)
+    ]
+    files = [*paths, "nope.py", "src/p/missing.py"]
+    assert [(lazy.own_name.get(p), lazy.file_roots.get(p)) for p in files] == [
+        (built.own_name.get(p), built.file_roots.get(p)) for p in files
+    ]

@@ -251,7 +251,8 @@ def _advance(
 
     fresh: dict[str, Resolved] = {}
     if wanted:
-        index = ModuleIndex.build(py_files, roots)
+        # A few files ask the index for a few names: looked up one by one, not built.
+        index = (ModuleIndex.lazy if few else ModuleIndex.build)(py_files, roots)
         for p in changed:
             found = cache.get(blob_of.get(p, ""))
             if found is not None:

@@ -171,6 +171,8 @@ class GraphCache:
     def put(self, state: GraphState) -> None:
         if self.store is None:
             return
+        # Two writers of one state may store it against different anchors: each file is
+        # whole and gives the same state, so either may win the rename.
         delta = self._delta(state)
         if delta is not None:
             written = self.store.put(self.DELTA, self.key, delta, keep=self.KEEP_DELTA)

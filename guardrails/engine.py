@@ -6,7 +6,7 @@
 Each stage is a plain function of plain data; this module only decides which revision each
 stage reads (DESIGN §10 "Which config"). What is remembered between runs is content-addressed
 under the git dir (:mod:`guardrails.cache`, activated by :func:`guardrails.cache.open_repo`):
-catalogs, file claims, resolved imports and semantic diffs.
+catalogs, file claims, import graphs and semantic diffs.
 """
 
 from __future__ import annotations

@@ -98,10 +98,18 @@ def test_a_warm_run_reads_the_cache_and_gives_the_same_graph(org: GitRepo) -> No
     first = uncached_graph(org)
     assert owners(first) == {"service:a": "team:ta", "service:b": "team:tb", "service:c": "team:tc"}
     assert imports(first) == [("service:a", "service:b", "a/m.py")]
-    assert (entries(org, "catalog"), entries(org, "claims"), entries(org, "imports")) == (2, 1, 1)
+    assert (entries(org, "catalog"), entries(org, "claims"), entries(org, "import-graph")) == (
+        2,
+        1,
+        1,
+    )
     # A poisoned claims entry would show up as a wrong owner: the warm run really reads it.
     assert graph(org) == first
-    assert (entries(org, "catalog"), entries(org, "claims"), entries(org, "imports")) == (2, 1, 1)
+    assert (entries(org, "catalog"), entries(org, "claims"), entries(org, "import-graph")) == (
+        2,
+        1,
+        1,
+    )
 
 
 def test_a_config_edit_changes_the_answer(org: GitRepo) -> None:
@@ -167,13 +175,16 @@ def test_a_guardrails_upgrade_gives_new_keys(org: GitRepo, monkeypatch: pytest.M
 
 
 def per_file_import_records(repo: GitRepo) -> list[str]:
-    """What resolving files opens: the extraction cache and the resolved imports."""
-    return sorted(p.name for p in cache_dir(repo).iterdir() if p.name.startswith("imports"))
+    """What a build that resolves files opens: the extraction cache and the newest graph
+    state of the module index."""
+    return sorted(
+        p.name for p in cache_dir(repo).iterdir() if p.name in ("import-latest", _cache_name())
+    )
 
 
 def test_a_warm_graph_with_no_python_change_opens_no_per_file_record(org: GitRepo) -> None:
     first = uncached_graph(org)
-    assert per_file_import_records(org) == ["imports", _cache_name()]
+    assert per_file_import_records(org) == ["import-latest", _cache_name()]
     org.write({"README.md": "hello\n"})  # a change, but not to a Python file
     org.commit("docs")
     for name in per_file_import_records(org):

@@ -83,10 +83,10 @@ def test_cache_file_is_created_under_the_given_dir(repo: GitRepo) -> None:
     git = Repo.open(repo.root)
     cache_dir = git.git_dir / "guardrails"
     build(git.snapshot("HEAD"), cache_dir)
-    # The extraction cache, and the entry store's directories of resolved imports and of
-    # whole graphs.
+    # The extraction cache, and the entry store's directories of graph states and of the
+    # newest state per module index.
     assert sorted(p.name for p in cache_dir.iterdir()) == sorted(
-        [ExtractionCache(cache_dir).path.name, "import-graph", "imports"]  # type: ignore[union-attr]
+        [ExtractionCache(cache_dir).path.name, "import-graph", "import-latest"]  # type: ignore[union-attr]
     )
 
 
@@ -152,10 +152,10 @@ def test_corrupt_or_foreign_cache_is_rebuilt_transparently(tmp_path: Path, damag
     assert path is not None
     path.write_bytes(damage(path.read_bytes()))  # type: ignore[operator]
     assert ExtractionCache(cache_dir).corrupt or ExtractionCache(cache_dir).entries == {}
-    # The whole graph and resolved imports would answer before the extraction cache is
-    # read: this is about the extraction cache (tests/test_cache.py damages the others).
+    # The remembered graph states would answer before the extraction cache is read: this is
+    # about the extraction cache (tests/test_cache.py damages the others).
     shutil.rmtree(cache_dir / "import-graph")
-    shutil.rmtree(cache_dir / "imports")
+    shutil.rmtree(cache_dir / "import-latest")
 
     rebuilt = build(DirSnapshot(root), cache_dir)
     assert rebuilt == clean
@@ -245,7 +245,13 @@ def forget_per_file_records(cache_dir: Path) -> None:
 
 
 def graph_entries(cache_dir: Path) -> int:
-    return sum(1 for p in (cache_dir / "import-graph").rglob("*") if p.is_file())
+    """Stored graph states: whole, or as the files that differ from a whole one."""
+    return sum(
+        1
+        for kind in ("import-graph", "import-delta")
+        for p in (cache_dir / kind).rglob("*")
+        if p.is_file()
+    )
 
 
 def typed(edge: ImportEdge) -> tuple[tuple[str, object], ...]:

@@ -4,8 +4,11 @@ Stages, data flowing one way:
 
 - :mod:`~guardrails.imports.extract` — bytes of one file -> :class:`ImportRecord` s
   (stdlib ``ast``; libcst for syntax newer than the running Python).
-- :mod:`~guardrails.imports.cache` — extraction results keyed by git blob id.
+- :mod:`~guardrails.imports.cache` — extraction results keyed by git blob id, and the
+  remembered graph states.
 - :mod:`~guardrails.imports.resolve` — source roots and the module index.
+- :mod:`~guardrails.imports.edges` — :class:`ImportEdge`, and a graph state advanced by the
+  files that changed.
 - :mod:`~guardrails.imports.build` — :func:`build_import_graph` -> :class:`ImportGraph`.
 
 Typical use (graph builder)::
@@ -19,7 +22,8 @@ Typical use (graph builder)::
 
 from __future__ import annotations
 
-from guardrails.imports.build import BuildStats, ImportEdge, ImportGraph, build_import_graph
+from guardrails.imports.build import BuildStats, ImportGraph, build_import_graph
+from guardrails.imports.edges import ImportEdge
 from guardrails.imports.extract import ExtractError, Extraction, ImportRecord, extract
 
 __all__ = [

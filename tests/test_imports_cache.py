@@ -165,6 +165,31 @@ def test_corrupt_or_foreign_cache_is_rebuilt_transparently(tmp_path: Path, damag
     assert build(DirSnapshot(root), cache_dir).stats.parsed == 0  # type: ignore[union-attr]
 
 
+def test_another_guardrails_does_not_trust_the_extraction_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file carries the running guardrails' fingerprint: an extractor changed by an
+    upgrade (or a checkout edit) without a CACHE_VERSION bump reads every file again."""
+    import guardrails
+    from guardrails.cache import store
+
+    root = tmp_path / "tree"
+    write(root, tree())
+    cache_dir = tmp_path / "cache"
+    build(DirSnapshot(root), cache_dir)
+    assert len(ExtractionCache(cache_dir).entries) == 7
+    monkeypatch.setattr(guardrails, "__version__", "99.0.0")
+    store.reset_fingerprint()
+    try:
+        assert ExtractionCache(cache_dir).corrupt
+        rebuilt = build(DirSnapshot(root), cache_dir)
+        assert rebuilt.stats is not None and rebuilt.stats.parsed == 7
+        assert len(ExtractionCache(cache_dir).entries) == 7  # rewritten under this version
+    finally:
+        monkeypatch.undo()
+        store.reset_fingerprint()
+
+
 def test_unwritable_cache_dir_still_builds(tmp_path: Path) -> None:
     root = tmp_path / "tree"
     write(root, tree())

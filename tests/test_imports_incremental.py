@@ -232,10 +232,12 @@ def test_a_guardrails_upgrade_does_not_start_from_an_older_state(
         snapshot = DirSnapshot(root)
         upgraded = build(snapshot, cache_dir)
         assert_same_graph(upgraded, build(DirSnapshot(root), None))
-        # Every file resolved again (its extractions are still good: the extraction cache is
-        # versioned by its own format), none taken from the older version's state.
-        assert upgraded.stats is not None and upgraded.stats.parsed == 1
-        assert len(snapshot.reads) == 1
+        # Every file read and resolved again, as by an empty cache: neither the older
+        # version's states nor its extraction cache (which carries the fingerprint) answer.
+        cold = build(DirSnapshot(root), tmp_path / "empty")
+        assert upgraded.stats is not None and cold.stats is not None
+        assert upgraded.stats.parsed == cold.stats.parsed == 49
+        assert len(snapshot.reads) == 49
         assert entries(cache_dir, GraphCache.LATEST) == 2
     finally:
         monkeypatch.undo()

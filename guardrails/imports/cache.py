@@ -30,6 +30,15 @@ from guardrails.imports.extract import PYTHON_TAG, RawExtraction
 # Bump whenever extract_raw's output changes for the same input.
 CACHE_VERSION = 1
 _MAGIC = f"guardrails-imports v{CACHE_VERSION} {PYTHON_TAG}\n".encode()
+
+
+def _header() -> bytes:
+    """The file's first bytes: the format, then the running guardrails' fingerprint (its
+    version and source files): an extractor changed by an upgrade or a checkout edit without
+    a CACHE_VERSION bump must not be answered by the old one's records."""
+    from guardrails.cache.store import fingerprint
+
+    return _MAGIC + fingerprint()
 _DIGEST = 16
 # Old blobs (other branches, older revisions) are kept up to this many entries beyond what
 # the current tree uses, so switching branches stays warm without growing forever.
@@ -57,10 +66,11 @@ class ExtractionCache:
         except OSError:
             return None
         self._seen = (st.st_ino, st.st_size, st.st_mtime_ns)
-        head = len(_MAGIC)
+        header = _header()
+        head = len(header)
         payload = blob[head + _DIGEST :]
         if (
-            blob[:head] != _MAGIC
+            blob[:head] != header
             or blob[head : head + _DIGEST] != hashlib.blake2b(payload, digest_size=_DIGEST).digest()
         ):
             self.corrupt = True
@@ -95,7 +105,7 @@ class ExtractionCache:
                 merged = {k: merged[k] for k in used if k in merged}
             payload = marshal.dumps(merged, 4)
             digest = hashlib.blake2b(payload, digest_size=_DIGEST).digest()
-            write_atomically(self.path, _MAGIC + digest + payload, prefix=".imports-")
+            write_atomically(self.path, _header() + digest + payload, prefix=".imports-")
         except OSError:
             return  # a read-only git dir: run uncached rather than fail the gate
         self.new.clear()

@@ -345,3 +345,27 @@ def test_a_run_that_writes_prunes_once(tmp_path: Path) -> None:
     assert kept == sorted([key("new"), key("old", 9), key("old", 8), key("old", 7)])
     assert run.put("claims", key("newer"), "y", keep=1)  # once per run: no second prune
     assert run.get("claims", key("new")) == "x"
+
+
+def test_a_kind_well_under_its_limit_is_not_listed_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pruning lists every entry of the kind: a run that writes one diff to a repository
+    holding thousands must not pay that. The shard written to tells how full the kind is."""
+    seed = EntryStore(tmp_path)
+    for i in range(600):
+        assert seed._put("diffs", key("seed", i), i)
+    listed: list[str] = []
+    real = EntryStore.prune
+
+    def counting(self: EntryStore, kind: str, limit: int) -> int:
+        listed.append(kind)
+        return real(self, kind, limit)
+
+    monkeypatch.setattr(EntryStore, "prune", counting)
+    assert EntryStore(tmp_path).put("diffs", key("new"), "x", keep=20_000)
+    assert listed == []  # ~600 entries, nowhere near 20,000
+    assert EntryStore(tmp_path).put("diffs", key("newer"), "y", keep=100)
+    assert listed == ["diffs"]
+    left = [p for p in (tmp_path / "diffs").rglob("*") if p.is_file()]
+    assert len(left) == 80  # pruned to 80 % of the limit

@@ -274,7 +274,8 @@ def find_fixit(explicit: str | None) -> str:
     )
     for c in candidates:
         if c and Path(c).exists():
-            return c
+            # Absolute: the peer runs with the corpus tree as its working directory.
+            return str(Path(c).resolve()) if os.sep in c else c
     raise SystemExit(
         "fixit not found: install it in its own venv and pass --fixit PATH (see module docstring)"
     )

@@ -165,13 +165,15 @@ def test_corrupt_or_foreign_cache_is_rebuilt_transparently(tmp_path: Path, damag
     assert build(DirSnapshot(root), cache_dir).stats.parsed == 0  # type: ignore[union-attr]
 
 
-def test_another_guardrails_does_not_trust_the_extraction_cache(
+def test_the_extraction_cache_is_keyed_by_the_extractors_own_sources(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The file carries the running guardrails' fingerprint: an extractor changed by an
-    upgrade (or a checkout edit) without a CACHE_VERSION bump reads every file again."""
+    """An extractor changed (an upgrade, a checkout edit) without a CACHE_VERSION bump reads
+    every file again; a new guardrails version with the same extractor (a reinstall, a fresh
+    checkout whose files have new times) keeps the cache a CI job restored."""
     import guardrails
     from guardrails.cache import store
+    from guardrails.imports import cache as cache_mod
 
     root = tmp_path / "tree"
     write(root, tree())
@@ -181,12 +183,18 @@ def test_another_guardrails_does_not_trust_the_extraction_cache(
     monkeypatch.setattr(guardrails, "__version__", "99.0.0")
     store.reset_fingerprint()
     try:
+        assert len(ExtractionCache(cache_dir).entries) == 7  # same extractor: still trusted
+        # The extractor's sources as another release has them: one file fewer, say.
+        monkeypatch.setattr(cache_mod, "_EXTRACTOR", cache_mod._EXTRACTOR[:-1])
+        cache_mod._header.cache_clear()
         assert ExtractionCache(cache_dir).corrupt
+        shutil.rmtree(cache_dir / "import-graph")  # the states would answer first
         rebuilt = build(DirSnapshot(root), cache_dir)
         assert rebuilt.stats is not None and rebuilt.stats.parsed == 7
-        assert len(ExtractionCache(cache_dir).entries) == 7  # rewritten under this version
+        assert len(ExtractionCache(cache_dir).entries) == 7  # rewritten under this extractor
     finally:
         monkeypatch.undo()
+        cache_mod._header.cache_clear()
         store.reset_fingerprint()
 
 

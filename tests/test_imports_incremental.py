@@ -11,6 +11,7 @@ writers racing on one module index. Nothing here is timed.
 from __future__ import annotations
 
 import multiprocessing
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -232,12 +233,11 @@ def test_a_guardrails_upgrade_does_not_start_from_an_older_state(
         snapshot = DirSnapshot(root)
         upgraded = build(snapshot, cache_dir)
         assert_same_graph(upgraded, build(DirSnapshot(root), None))
-        # Every file read and resolved again, as by an empty cache: neither the older
-        # version's states nor its extraction cache (which carries the fingerprint) answer.
-        cold = build(DirSnapshot(root), tmp_path / "empty")
-        assert upgraded.stats is not None and cold.stats is not None
-        assert upgraded.stats.parsed == cold.stats.parsed == 49
-        assert len(snapshot.reads) == 49
+        # Every file resolved again (its extractions are still good: the extraction cache is
+        # keyed by the extractor's own sources, which did not change), none taken from the
+        # older version's state.
+        assert upgraded.stats is not None and upgraded.stats.parsed == 1
+        assert len(snapshot.reads) == 1
         assert entries(cache_dir, GraphCache.LATEST) == 2
     finally:
         monkeypatch.undo()
@@ -418,7 +418,76 @@ def test_a_delta_whose_anchor_is_gone_reads_as_missing(tmp_path: Path) -> None:
     # Neither the delta nor the pointer to it serves: every file resolved from the
     # extraction cache (which never saw m0's new blob), and the state stored whole.
     assert again.stats is not None and again.stats.parsed == 1
-    assert (entries(cache_dir, GraphCache.KIND), entries(cache_dir, GraphCache.DELTA)) == (1, 1)
+    # The dead delta goes with it: read first under the same key, it hid the whole state
+    # and made every later run of this tree a full rebuild.
+    assert (entries(cache_dir, GraphCache.KIND), entries(cache_dir, GraphCache.DELTA)) == (1, 0)
+    third = DirSnapshot(root)
+    hit = build(third, cache_dir)
+    assert_same_graph(hit, clean)
+    assert hit.stats is not None and hit.stats.parsed == 0 and third.reads == []
+
+
+def test_a_dead_delta_does_not_hide_the_whole_state_of_its_key(tmp_path: Path) -> None:
+    root, cache_dir = tmp_path / "tree", tmp_path / "cache"
+    write(root, TREE)
+    build(DirSnapshot(root), cache_dir)
+    write(root, {"services/b/m0.py": "import c\n"})
+    clean = build(DirSnapshot(root), cache_dir)
+    delta = only_entry(cache_dir, GraphCache.DELTA)
+    kept = delta.read_bytes()
+    only_entry(cache_dir, GraphCache.KIND).unlink()
+    build(DirSnapshot(root), cache_dir)  # stored whole
+    delta.parent.mkdir(parents=True, exist_ok=True)
+    delta.write_bytes(kept)  # a writer that lost the race put the delta back
+    extraction = ExtractionCache(cache_dir).path
+    assert extraction is not None
+    extraction.unlink()  # a rebuild would have to parse every file again
+    snapshot = DirSnapshot(root)
+    hit = build(snapshot, cache_dir)
+    assert_same_graph(hit, clean)
+    assert hit.stats is not None and hit.stats.parsed == 0 and snapshot.reads == []
+
+
+def test_a_delta_keeps_its_anchor_recently_written(tmp_path: Path) -> None:
+    """Pruning goes by write time: the whole state deltas are built on must not be the
+    first to go while they are in use."""
+    root, cache_dir = tmp_path / "tree", tmp_path / "cache"
+    write(root, TREE)
+    build(DirSnapshot(root), cache_dir)
+    anchor = only_entry(cache_dir, GraphCache.KIND)
+    os.utime(anchor, ns=(10**9, 10**9))  # written long ago
+    write(root, {"services/b/m0.py": "import c\n"})
+    build(DirSnapshot(root), cache_dir)
+    assert anchor.stat().st_mtime_ns > 10**9
+    assert entries(cache_dir, GraphCache.DELTA) == 1
+
+
+def test_an_entry_under_another_states_key_is_not_this_graph(tmp_path: Path) -> None:
+    """Whole and ours, but copied over another state of the same module index (a restored
+    cache, a swapped file): its blobs are not this state's, so it is not this graph."""
+    root, cache_dir = tmp_path / "tree", tmp_path / "cache"
+    write(root, TREE)
+    build(DirSnapshot(root), cache_dir)
+    write(root, {"services/b/m0.py": "import c\n"})
+    build(DirSnapshot(root), cache_dir)
+    first = only_entry(cache_dir, GraphCache.DELTA)
+    write(root, {"services/b/m0.py": "X = 1\n"})
+    expected = build(DirSnapshot(root), None)
+    build(DirSnapshot(root), cache_dir)
+    (second,) = [
+        p for p in (cache_dir / GraphCache.DELTA).rglob("*") if p.is_file() and p != first
+    ]
+    second.write_bytes(first.read_bytes())
+    assert_same_graph(build(DirSnapshot(root), cache_dir), expected)
+    for whole in [p for p in (cache_dir / GraphCache.DELTA).rglob("*") if p.is_file()]:
+        whole.unlink()  # now the same with whole states
+    build(DirSnapshot(root), cache_dir)
+    states = sorted(p for p in (cache_dir / GraphCache.KIND).rglob("*") if p.is_file())
+    assert len(states) == 2
+    mine = [p for p in states if p.name == state_key(root)]
+    other = [p for p in states if p.name != state_key(root)]
+    mine[0].write_bytes(other[0].read_bytes())
+    assert_same_graph(build(DirSnapshot(root), cache_dir), expected)
 
 
 def _racer(args: tuple[str, str, int, int]) -> list[bool]:

@@ -20,6 +20,7 @@ CI restores from a shared store must not be a way to run code in the gate.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import marshal
 import os
@@ -120,6 +121,21 @@ class EntryStore:
             except OSError:
                 pass
         return removed
+
+    def touch(self, kind: str, key: str) -> bool:
+        """Mark the entry as just written (pruning keeps the most recently written): an entry
+        others are built on stays while they are in use. False when it is not there."""
+        try:
+            os.utime(self._path(kind, key))
+        except OSError:
+            return False
+        return True
+
+    def discard(self, kind: str, key: str) -> None:
+        """Remove the entry if it is there (a read-only store keeps it: the caller's reads
+        must not depend on this succeeding)."""
+        with contextlib.suppress(OSError):
+            os.unlink(self._path(kind, key))
 
     def _path(self, kind: str, key: str) -> Path:
         return self.root / kind / key[:2] / key

@@ -8,12 +8,13 @@ file, never half of one; two concurrent writers can lose each other's *new* entr
 next run re-reads those few files) but never corrupt the cache. A file that fails its
 checksum, or comes from another version, is ignored and rewritten.
 
-:class:`GraphCache` keeps whole graphs, one entry per state of the Python files, in the
-entry store (:mod:`guardrails.cache.store`).
+:class:`GraphCache` keeps the graph of each state of the Python files, whole or as the files
+that differ from a whole one, in the entry store (:mod:`guardrails.cache.store`).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import marshal
 import os
@@ -30,19 +31,26 @@ from guardrails.imports.extract import PYTHON_TAG, RawExtraction
 # Bump whenever extract_raw's output changes for the same input.
 CACHE_VERSION = 1
 _MAGIC = f"guardrails-imports v{CACHE_VERSION} {PYTHON_TAG}\n".encode()
-
-
-def _header() -> bytes:
-    """The file's first bytes: the format, then the running guardrails' fingerprint (its
-    version and source files): an extractor changed by an upgrade or a checkout edit without
-    a CACHE_VERSION bump must not be answered by the old one's records."""
-    from guardrails.cache.store import fingerprint
-
-    return _MAGIC + fingerprint()
 _DIGEST = 16
 # Old blobs (other branches, older revisions) are kept up to this many entries beyond what
 # the current tree uses, so switching branches stays warm without growing forever.
 _KEEP_EXTRA = 50_000
+# What extract_raw's output is a function of besides a file's bytes: these sources (their
+# content, not their times: a reinstall or a fresh checkout of the same code keeps the cache
+# a CI job restores) and the Python (PYTHON_TAG, in the file name and the header).
+_EXTRACTOR = ("imports/extract.py", "imports/_extract_cst.py", "pyast.py")
+
+
+@functools.cache
+def _header() -> bytes:
+    """The file's first bytes: the format, then a digest of the extractor's own sources: an
+    extractor changed by an upgrade or a checkout edit without a CACHE_VERSION bump must not
+    be answered by the old one's records."""
+    package = Path(__file__).resolve().parent.parent
+    h = hashlib.blake2b(digest_size=_DIGEST)
+    for name in _EXTRACTOR:
+        h.update(name.encode() + b"\0" + (package / name).read_bytes() + b"\0")
+    return _MAGIC + h.digest()
 
 
 class ExtractionCache:
@@ -137,15 +145,37 @@ class GraphCache:
     The roots, their problems and the service of each file are worked out on every run
     (cheap, and the services come from the caller's catalog, which these keys do not name).
     Every kind lives in the entry store: checksummed, versioned, written atomically, ignored
-    when damaged; a state whose anchor is gone reads as missing.
+    when damaged.
+
+    The entries, all under the same key for one state (a delta is read first, then a whole):
+
+    - whole (``KIND``): ``(index, blobs, columns, extras)``: ``index`` names the path list,
+      ``blobs`` has one blob id per path ("" for a listed file gone from disk), ``columns``
+      are the edges by field (:data:`guardrails.imports.edges.FIELDS`), sorted by source file,
+      and ``extras`` each file's problems and ambiguous modules;
+    - delta (``DELTA``): ``(index, anchor_key, positions, blobs, columns, extras)``: the key
+      of the whole state it was advanced from (always a whole one, one level deep, under the
+      same roots and path list), the strictly increasing positions in the path list of the
+      files whose blob differs, their blobs, and the columns and extras of those files only.
+      Read, the anchor's runs of edges for those files are replaced (:func:`advance`). A
+      delta whose anchor is gone reads as missing, and the whole entry under its key, if
+      any, answers; writing a whole state removes a delta under its key, and writing a
+      delta marks its anchor as just written, so pruning takes other states first;
+    - pointer (``LATEST``): the key of the state written last under the module index.
+
+    A state found under its key is used only if its blobs are this state's (a file copied
+    under another key is not this graph); a state met as a start (the pointer's, an anchor)
+    only decides which files are resolved again, by its own blobs.
     """
 
     KIND = "import-graph"  # whole states
     DELTA = "import-delta"  # states as the files that differ from a whole one
     LATEST = "import-latest"
     KEEP = 16  # whole states: the recent ones, and the anchors of recent deltas, stay
-    KEEP_DELTA = 64
+    KEEP_DELTA = 64  # one per edit of a few files: a day's commits stay warm
     KEEP_LATEST = 32  # one pointer per module index (set of Python paths)
+    # Past this many changed files a state is stored whole (a delta would be most of a whole
+    # entry, and reading it costs the anchor too) and anchors the states after it.
     DELTA_FILES = 64
 
     def __init__(
@@ -171,8 +201,19 @@ class GraphCache:
         self.latest_key = key(self.LATEST, CACHE_VERSION, PYTHON_TAG, tuple(roots), self.index)
 
     def get(self) -> GraphState | None:
-        """This exact state's graph, or None."""
-        return self._load(self.key)
+        """This exact state's graph, or None.
+
+        The entry must hold this state's blobs: a file whole and ours but under another
+        state's key (copied, restored from another cache) is not this graph. (A state met
+        through :meth:`latest`, or as an anchor, is only a start: its own blobs decide which
+        files are resolved again.)
+        """
+        state = self._load(self.key)
+        if state is not None and state.blobs != self.blobs:
+            assert self.store is not None
+            self.store.rejected += 1
+            return None
+        return state
 
     def latest(self) -> GraphState | None:
         """The state written last under this module index, or None."""
@@ -184,14 +225,20 @@ class GraphCache:
     def put(self, state: GraphState) -> None:
         if self.store is None:
             return
-        # Two writers of one state may store it against different anchors: each file is
-        # whole and gives the same state, so either may win the rename.
+        # Two writers of one state may store it against different anchors: each entry file is
+        # written atomically and gives the same state, so either may win the rename.
         delta = self._delta(state)
-        if delta is not None:
+        # A delta keeps its anchor recently written, so pruning (by write time) takes other
+        # whole states first; an anchor already gone means storing this one whole.
+        if delta is not None and self.store.touch(self.KIND, cast(str, delta[1])):
             written = self.store.put(self.DELTA, self.key, delta, keep=self.KEEP_DELTA)
         else:
             whole = (self.index, state.blobs, state.columns, state.extras)
             written = self.store.put(self.KIND, self.key, whole, keep=self.KEEP)
+            if written:
+                # A delta under this key (its anchor pruned) would be read first, found
+                # missing, and hide this entry on every run.
+                self.store.discard(self.DELTA, self.key)
         if written:
             self.store.put(self.LATEST, self.latest_key, self.key, keep=self.KEEP_LATEST)
 
@@ -220,7 +267,9 @@ class GraphCache:
             return None
         found = self.store.get(self.DELTA, key)
         if found is not None:
-            return self._from_delta(found)
+            state = self._from_delta(found)
+            if state is not None:
+                return state
         return self._whole(self.store.get(self.KIND, key), key)
 
     def _whole(self, found: object, key: str) -> GraphState | None:

@@ -78,6 +78,11 @@ def entries(repo: GitRepo, kind: str) -> int:
 
 @pytest.fixture
 def org(repo: GitRepo) -> GitRepo:
+    return make_org(repo)
+
+
+def make_org(repo: GitRepo) -> GitRepo:
+    """Three services: a imports b (owned through CODEOWNERS), c apart from both."""
     repo.write(
         {
             "guardrails.yaml": CONFIG,

@@ -8,10 +8,7 @@ that did not parse. Nothing here is timed.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -26,6 +23,7 @@ from guardrails.catalog.model import Catalog
 from guardrails.errors import ConfigError
 from guardrails.policy import load as load_mod
 from guardrails.policy.model import PolicySet
+from tests.cli_run import run_listing_modules
 from tests.gitrepo import GitRepo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -276,7 +274,7 @@ def test_damaged_entries_are_ignored_and_rebuilt(store: Path, loads: list[int], 
     assert len(loads) == 2  # rebuilt, then read back
 
 
-def test_a_warm_check_loads_no_yaml(repo: GitRepo) -> None:
+def test_a_warm_check_loads_no_yaml(repo: GitRepo, tmp_path: Path) -> None:
     repo.write(
         {
             "guardrails.yaml": "version: 1\nteams:\n  ta: {members: [ana]}\nservices:\n"
@@ -289,21 +287,11 @@ def test_a_warm_check_loads_no_yaml(repo: GitRepo) -> None:
     repo.commit("initial")
     repo.write({"README.md": "hi\nthere\n"})
     repo.stage()
-    script = (
-        "import sys\nfrom guardrails.cli import main\n"
-        # finish() leaves through os._exit: exit normally to look at sys.modules afterwards.
-        "import guardrails.commands.output as out\nout.finish = sys.exit\n"
-        "sys.argv = ['guardrails', 'check', '--staged', '--format', 'json']\n"
-        "try:\n    main()\n"
-        "except SystemExit as e:\n    code = e.code\n"
-        "print(code, 'yaml' in sys.modules, file=sys.stderr)\n"
-    )
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     runs = [
-        subprocess.run(
-            [sys.executable, "-c", script], cwd=repo.root, env=env, capture_output=True, text=True
+        run_listing_modules(
+            repo.root, tmp_path / f"run{i}.txt", "check", "--staged", "--format", "json"
         )
-        for _ in range(2)
+        for i in range(2)
     ]
-    assert [r.stderr.splitlines()[-1] for r in runs] == ["0 True", "0 False"]
-    assert runs[0].stdout == runs[1].stdout
+    assert [(r.returncode, "yaml" in loaded) for r, loaded in runs] == [(0, True), (0, False)]
+    assert runs[0][0].stdout == runs[1][0].stdout

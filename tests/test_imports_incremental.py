@@ -405,12 +405,18 @@ def test_a_damaged_delta_is_neither_the_graph_nor_the_start(tmp_path: Path, dama
     assert after.stats is not None and after.stats.parsed == 1
 
 
-def test_a_delta_whose_anchor_is_gone_reads_as_missing(tmp_path: Path) -> None:
+def _one_edit_after_a_whole_state(tmp_path: Path) -> tuple[Path, Path, ImportGraph]:
+    """TREE built whole, then m0 edited and built: (tree, cache dir, that graph), whose
+    state is stored as a delta on the whole one."""
     root, cache_dir = tmp_path / "tree", tmp_path / "cache"
     write(root, TREE)
     build(DirSnapshot(root), cache_dir)
     write(root, {"services/b/m0.py": "import c\n"})
-    clean = build(DirSnapshot(root), cache_dir)
+    return root, cache_dir, build(DirSnapshot(root), cache_dir)
+
+
+def test_a_delta_whose_anchor_is_gone_reads_as_missing(tmp_path: Path) -> None:
+    root, cache_dir, clean = _one_edit_after_a_whole_state(tmp_path)
     only_entry(cache_dir, GraphCache.KIND).unlink()  # pruned, say
     snapshot = DirSnapshot(root)
     again = build(snapshot, cache_dir)
@@ -428,11 +434,7 @@ def test_a_delta_whose_anchor_is_gone_reads_as_missing(tmp_path: Path) -> None:
 
 
 def test_a_dead_delta_does_not_hide_the_whole_state_of_its_key(tmp_path: Path) -> None:
-    root, cache_dir = tmp_path / "tree", tmp_path / "cache"
-    write(root, TREE)
-    build(DirSnapshot(root), cache_dir)
-    write(root, {"services/b/m0.py": "import c\n"})
-    clean = build(DirSnapshot(root), cache_dir)
+    root, cache_dir, clean = _one_edit_after_a_whole_state(tmp_path)
     delta = only_entry(cache_dir, GraphCache.DELTA)
     kept = delta.read_bytes()
     only_entry(cache_dir, GraphCache.KIND).unlink()
@@ -465,11 +467,7 @@ def test_a_delta_keeps_its_anchor_recently_written(tmp_path: Path) -> None:
 def test_an_entry_under_another_states_key_is_not_this_graph(tmp_path: Path) -> None:
     """Whole and ours, but copied over another state of the same module index (a restored
     cache, a swapped file): its blobs are not this state's, so it is not this graph."""
-    root, cache_dir = tmp_path / "tree", tmp_path / "cache"
-    write(root, TREE)
-    build(DirSnapshot(root), cache_dir)
-    write(root, {"services/b/m0.py": "import c\n"})
-    build(DirSnapshot(root), cache_dir)
+    root, cache_dir, _ = _one_edit_after_a_whole_state(tmp_path)
     first = only_entry(cache_dir, GraphCache.DELTA)
     write(root, {"services/b/m0.py": "X = 1\n"})
     expected = build(DirSnapshot(root), None)

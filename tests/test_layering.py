@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import guardrails
+from tests.cli_run import run_listing_modules
 from tests.gitrepo import GitRepo
 
 PACKAGE = Path(guardrails.__file__).parent
@@ -135,21 +136,8 @@ NOT_FOR_PROSE = (
 def _hook_run(repo: GitRepo, loaded: Path, *args: str) -> tuple[int, dict[str, object]]:
     """`guardrails ARGS` (default: `check --staged --format json`, as the hook runs it) in a
     fresh interpreter that writes the modules it ended with to ``loaded``."""
-    argv = ["guardrails", *(args or ("check", "--staged", "--format", "json"))]
-    code = (
-        # The console script leaves through os._exit (no atexit handlers): list the modules
-        # on the way out.
-        "import os, sys\n"
-        "leave = os._exit\n"
-        f"def _exit(code):\n    open({str(loaded)!r}, 'w').write('\\n'.join(sys.modules))\n"
-        "    leave(code)\n"
-        "os._exit = _exit\n"
-        f"sys.argv = {argv!r}\n"
-        "from guardrails.cli import main\n"
-        "main()\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=repo.root, capture_output=True, text=True, timeout=120
+    out, _ = run_listing_modules(
+        repo.root, loaded, *(args or ("check", "--staged", "--format", "json"))
     )
     assert out.returncode in (0, 1), out.stderr
     return out.returncode, json.loads(out.stdout)

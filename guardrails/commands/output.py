@@ -149,10 +149,10 @@ def finish(code: int) -> NoReturn:
 
     Everything a run writes is complete by now (reports and caches are written whole and
     closed, temporary directories removed by their context managers), so the interpreter's
-    shutdown only frees, one by one, the records of the run: ~30 ms of a check on a large
-    repository, that the OS reclaims at once. It also could die with SIGABRT (rc -6) instead
-    of our exit 2 when an interrupt stopped the analysis while its worker thread (the libcst
-    parser runs in one, with a large stack) was still winding down.
+    shutdown would only free the run's records one by one (~30 ms of a check on a large
+    repository; the OS reclaims them at once). Skipping it also keeps our exit code when an
+    interrupt stopped the analysis while its worker thread (the libcst parser runs in one,
+    with a large stack) was still winding down: shutdown could then die with SIGABRT (rc -6).
     """
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError, AttributeError):

@@ -7,6 +7,7 @@ import io
 import os
 import stat
 import sys
+import threading
 from pathlib import Path
 from typing import NoReturn
 
@@ -153,8 +154,26 @@ def finish(code: int) -> NoReturn:
     repository; the OS reclaims them at once). Skipping it also keeps our exit code when an
     interrupt stopped the analysis while its worker thread (the libcst parser runs in one,
     with a large stack) was still winding down: shutdown could then die with SIGABRT (rc -6).
+
+    Unless someone waits for the shutdown: a profiler or tracer (``python -m cProfile``,
+    coverage) writes its data then, and atexit callbacks (a plugin's, logging's) expect to
+    run; then, with no other thread left, the interpreter exits as usual.
     """
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError, AttributeError):
             stream.flush()
+    if _shutdown_awaited() and threading.active_count() == 1:
+        sys.exit(code)
     os._exit(code)
+
+
+def _shutdown_awaited() -> bool:
+    import atexit
+
+    callbacks = getattr(atexit, "_ncallbacks", None)  # CPython's; elsewhere assume some
+    return (
+        sys.getprofile() is not None
+        or sys.gettrace() is not None
+        or callbacks is None
+        or callbacks() > 0
+    )

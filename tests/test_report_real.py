@@ -94,6 +94,13 @@ def test_the_ci_templates_wire_the_reports() -> None:
     assert f"'{markdown.MARKER}'" in comment["with"]["script"]
     assert "updateComment" in comment["with"]["script"]
     assert steps[-1]["run"] == 'exit "${{ steps.gate.outputs.exit }}"'
+    # .git/guardrails restored before the gate and saved after it, also when it blocks
+    names = [str(s.get("uses", "")) for s in steps]
+    restore, save = names.index("actions/cache/restore@v4"), names.index("actions/cache/save@v4")
+    assert restore < steps.index(next(s for s in steps if s.get("id") == "gate")) < save
+    assert steps[restore]["with"]["path"] == steps[save]["with"]["path"] == ".git/guardrails"
+    assert steps[restore]["with"]["key"] == steps[save]["with"]["key"]
+    assert steps[save]["if"] == "always()"
     assert gh["permissions"] == {
         "contents": "read",
         "pull-requests": "write",
@@ -110,6 +117,11 @@ def test_the_ci_templates_wire_the_reports() -> None:
     assert "--approvals approvals.json" in script
     assert "--format gitlab --output gl-code-quality-report.json" in script
     assert gl["artifacts"]["reports"] == {"codequality": "gl-code-quality-report.json"}
+    assert gl["cache"] == {
+        "key": "guardrails-$CI_MERGE_REQUEST_IID",
+        "paths": [".git/guardrails"],
+        "when": "always",
+    }
 
 
 COMMENT_HARNESS = r"""

@@ -20,8 +20,8 @@ Failures (an unknown ``--focus`` node, an invalid config) raise out of ``compute
 never stored: the user always sees the stage's own message. Nothing goes to stderr on the
 way (a progress bar only on a terminal), so a hit prints what a miss printed. Like every
 entry of the store, an entry is trusted when it is whole and written by this guardrails:
-whoever can write ``.git/guardrails`` can make ``graph`` print what they like (never
-``check``, whose verdict is not remembered).
+whoever can write ``.git/guardrails`` can make ``graph`` print what they like, as they can
+plant any other remembered result (docs/security.md says so, and what CI must do).
 """
 
 from __future__ import annotations

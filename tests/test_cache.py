@@ -374,3 +374,68 @@ def test_a_kind_well_under_its_limit_is_not_listed_whole(
     assert listed == ["diffs"]
     left = [p for p in (tmp_path / "diffs").rglob("*") if p.is_file()]
     assert len(left) == 80  # pruned to 80 % of the limit
+
+
+def _install(site: Path, *, stamp: int, record: bool = True) -> Path:
+    """A copy of this package as a wheel install lays it out (the package, its ``_data``
+    and a dist-info whose RECORD hashes every file), each file's mtime set to ``stamp``."""
+    import base64
+    import hashlib
+
+    package = Path(guardrails.__file__).resolve().parent
+    target = site / "guardrails"
+    shutil.copytree(package, target, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(package.parent / "policies", target / "_data" / "policies")
+    shutil.copy(package.parent / "graph" / "guardrails.schema.json", target / "_data")
+    lines = []
+    for path in sorted(p for p in target.rglob("*") if p.is_file()):
+        digest = base64.urlsafe_b64encode(hashlib.sha256(path.read_bytes()).digest())
+        lines.append(
+            f"{path.relative_to(site)},sha256={digest.rstrip(b'=').decode()},{path.stat().st_size}"
+        )
+        os.utime(path, ns=(stamp, stamp))
+    if record:
+        meta = site / f"guardrails-{guardrails.__version__}.dist-info"
+        meta.mkdir()
+        (meta / "RECORD").write_text("\n".join(lines) + "\n")
+    return site
+
+
+def _fingerprint_of(site: Path) -> str:
+    import subprocess
+    import sys
+
+    # -S: no site-packages, where the editable install's finder would import this checkout.
+    code = (
+        "import guardrails\n"
+        f"assert guardrails.__file__.startswith({str(site)!r}), guardrails.__file__\n"
+        "from guardrails.cache.store import fingerprint\n"
+        "print(fingerprint().hex())\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    out = subprocess.run(
+        [sys.executable, "-S", "-c", code],
+        cwd=site,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return out.stdout.strip()
+
+
+def test_the_same_release_installed_again_keeps_its_fingerprint(tmp_path: Path) -> None:
+    """Every CI job installs guardrails afresh (new file times): its restored cache must still
+    be this guardrails' cache. A wheel install is named by its RECORD's hashes, not times."""
+    first = _fingerprint_of(_install(tmp_path / "a", stamp=10**18))
+    again = _fingerprint_of(_install(tmp_path / "b", stamp=2 * 10**18))
+    assert first == again
+    edited = _install(tmp_path / "c", stamp=10**18)
+    (edited / "guardrails" / "imports" / "extract.py").write_text("# another release\n")
+    record = next(edited.glob("guardrails-*.dist-info")) / "RECORD"
+    record.write_text(record.read_text().replace("guardrails/imports/extract.py,sha256=", "x"))
+    assert _fingerprint_of(edited) != first
+    # A checkout (or an editable install) has no RECORD: its files' times stand for them.
+    assert _fingerprint_of(_install(tmp_path / "d", stamp=10**18, record=False)) != (
+        _fingerprint_of(_install(tmp_path / "e", stamp=2 * 10**18, record=False))
+    )

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.gitrepo import GitRepo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,3 +73,28 @@ def test_an_atexit_callback_still_runs(repo: GitRepo) -> None:
     assert out.returncode == 0, out.stderr
     assert out.stderr.splitlines()[-1] == "callback ran"
     assert out.stdout.startswith("Graph:")
+
+
+def test_a_lost_stdout_keeps_the_code_on_either_way_out(repo: GitRepo) -> None:
+    """`> /dev/full`: the report cannot be written, which is an error (exit 2), whether the
+    script leaves at once or through the interpreter (an atexit callback waits for it),
+    whose own final flush would fail again and exit 120."""
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full on this system")
+    _repo(repo)
+    plain = (
+        "import sys\nsys.argv = ['guardrails', 'graph']\nfrom guardrails.cli import main\nmain()\n"
+    )
+    waited = "import atexit\natexit.register(lambda: None)\n" + plain
+    codes = []
+    for code in (plain, waited):
+        with open("/dev/full", "w") as full:
+            out = subprocess.run(
+                [sys.executable, "-c", code],
+                cwd=repo.root,
+                env=ENV,
+                stdout=full,
+                stderr=subprocess.PIPE,
+            )
+        codes.append(out.returncode)
+    assert codes == [2, 2]

@@ -94,13 +94,9 @@ def test_the_ci_templates_wire_the_reports() -> None:
     assert f"'{markdown.MARKER}'" in comment["with"]["script"]
     assert "updateComment" in comment["with"]["script"]
     assert steps[-1]["run"] == 'exit "${{ steps.gate.outputs.exit }}"'
-    # .git/guardrails restored before the gate and saved after it, also when it blocks
-    names = [str(s.get("uses", "")) for s in steps]
-    restore, save = names.index("actions/cache/restore@v4"), names.index("actions/cache/save@v4")
-    assert restore < steps.index(next(s for s in steps if s.get("id") == "gate")) < save
-    assert steps[restore]["with"]["path"] == steps[save]["with"]["path"] == ".git/guardrails"
-    assert steps[restore]["with"]["key"] == steps[save]["with"]["key"]
-    assert steps[save]["if"] == "always()"
+    # No CI cache of .git/guardrails: any workflow a pull request adds can write its cache
+    # scope, and a planted entry would change the verdict (docs/ci.md#caching-between-runs).
+    assert not [s for s in steps if "cache" in str(s.get("uses", ""))]
     assert gh["permissions"] == {
         "contents": "read",
         "pull-requests": "write",
@@ -117,11 +113,7 @@ def test_the_ci_templates_wire_the_reports() -> None:
     assert "--approvals approvals.json" in script
     assert "--format gitlab --output gl-code-quality-report.json" in script
     assert gl["artifacts"]["reports"] == {"codequality": "gl-code-quality-report.json"}
-    assert gl["cache"] == {
-        "key": "guardrails-$CI_MERGE_REQUEST_IID",
-        "paths": [".git/guardrails"],
-        "when": "always",
-    }
+    assert "cache" not in gl  # another merge request's pipeline could write it (as above)
 
 
 COMMENT_HARNESS = r"""

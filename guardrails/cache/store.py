@@ -37,38 +37,73 @@ _fingerprint: bytes | None = None
 
 
 def fingerprint() -> bytes:
-    """16 bytes naming this guardrails: its version, the Python, its own source files, the
-    data it reads (built-in policy packs, the config schema) and the plugins installed
-    beside it (rule and policy entry points, with their distributions' versions).
+    """16 bytes naming this guardrails: its version, the Python, its own files (source,
+    built-in policy packs, the config schema) and the plugins installed beside it (rule and
+    policy entry points, with their distributions' versions).
 
-    The files' sizes and mtimes stand for their content: an upgrade, any edit of the
-    package (a developer's checkout) or a plugin installed or removed gives new keys and
-    headers, so old entries read as foreign. Computed once per process (~200 stats).
+    Installed from a wheel, its files are named by the install's ``RECORD`` (the sha256 of
+    every file the wheel installed): the same release installed again, as every CI job's
+    fresh ``pip install`` does, keeps the entries a restored cache holds. A source checkout
+    or an editable install has no such record: there the files' sizes and mtimes stand for
+    their content, so any edit gives new keys. Either way an upgrade, an edit or a plugin
+    installed or removed makes old entries read as foreign. Computed once per process.
     """
     global _fingerprint
     if _fingerprint is None:
-        from guardrails.resources import data_path, plugin_stamp
+        from guardrails.resources import plugin_stamp
 
         h = hashlib.blake2b(digest_size=_DIGEST)
         h.update(f"{guardrails.__version__}\0{sys.implementation.cache_tag}\0".encode())
-        package = Path(guardrails.__file__).parent
-        files = [(package, p) for p in sorted(package.rglob("*.py"))]
-        for kind in ("policies", "schema"):
-            try:
-                where = data_path(kind)
-            except FileNotFoundError:
-                continue
-            found = sorted(where.rglob("*")) if where.is_dir() else [where]
-            files.extend((where.parent, p) for p in found)
-        for root, path in files:
-            try:
-                st = path.stat()
-            except OSError:
-                continue
-            h.update(f"{path.relative_to(root)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+        record = _installed_record()
+        if record is not None:
+            h.update(record)
+        else:
+            _stat_files(h)
         h.update(plugin_stamp().encode("utf-8", "surrogateescape"))
         _fingerprint = h.digest()
     return _fingerprint
+
+
+def _installed_record() -> bytes | None:
+    """The ``RECORD`` of the wheel install this package is (beside it in the same directory,
+    naming its ``__init__.py`` with a hash), or None: a checkout, an editable install."""
+    package = Path(guardrails.__file__).resolve().parent
+    try:
+        names = sorted(os.listdir(package.parent))
+    except OSError:
+        return None
+    found = []
+    for name in names:
+        if not (name.startswith(f"{package.name}-") and name.endswith(".dist-info")):
+            continue
+        try:
+            text = (package.parent / name / "RECORD").read_bytes()
+        except OSError:
+            continue
+        if f"{package.name}/__init__.py,sha256=".encode() in text:
+            found.append(text)
+    return b"\0".join(found) if found else None
+
+
+def _stat_files(h: hashlib.blake2b) -> None:
+    """The package's source files, built-in packs and schema, by path, size and mtime."""
+    from guardrails.resources import data_path
+
+    package = Path(guardrails.__file__).parent
+    files = [(package, p) for p in sorted(package.rglob("*.py"))]
+    for kind in ("policies", "schema"):
+        try:
+            where = data_path(kind)
+        except FileNotFoundError:
+            continue
+        found = sorted(where.rglob("*")) if where.is_dir() else [where]
+        files.extend((where.parent, p) for p in found)
+    for root, path in files:
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        h.update(f"{path.relative_to(root)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
 
 
 def reset_fingerprint() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import stat
@@ -159,10 +158,19 @@ def finish(code: int) -> NoReturn:
     coverage) writes its data then, and atexit callbacks (a plugin's, logging's) expect to
     run; then, with no other thread left, the interpreter exits as usual.
     """
+    lost = False
     for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError, AttributeError):
+        try:
             stream.flush()
+        except (OSError, ValueError, AttributeError):
+            lost = True
     if _shutdown_awaited() and threading.active_count() == 1:
+        if lost:
+            # A full disk, a closed pipe: the interpreter's own final flush would fail again
+            # and turn our code into 120. What was not written is lost either way.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.dup2(devnull, sys.stderr.fileno())
         sys.exit(code)
     os._exit(code)
 

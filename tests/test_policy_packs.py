@@ -122,12 +122,12 @@ def test_every_builtin_policy_cites_an_incident_and_has_a_runbook() -> None:
 def test_an_installed_package_provides_a_pack_by_entry_point(
     repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import importlib.metadata
     import sys
 
     from guardrails.catalog import config
 
-    # A real package on sys.path with a real entry point, as `pip install` would register.
+    # A real package on sys.path with a real entry point (a dist-info declaring it), as
+    # `pip install` would register.
     pkg = tmp_path / "site" / "acme_packs"
     pkg.mkdir(parents=True)
     (pkg / "__init__.py").write_text("raise RuntimeError('a pack is data: never imported')\n")
@@ -135,16 +135,11 @@ def test_an_installed_package_provides_a_pack_by_entry_point(
         "apiVersion: guardrails/v1\nkind: PolicyPack\nname: acme\npolicies:\n"
         "  - id: acme.shell-warns\n    rule: safety.shell\n    severity: warn\n"
     )
+    meta = tmp_path / "site" / "acme_packs-1.0.dist-info"
+    meta.mkdir()
+    (meta / "METADATA").write_text("Metadata-Version: 2.1\nName: acme-packs\nVersion: 1.0\n")
+    (meta / "entry_points.txt").write_text("[guardrails.policies]\nacme = acme_packs\n")
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
-    real = importlib.metadata.entry_points
-    ep = importlib.metadata.EntryPoint("acme", "acme_packs", "guardrails.policies")
-
-    def entry_points(**kw: str) -> object:
-        if kw.get("group") == "guardrails.policies":
-            return [ep]
-        return real(**kw)
-
-    monkeypatch.setattr(importlib.metadata, "entry_points", entry_points)
     config.builtin_packs.cache_clear()
     try:
         repo.write({"guardrails.yaml": "version: 1\npolicies: [builtin:acme]\n"})

@@ -89,21 +89,42 @@ def _stat_files(h: hashlib.blake2b) -> None:
     """The package's source files, built-in packs and schema, by path, size and mtime."""
     from guardrails.resources import data_path
 
-    package = Path(guardrails.__file__).parent
-    files = [(package, p) for p in sorted(package.rglob("*.py"))]
+    package = os.path.dirname(guardrails.__file__)
+    found = [(f"guardrails/{rel}", st) for rel, st in _walk(package) if rel.endswith(".py")]
     for kind in ("policies", "schema"):
         try:
-            where = data_path(kind)
+            where = str(data_path(kind))
         except FileNotFoundError:
             continue
-        found = sorted(where.rglob("*")) if where.is_dir() else [where]
-        files.extend((where.parent, p) for p in found)
-    for root, path in files:
+        name = os.path.basename(where)
+        if os.path.isdir(where):
+            found.extend((f"{name}/{rel}", st) for rel, st in _walk(where))
+        else:
+            with contextlib.suppress(OSError):
+                found.append((name, os.stat(where)))
+    for rel, st in sorted(found, key=lambda f: f[0]):
+        h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+
+
+def _walk(top: str, rel: str = "") -> list[tuple[str, os.stat_result]]:
+    """Every file below ``top`` with its stat (``__pycache__`` skipped): one
+    ``scandir`` per directory, where pathlib's glob cost the hook ~8 ms on every run."""
+    out: list[tuple[str, os.stat_result]] = []
+    try:
+        entries = list(os.scandir(top))
+    except OSError:
+        return out
+    for entry in entries:
+        name = f"{rel}{entry.name}"
         try:
-            st = path.stat()
+            if entry.is_dir():
+                if entry.name != "__pycache__":
+                    out.extend(_walk(entry.path, f"{name}/"))
+            else:
+                out.append((name, entry.stat()))
         except OSError:
             continue
-        h.update(f"{path.relative_to(root)}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
+    return out
 
 
 def reset_fingerprint() -> None:

@@ -241,13 +241,9 @@ class CodeOwnersIndex:
         sections: dict[str | None, list[CodeOwnersRule]] = {}
         for rule in codeowners.rules if codeowners else ():
             sections.setdefault(rule.section, []).append(rule)
-        self._gitlab = gitlab = any(section is not None for section in sections)
-        # Last match wins: each section's rules newest first, each with the condition that
-        # rules it out without compiling its pattern.
-        self._sections: dict[str | None, list[tuple[Condition, CodeOwnersRule]]] = {
-            section: [(_rule_condition(r.pattern, gitlab), r) for r in reversed(rules)]
-            for section, rules in sections.items()
-        }
+        self._gitlab = any(section is not None for section in sections)
+        self._rules = sections
+        self._indexed: dict[str | None, list[tuple[Condition, CodeOwnersRule]]] | None = None
         self._teams_by_owner: dict[str, set[str]] = {}
         for team in (teams or {}).values():
             for handle in team.handles:
@@ -261,7 +257,7 @@ class CodeOwnersIndex:
         """One match per section whose last matching rule names owners (unnamed section first)."""
         out = []
         gitlab = self._gitlab
-        for section, rules in self._sections.items():
+        for section, rules in self._sections().items():
             for condition, rule in rules:
                 if admits(condition, path) and _matches(rule, path, gitlab=gitlab):
                     if rule.owners:
@@ -272,6 +268,18 @@ class CodeOwnersIndex:
                         )
                     break
         return tuple(sorted(out, key=lambda m: (m.section is not None, (m.section or "").lower())))
+
+    def _sections(self) -> dict[str | None, list[tuple[Condition, CodeOwnersRule]]]:
+        """Last match wins: each section's rules newest first, each with the condition that
+        rules it out without compiling its pattern. Built on the first path asked about: a
+        check whose file claims already hold every path's owners asks only for teams."""
+        if self._indexed is None:
+            gitlab = self._gitlab
+            self._indexed = {
+                section: [(_rule_condition(r.pattern, gitlab), r) for r in reversed(rules)]
+                for section, rules in self._rules.items()
+            }
+        return self._indexed
 
     def owners(self, path: str) -> tuple[str, ...]:
         """Every owner of ``path`` across sections, sorted, without duplicates."""

@@ -39,9 +39,10 @@ from guardrails.catalog.model import (
 )
 from guardrails.catalog.service_files import find_catalog_files, parse_service_file
 from guardrails.catalog.text import decode_text
-from guardrails.catalog.yamltree import no_gc, suggest
+from guardrails.catalog.yamltree import suggest
 from guardrails.changes import Snapshot
 from guardrails.errors import ConfigError, Problem
+from guardrails.nogc import no_gc
 
 
 def build_catalog(

@@ -12,7 +12,6 @@ the evidence kept.
 
 from __future__ import annotations
 
-import gc
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -43,6 +42,7 @@ from guardrails.imports.extract import (
     extract_raw,
 )
 from guardrails.imports.resolve import ModuleIndex, find_source_roots
+from guardrails.nogc import no_gc
 
 _CHUNK = 256  # files per read_many call: bounds memory and paces the progress bar
 
@@ -140,16 +140,10 @@ def build_import_graph(
     ``service_of`` maps a repository path to its service name, or None. Never raises for bad
     input files: they become ``problems``.
     """
-    # Edges, the module index and the stored state are tens of thousands of small objects
-    # and none is part of a reference cycle, but each counts towards a cyclic collection
-    # that walks everything the process holds: about a tenth of an incremental build.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    # Edges, the module index and the stored state: tens of thousands of small objects, no
+    # cycle among them (guardrails.nogc).
+    with no_gc():
         return _build(snapshot, catalog, cache_dir, service_of, progress)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _build(

@@ -9,7 +9,8 @@ from typing import Any
 
 import yaml
 
-from guardrails.catalog.yamltree import _BaseLoader, no_gc
+from guardrails.catalog.yamltree import _BaseLoader
+from guardrails.nogc import no_gc
 from guardrails.semantic.structured import MAX_DEPTH, Document, KeyPath, Malformed
 
 _MERGE = "tag:yaml.org,2002:merge"

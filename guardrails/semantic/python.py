@@ -29,6 +29,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 
 from guardrails.changes import ADDED, SYMLINK_MODE, FileChange, LineRange
+from guardrails.nogc import no_gc
 from guardrails.semantic import _ast_changes, _ast_symbols
 from guardrails.semantic._matching import _meaning_changed, _tree_key, _unmatched
 from guardrails.semantic._module_names import _ast_names, _dunder_all, _resolve, _top_level_aliases
@@ -195,7 +196,9 @@ def diff_python(change: FileChange, *, max_bytes: int = MAX_FILE_BYTES) -> Modul
     it reads them, so the depth check can point at the statement instead of losing the file.
     """
     try:
-        return run_guarded(lambda: _diff(change, max_bytes))
+        # Both sides' trees are ~10x the file in objects, none in a cycle (guardrails.nogc).
+        with no_gc():
+            return run_guarded(lambda: _diff(change, max_bytes))
     except RecursionError:
         return ModuleDiff(
             change.old_path,

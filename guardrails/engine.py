@@ -283,8 +283,11 @@ def analyze(
     *,
     config_path: str | None = None,
     depth: int | None = None,
+    change: Change | None = None,
 ) -> Analysis:
     """Read the change, load the catalogs DESIGN §10 asks for, and compute the blast radius.
+
+    ``change``: the change ``selector`` selects, when the caller has read it already.
 
     Impact uses the head catalog, and the base catalog for deleted and renamed files. In
     --base (CI) mode the base catalog is always read: a change must not be able to weaken
@@ -294,7 +297,8 @@ def analyze(
     from guardrails.cache import activate
 
     activate(repo.git_dir / "guardrails")  # semantic diffs and worlds, keyed by content
-    change = read_change(repo, selector)
+    if change is None:
+        change = read_change(repo, selector)
     cs = change.changes
     needs_base = any(f.status in (DELETED, RENAMED) for f in cs.files)
     config_problems: tuple[Problem, ...] = ()

@@ -875,7 +875,7 @@ def test_process_count_does_not_grow_with_files(
     calls.clear()
     head = change.head
     assert len(head.read_many(head.paths())) == 2 * n
-    assert [c[0] for c in calls] == ["ls-tree", "cat-file"]
+    assert [c[0] for c in calls] == ["ls-tree"]  # every file changed: the diff read them all
     calls.clear()
     assert len(r.read_staged().changes.files) == n
     assert [c[0] for c in calls] == ["rev-parse", "diff-index", "cat-file", "var"]
@@ -903,13 +903,12 @@ def test_fix_hints_for_ranges_empty_names_and_deep_ancestors(repo: GitRepo) -> N
 
 
 def _staged_cases(repo: GitRepo) -> list[tuple[str, bool]]:
-    """(what, anything staged) after each step, read by read_staged."""
+    """(what, anything staged) after each step, as read_staged reads it."""
     r = Repo.open(repo.root)
     out = []
 
     def note(what: str) -> None:
-        out.append((what, r.anything_staged()))
-        assert out[-1][1] == bool(r.read_staged().changes.files), what
+        out.append((what, bool(r.read_staged().changes.files)))
 
     note("unborn, nothing staged")
     repo.write({"a.py": "a = 0\n", "b.txt": "b\n"})
@@ -930,7 +929,7 @@ def _staged_cases(repo: GitRepo) -> list[tuple[str, bool]]:
     return out
 
 
-def test_anything_staged_agrees_with_read_staged(repo: GitRepo) -> None:
+def test_read_staged_sees_exactly_what_is_staged(repo: GitRepo) -> None:
     assert _staged_cases(repo) == [
         ("unborn, nothing staged", False),
         ("unborn, files staged", True),
@@ -942,33 +941,58 @@ def test_anything_staged_agrees_with_read_staged(repo: GitRepo) -> None:
     ]
 
 
-def test_anything_staged_costs_one_process_and_sees_unmerged_paths(
-    repo: GitRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+def test_nothing_staged_costs_three_processes(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _diverged(repo)
+    """The hook with nothing staged (`git commit --amend -m`): no cat-file, nothing listed."""
+    repo.write({"a.py": "a = 0\n"})
+    repo.commit("base")
     r = Repo.open(repo.root)
     calls = count_git_processes(monkeypatch)
-    assert r.anything_staged() is False
-    assert calls == [["diff-index", "--cached", "--quiet", "HEAD", "--"]]
-    _merge_other(repo)
-    assert r.anything_staged() is True  # the analysis then refuses them (read_staged)
-    unborn = GitRepo.create(tmp_path / "unborn")
-    unborn.write({"a.py": "a = 1\n"})
-    unborn.stage()
-    calls.clear()
-    assert Repo.open(unborn.root).anything_staged() is True
-    assert [c[0] for c in calls] == ["rev-parse", "diff-index", "rev-parse", "diff-index"]
+    assert r.read_staged().changes.files == ()
+    assert [c[0] for c in calls] == ["rev-parse", "diff-index", "var"]
 
 
-def test_anything_staged_in_a_sha256_repository(tmp_path: Path) -> None:
+def test_nothing_staged_in_a_sha256_repository(tmp_path: Path) -> None:
     root = tmp_path / "sha256"
     subprocess.run(["git", "init", "-q", "--object-format=sha256", str(root)], check=True)
     repo = GitRepo(root)
     r = Repo.open(root)
-    assert r.anything_staged() is False
+    assert r.read_staged().changes.files == ()
     repo.write({"a.py": "a = 1\n"})
     repo.stage()
-    assert r.anything_staged() is True
+    assert [f.path for f in r.read_staged().changes.files] == ["a.py"]
+
+
+@pytest.mark.parametrize("selector", ["staged", "range", "patch"])
+def test_a_changes_trees_read_its_own_files_without_git(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch, selector: str
+) -> None:
+    """The diff read both sides of every changed file: reading them again through the trees
+    (the import graph, the rules) starts no cat-file (only the listing each tree needs
+    anyway); other files still come from git."""
+    repo.write({"a.py": "a = 0\n", "b.py": "b = 0\n", "c.py": "c = 0\n"})
+    repo.commit("base")
+    repo.write({"a.py": "a = 1\n", "b.py": "b = 1\n"})
+    r = Repo.open(repo.root)
+    if selector == "staged":
+        repo.stage()
+        change = r.read_staged()
+    elif selector == "range":
+        repo.commit("edit")
+        change = r.read_range("HEAD~1", "HEAD")
+    else:
+        patch = (repo.git("diff") + "\n").encode()
+        repo.git("checkout", "--", ".")
+        change = r.read_patch(patch)
+    calls = count_git_processes(monkeypatch)
+    assert change.head.read_many(["a.py", "b.py"]) == {"a.py": b"a = 1\n", "b.py": b"b = 1\n"}
+    assert change.base.read_many(["a.py", "b.py"]) == {"a.py": b"a = 0\n", "b.py": b"b = 0\n"}
+    listed = [c[0] for c in calls]
+    assert "cat-file" not in listed and len(listed) <= 2
+    calls.clear()
+    assert change.head.read_many(["a.py", "c.py"]) == {"a.py": b"a = 1\n", "c.py": b"c = 0\n"}
+    assert [c[0] for c in calls] == ["cat-file"]
 
 
 def test_a_range_resolves_base_and_head_at_once_as_one_by_one(

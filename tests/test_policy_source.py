@@ -58,7 +58,7 @@ def test_a_config_the_index_does_not_have(repo: GitRepo) -> None:
     assert ignored(repo) is True  # only the work tree has one: not what judges
 
 
-def test_a_warm_staged_check_runs_seven_git_processes(
+def test_a_warm_staged_check_runs_six_git_processes(
     repo: GitRepo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import subprocess
@@ -78,11 +78,11 @@ def test_a_warm_staged_check_runs_seven_git_processes(
 
     monkeypatch.setattr("guardrails.git.run.subprocess.run", spy)
     assert ignored(repo) is False
-    # open; anything staged?; the staged change (HEAD, diff, its blobs, the index listing,
-    # the committer). No blob read for the work tree's config: compared by id.
+    # open; the staged change (HEAD, diff, its blobs, the index listing, the committer). No
+    # blob read for the work tree's config: compared by id. Nothing staged would end after
+    # the diff (see test_nothing_staged_costs_three_processes).
     assert calls == [
         "rev-parse",
-        "diff-index",
         "rev-parse",
         "diff-index",
         "cat-file",

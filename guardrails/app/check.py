@@ -84,15 +84,16 @@ class CheckOptions:
 def run_check(
     repo: Repo, selector: Selector, options: CheckOptions, env: Mapping[str, str]
 ) -> Verdict:
-    if selector.staged and not repo.anything_staged():
+    change = None
+    if selector.staged:
         # The hook runs on every commit: with nothing staged there is nothing to judge, and
-        # no catalog, import graph or pack is read. (Asked first with one `diff-index
-        # --quiet`: the analysis reads the staged change itself.)
+        # no catalog, import graph or pack is read. Otherwise the analysis goes on from the
+        # change read here.
         change = repo.read_staged()
         named = options.config_path
         if not change.changes.files and (named is None or change.head.read(named) is not None):
             return nothing_staged(change.changes, options, env)
-    analysis = analyze(repo, selector, config_path=options.config_path)
+    analysis = analyze(repo, selector, config_path=options.config_path, change=change)
     return judge(analysis, options, env, repo)
 
 

@@ -17,13 +17,13 @@ Why it looks the way it does:
   ``read_range``            5  rev-parse (base and head), merge-base, diff-tree,
                                cat-file --batch, log
   ``read_staged``           4  rev-parse HEAD, diff-index --cached, cat-file --batch, var
-  ``anything_staged``       1  diff-index --cached --quiet HEAD (+2 before the first commit)
   ``read_patch``            7  rev-parse HEAD, read-tree, apply --cached, diff-index,
                                ls-files, cat-file --batch, var (temp index)
   ``read_paths``            2  rev-parse HEAD, ls-files
   snapshots (lazily)        1  ls-tree / ls-files listing (+1 diff-files for the worktree),
                                then 1 cat-file --batch per ``read_many`` (none for the
-                               worktree: it reads the disk)
+                               worktree: it reads the disk; none for the files the change's
+                               own diff already read)
   ========================  ===========================================================
 
   An error adds at most one ``rev-parse --is-shallow-repository`` and one ``remote``.

@@ -55,6 +55,21 @@ class Change:
     head: Snapshot  # the index, HEAD + patch, the head commit, or the work tree
 
 
+def _remembering(change: Change) -> Change:
+    """``change`` with its trees knowing the blobs its diff already read: the import graph
+    and the rules read the changed files again through the trees (one ``cat-file`` each)."""
+    files = change.changes.files
+    if isinstance(change.base, TreeSnapshot):
+        change.base.remember(
+            {f.old_blob: f.old_data for f in files if f.old_blob and f.old_data is not None}
+        )
+    if isinstance(change.head, TreeSnapshot):
+        change.head.remember(
+            {f.new_blob: f.new_data for f in files if f.new_blob and f.new_data is not None}
+        )
+    return change
+
+
 @dataclass(frozen=True)
 class Repo:
     root: Path  # work tree top level
@@ -319,17 +334,7 @@ class Repo:
         head_tree = CommitSnapshot(self, head_sha)
         files = self._python_links(files, head_tree)
         changes = ChangeSet("range", mb, head_sha, files, _parse_commits(log.stdout))
-        return Change(changes, CommitSnapshot(self, mb), head_tree)
-
-    def anything_staged(self) -> bool:
-        """Whether the index differs from HEAD (the empty tree before the first commit), as
-        :meth:`read_staged` would find: one ``diff-index --quiet`` instead of its four
-        processes, for the hook that has nothing to judge when nothing is staged."""
-        proc = self._git("diff-index", "--cached", "--quiet", "HEAD", "--", ok=(0, 1, 128))
-        if proc.returncode == 128:  # no commit yet (or no HEAD commit): ask as read_staged does
-            tree = self._head() or EMPTY_TREE[self.object_format]
-            proc = self._git("diff-index", "--cached", "--quiet", tree, "--", ok=(0, 1))
-        return proc.returncode == 1
+        return _remembering(Change(changes, CommitSnapshot(self, mb), head_tree))
 
     def read_staged(self) -> Change:
         """The index against HEAD (the empty tree before the first commit)."""
@@ -338,7 +343,7 @@ class Repo:
         index = TreeSnapshot(self, "index", self.list_index)
         files = self._python_links(files, index)
         changes = ChangeSet("staged", head, None, files, committer=self.identity())
-        return Change(changes, self._head_snapshot(head), index)
+        return _remembering(Change(changes, self._head_snapshot(head), index))
 
     def read_patch(self, patch: bytes) -> Change:
         """A unified diff applied to HEAD in a temporary index; the user's index is untouched."""
@@ -375,7 +380,7 @@ class Repo:
         patched = TreeSnapshot(self, "patch", lambda: listing)
         files = self._python_links(files, patched)
         changes = ChangeSet("patch", head, None, files, committer=self.identity())
-        return Change(changes, self._head_snapshot(head), patched)
+        return _remembering(Change(changes, self._head_snapshot(head), patched))
 
     def read_paths(self, paths: Sequence[str]) -> Change:
         """Files named on the command line (directories expand to the files under them)."""

@@ -7,7 +7,7 @@ Each lists its files and reads blobs lazily, many per git process.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from guardrails.git.parse import GITLINK, _Entry, _fsbytes
@@ -43,6 +43,7 @@ class TreeSnapshot:
         self._load = load
         self._entries: dict[str, _Entry] | None = None
         self._sorted: tuple[str, ...] | None = None
+        self._known: dict[str, bytes] = {}  # blob id -> content already read for this tree
 
     def _files(self) -> dict[str, _Entry]:
         if self._entries is None:
@@ -69,8 +70,19 @@ class TreeSnapshot:
     def read_many(self, paths: Sequence[str]) -> dict[str, bytes]:
         files = self._files()
         wanted = {p: files[p].oid for p in paths if p in files}
-        blobs = self._repo.read_blobs(wanted.values())
-        return {p: blobs[oid] for p, oid in wanted.items() if oid in blobs}
+        known = self._known
+        missing = [oid for oid in wanted.values() if oid not in known]
+        blobs = self._repo.read_blobs(missing) if missing else {}
+        return {
+            p: found
+            for p, oid in wanted.items()
+            if (found := known.get(oid, blobs.get(oid))) is not None
+        }
+
+    def remember(self, blobs: Mapping[str, bytes]) -> None:
+        """Contents already read by blob id (the change's own files, read with its diff): a
+        later ``read_many`` of them starts no git process. The same bytes objects, no copy."""
+        self._known.update(blobs)
 
 
 class CommitSnapshot(TreeSnapshot):

@@ -10,12 +10,11 @@ a new commit on top that leaves most files alone): a second run reads the diffs 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 from functools import lru_cache
 
 from guardrails.cache import active
-from guardrails.cache.codec import CodecError, Decoder, encode
+from guardrails.cache.codec import CodecError, Decoder, encode, records_of
 from guardrails.cache.store import key
 from guardrails.changes import FileChange
 from guardrails.semantic import facts
@@ -27,9 +26,7 @@ LIMIT = 20_000  # entries (a few KiB each) kept per repository: enough for many 
 
 @lru_cache(maxsize=1)
 def _decoder() -> Decoder:
-    return Decoder(
-        c for c in vars(facts).values() if isinstance(c, type) and dataclasses.is_dataclass(c)
-    )
+    return Decoder(records_of(facts))
 
 
 def _digest(data: bytes | None) -> str | None:

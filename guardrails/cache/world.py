@@ -23,7 +23,6 @@ the user always sees the loader's own message.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 import marshal
 from collections.abc import Callable, Mapping
@@ -32,7 +31,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
 from guardrails.cache import active
-from guardrails.cache.codec import CodecError, Decoder, encode
+from guardrails.cache.codec import CodecError, Decoder, encode, records_of
 from guardrails.cache.reads import RecordingSnapshot, content_id, paths_digest
 from guardrails.cache.store import EntryStore, key
 from guardrails.catalog import model
@@ -50,9 +49,7 @@ KEEP = 64
 
 @lru_cache(maxsize=1)
 def _decoder() -> Decoder:
-    return Decoder(
-        c for c in vars(model).values() if isinstance(c, type) and dataclasses.is_dataclass(c)
-    )
+    return Decoder(records_of(model))
 
 
 def remembered_catalog(

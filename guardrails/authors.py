@@ -34,10 +34,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from types import MappingProxyType
 from typing import Any, Literal
+
+import msgspec
 
 from guardrails.catalog.model import AgentIdentities, Team
 from guardrails.changes import ChangeSet, Commit, Person, Trailer
@@ -152,8 +153,7 @@ _NO_AGENTS = AgentIdentities()
 _NO_ENV: Mapping[str, str] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
-class AuthorEvidence:
+class AuthorEvidence(msgspec.Struct, frozen=True):
     """One fact about who wrote the change. ``strength`` is its rank: 0 is the strongest."""
 
     kind: str  # "agent" | "human"
@@ -174,8 +174,7 @@ class AuthorEvidence:
         }
 
 
-@dataclass(frozen=True)
-class Authorship:
+class Authorship(msgspec.Struct, frozen=True):
     kind: AuthorKind
     evidence: tuple[AuthorEvidence, ...]  # strongest first
     # Every human author, committer and co-author seen: none of them may approve as "not the

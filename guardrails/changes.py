@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import Protocol
+
+import msgspec
+
+from guardrails.records import repr_omitting
 
 # git's status letters (git diff --name-status): Added, Modified, Deleted, Renamed, Copied,
 # Type changed (e.g. file -> symlink).
@@ -84,8 +87,7 @@ def split_lines(text: str) -> list[str]:
     return _LINE.findall(text)
 
 
-@dataclass(frozen=True, order=True)
-class LineRange:
+class LineRange(msgspec.Struct, frozen=True, order=True):
     """Lines ``start..end`` inclusive, 1-based."""
 
     start: int
@@ -95,8 +97,7 @@ class LineRange:
         return isinstance(line, int) and self.start <= line <= self.end
 
 
-@dataclass(frozen=True)
-class FileChange:
+class FileChange(msgspec.Struct, frozen=True):
     status: str  # one of A M D R C T
     old_path: str | None  # None when added
     new_path: str | None  # None when deleted
@@ -108,14 +109,18 @@ class FileChange:
     # Lines the change adds or alters in the new file, and removes from the old file.
     added_lines: tuple[LineRange, ...] = ()
     removed_lines: tuple[LineRange, ...] = ()
-    old_data: bytes | None = field(default=None, repr=False)
-    new_data: bytes | None = field(default=None, repr=False)
+    # The two sides' bytes (and link_source below): left out of the repr.
+    old_data: bytes | None = None
+    new_data: bytes | None = None
     # What Python runs at new_path when it is a symlink named like a module (``x.py ->
     # ../tools/payload``): the target's content, read from the same tree. None otherwise.
-    link_source: bytes | None = field(default=None, repr=False)
+    link_source: bytes | None = None
     # True when this file is the target of such a symlink: a change to it changes a module
     # although its own name does not say Python.
     linked_from_python: bool = False
+
+    def __repr__(self) -> str:
+        return repr_omitting(self, ("old_data", "new_data", "link_source"))
 
     @property
     def path(self) -> str:
@@ -151,14 +156,12 @@ class FileChange:
         return any(line in r for r in self.added_lines)
 
 
-@dataclass(frozen=True)
-class Trailer:
+class Trailer(msgspec.Struct, frozen=True):
     key: str  # as written; compare with .key.lower()
     value: str
 
 
-@dataclass(frozen=True)
-class Person:
+class Person(msgspec.Struct, frozen=True):
     name: str
     email: str
 
@@ -166,8 +169,7 @@ class Person:
         return f"{self.name} <{self.email}>"
 
 
-@dataclass(frozen=True)
-class Commit:
+class Commit(msgspec.Struct, frozen=True):
     sha: str
     parents: tuple[str, ...]
     author: Person
@@ -186,8 +188,7 @@ class Commit:
         return tuple(t.value for t in self.trailers if t.key.lower() == k)
 
 
-@dataclass(frozen=True)
-class ChangeSet:
+class ChangeSet(msgspec.Struct, frozen=True):
     """One change under review.
 
     ``mode`` is how it was selected: ``staged`` (index vs HEAD), ``range``

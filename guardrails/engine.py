@@ -14,8 +14,10 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
+
+import msgspec
+from msgspec.structs import replace
 
 from guardrails.catalog.model import CONFIG_FILE, Catalog, FileSource, Inference, Service
 from guardrails.changes import DELETED, RENAMED, Snapshot
@@ -31,8 +33,7 @@ if TYPE_CHECKING:
     from guardrails.imports import ImportGraph
 
 
-@dataclass(frozen=True)
-class Selector:
+class Selector(msgspec.Struct, frozen=True):
     """Which change to look at: exactly one of staged / base / patch / paths."""
 
     staged: bool = False
@@ -81,8 +82,7 @@ class Selector:
         return cls(staged, base, head, patch, tuple(paths))
 
 
-@dataclass(frozen=True)
-class World:
+class World(msgspec.Struct, frozen=True):
     """One revision's view: its catalog, import graph, dependency graph and file claims."""
 
     snapshot: Snapshot
@@ -95,8 +95,7 @@ class World:
     flag_reads: tuple[FlagRead, ...] = ()
 
 
-@dataclass(frozen=True)
-class Analysis:
+class Analysis(msgspec.Struct, frozen=True, dict=True):
     change: Change
     head: World
     base: World | None

@@ -8,15 +8,14 @@ is an internal error: also exit 2 (the gate fails closed), with a traceback only
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 EXIT_OK = 0
 EXIT_BLOCKED = 1
 EXIT_ERROR = 2
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(msgspec.Struct, frozen=True):
     """One thing wrong with an input, located precisely enough to fix it."""
 
     message: str

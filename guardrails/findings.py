@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+
+import msgspec
 
 SEVERITIES = ("block", "warn", "info")
 SEVERITY_RANK = {"block": 0, "warn": 1, "info": 2}
 
 
-@dataclass(frozen=True)
-class Related:
+class Related(msgspec.Struct, frozen=True):
     """A place connected to a finding: an import site that breaks, a consumer of a schema."""
 
     path: str
@@ -21,8 +21,7 @@ class Related:
         return {"path": self.path, "line": self.line, "node": self.node}
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(msgspec.Struct, frozen=True):
     rule: str  # e.g. "api.breaking-change"
     severity: str  # block | warn | info
     path: str

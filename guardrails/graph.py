@@ -14,8 +14,9 @@ networkx DiGraph (same nodes, edges and attributes) for exports and graph algori
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
+
+import msgspec
 
 from guardrails.catalog.model import DEFAULT_TIER, Catalog, Dependency, Origin
 
@@ -52,8 +53,7 @@ class Evidence(NamedTuple):
 _Source = Evidence | Dependency
 
 
-@dataclass(frozen=True)
-class ImportDependency:
+class ImportDependency(msgspec.Struct, frozen=True):
     """One service importing another, as found by import inference (guardrails.imports)."""
 
     source: str  # service name

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 from guardrails.graph import DependencyGraph
 
@@ -18,8 +19,7 @@ SCHEMA = "guardrails.affected/v1"
 MAX_WHY_PATHS = 50
 
 
-@dataclass(frozen=True)
-class ChangedNode:
+class ChangedNode(msgspec.Struct, frozen=True):
     id: str
     owner: str | None
     tier: int | None
@@ -29,8 +29,7 @@ class ChangedNode:
         return {"id": self.id, "owner": self.owner, "tier": self.tier, "files": list(self.files)}
 
 
-@dataclass(frozen=True)
-class AffectedNode:
+class AffectedNode(msgspec.Struct, frozen=True):
     id: str
     owner: str | None
     tier: int | None
@@ -47,8 +46,7 @@ class AffectedNode:
         }
 
 
-@dataclass(frozen=True)
-class Impact:
+class Impact(msgspec.Struct, frozen=True):
     base: str | None
     head: str | None
     changed: tuple[ChangedNode, ...]  # sorted by id
@@ -78,8 +76,7 @@ class Impact:
         }
 
 
-@dataclass(frozen=True)
-class TouchedFile:
+class TouchedFile(msgspec.Struct, frozen=True):
     """One changed file: nothing a change touches is invisible, even when no node claims it
     (a change that only edits guardrails.yaml or a policy pack)."""
 
@@ -97,8 +94,7 @@ class TouchedFile:
         }
 
 
-@dataclass(frozen=True)
-class Touch:
+class Touch(msgspec.Struct, frozen=True):
     """Which nodes a change touches directly (see guardrails.filemap) before traversal."""
 
     nodes: Mapping[str, Sequence[str]]  # node id -> files that touch it

@@ -11,10 +11,10 @@ and each team's handle — the institutional knowledge an agent otherwise lacks.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
+import msgspec
 
 from guardrails.errors import EXIT_OK, GuardrailsError
 
@@ -22,22 +22,19 @@ NAME = "guardrails"
 TARGETS = (".agents/skills", ".claude/skills")  # Codex and the cross-client path; Claude Code
 
 
-@dataclass(frozen=True)
-class TeamFacts:
+class TeamFacts(msgspec.Struct, frozen=True):
     id: str
     handles: tuple[str, ...]
     members: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class ServiceFacts:
+class ServiceFacts(msgspec.Struct, frozen=True):
     id: str
     owner: str | None
     tier: int
 
 
-@dataclass(frozen=True)
-class RepoFacts:
+class RepoFacts(msgspec.Struct, frozen=True):
     teams: tuple[TeamFacts, ...]
     services: tuple[ServiceFacts, ...]  # sorted by (tier, id)
     policies: tuple[str, ...]

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 from guardrails.changes import LineRange, split_lines
 from guardrails.findings import Finding
@@ -32,8 +33,7 @@ _COMMENT = re.compile(r"#\s*guardrails:\s*ignore\[(?P<ids>[^\]]*)\](?P<rest>[^\r
 _REASON = re.compile(r"\s*--\s*(?P<reason>\S.*?)\s*$")
 
 
-@dataclass(frozen=True)
-class Suppression:
+class Suppression(msgspec.Struct, frozen=True):
     path: str
     line: int
     rule_ids: tuple[str, ...]
@@ -96,8 +96,7 @@ def parse_suppressions(path: str, text: str) -> list[Suppression]:
     return out
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(msgspec.Struct, frozen=True):
     """A head file as suppressions need it: its text and the lines the change added."""
 
     text: str

@@ -12,8 +12,9 @@ and never this module's types. Deciding (docs/policies.md "The verdict"):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
+
+import msgspec
 
 from guardrails.findings import SEVERITY_RANK, Finding
 from guardrails.impact import Impact
@@ -33,8 +34,7 @@ WARN: Decision = "warn"
 BLOCK: Decision = "block"
 
 
-@dataclass(frozen=True)
-class Suppressed:
+class Suppressed(msgspec.Struct, frozen=True):
     reason: str
     until: str | None
     path: str
@@ -44,8 +44,7 @@ class Suppressed:
         return {"reason": self.reason, "until": self.until, "path": self.path, "line": self.line}
 
 
-@dataclass(frozen=True)
-class JudgedFinding:
+class JudgedFinding(msgspec.Struct, frozen=True):
     finding: Finding
     approved_by: tuple[str, ...] = ()  # set when a met requirement waived it (severity warn)
     suppressed: Suppressed | None = None
@@ -68,8 +67,7 @@ class JudgedFinding:
         return doc
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(msgspec.Struct, frozen=True):
     login: str
     handle: str | None
 
@@ -77,8 +75,7 @@ class Candidate:
         return {"login": self.login, "handle": self.handle}
 
 
-@dataclass(frozen=True)
-class RequirementResult:
+class RequirementResult(msgspec.Struct, frozen=True):
     id: str
     policy: str
     sources: tuple[str, ...]
@@ -115,8 +112,7 @@ class RequirementResult:
         }
 
 
-@dataclass(frozen=True)
-class ConfigSource:
+class ConfigSource(msgspec.Struct, frozen=True):
     """Where the config and the policies were read."""
 
     source: ConfigFrom
@@ -157,8 +153,7 @@ def decide(
     return PASS
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(msgspec.Struct, frozen=True):
     decision: Decision
     mode: Mode
     author: Authorship

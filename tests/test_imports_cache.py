@@ -3,16 +3,16 @@ corruption, other versions and concurrent writers."""
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import multiprocessing
 import os
 import shutil
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
+import msgspec.structs
 import pytest
+from msgspec.structs import replace
 
 from guardrails.catalog.model import Catalog, Inference, Service
 from guardrails.git import Repo
@@ -289,7 +289,7 @@ def graph_entries(cache_dir: Path) -> int:
 
 def typed(edge: ImportEdge) -> tuple[tuple[str, object], ...]:
     """An edge's fields with their types: 1 == True, but JSON prints them differently."""
-    return tuple((type(v).__name__, v) for v in dataclasses.astuple(edge))
+    return tuple((type(v).__name__, v) for v in msgspec.structs.astuple(edge))
 
 
 def assert_same_graph(got: ImportGraph, expected: ImportGraph) -> None:

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace
 
 from guardrails.cache.store import EntryStore
 from guardrails.catalog.model import Catalog, Inference, Service

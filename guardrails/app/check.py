@@ -13,8 +13,9 @@ change is :mod:`guardrails.app.change_view`. Both are re-exported here.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from guardrails.app.change_view import PathOwners, change_object, head_source
 from guardrails.app.policy_source import (
@@ -66,8 +67,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class CheckOptions:
+class CheckOptions(msgspec.Struct, frozen=True):
     strict: bool = False
     author_kind: str | None = None  # --author-kind
     config_path: str | None = None
@@ -298,7 +298,7 @@ def _verdict(
         approved_by: tuple[str, ...] = ()
         waiting = False
         if waits and all(st.satisfied for st in waits):
-            from dataclasses import replace
+            from msgspec.structs import replace
 
             approved_by = tuple(sorted({u for st in waits for u in st.approved_by}, key=str.lower))
             if f.severity == "block":

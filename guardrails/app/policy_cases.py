@@ -27,10 +27,10 @@ import json
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import yaml
 
 from guardrails.changes import Person
@@ -42,8 +42,7 @@ HEAD_DATE = "2026-11-03T14:30:00+00:00"
 DEFAULT_AUTHOR = "Test Author <author@example.com>"
 
 
-@dataclass(frozen=True)
-class CaseResult:
+class CaseResult(msgspec.Struct, frozen=True):
     name: str
     ok: bool
     diff: str = ""  # unified diff of expected vs got (YAML), when it failed

@@ -119,7 +119,7 @@ def trusted_catalog(analysis: Analysis, policy: Catalog) -> Catalog:
     """The catalog rules, approvals and requirements read: the guarded head catalog (see
     engine.guarded_catalog) with the teams of the catalog the policies came from winning.
     In --base mode a change cannot add a friend to the team whose approval it needs."""
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     guarded = analysis.guarded
     if policy is analysis.head.catalog:

@@ -26,10 +26,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import Callable
-from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from msgspec.structs import replace
 
 from guardrails.cache import active
 from guardrails.cache.codec import CodecError, Decoder, encode

@@ -26,9 +26,10 @@ import contextlib
 import hashlib
 import marshal
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
+
+import msgspec
 
 from guardrails.cache import active
 from guardrails.cache.codec import CodecError, Decoder, encode, records_of
@@ -37,6 +38,7 @@ from guardrails.cache.store import EntryStore, key
 from guardrails.catalog import model
 from guardrails.catalog.model import Catalog
 from guardrails.changes import Snapshot
+from guardrails.records import repr_omitting
 
 if TYPE_CHECKING:
     from guardrails.catalog.codeowners import CodeOwnersIndex
@@ -106,8 +108,7 @@ def _load_catalog(store: EntryStore, k: str, ids: tuple[tuple[str, str], ...]) -
 PathOwners = tuple[tuple[str, ...], tuple[str, ...]]
 
 
-@dataclass
-class Claims:
+class Claims(msgspec.Struct):
     """Services and CODEOWNERS teams of every path of one snapshot, under one catalog.
 
     ``catalog`` is the input catalog with CODEOWNERS owners filled in for services that
@@ -119,9 +120,13 @@ class Claims:
     services: Mapping[str, tuple[str, ...]]
     owners: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]]
     source: Catalog  # the catalog before owners were filled in: what the indexes read
-    _paths: ServicePathIndex | None = field(default=None, repr=False)
-    _owners: CodeOwnersIndex | None = field(default=None, repr=False)
-    _owners_built: bool = field(default=False, repr=False)
+    # Built on first need; not in the repr.
+    _paths: ServicePathIndex | None = None
+    _owners: CodeOwnersIndex | None = None
+    _owners_built: bool = False
+
+    def __repr__(self) -> str:
+        return repr_omitting(self, ("_paths", "_owners", "_owners_built"))
 
     def services_of(self, path: str) -> tuple[str, ...]:
         found = self.services.get(path)

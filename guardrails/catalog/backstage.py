@@ -20,10 +20,10 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import TypeVar
 
 import yaml
+from msgspec.structs import replace
 
 from guardrails.catalog.config import NAME_RE, Declarations
 from guardrails.catalog.model import BACKSTAGE_FILE, Dependency, Member, Resource, Service, Team

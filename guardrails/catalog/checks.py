@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+
+import msgspec
 
 from guardrails.catalog.config import Declarations
 from guardrails.catalog.model import Dependency, Origin, Resource, Service, Team
@@ -33,13 +34,13 @@ def _problem(
     )
 
 
-@dataclass
-class Merged:
-    teams: dict[str, Team] = field(default_factory=dict)
-    services: dict[str, Service] = field(default_factory=dict)
-    resources: dict[str, Resource] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-    inferred: set[str] = field(default_factory=set)  # names of services taken from inference
+class Merged(msgspec.Struct):
+    teams: dict[str, Team] = msgspec.field(default_factory=dict)
+    services: dict[str, Service] = msgspec.field(default_factory=dict)
+    resources: dict[str, Resource] = msgspec.field(default_factory=dict)
+    problems: list[Problem] = msgspec.field(default_factory=list)
+    # names of services taken from inference
+    inferred: set[str] = msgspec.field(default_factory=set)
 
 
 def merge(decl: Declarations, inferred: Sequence[Service] = ()) -> Merged:

@@ -26,7 +26,8 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+
+import msgspec
 
 from guardrails.catalog.model import CODEOWNERS_LOCATIONS, CodeOwners, CodeOwnersRule, Origin, Team
 from guardrails.catalog.paths import (
@@ -52,8 +53,7 @@ _OWNER_RE = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class CodeOwnersMatch:
+class CodeOwnersMatch(msgspec.Struct, frozen=True):
     owners: tuple[str, ...]  # handles/emails as written
     origin: Origin  # the rule that decided (CODEOWNERS:line)
     section: str | None = None

@@ -6,8 +6,8 @@ the checks of one value at a time (owners, path patterns, dependency targets).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
+import msgspec
 import yaml
 
 from guardrails.catalog.model import (
@@ -43,15 +43,14 @@ RESOURCE_KEYS = ("owner", "tier", "schema", "file")
 FieldKey = tuple[str, str, str]
 
 
-@dataclass
-class Declarations:
+class Declarations(msgspec.Struct):
     """What one or more source files declare, before the cross-file checks."""
 
-    teams: list[Team] = field(default_factory=list)
-    services: list[Service] = field(default_factory=list)
-    resources: list[Resource] = field(default_factory=list)
-    where: dict[FieldKey, Origin] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
+    teams: list[Team] = msgspec.field(default_factory=list)
+    services: list[Service] = msgspec.field(default_factory=list)
+    resources: list[Resource] = msgspec.field(default_factory=list)
+    where: dict[FieldKey, Origin] = msgspec.field(default_factory=dict)
+    problems: list[Problem] = msgspec.field(default_factory=list)
 
     def extend(self, other: Declarations) -> None:
         self.teams.extend(other.teams)

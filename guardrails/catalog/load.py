@@ -14,7 +14,8 @@ handles (``@acme/ranking``) become teams named after their slug (``ranking``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
+
+from msgspec.structs import replace
 
 from guardrails.catalog.backstage import parse_backstage_files
 from guardrails.catalog.checks import (

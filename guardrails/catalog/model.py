@@ -7,7 +7,7 @@ graph; resources are keyed by their typed id (``topic:user-events``); teams by b
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import msgspec
 
 DEFAULT_TIER = 2
 CONFIG_FILE = "guardrails.yaml"
@@ -16,8 +16,7 @@ BACKSTAGE_FILE = "catalog-info.yaml"
 CODEOWNERS_LOCATIONS = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS")
 
 
-@dataclass(frozen=True)
-class Origin:
+class Origin(msgspec.Struct, frozen=True):
     """Where a declaration was read: the evidence shown in explanations."""
 
     path: str
@@ -27,14 +26,12 @@ class Origin:
         return self.path if self.line is None else f"{self.path}:{self.line}"
 
 
-@dataclass(frozen=True)
-class Member:
+class Member(msgspec.Struct, frozen=True):
     login: str
     email: str | None = None
 
 
-@dataclass(frozen=True)
-class Team:
+class Team(msgspec.Struct, frozen=True):
     name: str
     members: tuple[Member, ...] = ()
     handles: tuple[str, ...] = ()  # CODEOWNERS handles, e.g. "@acme/data-infra"
@@ -45,8 +42,7 @@ class Team:
         return f"team:{self.name}"
 
 
-@dataclass(frozen=True)
-class Dependency:
+class Dependency(msgspec.Struct, frozen=True):
     """One declared edge: ``target`` is a node id (``service:x``, ``topic:y``, ``api:z``)."""
 
     target: str
@@ -54,8 +50,7 @@ class Dependency:
     origin: Origin | None = None
 
 
-@dataclass(frozen=True)
-class Service:
+class Service(msgspec.Struct, frozen=True):
     name: str
     owner: str | None = None  # team name
     tier: int = DEFAULT_TIER
@@ -70,8 +65,7 @@ class Service:
         return f"service:{self.name}"
 
 
-@dataclass(frozen=True)
-class Resource:
+class Resource(msgspec.Struct, frozen=True):
     """A typed resource; ``schema`` names the class that defines its data.
 
     ``schema`` is ``path::Class``, or ``path::Outer.Inner`` for a class nested in another
@@ -103,8 +97,7 @@ class Resource:
         return self.schema.split("::", 1)[1] if self.schema and "::" in self.schema else None
 
 
-@dataclass(frozen=True)
-class FileSource:
+class FileSource(msgspec.Struct, frozen=True):
     """A rollout or flag file pattern and the parser that reads it."""
 
     path: str  # gitwildmatch pattern
@@ -116,8 +109,7 @@ class FileSource:
     readers: tuple[str, ...] = ()  # flags: more functions whose first argument is a flag key
 
 
-@dataclass(frozen=True)
-class StepLimits:
+class StepLimits(msgspec.Struct, frozen=True):
     """How far one change may move a rollout (percentages of traffic or users)."""
 
     first_weight: float = 10.0  # the first canary weight / first flag percentage
@@ -126,13 +118,12 @@ class StepLimits:
     max_unavailable: float = 50.0  # a Deployment's maxUnavailable from this share blocks
 
     def merged(self, overrides: tuple[tuple[str, float], ...]) -> StepLimits:
-        from dataclasses import replace
+        from msgspec.structs import replace
 
         return replace(self, **dict(overrides))
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(msgspec.Struct, frozen=True):
     """``limits:``: repository defaults, then per tier, then per service (the last wins)."""
 
     default: StepLimits = StepLimits()
@@ -150,22 +141,19 @@ class Limits:
         return out
 
 
-@dataclass(frozen=True)
-class AgentIdentities:
+class AgentIdentities(msgspec.Struct, frozen=True):
     emails: tuple[str, ...] = ()  # fnmatch patterns
     names: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Inference:
+class Inference(msgspec.Struct, frozen=True):
     python_imports: bool = True
     roots: tuple[str, ...] = ()  # explicit source roots; empty = auto-detect
     include_type_only: bool = False  # `if TYPE_CHECKING:` imports count for impact?
     include_weak: bool = True  # `try: import x / except ImportError` imports count?
 
 
-@dataclass(frozen=True)
-class CodeOwnersRule:
+class CodeOwnersRule(msgspec.Struct, frozen=True):
     pattern: str
     owners: tuple[str, ...]  # handles/emails as written ("@acme/data-infra", "a@b.c")
     origin: Origin
@@ -174,19 +162,17 @@ class CodeOwnersRule:
     approvals: int = 1  # GitLab [Section][N]
 
 
-@dataclass(frozen=True)
-class CodeOwners:
+class CodeOwners(msgspec.Struct, frozen=True):
     path: str
     rules: tuple[CodeOwnersRule, ...] = ()  # in file order
 
 
-@dataclass(frozen=True)
-class Catalog:
+class Catalog(msgspec.Struct, frozen=True):
     version: int = 1
-    teams: dict[str, Team] = field(default_factory=dict)
+    teams: dict[str, Team] = msgspec.field(default_factory=dict)
     agents: AgentIdentities = AgentIdentities()
-    services: dict[str, Service] = field(default_factory=dict)
-    resources: dict[str, Resource] = field(default_factory=dict)
+    services: dict[str, Service] = msgspec.field(default_factory=dict)
+    resources: dict[str, Resource] = msgspec.field(default_factory=dict)
     rollouts: tuple[FileSource, ...] = ()
     flags: tuple[FileSource, ...] = ()
     limits: Limits = Limits()

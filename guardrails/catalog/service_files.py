@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+
+from msgspec.structs import replace
 
 from guardrails.catalog.config import NAME_RE, SERVICE_KEYS, Declarations, service_from_spec
 from guardrails.catalog.model import CONFIG_FILE, SERVICE_FILE

@@ -7,8 +7,8 @@ from __future__ import annotations
 import functools
 import posixpath
 import re
-from dataclasses import dataclass
 
+import msgspec
 import yaml
 
 from guardrails.catalog.declarations import Declarations, _owner, check_path_pattern
@@ -34,8 +34,7 @@ OWNERSHIP_KEYS = ("codeowners",)
 INFERENCE_KEYS = ("python_imports", "roots", "type_only", "weak")
 
 
-@dataclass
-class Settings:
+class Settings(msgspec.Struct):
     """The repository-wide settings only ``guardrails.yaml`` can hold."""
 
     version: int = SUPPORTED_VERSION

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
+import msgspec
 import yaml
 
 from guardrails.catalog.model import Origin
@@ -126,12 +126,11 @@ def _kind(node: yaml.Node) -> str:
     }.get(node.tag, "a scalar")
 
 
-@dataclass
-class Reader:
+class Reader(msgspec.Struct):
     """Walks one file's node tree; every check records a Problem and never raises."""
 
     path: str
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = msgspec.field(default_factory=list)
 
     def origin(self, node: yaml.Node) -> Origin:
         return Origin(self.path, line_of(node))

@@ -10,9 +10,10 @@ with the reading line as the edge's evidence, so a flag change reaches its reade
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
+
+import msgspec
 
 from guardrails.catalog.model import Catalog, FileSource, Origin
 from guardrails.changes import Snapshot, decode, is_binary
@@ -27,10 +28,9 @@ _CHUNK = 256
 MAX_BYTES = 2_000_000
 
 
-@dataclass(frozen=True)
-class FlagGraph:
+class FlagGraph(msgspec.Struct, frozen=True):
     # node id -> (owner team name or None, where the key is defined)
-    nodes: dict[str, tuple[str | None, Origin]] = field(default_factory=dict)
+    nodes: dict[str, tuple[str | None, Origin]] = msgspec.field(default_factory=dict)
     edges: tuple[tuple[str, str, Evidence], ...] = ()
     reads: tuple[FlagRead, ...] = ()  # of every literal key, flag file or not
     parsed: int = 0  # files read and searched in this build (the rest came from the cache)

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+
+import msgspec
 
 _TYPES = ("boolean", "string", "integer", "float", "object")
 OPENFEATURE = frozenset(
@@ -35,8 +36,7 @@ UNLEASH = frozenset({"is_enabled", "get_variant"})
 BUILTIN_READERS = OPENFEATURE | LAUNCHDARKLY | UNLEASH
 
 
-@dataclass(frozen=True, order=True)
-class FlagRead:
+class FlagRead(msgspec.Struct, frozen=True, order=True):
     path: str
     line: int
     key: str

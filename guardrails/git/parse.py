@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+import msgspec
 
 from guardrails.changes import (
     ADDED,
@@ -49,8 +50,7 @@ def _null(oid: str) -> bool:
     return not oid.strip("0")
 
 
-@dataclass(frozen=True)
-class _RawDiff:
+class _RawDiff(msgspec.Struct, frozen=True):
     """One `--raw -z` record."""
 
     status: str
@@ -63,8 +63,7 @@ class _RawDiff:
     new_path: str
 
 
-@dataclass(frozen=True)
-class _Entry:
+class _Entry(msgspec.Struct, frozen=True):
     mode: str
     oid: str
 

@@ -11,8 +11,10 @@ import os
 import posixpath
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
 from pathlib import Path
+
+import msgspec
+from msgspec.structs import replace
 
 from guardrails.changes import MODIFIED, TYPE_CHANGED, ChangeSet, FileChange, Person, Snapshot
 from guardrails.errors import GitError
@@ -48,8 +50,7 @@ SHALLOW_FIX = (
 )
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(msgspec.Struct, frozen=True):
     changes: ChangeSet
     base: Snapshot  # HEAD (staged/patch/paths), the merge base (range), empty when unborn
     head: Snapshot  # the index, HEAD + patch, the head commit, or the work tree
@@ -70,8 +71,7 @@ def _remembering(change: Change) -> Change:
     return change
 
 
-@dataclass(frozen=True)
-class Repo:
+class Repo(msgspec.Struct, frozen=True):
     root: Path  # work tree top level
     git_dir: Path  # the common git dir (shared by linked worktrees): caches live here
     private_dir: Path  # this worktree's git dir: temporary index files live here

@@ -15,9 +15,12 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
+
+import msgspec
+from msgspec.structs import replace
 
 from guardrails.catalog.model import Catalog
 from guardrails.changes import Snapshot
@@ -47,8 +50,7 @@ from guardrails.nogc import no_gc
 _CHUNK = 256  # files per read_many call: bounds memory and paces the progress bar
 
 
-@dataclass(frozen=True)
-class BuildStats:
+class BuildStats(msgspec.Struct, frozen=True):
     """What a build did; tests and benchmarks assert on it (a one-file change parses one)."""
 
     files: int  # Python files in the snapshot

@@ -14,15 +14,16 @@ from __future__ import annotations
 import operator
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
+
+import msgspec
 
 from guardrails.errors import Problem
 
 
-@dataclass(frozen=True, order=True)
-class ImportEdge:
+class ImportEdge(msgspec.Struct, frozen=True, order=True):
     """``src_path`` imports ``module`` (the file ``dst_path``) at ``line``."""
 
     src_path: str
@@ -52,12 +53,14 @@ ProblemRow = tuple[str, "str | None", "int | None", "str | None", str]
 FileExtras = tuple[str, tuple[ProblemRow, ...], tuple[Ambiguous, ...]]
 Columns = tuple[tuple[Any, ...], ...]  # one tuple per ImportEdge field, edges in order
 
-FIELDS = tuple(f.name for f in fields(ImportEdge))
+FIELDS: tuple[str, ...] = ImportEdge.__struct_fields__
 # Fields holding strings or tuples of them (never ints or bools): the only ones whose equal
 # values may share one object when stored, since 1 == True and a line number must not come
-# back as a flag (or a flag as a line).
+# back as a flag (or a flag as a line). The annotations are strings (postponed evaluation).
 _TEXT = tuple(
-    i for i, f in enumerate(fields(ImportEdge)) if str(f.type).startswith(("str", "tuple[str"))
+    i
+    for i, name in enumerate(FIELDS)
+    if str(ImportEdge.__annotations__[name]).startswith(("str", "tuple[str"))
 )
 _row_of = operator.attrgetter(*FIELDS)
 
@@ -207,47 +210,10 @@ def columns_of(edges: Sequence[ImportEdge]) -> Columns:
 def edges_from_columns(columns: Columns) -> tuple[ImportEdge, ...]:
     """The edges of :func:`columns_of`'s columns.
 
-    ``ImportEdge(...)`` sets its ten frozen fields one ``object.__setattr__`` at a time, which
-    was most of loading a remembered graph. The instance's ``__dict__`` filled directly is
-    the same object: the class has no ``__post_init__`` and no slots (checked here, so a
-    change to it falls back to the constructor rather than build something else).
+    ``ImportEdge`` is a Struct: its constructor sets the fields in C, so loading a
+    remembered graph needs no shortcut past it (as a frozen dataclass it set its ten fields
+    one ``object.__setattr__`` at a time, which was most of such a load).
     """
     if len(columns) != len(FIELDS) or len({len(c) for c in columns}) > 1:
         raise ValueError("not the columns of an ImportEdge")
-    return tuple(map(_MAKE, *columns))
-
-
-def _fast_edge(
-    src_path: str,
-    line: int,
-    module: str,
-    names: tuple[str, ...],
-    dst_path: str,
-    type_only: bool,
-    weak: bool,
-    dynamic: bool,
-    statement: str,
-    in_function: bool,
-) -> ImportEdge:
-    edge = object.__new__(ImportEdge)
-    d = edge.__dict__
-    d["src_path"] = src_path
-    d["line"] = line
-    d["module"] = module
-    d["names"] = names
-    d["dst_path"] = dst_path
-    d["type_only"] = type_only
-    d["weak"] = weak
-    d["dynamic"] = dynamic
-    d["statement"] = statement
-    d["in_function"] = in_function
-    return edge
-
-
-_MAKE = (
-    _fast_edge
-    if _fast_edge.__code__.co_varnames[: _fast_edge.__code__.co_argcount] == FIELDS
-    and not hasattr(ImportEdge, "__post_init__")
-    and not hasattr(ImportEdge, "__slots__")
-    else ImportEdge
-)
+    return tuple(map(ImportEdge, *columns))

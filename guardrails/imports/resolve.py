@@ -16,8 +16,9 @@ import posixpath
 import sys
 from bisect import bisect_left
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
+
+import msgspec
 
 from guardrails.catalog.model import Catalog
 from guardrails.errors import Problem
@@ -153,8 +154,7 @@ def _is_name(part: str) -> bool:
     return part.isidentifier() and not keyword.iskeyword(part)
 
 
-@dataclass(frozen=True)
-class _Place:
+class _Place(msgspec.Struct, frozen=True):
     """A directory as seen from one root that contains it."""
 
     root: str
@@ -297,19 +297,18 @@ class _Lookup(Protocol[_V_co]):
     def __contains__(self, key: object, /) -> bool: ...
 
 
-@dataclass
-class ModuleIndex:
+class ModuleIndex(msgspec.Struct):
     """Module names of the repository's Python files under the given roots."""
 
     roots: tuple[str, ...]
     # name -> ((file, root that gives it this name), ...)
-    modules: _Lookup[list[tuple[str, str]]] = field(default_factory=dict)
+    modules: _Lookup[list[tuple[str, str]]] = msgspec.field(default_factory=dict)
     # every package name, regular or namespace (directories on the way to a module)
-    packages: Container[str] = field(default_factory=set)
+    packages: Container[str] = msgspec.field(default_factory=set)
     # file -> (its name under its most specific root, is it a package __init__)
-    own_name: _Lookup[tuple[str, bool]] = field(default_factory=dict)
+    own_name: _Lookup[tuple[str, bool]] = msgspec.field(default_factory=dict)
     # file -> every root containing it, most specific first
-    file_roots: _Lookup[tuple[str, ...]] = field(default_factory=dict)
+    file_roots: _Lookup[tuple[str, ...]] = msgspec.field(default_factory=dict)
 
     @classmethod
     def build(cls, py_files: Iterable[str], roots: Sequence[str]) -> ModuleIndex:

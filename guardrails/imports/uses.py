@@ -16,25 +16,29 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
-from dataclasses import dataclass, field
+
+import msgspec
 
 from guardrails.pyast import dotted_name
+from guardrails.records import repr_omitting
 
 
-@dataclass
-class FileUses:
+class FileUses(msgspec.Struct):
     """What one file names: dotted attribute chains, literal subscripts and keywords."""
 
     tree: ast.Module
-    chains: set[str] = field(default_factory=set)
-    subscripts: set[str] = field(default_factory=set)
-    keywords: set[str] = field(default_factory=set)
-    attributes: set[str] = field(default_factory=set)  # every `.name` read, on anything
+    chains: set[str] = msgspec.field(default_factory=set)
+    subscripts: set[str] = msgspec.field(default_factory=set)
+    keywords: set[str] = msgspec.field(default_factory=set)
+    attributes: set[str] = msgspec.field(default_factory=set)  # every `.name` read, on anything
     # last part of every callee called with positional arguments (`UserEvent(a, b)`): a
     # record built by position breaks when any of its fields goes, read or not
-    positional_calls: set[str] = field(default_factory=set)
+    positional_calls: set[str] = msgspec.field(default_factory=set)
     # module -> its bindings; a cache (this object is built once per file and then only read)
-    _bindings: dict[str, set[str]] = field(default_factory=dict, repr=False)
+    _bindings: dict[str, set[str]] = msgspec.field(default_factory=dict)  # not in the repr
+
+    def __repr__(self) -> str:
+        return repr_omitting(self, ("_bindings",))
 
     @classmethod
     def parse(cls, source: str) -> FileUses | None:

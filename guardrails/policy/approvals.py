@@ -21,8 +21,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Literal
+
+import msgspec
 
 from guardrails.catalog.model import AgentIdentities, Team
 from guardrails.changes import Commit, Person
@@ -40,8 +41,7 @@ _NAME_EMAIL = re.compile(r"^(.*?)\s*<([^<>]*)>\s*$")
 _GITHUB_NOREPLY = "@users.noreply.github.com"
 
 
-@dataclass(frozen=True)
-class Review:
+class Review(msgspec.Struct, frozen=True):
     """One review event as read, before judging."""
 
     user: str
@@ -52,8 +52,7 @@ class Review:
     order: tuple[str, int] = ("", 0)  # (submitted_at, position): a user's latest wins
 
 
-@dataclass(frozen=True)
-class Approval:
+class Approval(msgspec.Struct, frozen=True):
     """A user's final word from one source, judged against the change."""
 
     user: str

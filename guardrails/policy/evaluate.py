@@ -17,9 +17,12 @@ CODEOWNERS "any one owner" is not enough), and lists who can satisfy it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
+
+import msgspec
+from msgspec.structs import replace
 
 from guardrails.catalog.model import Catalog
 from guardrails.findings import Finding
@@ -39,8 +42,7 @@ NO_NODE_TIER = 99  # impact.min_tier when the change reaches no node at all
 ANYONE = "anyone"
 
 
-@dataclass(frozen=True)
-class Requirement:
+class Requirement(msgspec.Struct, frozen=True):
     id: str  # "<policy id>#<team>"
     policy: Policy
     owner: str | None  # "team:ranking", "user:li", or None: any qualifying human
@@ -52,8 +54,7 @@ class Requirement:
         return (self.owner,) if self.owner else ()
 
 
-@dataclass(frozen=True)
-class Judged:
+class Judged(msgspec.Struct, frozen=True):
     """One finding after the policies: its grade, the requirements it waits for."""
 
     finding: Finding
@@ -238,8 +239,7 @@ def _requirements(policy: Policy, facts: PolicyFacts, finding: Finding | None) -
     ]
 
 
-@dataclass(frozen=True)
-class Status:
+class Status(msgspec.Struct, frozen=True):
     """A requirement judged against the approvals."""
 
     requirement: Requirement

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import replace
 from pathlib import Path
 
 import yaml
+from msgspec.structs import replace
 
 from guardrails.catalog.config import BUILTIN_PREFIX, policy_file
 from guardrails.catalog.yamltree import Reader, compose, line_of
@@ -353,7 +353,7 @@ def _apply_overrides(
                 )
                 policies.append(p)
             else:
-                policies.append(replace(p, severity=severity))  # type: ignore[arg-type]
+                policies.append(replace(p, severity=severity))
         out.append(replace(pack, policies=tuple(policies)))
     for key in sorted(set(wanted) - known):
         problems.append(

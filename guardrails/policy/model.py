@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
+
+import msgspec
 
 if TYPE_CHECKING:
     from guardrails.policy.cel import Expression
@@ -18,8 +19,7 @@ CHANGED_OWNERS = "changed-owners"
 OWNERS_OF = "owners-of:"
 
 
-@dataclass(frozen=True)
-class Approvals:
+class Approvals(msgspec.Struct, frozen=True):
     """``require.approvals``: ``count`` distinct qualifying approvers from *each* team."""
 
     sources: tuple[str, ...]  # ("affected-owners",) | ("changed-owners",) | ("team:x", ...) | ...
@@ -30,8 +30,7 @@ class Approvals:
     trailers: bool = True
 
 
-@dataclass(frozen=True)
-class Policy:
+class Policy(msgspec.Struct, frozen=True):
     id: str
     pack: str  # the pack's reference: "builtin:default", "policies/ranking.yaml", ...
     path: str  # the file it was read from (for errors), as the user knows it
@@ -50,8 +49,7 @@ class Policy:
         return f"{self.pack}/{self.id}"
 
 
-@dataclass(frozen=True)
-class Pack:
+class Pack(msgspec.Struct, frozen=True):
     name: str
     ref: str  # as written in `policies:`
     path: str
@@ -60,8 +58,7 @@ class Pack:
     policies: tuple[Policy, ...] = ()
 
 
-@dataclass(frozen=True)
-class PolicySet:
+class PolicySet(msgspec.Struct, frozen=True):
     """Every pack in force, in `policies:` order, with the config's overrides applied."""
 
     packs: tuple[Pack, ...] = ()

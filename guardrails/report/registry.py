@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any, Protocol, cast
+
+import msgspec
 
 CHECK_FORMATS: Mapping[str, str] = {
     "text": "guardrails.report.text",
@@ -23,8 +24,7 @@ CHECK_FORMATS: Mapping[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class RuleMeta:
+class RuleMeta(msgspec.Struct, frozen=True):
     id: str
     summary: str
     description: str

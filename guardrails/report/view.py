@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from guardrails.graph import DependencyGraph
 
@@ -11,8 +12,7 @@ if TYPE_CHECKING:
     from guardrails.impact import Impact
 
 
-@dataclass(frozen=True)
-class ViewNode:
+class ViewNode(msgspec.Struct, frozen=True):
     id: str
     role: str  # changed | affected | focus | node
     owner: str | None
@@ -20,15 +20,13 @@ class ViewNode:
     distance: int | None = None
 
 
-@dataclass(frozen=True)
-class ViewEdge:
+class ViewEdge(msgspec.Struct, frozen=True):
     src: str
     dst: str
     kind: str
 
 
-@dataclass(frozen=True)
-class View:
+class View(msgspec.Struct, frozen=True):
     nodes: tuple[ViewNode, ...]  # sorted by id
     edges: tuple[ViewEdge, ...]  # sorted
 

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
+import msgspec
+
 from guardrails.catalog.model import Catalog
 from guardrails.changes import ChangeSet, FileChange
 from guardrails.findings import SEVERITIES, Finding, Related
@@ -202,8 +204,7 @@ class RuleContext:
         return finding
 
 
-@dataclass(frozen=True)
-class Site:
+class Site(msgspec.Struct, frozen=True):
     """A concrete ImportSite, for cases and fakes."""
 
     src_path: str
@@ -213,8 +214,7 @@ class Site:
     dst_path: str | None = None
 
 
-@dataclass(frozen=True)
-class Expect:
+class Expect(msgspec.Struct, frozen=True):
     """One finding a case must produce. ``message`` parts must all appear in the message;
     ``related`` lists ``path:line`` of every related entry, in order."""
 
@@ -225,8 +225,7 @@ class Expect:
     related: tuple[str, ...] | None = None  # None: not checked
 
 
-@dataclass(frozen=True)
-class Case:
+class Case(msgspec.Struct, frozen=True):
     """A change and what the rule must report on it (nothing, for VALID cases).
 
     Cases run in the test world of tests/test_rules_cases.py: services ``event-bus``

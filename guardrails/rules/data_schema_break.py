@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import TYPE_CHECKING
+
+from msgspec.structs import replace
 
 from guardrails.catalog.model import Resource
 from guardrails.findings import Finding, Related
@@ -153,7 +154,7 @@ class DataSchemaBreak(Rule):
 _P = "services/event_bus/schemas.py"
 _BASE = (
     "from dataclasses import dataclass, field\n\n@dataclass\nclass UserEvent:\n"
-    "    user_id: str\n    kind: str\n    tags: list[str] = field(default_factory=list)\n"
+    "    user_id: str\n    kind: str\n    tags: list[str] = msgspec.field(default_factory=list)\n"
 )
 DataSchemaBreak.INVALID = (
     Case(

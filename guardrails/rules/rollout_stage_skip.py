@@ -21,8 +21,9 @@ What counts (only what the change does; an untouched file, or a sane new file, i
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import TYPE_CHECKING
+
+from msgspec.structs import replace
 
 from guardrails.findings import Finding
 from guardrails.rules._files import rollout_pairs, service_related

@@ -26,7 +26,8 @@ import io
 import re
 import tokenize
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+
+import msgspec
 
 from guardrails.pyast import dotted_name
 from guardrails.semantic._ast_symbols import (
@@ -53,18 +54,18 @@ _FSTRING_END = getattr(tokenize, "FSTRING_END", -1)
 _MAY_HOLD_IMPORTS: tuple[type[ast.stmt], ...] = (*_TRY, ast.If, ast.With, ast.AsyncWith)
 
 
-@dataclass
-class SegmentFacts:
+class SegmentFacts(msgspec.Struct):
     """What one segment of the head (or, symbols only, the base) says; both readers fill it."""
 
-    symbols: list[Symbol] = field(default_factory=list)
-    calls: list[tuple[int, int, str, tuple[Arg, ...]]] = field(
+    symbols: list[Symbol] = msgspec.field(default_factory=list)
+    calls: list[tuple[int, int, str, tuple[Arg, ...]]] = msgspec.field(
         default_factory=list
     )  # written names
-    strings: list[StringLiteral] = field(default_factory=list)
-    handlers: list[Handler] = field(default_factory=list)
-    imports: list[ImportStatement] = field(default_factory=list)
-    aliases: dict[str, str] = field(default_factory=dict)  # every import binding in the segment
+    strings: list[StringLiteral] = msgspec.field(default_factory=list)
+    handlers: list[Handler] = msgspec.field(default_factory=list)
+    imports: list[ImportStatement] = msgspec.field(default_factory=list)
+    # every import binding in the segment
+    aliases: dict[str, str] = msgspec.field(default_factory=dict)
 
 
 class _Walker:

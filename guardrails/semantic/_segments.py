@@ -11,7 +11,8 @@ import io
 import re
 import tokenize
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+
+import msgspec
 
 from guardrails.changes import is_binary
 from guardrails.changes import split_lines as split_lines
@@ -25,25 +26,23 @@ from guardrails.semantic.python_files import MAX_FILE_BYTES as MAX_FILE_BYTES
 MAX_DEPTH = 200
 
 
-@dataclass
-class _Segment:
+class _Segment(msgspec.Struct):
     start: int  # first file line, comments above the statement included
     end: int
     text: str
-    nodes: list[ast.stmt] = field(default_factory=list)
+    nodes: list[ast.stmt] = msgspec.field(default_factory=list)
     offset: int = 0  # file line of the nodes' line 0 (they may come from a parsed chunk)
     # What blanking Python 3.12 type parameters hid from the nodes (see _type_params).
-    hidden: HiddenMap = field(default_factory=dict)
+    hidden: HiddenMap = msgspec.field(default_factory=dict)
 
 
-@dataclass
-class _Side:
+class _Side(msgspec.Struct):
     name: str  # "old" | "new"
-    lines: list[str] = field(default_factory=list)
+    lines: list[str] = msgspec.field(default_factory=list)
     # Its statements' line numbers are relative to their segment's ``offset``: read them
     # through the segments, never straight from the tree.
     tree: ast.Module | None = None
-    segments: list[_Segment] = field(default_factory=list)
+    segments: list[_Segment] = msgspec.field(default_factory=list)
     problem: ParseProblem | None = None
     present: bool = False
 

@@ -24,7 +24,8 @@ from __future__ import annotations
 import ast
 import bisect
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 from guardrails.pyast import blank_type_parameters, type_parameter_ranges
 
@@ -32,8 +33,7 @@ _NEWLINE = re.compile(rb"\r\n|\r|\n")
 _PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
 
 
-@dataclass(frozen=True)
-class Hidden:
+class Hidden(msgspec.Struct, frozen=True):
     """What the blanks hid from one statement."""
 
     text: str  # the source blanked: "[T: int]" of a def or class, "type" of an alias

@@ -7,7 +7,7 @@ head version.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from guardrails.semantic.kinds import (
     CLASS,
@@ -49,8 +49,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Param:
+class Param(msgspec.Struct, frozen=True):
     name: str
     kind: str
     default: str | None = None  # normalised source of the default; None = required
@@ -70,8 +69,7 @@ class Param:
         return text
 
 
-@dataclass(frozen=True)
-class Signature:
+class Signature(msgspec.Struct, frozen=True):
     params: tuple[Param, ...]
     returns: str | None = None
     is_async: bool = False
@@ -101,8 +99,7 @@ class Signature:
         return ("async " if self.is_async else "") + text
 
 
-@dataclass(frozen=True)
-class Symbol:
+class Symbol(msgspec.Struct, frozen=True):
     """A name a module defines: ``f``, ``Class``, ``Class.method``, ``Class.field``, ``CONST``."""
 
     qualname: str
@@ -130,8 +127,7 @@ class Symbol:
         return self.qualname.rsplit(".", 1)[0] if "." in self.qualname else None
 
 
-@dataclass(frozen=True)
-class SymbolChange:
+class SymbolChange(msgspec.Struct, frozen=True):
     """``kind`` is added | removed | renamed | modified.
 
     Renames are a guess (a removed and an added symbol of the same kind and parent with the
@@ -153,8 +149,7 @@ class SymbolChange:
         return sym.qualname
 
 
-@dataclass(frozen=True)
-class Arg:
+class Arg(msgspec.Struct, frozen=True):
     keyword: str | None  # None for positional
     star: str  # "", "*" or "**"
     code: str  # source text as written (normalised whitespace)
@@ -162,8 +157,7 @@ class Arg:
     value: object = None  # the literal's Python value when is_literal
 
 
-@dataclass(frozen=True)
-class CallSite:
+class CallSite(msgspec.Struct, frozen=True):
     """A call on an added or altered line of the head file."""
 
     line: int
@@ -188,15 +182,13 @@ class CallSite:
         return any(a.star == "*" for a in self.args)
 
 
-@dataclass(frozen=True)
-class StringLiteral:
+class StringLiteral(msgspec.Struct, frozen=True):
     line: int
     value: str
     context: str | None = None  # the assigned name, keyword or dict key it is bound to
 
 
-@dataclass(frozen=True)
-class Handler:
+class Handler(msgspec.Struct, frozen=True):
     """An ``except`` clause on added lines. ``catches`` is "" for a bare ``except:``."""
 
     line: int
@@ -204,15 +196,13 @@ class Handler:
     swallows: bool  # the body only passes (pass / ... / continue)
 
 
-@dataclass(frozen=True)
-class ImportStatement:
+class ImportStatement(msgspec.Struct, frozen=True):
     line: int
     module: str  # "" for ``from . import x``; dots kept for relative imports (".sibling")
     names: tuple[str, ...]  # () for ``import a.b``
 
 
-@dataclass(frozen=True)
-class ParseProblem:
+class ParseProblem(msgspec.Struct, frozen=True):
     """Why (part of) one side could not be analysed. ``side`` is "old" or "new".
 
     ``kind``: syntax | encoding | binary | too-large | too-deep | recursion.
@@ -224,8 +214,7 @@ class ParseProblem:
     line: int | None = None
 
 
-@dataclass(frozen=True)
-class ModuleDiff:
+class ModuleDiff(msgspec.Struct, frozen=True):
     old_path: str | None
     new_path: str | None
     changes: tuple[SymbolChange, ...] = ()

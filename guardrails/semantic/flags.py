@@ -20,8 +20,9 @@ own default then applies).
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from guardrails.semantic.rollouts import percent
 from guardrails.semantic.structured import Document, Malformed, read_structured
@@ -41,8 +42,7 @@ _ON_STRINGS = frozenset({"on", "true", "enabled", "yes"})
 _OFF_STRINGS = frozenset({"", "off", "false", "disabled", "no", "none"})
 
 
-@dataclass(frozen=True)
-class Flag:
+class Flag(msgspec.Struct, frozen=True):
     key: str
     format: str
     line: int  # where the key is defined

@@ -26,7 +26,8 @@ thread). This module wires them: :func:`diff_python` and the per-side analysis.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass, field
+
+import msgspec
 
 from guardrails.changes import ADDED, SYMLINK_MODE, FileChange, LineRange
 from guardrails.nogc import no_gc
@@ -86,11 +87,10 @@ def _toucher(
     return touched
 
 
-@dataclass
-class _Analysis:
-    symbols: dict[str, Symbol] = field(default_factory=dict)
-    facts: list[_ast_changes.SegmentFacts] = field(default_factory=list)
-    problems: list[ParseProblem] = field(default_factory=list)
+class _Analysis(msgspec.Struct):
+    symbols: dict[str, Symbol] = msgspec.field(default_factory=dict)
+    facts: list[_ast_changes.SegmentFacts] = msgspec.field(default_factory=list)
+    problems: list[ParseProblem] = msgspec.field(default_factory=list)
 
 
 def _analyse(

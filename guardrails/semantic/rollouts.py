@@ -21,8 +21,9 @@ next to a Rollout, or a second Rollout added to the stream, compares only like w
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from guardrails.semantic.structured import Document, KeyPath, Malformed, read_structured
 
@@ -34,15 +35,13 @@ GATES = (
 )  # steps that hold traffic until someone/something agrees
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(msgspec.Struct, frozen=True):
     kind: str  # setWeight | pause | analysis | experiment | setCanaryScale | other
     weight: float | None
     line: int
 
 
-@dataclass(frozen=True)
-class Rollout:
+class Rollout(msgspec.Struct, frozen=True):
     """One rollout object of a file (a file may hold several)."""
 
     key: str  # "Rollout/ranker", "Canary/podinfo", "Deployment/web", "guardrails"

@@ -20,20 +20,25 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
+
+from guardrails.records import repr_omitting
 
 KeyPath = tuple[str | int, ...]
 MAX_DEPTH = 200  # deeper documents are reported, not recursed into (a stack overflow guard)
 
 
-@dataclass(frozen=True)
-class Document:
+class Document(msgspec.Struct, frozen=True):
     """One YAML document or JSON file: its value, and the line of every key path."""
 
     value: Any
-    lines: Mapping[KeyPath, int] = field(default_factory=dict, repr=False)
+    lines: Mapping[KeyPath, int] = msgspec.field(default_factory=dict)  # not in the repr
     line: int = 1  # where the document starts
+
+    def __repr__(self) -> str:
+        return repr_omitting(self, ("lines",))
 
     def line_of(self, path: KeyPath) -> int:
         """The line of ``path``, or of its nearest written ancestor (a default the file left
@@ -60,8 +65,7 @@ class Document:
         return node
 
 
-@dataclass(frozen=True)
-class Malformed:
+class Malformed(msgspec.Struct, frozen=True):
     """A file that could not be read: what went wrong, and where."""
 
     message: str

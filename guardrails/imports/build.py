@@ -15,7 +15,6 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -46,6 +45,7 @@ from guardrails.imports.extract import (
 )
 from guardrails.imports.resolve import ModuleIndex, find_source_roots
 from guardrails.nogc import no_gc
+from guardrails.records import repr_omitting
 
 _CHUNK = 256  # files per read_many call: bounds memory and paces the progress bar
 
@@ -60,14 +60,25 @@ class BuildStats(msgspec.Struct, frozen=True):
     seconds: float
 
 
-@dataclass(frozen=True)
-class ImportGraph:
+class ImportGraph(msgspec.Struct, frozen=True):
     edges: tuple[ImportEdge, ...]  # sorted; file-level, resolved to repository files
     problems: tuple[Problem, ...]  # parse failures, ambiguous modules, bad relative imports
     roots: tuple[str, ...] = ()  # the source roots used ("" is the repository root)
-    # path -> service name, for every Python file the caller's service_of maps
-    services: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
-    stats: BuildStats | None = field(default=None, compare=False)
+    # path -> service name, for every Python file the caller's service_of maps (not shown in
+    # the repr); neither it nor the stats is compared or hashed
+    services: Mapping[str, str] = msgspec.field(default_factory=dict)
+    stats: BuildStats | None = None
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return (self.edges, self.problems, self.roots) == (other.edges, other.problems, other.roots)
+
+    def __hash__(self) -> int:
+        return hash((self.edges, self.problems, self.roots))
+
+    def __repr__(self) -> str:
+        return repr_omitting(self, ("services",))
 
     def service_edges(
         self, include_type_only: bool = False, include_weak: bool = True

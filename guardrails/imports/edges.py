@@ -14,7 +14,6 @@ from __future__ import annotations
 import operator
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
@@ -65,8 +64,7 @@ _TEXT = tuple(
 _row_of = operator.attrgetter(*FIELDS)
 
 
-@dataclass(frozen=True)
-class GraphState:
+class GraphState(msgspec.Struct, frozen=True):
     """The edges and problems of one state of the Python files under one module index.
 
     ``blobs`` is aligned with the index's list of Python paths ("" for a listed file without
@@ -79,7 +77,15 @@ class GraphState:
     blobs: tuple[str, ...]
     columns: Columns
     extras: tuple[FileExtras, ...]
-    anchor: tuple[str, tuple[str, ...]] | None = field(default=None, compare=False)
+    anchor: tuple[str, tuple[str, ...]] | None = None  # not compared (nor hashed)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return (self.blobs, self.columns, self.extras) == (other.blobs, other.columns, other.extras)
+
+    def __hash__(self) -> int:
+        return hash((self.blobs, self.columns, self.extras))
 
     def edges(self) -> tuple[ImportEdge, ...]:
         return edges_from_columns(self.columns)

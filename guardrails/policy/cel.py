@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
+
 from guardrails.errors import GuardrailsError
+from guardrails.records import repr_omitting
 
 VARIABLES = ("change", "impact", "findings", "approvals", "finding")
 
@@ -35,10 +37,20 @@ def _first_line(message: str) -> str:
     return " ".join(part.strip() for part in text.splitlines()[:1]).strip()
 
 
-@dataclass(frozen=True)
-class Expression:
+class Expression(msgspec.Struct, frozen=True):
     source: str
-    _compiled: Any = field(repr=False, compare=False, hash=False)
+    _compiled: Any  # the compiled program: not compared, hashed or shown
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return (self.source,) == (other.source,)
+
+    def __hash__(self) -> int:
+        return hash((self.source,))
+
+    def __repr__(self) -> str:
+        return repr_omitting(self, ("_compiled",))
 
     def evaluate(self, data: Mapping[str, Any]) -> bool:
         from cel_expr_python import cel

@@ -17,7 +17,6 @@ CODEOWNERS "any one owner" is not enough), and lists who can satisfy it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -37,6 +36,7 @@ from guardrails.policy.model import (
     Policy,
     PolicySet,
 )
+from guardrails.records import repr_omitting
 
 NO_NODE_TIER = 99  # impact.min_tier when the change reaches no node at all
 ANYONE = "anyone"
@@ -61,8 +61,7 @@ class Judged(msgspec.Struct, frozen=True):
     requirements: tuple[str, ...] = ()  # requirement ids
 
 
-@dataclass(frozen=True)
-class PolicyFacts:
+class PolicyFacts(msgspec.Struct, frozen=True):
     """What the policies may read, besides the findings."""
 
     impact: Impact
@@ -72,7 +71,28 @@ class PolicyFacts:
     # Owners (team:x / user:x) of one path (nodes' owners and CODEOWNERS) and of one node.
     owners_of_path: Callable[[str], tuple[str, ...]] = lambda path: ()
     owner_of_node: Callable[[str], str | None] = lambda node: None
-    _cel: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    _cel: dict[str, Any] = msgspec.field(default_factory=dict)  # a cache: not compared, not shown
+
+    def _compared(self) -> tuple[object, ...]:
+        return (
+            self.impact,
+            self.catalog,
+            self.change,
+            self.approvals,
+            self.owners_of_path,
+            self.owner_of_node,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._compared() == other._compared()
+
+    def __hash__(self) -> int:
+        return hash(self._compared())
+
+    def __repr__(self) -> str:
+        return repr_omitting(self, ("_cel",))
 
     def cel(self, findings: Sequence[Finding]) -> dict[str, Any]:
         if not self._cel:

@@ -69,25 +69,25 @@ def test_a_warm_staged_check_runs_six_git_processes(
     repo.stage()
     ignored(repo)  # cold: the caches fill
     calls: list[str] = []
-    real = subprocess.run
+    real = subprocess.Popen
 
     def spy(args, *a, **kw):  # type: ignore[no-untyped-def]
         if args and args[0] == "git":
             calls.append(args[1])
         return real(args, *a, **kw)
 
-    monkeypatch.setattr("guardrails.git.run.subprocess.run", spy)
+    monkeypatch.setattr("guardrails.git.run._popen", spy)
     assert ignored(repo) is False
-    # open; the staged change (HEAD, diff, its blobs, the index listing, the committer). No
-    # blob read for the work tree's config: compared by id. Nothing staged would end after
-    # the diff (see test_nothing_staged_costs_three_processes).
+    # open; the staged change (HEAD, the committer and the diff at once, then the index listing
+    # beside its blobs). No blob read for the work tree's config: compared by id. Nothing staged
+    # ends after the diff (see test_nothing_staged_costs_three_processes_started_together).
     assert calls == [
         "rev-parse",
         "rev-parse",
-        "diff-index",
-        "cat-file",
-        "ls-files",
         "var",
+        "diff-index",
+        "ls-files",
+        "cat-file",
     ]
 
 

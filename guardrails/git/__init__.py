@@ -16,7 +16,9 @@ Why it looks the way it does:
   ``Repo.open``             1  rev-parse (top level, git dirs, object format, prefix)
   ``read_range``            5  rev-parse (base and head), merge-base, diff-tree,
                                cat-file --batch, log
-  ``read_staged``           4  rev-parse HEAD, diff-index --cached, cat-file --batch, var
+  ``read_staged``           5  rev-parse HEAD, var, diff-index --cached (at once), then
+                               cat-file --batch beside ls-files (the index listing,
+                               read ahead; none of the last two when nothing is staged)
   ``read_patch``            7  rev-parse HEAD, read-tree, apply --cached, diff-index,
                                ls-files, cat-file --batch, var (temp index)
   ``read_paths``            2  rev-parse HEAD, ls-files

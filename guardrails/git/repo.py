@@ -10,7 +10,7 @@ import hashlib
 import os
 import posixpath
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import msgspec
@@ -36,7 +36,15 @@ from guardrails.git.parse import (
     _split_diff,
     _text,
 )
-from guardrails.git.run import _DIFF_OPTIONS, _Completed, _git_complaint, _open_error, _run
+from guardrails.git.run import (
+    _DIFF_OPTIONS,
+    _Completed,
+    _git_complaint,
+    _open_error,
+    _Pending,
+    _run,
+    _start,
+)
 from guardrails.git.snapshots import CommitSnapshot, EmptySnapshot, TreeSnapshot, WorktreeSnapshot
 
 EMPTY_TREE = {
@@ -54,6 +62,23 @@ class Change(msgspec.Struct, frozen=True):
     changes: ChangeSet
     base: Snapshot  # HEAD (staged/patch/paths), the merge base (range), empty when unborn
     head: Snapshot  # the index, HEAD + patch, the head commit, or the work tree
+
+
+def _head_of(pending: _Pending) -> str | None:
+    proc = pending.result()
+    return _text(proc.stdout).strip() if proc.returncode == 0 else None
+
+
+def _identity(pending: _Pending) -> Person | None:
+    proc = pending.result()
+    return _parse_ident(_text(proc.stdout)) if proc.returncode == 0 else None
+
+
+def _listing_of(pending: _Pending) -> Callable[[], dict[str, _Entry]]:
+    def load() -> dict[str, _Entry]:
+        return _parse_listing(pending.result().stdout, index=True)
+
+    return load
 
 
 def _remembering(change: Change) -> Change:
@@ -114,6 +139,15 @@ class Repo(msgspec.Struct, frozen=True):
         ok: tuple[int, ...] = (0,),
     ) -> _Completed:
         return _run(args, self.root, input=input, env=env, ok=ok)
+
+    def _start(
+        self,
+        *args: str,
+        input: bytes | None = None,
+        env: Mapping[str, str] | None = None,
+        ok: tuple[int, ...] = (0,),
+    ) -> _Pending:
+        return _start(args, self.root, input=input, env=env, ok=ok)
 
     def read_blobs(self, oids: Iterable[str]) -> dict[str, bytes]:
         """Many blobs, one `git cat-file --batch`."""
@@ -252,8 +286,7 @@ class Repo(msgspec.Struct, frozen=True):
 
     def identity(self) -> Person | None:
         """Who `git commit` would record as committer now, or None when git does not know."""
-        proc = self._git("var", "GIT_COMMITTER_IDENT", ok=(0, 1, 128))
-        return _parse_ident(_text(proc.stdout)) if proc.returncode == 0 else None
+        return _identity(self._start("var", "GIT_COMMITTER_IDENT", ok=(0, 1, 128)))
 
     def snapshot(self, rev: str) -> Snapshot:
         sha = self.resolve(rev)
@@ -281,8 +314,10 @@ class Repo(msgspec.Struct, frozen=True):
         return where if where.is_absolute() else self.root / where
 
     def _head(self) -> str | None:
-        proc = self._git("rev-parse", "--verify", "--quiet", "HEAD^{commit}", ok=(0, 1, 128))
-        return _text(proc.stdout).strip() if proc.returncode == 0 else None
+        return _head_of(self._start_head())
+
+    def _start_head(self) -> _Pending:
+        return self._start("rev-parse", "--verify", "--quiet", "HEAD^{commit}", ok=(0, 1, 128))
 
     def _head_snapshot(self, head: str | None) -> Snapshot:
         return CommitSnapshot(self, head, "HEAD") if head else EmptySnapshot()
@@ -337,12 +372,28 @@ class Repo(msgspec.Struct, frozen=True):
         return _remembering(Change(changes, CommitSnapshot(self, mb), head_tree))
 
     def read_staged(self) -> Change:
-        """The index against HEAD (the empty tree before the first commit)."""
-        head = self._head()
-        files = self._diff("diff-index", "--cached", head or EMPTY_TREE[self.object_format])
-        index = TreeSnapshot(self, "index", self.list_index)
+        """The index against HEAD (the empty tree before the first commit).
+
+        HEAD, the committer and the diff are asked at once, and the index listing (which the
+        catalog reads next) while the changed blobs are read: two rounds of processes.
+        """
+        head_p, who_p = (
+            self._start_head(),
+            self._start("var", "GIT_COMMITTER_IDENT", ok=(0, 1, 128)),
+        )
+        diff_p = self._start("diff-index", *_DIFF_OPTIONS, "--cached", "HEAD", ok=(0, 128))
+        head = _head_of(head_p)
+        out = diff_p.result()
+        if head is None or out.returncode:  # no commit yet: everything staged is added
+            out = self._git(
+                "diff-index", *_DIFF_OPTIONS, "--cached", EMPTY_TREE[self.object_format]
+            )
+        listing = self._start("ls-files", "-s", "-z") if out.stdout else None
+        files = self._changes(out.stdout)
+        load = self.list_index if listing is None else _listing_of(listing)
+        index = TreeSnapshot(self, "index", load)
         files = self._python_links(files, index)
-        changes = ChangeSet("staged", head, None, files, committer=self.identity())
+        changes = ChangeSet("staged", head, None, files, committer=_identity(who_p))
         return _remembering(Change(changes, self._head_snapshot(head), index))
 
     def read_patch(self, patch: bytes) -> Change:
@@ -496,7 +547,10 @@ class Repo(msgspec.Struct, frozen=True):
         return tuple(out)
 
     def _diff(self, *args: str, env: Mapping[str, str] | None = None) -> tuple[FileChange, ...]:
-        out = self._git(*args[:1], *_DIFF_OPTIONS, *args[1:], env=env).stdout
+        return self._changes(self._git(*args[:1], *_DIFF_OPTIONS, *args[1:], env=env).stdout)
+
+    def _changes(self, out: bytes) -> tuple[FileChange, ...]:
+        """The file changes of a raw + patch diff (:data:`_DIFF_OPTIONS`), blobs read."""
         records, patch = _split_diff(out)
         unmerged = sorted(r.new_path for r in records if r.status == "U")
         if unmerged:

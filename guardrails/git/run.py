@@ -43,6 +43,7 @@ _DIFF_OPTIONS = (
 
 # What a git command returns (only this module names subprocess).
 _Completed = subprocess.CompletedProcess[bytes]
+_popen = subprocess.Popen  # every git process starts here (tests count them here)
 
 
 def _git_complaint(stderr: bytes) -> str:
@@ -62,6 +63,67 @@ def _env(extra: Mapping[str, str] | None) -> dict[str, str]:
     return env
 
 
+class _Pending:
+    """A git process started now and read when its answer is needed, so that independent
+    commands overlap (the pre-commit hook asks git five things, most of which do not depend
+    on each other: run one after another they were a tenth of a hook run)."""
+
+    def __init__(
+        self,
+        args: Sequence[str],
+        cwd: Path,
+        *,
+        input: bytes | None = None,
+        env: Mapping[str, str] | None = None,
+        ok: tuple[int, ...] = (0,),
+    ) -> None:
+        self._args, self._input, self._ok = args, input, ok
+        self._done: subprocess.CompletedProcess[bytes] | None = None
+        try:
+            self._proc = _popen(
+                ["git", *args],
+                cwd=cwd,
+                env=_env(env),
+                stdin=subprocess.PIPE if input is not None else None,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+        except FileNotFoundError as exc:
+            raise GitError("git is not installed or not on PATH", fix="install git") from exc
+
+    def result(self) -> subprocess.CompletedProcess[bytes]:
+        """The finished process (waited for once); GitError when it exited outside ``ok``."""
+        if self._done is None:
+            try:
+                out, err = self._proc.communicate(self._input)
+            except BaseException:
+                self._proc.kill()
+                self._proc.wait()
+                raise
+            self._done = subprocess.CompletedProcess(
+                self._proc.args, self._proc.returncode, out, err
+            )
+        proc = self._done
+        if proc.returncode not in self._ok:
+            command = next(a for a in self._args if not a.startswith("-") and "=" not in a)
+            raise GitError(
+                f"git {command} failed: {_git_complaint(proc.stderr)}",
+                fix="check that `git status` works in this repository",
+            )
+        return proc
+
+
+def _start(
+    args: Sequence[str],
+    cwd: Path,
+    *,
+    input: bytes | None = None,
+    env: Mapping[str, str] | None = None,
+    ok: tuple[int, ...] = (0,),
+) -> _Pending:
+    return _Pending(args, cwd, input=input, env=env, ok=ok)
+
+
 def _run(
     args: Sequence[str],
     cwd: Path,
@@ -70,19 +132,7 @@ def _run(
     env: Mapping[str, str] | None = None,
     ok: tuple[int, ...] = (0,),
 ) -> subprocess.CompletedProcess[bytes]:
-    try:
-        proc = subprocess.run(
-            ["git", *args], cwd=cwd, input=input, env=_env(env), capture_output=True, check=False
-        )
-    except FileNotFoundError as exc:
-        raise GitError("git is not installed or not on PATH", fix="install git") from exc
-    if proc.returncode not in ok:
-        command = next(a for a in args if not a.startswith("-") and "=" not in a)
-        raise GitError(
-            f"git {command} failed: {_git_complaint(proc.stderr)}",
-            fix="check that `git status` works in this repository",
-        )
-    return proc
+    return _Pending(args, cwd, input=input, env=env, ok=ok).result()
 
 
 def _open_error(cwd: str, stderr: bytes) -> GitError:

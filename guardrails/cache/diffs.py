@@ -5,6 +5,13 @@ their paths, the change's status and changed lines, and the size limit; the key 
 of exactly those (and the running guardrails' fingerprint, see :func:`store.key`). It is the
 dominant cost of ``check --base`` on a wide range, and CI re-runs the same range (a re-run,
 a new commit on top that leaves most files alone): a second run reads the diffs back.
+
+A miss still gains from earlier runs: each large side's def/class *skeletons* (where each
+statement ends and the names it defines, by chunk text digest, see
+:class:`guardrails.semantic._segments.Skeleton`) are remembered per side content, so the
+next diff of a file whose old side is a version seen before parses only the statements the
+change touched. The commit the hook judged is the next commit's base: a file edited commit
+after commit is parsed whole once.
 """
 
 from __future__ import annotations
@@ -12,16 +19,22 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from guardrails.cache import active
 from guardrails.cache.codec import CodecError, Decoder, encode, records_of
-from guardrails.cache.store import key
+from guardrails.cache.store import EntryStore, key
 from guardrails.changes import FileChange
 from guardrails.semantic import facts
 from guardrails.semantic.facts import ModuleDiff
 
+if TYPE_CHECKING:
+    from guardrails.semantic._segments import Skeleton, Skeletons
+
 KIND = "diffs"
 LIMIT = 20_000  # entries (a few KiB each) kept per repository: enough for many wide ranges
+SKELETONS = "skeletons"
+SKELETON_LIMIT = 4_000  # one entry per version of a large file (a few KiB each)
 
 
 @lru_cache(maxsize=1)
@@ -65,7 +78,59 @@ def cached_diff(change: FileChange, *, max_bytes: int) -> ModuleDiff:
             if isinstance(value, ModuleDiff):
                 return value
             store.rejected += 1
-    diff = diff_python(change, max_bytes=max_bytes)
+    book, missing = _skeletons(store, change)
+    diff = diff_python(change, max_bytes=max_bytes, skeletons=book)
     with contextlib.suppress(CodecError):  # a value we cannot encode is simply not cached
         store.put(KIND, k, encode(diff), keep=LIMIT)
+    for side, entry in missing.items():
+        found = book.sides.get(side)
+        if found:
+            store.put(
+                SKELETONS, entry, {d: tuple(s) for d, s in found.items()}, keep=SKELETON_LIMIT
+            )
     return diff
+
+
+def _skeletons(store: EntryStore, change: FileChange) -> tuple[Skeletons, dict[str, str]]:
+    """The skeletons remembered for the change's large sides, and the entry key of each large
+    side that has none yet (to store what the diff reads of it)."""
+    from guardrails.semantic._segments import SKELETON_BYTES, Skeletons
+
+    known: dict[str, Skeleton] = {}
+    missing: dict[str, str] = {}
+    new = change.link_source if change.link_source is not None else change.new_data
+    for side, data in (("old", change.old_data), ("new", new)):
+        if data is None or len(data) < SKELETON_BYTES:
+            continue
+        entry = key(SKELETONS, _digest(data))
+        raw = store.get(SKELETONS, entry)
+        found = _skeleton_entry(raw)
+        if found is None:
+            if raw is not None:
+                store.rejected += 1
+            missing[side] = entry
+        else:
+            known.update(found)
+    return Skeletons(known), missing
+
+
+def _skeleton_entry(raw: object) -> dict[str, Skeleton] | None:
+    """A stored side's skeletons, or None unless every item has exactly the stored shape."""
+    from guardrails.semantic._segments import Skeleton
+
+    if not isinstance(raw, dict):
+        return None
+    out: dict[str, Skeleton] = {}
+    for digest, value in raw.items():
+        if not (
+            isinstance(digest, str)
+            and isinstance(value, tuple)
+            and len(value) == 3
+            and type(value[0]) is int
+            and type(value[1]) is int
+            and isinstance(value[2], tuple)
+            and all(isinstance(n, str) for n in value[2])
+        ):
+            return None
+        out[digest] = Skeleton(*value)
+    return out

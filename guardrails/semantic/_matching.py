@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping
 
 from guardrails.changes import LineRange
-from guardrails.semantic._segments import _Segment, _Side
+from guardrails.semantic._segments import Parsed, _Segment, _Side, flesh_out
 
 # Fields that hold nested statements: a statement's own meaning is everything else.
 _BLOCKS = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
@@ -96,7 +96,10 @@ def _hidden_key(seg: _Segment, node: ast.AST) -> str:
 
 
 def _unmatched(
-    old: _Side, new: _Side, old_keys: Mapping[int, Hashable] | None = None
+    old: _Side,
+    new: _Side,
+    old_keys: Mapping[int, Hashable] | None = None,
+    parsed: Parsed | None = None,
 ) -> tuple[list[_Segment], list[_Segment]]:
     """The segments of each side with no equal on the other: same text, or failing that the
     same ast (positions, comments and formatting aside: ``ast.dump`` leaves them out).
@@ -107,9 +110,13 @@ def _unmatched(
     and lets a reformat report nothing it did not change.
 
     ``old_keys`` (segment id -> its :func:`_tree_key`) stands in for the old side's ast when
-    the caller already let it go (a large file, see ``python._let_go``).
+    the caller already let it go (a large file, see ``python._let_go``). A skeleton left
+    without an equal by text is parsed here (into ``parsed``): from here on it is read as
+    statements.
     """
     old_segs, new_segs = _pick_common(old.segments, new.segments, lambda s: s.text)
+    flesh_out(old_segs, {} if parsed is None else parsed)
+    flesh_out(new_segs, {} if parsed is None else parsed)
     if old_segs and new_segs:
         key = _tree_key if old_keys is None else _known_or_tree_key(old_keys)
         old_segs, new_segs = _pick_common(old_segs, new_segs, key)

@@ -7,15 +7,18 @@ limits (size, nesting depth) past which a side is a :class:`ParseProblem`.
 from __future__ import annotations
 
 import ast
+import hashlib
 import io
 import re
 import tokenize
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import NamedTuple
 
 import msgspec
 
 from guardrails.changes import is_binary
 from guardrails.changes import split_lines as split_lines
+from guardrails.semantic._module_names import _ast_names
 from guardrails.semantic._type_params import HiddenMap, parse_masked
 from guardrails.semantic.facts import ParseProblem
 from guardrails.semantic.python_files import MAX_FILE_BYTES as MAX_FILE_BYTES
@@ -34,6 +37,10 @@ class _Segment(msgspec.Struct):
     offset: int = 0  # file line of the nodes' line 0 (they may come from a parsed chunk)
     # What blanking Python 3.12 type parameters hid from the nodes (see _type_params).
     hidden: HiddenMap = msgspec.field(default_factory=dict)
+    # A skeleton (see Skeleton): the names its statement defines, and the chunk text to parse
+    # should the statement be needed after all (:func:`flesh_out`); ``nodes`` is empty.
+    names: tuple[str, ...] | None = None
+    chunk: str | None = None
 
 
 class _Side(msgspec.Struct):
@@ -51,8 +58,78 @@ class _Side(msgspec.Struct):
 # parameters hid from them; shared by both sides of a change.
 Parsed = dict[str, tuple[list[ast.stmt], HiddenMap]]
 
+# -- skeletons: the def/class statements of a large file that neither side changed -----------
+#
+# A changed file's sides are read chunk by chunk (see _parse_chunks) and both sides share
+# the parse of each chunk text, but every chunk is still parsed once: localstack's
+# services/s3/provider.py is one 4,800-line class, ~30 ms to parse, on every commit that
+# touches the file anywhere. Yet of a statement whose text is the same on both sides the
+# diff reads only where it ends and the names it defines. A :class:`Skeleton` is exactly
+# that, remembered (by the caller) per chunk text digest from an earlier run: a chunk with
+# one is not parsed unless the other side changed it, then it is (flesh_out). Only a chunk
+# that is one def or class statement gets one: those bind no import alias and no
+# ``__all__``, which the diff reads from the module's other statements.
 
-def _read(name: str, data: bytes | None, max_bytes: int, parsed: Parsed) -> _Side:
+SKELETON_BYTES = 32 * 1024  # a side smaller than this parses in a few ms: no skeletons
+_SKELETAL = re.compile(r"(?:@|def |async def |class )")
+
+
+class Skeleton(NamedTuple):
+    line: int  # the statement's first and last line, relative to its chunk
+    end: int
+    names: tuple[str, ...]  # what _ast_names finds in it, in order
+
+
+class Skeletons:
+    """The skeletons a diff may use (``known``: chunk digest -> skeleton) and, per side
+    name, every skeleton of that side, used or newly read (``sides``): what the caller
+    remembers for the next run."""
+
+    def __init__(self, known: Mapping[str, Skeleton] | None = None) -> None:
+        self.known: dict[str, Skeleton] = dict(known or {})
+        self.sides: dict[str, dict[str, Skeleton]] = {}
+
+
+def chunk_digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _skeleton(body: list[ast.stmt], hidden: HiddenMap) -> Skeleton | None:
+    if len(body) != 1 or hidden:
+        return None
+    node = body[0]
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return None
+    names: dict[str, tuple[int, int]] = {}
+    _ast_names(body, None, names)
+    return Skeleton(node.lineno, node.end_lineno or node.lineno, tuple(names))
+
+
+def flesh_out(segments: Iterable[_Segment], parsed: Parsed) -> None:
+    """Parse the skeletons among ``segments``: they are needed as statements after all."""
+    for seg in segments:
+        if seg.chunk is None:
+            continue
+        found = parsed.get(seg.chunk)
+        if found is None:
+            try:
+                found = ast.parse(seg.chunk).body, {}
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                found = [], {}  # cannot happen (it parsed before); read as unparsable
+            parsed[seg.chunk] = found
+        seg.nodes, seg.names, seg.chunk = list(found[0]), None, None
+
+
+def _read(
+    name: str,
+    data: bytes | None,
+    max_bytes: int,
+    parsed: Parsed,
+    skeletons: Skeletons | None = None,
+) -> _Side:
+    """One side read and cut into segments. With ``skeletons`` (and a side of at least
+    :data:`SKELETON_BYTES`), its def/class chunks may be skeletons, and ``skeletons.sides``
+    gets every skeleton of this side."""
     side = _Side(name)
     if data is None:
         return side
@@ -80,9 +157,17 @@ def _read(name: str, data: bytes | None, max_bytes: int, parsed: Parsed) -> _Sid
         )
         return side
     side.lines = split_lines(text)
-    chunks = _parse_chunks(side.lines, parsed)
+    mine: dict[str, Skeleton] | None = None
+    if skeletons is not None and len(data) >= SKELETON_BYTES:
+        mine = {}
+    chunks = _parse_chunks(side.lines, parsed, skeletons.known if skeletons else {}, mine)
     if chunks is not None:
-        side.tree = ast.Module(body=[n for _, body, _ in chunks for n in body], type_ignores=[])
+        if skeletons is not None and mine is not None:
+            skeletons.sides[name] = mine
+        side.tree = ast.Module(
+            body=[n for _, body, _, _ in chunks if isinstance(body, list) for n in body],
+            type_ignores=[],
+        )
         side.segments = _segments(chunks, side.lines)
         return side
     hidden: HiddenMap = {}
@@ -109,7 +194,7 @@ def _read(name: str, data: bytes | None, max_bytes: int, parsed: Parsed) -> _Sid
         kind = "syntax" if isinstance(e, ValueError) else "too-deep"
         side.problem = ParseProblem(name, kind, str(e) or type(e).__name__, None)
         return side
-    side.segments = _segments([(0, side.tree.body, hidden)], side.lines)
+    side.segments = _segments([(0, side.tree.body, hidden, text)], side.lines)
     return side
 
 
@@ -119,9 +204,15 @@ _NOT_A_START = frozenset(" \t\f\v\r\n#)]}")
 _CLAUSE = re.compile(r"(?:else|elif|except|finally)\b")
 
 
+Chunk = tuple[int, "list[ast.stmt] | Skeleton", HiddenMap, str]  # first line, body, hidden, text
+
+
 def _parse_chunks(
-    lines: list[str], parsed: Parsed
-) -> list[tuple[int, list[ast.stmt], HiddenMap]] | None:
+    lines: list[str],
+    parsed: Parsed,
+    known: Mapping[str, Skeleton] | None = None,
+    mine: dict[str, Skeleton] | None = None,
+) -> list[Chunk] | None:
     """Parse a module as chunks of top-level statements, or None to parse it whole.
 
     The chunks start at lines that begin in column 0. If every chunk parses on its own, the
@@ -135,6 +226,10 @@ def _parse_chunks(
     Why: the base and head of a changed file share almost every top-level statement, and
     ``parsed`` (chunk text -> statements, line numbers relative to the chunk) is shared by
     both sides, so the head costs a parse of its changed statements only.
+
+    With ``mine`` (a large side: see :class:`Skeleton`), a def/class chunk whose digest is
+    in ``known`` is not parsed (its body is the skeleton), and ``mine`` gets the skeleton of
+    every def/class chunk of the side.
     """
     starts = [0]
     previous = ""
@@ -144,7 +239,7 @@ def _parse_chunks(
                 starts.append(i)
             previous = line
     starts.append(len(lines))
-    out: list[tuple[int, list[ast.stmt], HiddenMap]] = []
+    out: list[Chunk] = []
     wasted = 0  # characters parsed in chunks that failed: at most about one whole parse
     budget = sum(map(len, lines))
     k = 0
@@ -153,8 +248,14 @@ def _parse_chunks(
         j = k + 1
         while True:
             text = "".join(lines[first : starts[j]])
+            # Only a chunk of one start can be one def or class (merged ones never are).
+            skeletal = mine is not None and j == k + 1 and _SKELETAL.match(text) is not None
+            digest = chunk_digest(text) if skeletal else None
             found = parsed.get(text)
             if found is not None:
+                break
+            skeleton = (known or {}).get(digest) if digest is not None else None
+            if skeleton is not None:
                 break
             try:
                 found = ast.parse(text).body, {}
@@ -171,7 +272,16 @@ def _parse_chunks(
                 continue
             parsed[text] = found
             break
-        out.append((first, *found))
+        if found is None:  # a skeleton stands for the chunk
+            assert mine is not None and digest is not None and skeleton is not None
+            mine[digest] = skeleton
+            out.append((first, skeleton, {}, text))
+        else:
+            if digest is not None and mine is not None:
+                made = _skeleton(*found)
+                if made is not None:
+                    mine[digest] = made
+            out.append((first, found[0], found[1], text))
         k = j
     return out
 
@@ -187,13 +297,18 @@ def _bracket_depth(text: str) -> int:
     return best
 
 
-def _segments(
-    chunks: list[tuple[int, list[ast.stmt], HiddenMap]], lines: list[str]
-) -> list[_Segment]:
+def _segments(chunks: list[Chunk], lines: list[str]) -> list[_Segment]:
     out: list[_Segment] = []
     prev_end = 0
-    for offset, body, hidden in chunks:
+    for offset, body, hidden, text in chunks:
         first_segment = len(out)
+        if isinstance(body, Skeleton):  # one def/class statement, alone in its chunk
+            end = body.end + offset
+            seg = _Segment(prev_end + 1, end, "".join(lines[prev_end:end]), [], offset)
+            seg.names, seg.chunk = body.names, text
+            out.append(seg)
+            prev_end = end
+            continue
         for node in body:
             start = node.lineno + offset
             end = (node.end_lineno or node.lineno) + offset

@@ -107,6 +107,10 @@ def _names_outside(side: _Side, parsed: list[_Segment]) -> set[str]:
     parsed_ids = {id(s) for s in parsed}
     names: dict[str, tuple[int, int]] = {}
     for seg in side.segments:
-        if id(seg) not in parsed_ids:
+        if id(seg) in parsed_ids:
+            continue
+        if seg.names is not None:  # a skeleton: its names were read when it was parsed
+            names.update(dict.fromkeys(seg.names, (0, 0)))
+        else:
             _ast_names(seg.nodes, None, names)
     return set(names)

@@ -38,6 +38,7 @@ from guardrails.semantic._segments import (
     MAX_DEPTH,
     MAX_FILE_BYTES,
     Parsed,
+    Skeletons,
     _ast_depth,
     _read,
     _Segment,
@@ -188,8 +189,14 @@ def _let_go(side: _Side) -> dict[int, Hashable] | None:
     return keys
 
 
-def diff_python(change: FileChange, *, max_bytes: int = MAX_FILE_BYTES) -> ModuleDiff:
+def diff_python(
+    change: FileChange, *, max_bytes: int = MAX_FILE_BYTES, skeletons: Skeletons | None = None
+) -> ModuleDiff:
     """Never raises for bad input: unreadable sides become ``ModuleDiff.problems``.
+
+    ``skeletons``: def/class statements read in an earlier run, by chunk digest (see
+    :class:`~guardrails.semantic._segments.Skeleton`); the diff is the same with or without
+    them, and ``skeletons.sides`` gets each large side's skeletons for the next run.
 
     Everything runs in the guarded worker: CPython's own ``ast`` construction also hits the
     recursion limit on long operator chains (20,000 ``+`` terms), and with the raised limit
@@ -198,7 +205,7 @@ def diff_python(change: FileChange, *, max_bytes: int = MAX_FILE_BYTES) -> Modul
     try:
         # Both sides' trees are ~10x the file in objects, none in a cycle (guardrails.nogc).
         with no_gc():
-            return run_guarded(lambda: _diff(change, max_bytes))
+            return run_guarded(lambda: _diff(change, max_bytes, skeletons))
     except RecursionError:
         return ModuleDiff(
             change.old_path,
@@ -207,7 +214,7 @@ def diff_python(change: FileChange, *, max_bytes: int = MAX_FILE_BYTES) -> Modul
         )
 
 
-def _diff(change: FileChange, max_bytes: int) -> ModuleDiff:
+def _diff(change: FileChange, max_bytes: int, skeletons: Skeletons | None = None) -> ModuleDiff:
     parsed: Parsed = {}  # chunk text -> statements, for both sides
     # A copy, a rename that changes what the file is, or a module symlink: what the head holds
     # at this path is new code as a whole, not an edit of the base side git paired it with.
@@ -229,11 +236,13 @@ def _diff(change: FileChange, max_bytes: int) -> ModuleDiff:
         )
     old_data = None if whole else change.old_data
     lean = old_data is not None and len(old_data) >= LEAN_BYTES
-    old = _read("old", old_data, max_bytes, {} if lean else parsed)
+    if lean:
+        skeletons = None  # a side let go is read again whole: nothing to skip
+    old = _read("old", old_data, max_bytes, {} if lean else parsed, skeletons)
     old_all = _dunder_all(old.tree)
     old_keys = _let_go(old) if lean else None
-    new = _read("new", new_data, max_bytes, parsed)
-    old_segs, new_segs = _unmatched(old, new, old_keys)
+    new = _read("new", new_data, max_bytes, parsed, skeletons)
+    old_segs, new_segs = _unmatched(old, new, old_keys, parsed)
     if old_keys is not None and (old_segs or new_segs):
         # Something changed, and the rest reads the old side's statements: read it again,
         # sharing the head's chunks (only the changed ones are parsed twice). Same text, same

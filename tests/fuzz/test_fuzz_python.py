@@ -113,3 +113,70 @@ def test_semantic_diff_and_rules(old: bytes | None, new: bytes, name: str) -> No
         assert f.path == name and f.severity in ("block", "warn", "info"), f
         assert f.line is None or f.line >= 1, f
         assert f.message and "\n" not in f.message, f
+
+
+# -- skeletons: the diff of a large file is the same with what an earlier run remembered ----
+
+_LARGE = "".join(
+    f"class C{i}:\n    x = {i}\n\n    def m(self, a=1):\n        return a + {i}  # {'.' * 40}\n\n\n"
+    f"def f{i}(v):\n    return v * {i}\n\n\n"
+    for i in range(300)
+).encode()
+assert len(_LARGE) > 40_000  # past SKELETON_BYTES even after the edits' cuts
+_large_snippets = st.sampled_from(
+    [
+        b"def f3(v):\n    return v\n\n",
+        b"class C5:\n    pass\n\n",
+        b"@decorate\n",
+        b"    def extra(self):\n        return os.system(cmd)\n",
+        b"x = (\n",
+        b"'''\n",
+        b"import os\n",
+        b"__all__ = ['f1']\n",
+        b"if TYPE_CHECKING:\n    import typing\n",
+        b"\n",
+        b"# note\n",
+        b"async def f9(v):\n    return v\n",
+        b"class C7(Base):\n    x = 7\n",
+    ]
+)
+
+
+@st.composite
+def _large_edit(draw: st.DrawFn) -> bytes:
+    lines = _LARGE.splitlines(keepends=True)
+    for _ in range(draw(st.integers(1, 5))):
+        at = draw(st.integers(0, len(lines)))
+        if draw(st.booleans()):  # reformat a statement: other text, the same tree
+            returns = [i for i, ln in enumerate(lines) if ln.startswith(b"    return v * ")]
+            if returns:
+                i = returns[at % len(returns)]
+                lines[i] = b"    return (" + lines[i][11:].rstrip(b"\n") + b")\n"
+            continue
+        cut = draw(st.integers(0, 12))
+        lines[at : at + cut] = [draw(_large_snippets)]
+    return b"".join(lines)
+
+
+@settings(max_examples=200)
+@given(_large_edit(), _large_edit())
+def test_skeletons_never_change_a_diff(old: bytes, new: bytes) -> None:
+    tried("Python source (skeletons)")
+    from guardrails.semantic._segments import Skeletons
+
+    change = FileChange(
+        MODIFIED, "big.py", "big.py", added_lines=(LineRange(1, 2),), old_data=old, new_data=new
+    )
+    plain = diff_python(change)
+    first = Skeletons()
+    assert diff_python(change, skeletons=first) == plain
+    known = {**first.sides.get("old", {}), **first.sides.get("new", {})}
+    if known:
+        tried("Python source (skeletons, some known)")
+    assert diff_python(change, skeletons=Skeletons(known)) == plain
+    # Skeletons of another version of the file (the base an earlier commit left).
+    base = Skeletons()
+    diff_python(
+        FileChange(MODIFIED, "big.py", "big.py", old_data=_LARGE, new_data=old), skeletons=base
+    )
+    assert diff_python(change, skeletons=Skeletons(base.sides.get("old", {}))) == plain

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -62,33 +63,58 @@ def diff_key(change: FileChange, max_bytes: int) -> str:
 
 def cached_diff(change: FileChange, *, max_bytes: int) -> ModuleDiff:
     """``diff_python(change)``, from the active store when it has it (then stored)."""
-    from guardrails.semantic.python import diff_python
+    return cached_diffs([change], max_bytes=max_bytes)[0]
+
+
+def cached_diffs(changes: Sequence[FileChange], *, max_bytes: int) -> list[ModuleDiff]:
+    """The diff of each change, in order: those the active store has read back, the others
+    computed together (in worker processes when there are many, see
+    :mod:`guardrails.semantic.parallel`) and stored."""
+    from guardrails.semantic.parallel import diff_many
 
     store = active()
     if store is None:
-        return diff_python(change, max_bytes=max_bytes)
-    k = diff_key(change, max_bytes)
+        return [diff for diff, _ in diff_many([(c, max_bytes, None) for c in changes])]
+    out: list[ModuleDiff | None] = []
+    misses: list[tuple[int, str]] = []
+    for i, change in enumerate(changes):
+        k = diff_key(change, max_bytes)
+        found = _read_back(store, k)
+        out.append(found)
+        if found is None:
+            misses.append((i, k))
+    books = [_skeletons(store, changes[i]) for i, _ in misses]
+    jobs = [(changes[i], max_bytes, book) for (i, _), (book, _) in zip(misses, books, strict=True)]
+    done = diff_many(jobs)
+    for (i, k), (_, missing), (diff, sides) in zip(misses, books, done, strict=True):
+        out[i] = diff
+        with contextlib.suppress(CodecError):  # a value we cannot encode is simply not cached
+            store.put(KIND, k, encode(diff), keep=LIMIT)
+        for side, entry in missing.items():
+            found_sides = sides.get(side)
+            if found_sides:
+                store.put(
+                    SKELETONS,
+                    entry,
+                    {d: tuple(s) for d, s in found_sides.items()},
+                    keep=SKELETON_LIMIT,
+                )
+    return [diff for diff in out if diff is not None]
+
+
+def _read_back(store: EntryStore, k: str) -> ModuleDiff | None:
     raw = store.get(KIND, k)
-    if raw is not None:
-        try:
-            value = _decoder()(raw)
-        except (CodecError, TypeError, ValueError):
-            store.rejected += 1
-        else:
-            if isinstance(value, ModuleDiff):
-                return value
-            store.rejected += 1
-    book, missing = _skeletons(store, change)
-    diff = diff_python(change, max_bytes=max_bytes, skeletons=book)
-    with contextlib.suppress(CodecError):  # a value we cannot encode is simply not cached
-        store.put(KIND, k, encode(diff), keep=LIMIT)
-    for side, entry in missing.items():
-        found = book.sides.get(side)
-        if found:
-            store.put(
-                SKELETONS, entry, {d: tuple(s) for d, s in found.items()}, keep=SKELETON_LIMIT
-            )
-    return diff
+    if raw is None:
+        return None
+    try:
+        value = _decoder()(raw)
+    except (CodecError, TypeError, ValueError):
+        store.rejected += 1
+        return None
+    if isinstance(value, ModuleDiff):
+        return value
+    store.rejected += 1
+    return None
 
 
 def _skeletons(store: EntryStore, change: FileChange) -> tuple[Skeletons, dict[str, str]]:

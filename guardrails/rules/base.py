@@ -166,9 +166,19 @@ class RuleContext:
     base_located: set[Finding] = field(default_factory=set, init=False, repr=False)
 
     def python_changes(self) -> Iterator[tuple[FileChange, ModuleDiff]]:
-        for change in self.changes.files:
-            if is_python_change(change):  # also scripts, .pyw, bytecode, module symlinks
-                yield change, self.diff(change)
+        python = [c for c in self.changes.files if is_python_change(c)]  # also scripts, .pyw,
+        # bytecode, module symlinks. The diffs not known yet are computed together: many of
+        # them (a wide range) are shared between worker processes.
+        todo = [c for c in python if id(c) not in self._diffs]
+        if len(todo) > 1:
+            from guardrails.cache.diffs import cached_diffs
+
+            for change, diff in zip(
+                todo, cached_diffs(todo, max_bytes=self.max_file_bytes), strict=True
+            ):
+                self._diffs[id(change)] = diff
+        for change in python:
+            yield change, self.diff(change)
 
     def diff(self, change: FileChange) -> ModuleDiff:
         key = id(change)

@@ -1,0 +1,117 @@
+"""Many semantic diffs shared between worker processes: the same diffs, in the same order,
+as one process computes; a pool that cannot start costs only speed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from guardrails.changes import MODIFIED, FileChange, LineRange
+from guardrails.cli import cli
+from guardrails.semantic import parallel
+from guardrails.semantic.python import diff_python
+from tests.gitrepo import GitRepo
+
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork pool: Linux")
+
+
+def _changes(n: int) -> list[FileChange]:
+    out = []
+    for i in range(n):
+        old = f"import os\n\n\ndef f{i}(a, b=1):\n    return a + b\n".encode()
+        new = (
+            f"import os\n\n\ndef f{i}(a, b={i % 3}):\n    return os.system(a)\n\n\n"
+            f"class C{i}:\n    pass\n"
+        ).encode()
+        out.append(
+            FileChange(
+                MODIFIED,
+                f"pkg/m{i}.py",
+                f"pkg/m{i}.py",
+                added_lines=(LineRange(4, 9),),
+                removed_lines=(LineRange(4, 5),),
+                old_data=old,
+                new_data=new if i % 5 else b"def broken(:\n",
+            )
+        )
+    return out
+
+
+def test_few_files_stay_in_this_process() -> None:
+    assert parallel.workers_for(parallel.PARALLEL_MIN - 1) == 1
+    assert parallel.workers_for(0) == 1
+
+
+@linux_only
+def test_a_pool_gives_the_diffs_one_process_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    changes = _changes(40)
+    serial = [diff_python(c) for c in changes]
+    monkeypatch.setattr(parallel, "workers_for", lambda n: 2)
+    started: list[int] = []
+    real = parallel._in_pool
+
+    def spy(jobs, workers):  # type: ignore[no-untyped-def]
+        started.append(workers)
+        return real(jobs, workers)
+
+    monkeypatch.setattr(parallel, "_in_pool", spy)
+    done = parallel.diff_many([(c, 2**22, None) for c in changes])
+    assert started == [2]
+    assert [d for d, _ in done] == serial
+    assert any(d.problems for d in serial) and any(d.calls for d in serial)
+
+
+def test_a_pool_that_cannot_start_costs_only_speed(monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing
+
+    changes = _changes(8)
+    monkeypatch.setattr(parallel, "workers_for", lambda n: 2)
+
+    def no_fork(method: str) -> None:
+        raise ValueError(f"cannot find context for {method!r}")
+
+    monkeypatch.setattr(multiprocessing, "get_context", no_fork)
+    done = parallel.diff_many([(c, 2**22, None) for c in changes])
+    assert [d for d, _ in done] == [diff_python(c) for c in changes]
+
+
+@linux_only
+def test_a_wide_range_judged_in_workers_is_judged_the_same(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {f"pkg/m{i}.py": f"def f{i}(a, b=1):\n    return a + b\n" for i in range(40)}
+    repo.write({"pkg/__init__.py": "", **files})
+    base = repo.commit("base")
+    repo.write(
+        {p: t.replace("b=1", "b=2") + "\nimport os\nos.system(cmd)\n" for p, t in files.items()}
+    )
+    repo.commit("wide")
+
+    def check() -> dict[str, Any]:
+        shutil.rmtree(Path(repo.root) / ".git" / "guardrails", ignore_errors=True)
+        result = CliRunner().invoke(
+            cli, ["check", "-C", str(repo.root), "--base", base, "--format", "json"]
+        )
+        assert result.exit_code == 1, result.output
+        return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(parallel, "PARALLEL_MIN", 10**9)
+    alone = check()
+    monkeypatch.setattr(parallel, "PARALLEL_MIN", 4)
+    pools: list[int] = []
+    real = parallel._in_pool
+
+    def spy(jobs, workers):  # type: ignore[no-untyped-def]
+        pools.append(workers)
+        return real(jobs, workers)
+
+    monkeypatch.setattr(parallel, "_in_pool", spy)
+    shared = check()
+    assert pools and shared == alone
+    assert "safety.os-system" in {f["rule"] for f in alone["findings"]}

@@ -49,6 +49,22 @@ def test_few_files_stay_in_this_process() -> None:
 
 
 @linux_only
+def test_a_process_with_other_threads_never_forks(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert parallel.workers_for(400) == 2
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert parallel.workers_for(400) == 1
+    finally:
+        release.set()
+        other.join()
+
+
+@linux_only
 def test_a_pool_gives_the_diffs_one_process_gives(monkeypatch: pytest.MonkeyPatch) -> None:
     changes = _changes(40)
     serial = [diff_python(c) for c in changes]

@@ -2,8 +2,8 @@
 
 A wide range (a formatter's run over 400 files) spends most of its first ``check --base``
 in :func:`~guardrails.semantic.python.diff_python`, a pure function of each file's two
-sides: forked workers (Linux only, where ``fork`` is safe and cheap) each take a share and
-send the diffs back. Below :data:`PARALLEL_MIN` files a pool costs more than it saves, and
+sides: forked workers (Linux only, where ``fork`` is safe and cheap, and only from a process
+with one thread) each take a share and send the diffs back. Below :data:`PARALLEL_MIN` files a pool costs more than it saves, and
 the diffs run in this process. A pool that cannot start or breaks (no ``fork``, a killed
 worker) costs only speed: the diffs are computed here instead, with the same result.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -36,6 +37,10 @@ _JOBS: Sequence[Job] = ()
 def workers_for(files: int) -> int:
     """How many processes ``files`` diffs are shared between (1: this one alone)."""
     if files < PARALLEL_MIN or not sys.platform.startswith("linux"):
+        return 1
+    if threading.active_count() > 1:
+        # A fork copies one thread: a lock another thread holds (an import, a log handler)
+        # would stay held in the child forever. The MCP server runs checks beside others.
         return 1
     try:
         cpus = len(os.sched_getaffinity(0))

@@ -12,8 +12,9 @@ Two entries, each keyed by exactly what its value was computed from:
   the key alone; editing ``guardrails.yaml`` or CODEOWNERS, adding, moving or deleting a
   file, or upgrading guardrails gives another key.
 - **claims** (:func:`remembered_claims`): which services claim each path and which
-  CODEOWNERS teams own it, a pure function of the catalog and the path list: keyed by a
-  digest of both. Compiling the ~400 path and CODEOWNERS patterns of a large catalog and
+  CODEOWNERS teams own it, a pure function of the catalog and the path list: keyed by the
+  path list and the catalog's own entry key (which names everything it was built from), or
+  a digest of the catalog for one that did not come from the store. Compiling the ~400 path and CODEOWNERS patterns of a large catalog and
   matching every file was most of a warm ``graph``.
 
 Failures (a catalog with errors raises ConfigError) are never stored: they are rebuilt, so
@@ -70,9 +71,10 @@ def remembered_catalog(
     previous = store.get("catalog", index_key)
     if isinstance(previous, tuple) and all(isinstance(p, str) for p in previous):
         ids = tuple((p, content_id(snapshot, p, None, listed)) for p in previous)
-        found = _load_catalog(store, key("catalog", options, paths_digest(paths), ids), ids)
+        k = key("catalog", options, paths_digest(paths), ids)
+        found = _load_catalog(store, k, ids)
         if found is not None:
-            return found
+            return _named(found, k)
     recorder = RecordingSnapshot(snapshot)
     catalog = build(recorder)
     reads = tuple(sorted(recorder.reads.items()))
@@ -81,9 +83,34 @@ def remembered_catalog(
     except CodecError:
         return catalog
     read_paths = tuple(p for p, _ in reads)
-    store.put("catalog", key("catalog", options, paths_digest(paths), reads), payload, keep=KEEP)
+    k = key("catalog", options, paths_digest(paths), reads)
+    store.put("catalog", k, payload, keep=KEEP)
     store.put("catalog", index_key, read_paths, keep=KEEP)
+    return _named(catalog, k)
+
+
+# The entry key of each catalog this process read or built, by the object: the key names
+# everything the catalog was computed from, so it names the catalog for the claims' key too
+# (encoding the catalog again to digest it was ~7 ms of every hook run). Kept with the
+# object, so that an id is never taken for a later object's.
+_KEYS: dict[int, tuple[Catalog, str]] = {}
+
+
+def _named(catalog: Catalog, k: str) -> Catalog:
+    _KEYS[id(catalog)] = (catalog, k)
     return catalog
+
+
+def _catalog_name(catalog: Catalog) -> str | None:
+    """What names ``catalog``'s content: its entry key, or None (encode it to know)."""
+    known = _KEYS.get(id(catalog))
+    if known is not None and known[0] is catalog:
+        return "entry:" + known[1]
+    try:
+        encoded = encode(catalog)
+    except CodecError:
+        return None
+    return hashlib.blake2b(marshal.dumps(cast(Any, encoded), 4), digest_size=20).hexdigest()
 
 
 def _load_catalog(store: EntryStore, k: str, ids: tuple[tuple[str, str], ...]) -> Catalog | None:
@@ -203,16 +230,11 @@ def remembered_claims(
     store = active()
     if store is None:
         return build_claims(snapshot, catalog, fill_owners)
-    try:
-        encoded = encode(catalog)
-    except CodecError:
+    name = _catalog_name(catalog)
+    if name is None:
         return build_claims(snapshot, catalog, fill_owners)
     paths = snapshot.paths()
-    k = key(
-        "claims",
-        hashlib.blake2b(marshal.dumps(cast(Any, encoded), 4), digest_size=20).hexdigest(),
-        paths_digest(paths),
-    )
+    k = key("claims", name, paths_digest(paths))
     raw = store.get("claims", k)
     if isinstance(raw, tuple) and len(raw) == 3:
         try:

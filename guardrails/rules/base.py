@@ -97,25 +97,36 @@ class EdgeIndex:
     """
 
     def __init__(self, edges: Iterable[ImportSite]) -> None:
-        self._by_module: dict[str, list[ImportSite]] = {}
-        self._by_src: dict[str, list[ImportSite]] = {}
-        self._module: dict[str, str] = {}
-        for e in edges:
-            self._by_module.setdefault(e.module, []).append(e)
-            self._by_src.setdefault(e.src_path, []).append(e)
-            if e.dst_path is not None:
-                # Deterministic when several names reach one file: the shortest, then first.
-                known = self._module.get(e.dst_path)
-                if known is None or (len(e.module), e.module) < (len(known), known):
-                    self._module[e.dst_path] = e.module
+        # Each index is built on its first question: a commit that changes no public name
+        # never asks who imports a module (a repository's ~15,000 edges, every hook run).
+        self._edges = tuple(edges)
+        self._by_module: dict[str, list[ImportSite]] | None = None
+        self._by_src: dict[str, list[ImportSite]] | None = None
+        self._module: dict[str, str] | None = None
 
     def module_of(self, path: str) -> str | None:
+        if self._module is None:
+            self._module = {}
+            for e in self._edges:
+                if e.dst_path is not None:
+                    # Deterministic when several names reach one file: the shortest, then first.
+                    known = self._module.get(e.dst_path)
+                    if known is None or (len(e.module), e.module) < (len(known), known):
+                        self._module[e.dst_path] = e.module
         return self._module.get(path)
 
     def importers_of(self, module: str) -> Sequence[ImportSite]:
+        if self._by_module is None:
+            self._by_module = {}
+            for e in self._edges:
+                self._by_module.setdefault(e.module, []).append(e)
         return tuple(self._by_module.get(module, ()))
 
     def imports_of(self, path: str) -> Sequence[ImportSite]:
+        if self._by_src is None:
+            self._by_src = {}
+            for e in self._edges:
+                self._by_src.setdefault(e.src_path, []).append(e)
         return tuple(self._by_src.get(path, ()))
 
     def base_importers_of(self, module: str) -> Sequence[ImportSite]:

@@ -43,6 +43,19 @@ def _changes(n: int) -> list[FileChange]:
     return out
 
 
+def _pools_started(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The worker count of each pool started from now on."""
+    started: list[int] = []
+    real = parallel._in_pool
+
+    def spy(jobs, workers):  # type: ignore[no-untyped-def]
+        started.append(workers)
+        return real(jobs, workers)
+
+    monkeypatch.setattr(parallel, "_in_pool", spy)
+    return started
+
+
 def test_few_files_stay_in_this_process() -> None:
     assert parallel.workers_for(parallel.PARALLEL_MIN - 1) == 1
     assert parallel.workers_for(0) == 1
@@ -69,14 +82,7 @@ def test_a_pool_gives_the_diffs_one_process_gives(monkeypatch: pytest.MonkeyPatc
     changes = _changes(40)
     serial = [diff_python(c) for c in changes]
     monkeypatch.setattr(parallel, "workers_for", lambda n: 2)
-    started: list[int] = []
-    real = parallel._in_pool
-
-    def spy(jobs, workers):  # type: ignore[no-untyped-def]
-        started.append(workers)
-        return real(jobs, workers)
-
-    monkeypatch.setattr(parallel, "_in_pool", spy)
+    started = _pools_started(monkeypatch)
     done = parallel.diff_many([(c, 2**22, None) for c in changes])
     assert started == [2]
     assert [d for d, _ in done] == serial
@@ -120,14 +126,7 @@ def test_a_wide_range_judged_in_workers_is_judged_the_same(
     monkeypatch.setattr(parallel, "PARALLEL_MIN", 10**9)
     alone = check()
     monkeypatch.setattr(parallel, "PARALLEL_MIN", 4)
-    pools: list[int] = []
-    real = parallel._in_pool
-
-    def spy(jobs, workers):  # type: ignore[no-untyped-def]
-        pools.append(workers)
-        return real(jobs, workers)
-
-    monkeypatch.setattr(parallel, "_in_pool", spy)
+    pools = _pools_started(monkeypatch)
     shared = check()
     assert pools and shared == alone
     assert "safety.os-system" in {f["rule"] for f in alone["findings"]}

@@ -14,8 +14,9 @@ Two entries, each keyed by exactly what its value was computed from:
 - **claims** (:func:`remembered_claims`): which services claim each path and which
   CODEOWNERS teams own it, a pure function of the catalog and the path list: keyed by the
   path list and the catalog's own entry key (which names everything it was built from), or
-  a digest of the catalog for one that did not come from the store. Compiling the ~400 path and CODEOWNERS patterns of a large catalog and
-  matching every file was most of a warm ``graph``.
+  a digest of the catalog for one that did not come from the store. Compiling the ~400
+  path and CODEOWNERS patterns of a large catalog and matching every file was most of a
+  warm ``graph``.
 
 Failures (a catalog with errors raises ConfigError) are never stored: they are rebuilt, so
 the user always sees the loader's own message.

@@ -45,7 +45,7 @@ from guardrails.imports.extract import (
 )
 from guardrails.imports.resolve import ModuleIndex, find_source_roots
 from guardrails.nogc import no_gc
-from guardrails.records import repr_omitting
+from guardrails.records import compared_by, repr_omitting
 
 _CHUNK = 256  # files per read_many call: bounds memory and paces the progress bar
 
@@ -69,13 +69,7 @@ class ImportGraph(msgspec.Struct, frozen=True):
     services: Mapping[str, str] = msgspec.field(default_factory=dict)
     stats: BuildStats | None = None
 
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        return (self.edges, self.problems, self.roots) == (other.edges, other.problems, other.roots)
-
-    def __hash__(self) -> int:
-        return hash((self.edges, self.problems, self.roots))
+    __eq__, __hash__ = compared_by("edges", "problems", "roots")
 
     def __repr__(self) -> str:
         return repr_omitting(self, ("services",))

@@ -20,6 +20,7 @@ from typing import Any
 import msgspec
 
 from guardrails.errors import Problem
+from guardrails.records import compared_by
 
 
 class ImportEdge(msgspec.Struct, frozen=True, order=True):
@@ -79,13 +80,7 @@ class GraphState(msgspec.Struct, frozen=True):
     extras: tuple[FileExtras, ...]
     anchor: tuple[str, tuple[str, ...]] | None = None  # not compared (nor hashed)
 
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        return (self.blobs, self.columns, self.extras) == (other.blobs, other.columns, other.extras)
-
-    def __hash__(self) -> int:
-        return hash((self.blobs, self.columns, self.extras))
+    __eq__, __hash__ = compared_by("blobs", "columns", "extras")
 
     def edges(self) -> tuple[ImportEdge, ...]:
         return edges_from_columns(self.columns)

@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 
 from guardrails.errors import GuardrailsError
-from guardrails.records import repr_omitting
+from guardrails.records import compared_by, repr_omitting
 
 VARIABLES = ("change", "impact", "findings", "approvals", "finding")
 
@@ -41,13 +41,7 @@ class Expression(msgspec.Struct, frozen=True):
     source: str
     _compiled: Any  # the compiled program: not compared, hashed or shown
 
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        return (self.source,) == (other.source,)
-
-    def __hash__(self) -> int:
-        return hash((self.source,))
+    __eq__, __hash__ = compared_by("source")
 
     def __repr__(self) -> str:
         return repr_omitting(self, ("_compiled",))

@@ -36,7 +36,7 @@ from guardrails.policy.model import (
     Policy,
     PolicySet,
 )
-from guardrails.records import repr_omitting
+from guardrails.records import compared_by, repr_omitting
 
 NO_NODE_TIER = 99  # impact.min_tier when the change reaches no node at all
 ANYONE = "anyone"
@@ -73,23 +73,9 @@ class PolicyFacts(msgspec.Struct, frozen=True):
     owner_of_node: Callable[[str], str | None] = lambda node: None
     _cel: dict[str, Any] = msgspec.field(default_factory=dict)  # a cache: not compared, not shown
 
-    def _compared(self) -> tuple[object, ...]:
-        return (
-            self.impact,
-            self.catalog,
-            self.change,
-            self.approvals,
-            self.owners_of_path,
-            self.owner_of_node,
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        return self._compared() == other._compared()
-
-    def __hash__(self) -> int:
-        return hash(self._compared())
+    __eq__, __hash__ = compared_by(
+        "impact", "catalog", "change", "approvals", "owners_of_path", "owner_of_node"
+    )
 
     def __repr__(self) -> str:
         return repr_omitting(self, ("_cel",))

@@ -3,9 +3,10 @@
 A wide range (a formatter's run over 400 files) spends most of its first ``check --base``
 in :func:`~guardrails.semantic.python.diff_python`, a pure function of each file's two
 sides: forked workers (Linux only, where ``fork`` is safe and cheap, and only from a process
-with one thread) each take a share and send the diffs back. Below :data:`PARALLEL_MIN` files a pool costs more than it saves, and
-the diffs run in this process. A pool that cannot start or breaks (no ``fork``, a killed
-worker) costs only speed: the diffs are computed here instead, with the same result.
+with one thread) each take a share and send the diffs back. Below :data:`PARALLEL_MIN`
+files a pool costs more than it saves, and the diffs run in this process. A pool that
+cannot start or breaks (no ``fork``, a killed worker) costs only speed: the diffs are
+computed here instead, with the same result.
 """
 
 from __future__ import annotations

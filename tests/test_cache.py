@@ -439,3 +439,17 @@ def test_the_same_release_installed_again_keeps_its_fingerprint(tmp_path: Path) 
     assert _fingerprint_of(_install(tmp_path / "d", stamp=10**18, record=False)) != (
         _fingerprint_of(_install(tmp_path / "e", stamp=2 * 10**18, record=False))
     )
+
+
+def test_the_catalog_names_kept_in_memory_are_bounded() -> None:
+    """A long-lived process (the MCP server) keeps the entry keys of its last few catalogs,
+    not of every catalog it ever read."""
+    from guardrails.cache import world
+    from guardrails.catalog.model import Catalog
+
+    catalogs = [Catalog() for _ in range(3 * world._KEEP_KEYS)]
+    for i, catalog in enumerate(catalogs):
+        world._named(catalog, f"k{i}")
+    assert len(world._KEYS) == world._KEEP_KEYS
+    assert world._catalog_name(catalogs[-1]) == f"entry:k{len(catalogs) - 1}"
+    assert world._catalog_name(catalogs[0]) != "entry:k0"  # forgotten: digested instead

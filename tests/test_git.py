@@ -1030,3 +1030,41 @@ def test_a_range_resolves_base_and_head_at_once_as_one_by_one(
         with pytest.raises(GitError) as err:
             r.read_range(base, head)
         assert str(err.value).startswith(f"unknown revision '{wrong}' (fix: check the name")
+
+
+def test_a_staged_diff_git_cannot_make_fails_closed(repo: GitRepo) -> None:
+    """HEAD is there but its tree cannot be read: an error, never a diff against nothing
+    (which would drop the staged deletion of CODEOWNERS from the change)."""
+    repo.write({"a.py": "a = 0\n", "CODEOWNERS": "* @org/a\n"})
+    repo.commit("base")
+    tree = repo.git("rev-parse", "HEAD^{tree}")
+    repo.git("rm", "-q", "CODEOWNERS")
+    repo.write({"b.py": "b = 0\n"})
+    repo.stage()
+    obj = repo.root / ".git" / "objects" / tree[:2] / tree[2:]
+    obj.chmod(0o644)
+    obj.unlink()
+    with pytest.raises(GitError) as err:
+        Repo.open(repo.root).read_staged()
+    assert "git diff-index failed" in str(err.value)
+
+
+def test_a_failed_staged_read_leaves_no_git_process_behind(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _diverged(repo)
+    _merge_other(repo)
+    started: list[subprocess.Popen[bytes]] = []
+    real = subprocess.Popen
+
+    def spy(args, *a, **kw):  # type: ignore[no-untyped-def]
+        proc = real(args, *a, **kw)
+        started.append(proc)
+        return proc
+
+    monkeypatch.setattr("guardrails.git.run._popen", spy)
+    with pytest.raises(GitError, match="unmerged paths"):
+        Repo.open(repo.root).read_staged()
+    assert len(started) >= 4
+    assert all(p.returncode is not None for p in started)
+    assert all(p.stdout is None or p.stdout.closed for p in started)

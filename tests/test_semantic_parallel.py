@@ -66,15 +66,10 @@ def test_a_process_with_other_threads_never_forks(monkeypatch: pytest.MonkeyPatc
     import threading
 
     monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
     assert parallel.workers_for(400) == 2
-    release = threading.Event()
-    other = threading.Thread(target=release.wait)
-    other.start()
-    try:
-        assert parallel.workers_for(400) == 1
-    finally:
-        release.set()
-        other.join()
+    monkeypatch.setattr(threading, "active_count", lambda: 2)
+    assert parallel.workers_for(400) == 1
 
 
 @linux_only
@@ -87,6 +82,22 @@ def test_a_pool_gives_the_diffs_one_process_gives(monkeypatch: pytest.MonkeyPatc
     assert started == [2]
     assert [d for d, _ in done] == serial
     assert any(d.problems for d in serial) and any(d.calls for d in serial)
+
+
+@linux_only
+def test_skeletons_go_through_the_pool_and_come_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the workers read of each large side comes back to be remembered, as at home."""
+    from guardrails.semantic._segments import Skeletons
+    from tests.test_semantic_skeletons import BASE, _change, _edit
+
+    edits = ["inside a class", "a signature", "appended", "moved"]
+    changes = [_change(BASE, _edit(e)) for e in edits]
+    alone = [parallel._run((c, 2**22, Skeletons())) for c in changes]
+    monkeypatch.setattr(parallel, "workers_for", lambda n: 2)
+    started = _pools_started(monkeypatch)
+    shared = parallel.diff_many([(c, 2**22, Skeletons()) for c in changes])
+    assert started == [2] and shared == alone
+    assert all(sides.keys() == {"old", "new"} for _, sides in shared)
 
 
 def test_a_pool_that_cannot_start_costs_only_speed(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -126,6 +137,7 @@ def test_a_wide_range_judged_in_workers_is_judged_the_same(
     monkeypatch.setattr(parallel, "PARALLEL_MIN", 10**9)
     alone = check()
     monkeypatch.setattr(parallel, "PARALLEL_MIN", 4)
+    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     pools = _pools_started(monkeypatch)
     shared = check()
     assert pools and shared == alone

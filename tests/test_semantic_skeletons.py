@@ -225,7 +225,9 @@ def test_the_cache_remembers_each_large_side_once_and_reads_it_back(
 
 
 @pytest.mark.parametrize("damage", ["truncated", "not a dict", "wrong shape"])
-def test_a_damaged_or_forged_skeleton_entry_is_ignored(tmp_path: Path, damage: str) -> None:
+def test_a_damaged_or_ill_shaped_skeleton_entry_is_ignored(tmp_path: Path, damage: str) -> None:
+    """What the store cannot prove whole, or that is not a skeleton map, is not used. (A
+    well-formed entry someone planted is trusted like any entry: docs/security.md.)"""
     from guardrails.cache import activate
     from guardrails.cache.diffs import SKELETONS, cached_diff
 
@@ -248,6 +250,21 @@ def test_a_damaged_or_forged_skeleton_entry_is_ignored(tmp_path: Path, damage: s
         assert store.rejected > before
     finally:
         activate(None)
+
+
+def test_a_skeleton_that_cannot_fit_its_chunk_is_not_used() -> None:
+    """Lines past the chunk's end, or no names: the chunk is parsed instead."""
+    from guardrails.semantic._segments import Skeleton
+
+    change = _change(BASE, _edit("a class removed"))
+    plain = diff_python(change)
+    good = _learned(change).known
+    for broken in (
+        {d: Skeleton(s.line, s.end + 10_000, s.names) for d, s in good.items()},
+        {d: Skeleton(s.line, s.end, ()) for d, s in good.items()},
+        {d: Skeleton(0, s.end, s.names) for d, s in good.items()},
+    ):
+        assert diff_python(change, skeletons=Skeletons(broken)) == plain
 
 
 def test_the_hook_judges_a_large_file_the_same_with_and_without_skeletons(

@@ -107,7 +107,8 @@ def _stat_files(h: hashlib.blake2b) -> None:
 
 
 def _walk(top: str, rel: str = "") -> list[tuple[str, os.stat_result]]:
-    """Every file below ``top`` with its stat (``__pycache__`` skipped): one
+    """Every file below ``top`` with its stat (``__pycache__`` skipped, symlinked directories
+    not followed: a loop cannot recurse forever): one
     ``scandir`` per directory, where pathlib's glob cost the hook ~8 ms on every run."""
     out: list[tuple[str, os.stat_result]] = []
     try:
@@ -117,7 +118,7 @@ def _walk(top: str, rel: str = "") -> list[tuple[str, os.stat_result]]:
     for entry in entries:
         name = f"{rel}{entry.name}"
         try:
-            if entry.is_dir():
+            if entry.is_dir(follow_symlinks=False):
                 if entry.name != "__pycache__":
                     out.extend(_walk(entry.path, f"{name}/"))
             else:

@@ -93,12 +93,17 @@ def remembered_catalog(
 # The entry key of each catalog this process read or built, by the object: the key names
 # everything the catalog was computed from, so it names the catalog for the claims' key too
 # (encoding the catalog again to digest it was ~7 ms of every hook run). Kept with the
-# object, so that an id is never taken for a later object's.
+# object, so that an id is never taken for a later object's, and only the last few: a
+# long-lived process (the MCP server) must not keep every catalog it ever read.
 _KEYS: dict[int, tuple[Catalog, str]] = {}
+_KEEP_KEYS = 8  # a check reads two catalogs (base and head)
 
 
 def _named(catalog: Catalog, k: str) -> Catalog:
+    _KEYS.pop(id(catalog), None)
     _KEYS[id(catalog)] = (catalog, k)
+    while len(_KEYS) > _KEEP_KEYS:
+        del _KEYS[next(iter(_KEYS))]
     return catalog
 
 

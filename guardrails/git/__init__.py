@@ -18,7 +18,8 @@ Why it looks the way it does:
                                cat-file --batch, log
   ``read_staged``           5  rev-parse HEAD, var, diff-index --cached (at once), then
                                cat-file --batch beside ls-files (the index listing,
-                               read ahead; none of the last two when nothing is staged)
+                               read ahead; none of the last two when nothing is staged;
+                               +1 diff-index before the first commit)
   ``read_patch``            7  rev-parse HEAD, read-tree, apply --cached, diff-index,
                                ls-files, cat-file --batch, var (temp index)
   ``read_paths``            2  rev-parse HEAD, ls-files

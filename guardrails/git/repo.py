@@ -375,25 +375,38 @@ class Repo(msgspec.Struct, frozen=True):
         """The index against HEAD (the empty tree before the first commit).
 
         HEAD, the committer and the diff are asked at once, and the index listing (which the
-        catalog reads next) while the changed blobs are read: two rounds of processes.
+        catalog reads next) while the changed blobs are read: two rounds of processes. (The
+        diff names HEAD itself, not the commit the first process read: a commit made by
+        another process between the two would be judged against the older one.)
         """
         head_p, who_p = (
             self._start_head(),
             self._start("var", "GIT_COMMITTER_IDENT", ok=(0, 1, 128)),
         )
         diff_p = self._start("diff-index", *_DIFF_OPTIONS, "--cached", "HEAD", ok=(0, 128))
-        head = _head_of(head_p)
-        out = diff_p.result()
-        if head is None or out.returncode:  # no commit yet: everything staged is added
-            out = self._git(
-                "diff-index", *_DIFF_OPTIONS, "--cached", EMPTY_TREE[self.object_format]
-            )
-        listing = self._start("ls-files", "-s", "-z") if out.stdout else None
-        files = self._changes(out.stdout)
-        load = self.list_index if listing is None else _listing_of(listing)
-        index = TreeSnapshot(self, "index", load)
-        files = self._python_links(files, index)
-        changes = ChangeSet("staged", head, None, files, committer=_identity(who_p))
+        started = [head_p, who_p, diff_p]
+        try:
+            head = _head_of(head_p)
+            if head is None:  # no commit yet: everything staged is added
+                diff_p.close()
+                out = self._git(
+                    "diff-index", *_DIFF_OPTIONS, "--cached", EMPTY_TREE[self.object_format]
+                )
+            else:
+                out = diff_p.result(ok=(0,))  # HEAD is there: git must be able to diff it
+            listing = self._start("ls-files", "-s", "-z") if out.stdout else None
+            if listing is not None:
+                started.append(listing)
+            files = self._changes(out.stdout)
+            load = self.list_index if listing is None else _listing_of(listing)
+            index = TreeSnapshot(self, "index", load)
+            files = self._python_links(files, index)
+            committer = _identity(who_p)
+        except BaseException:
+            for pending in started:
+                pending.close()
+            raise
+        changes = ChangeSet("staged", head, None, files, committer=committer)
         return _remembering(Change(changes, self._head_snapshot(head), index))
 
     def read_patch(self, patch: bytes) -> Change:

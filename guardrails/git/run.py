@@ -91,8 +91,9 @@ class _Pending:
         except FileNotFoundError as exc:
             raise GitError("git is not installed or not on PATH", fix="install git") from exc
 
-    def result(self) -> subprocess.CompletedProcess[bytes]:
-        """The finished process (waited for once); GitError when it exited outside ``ok``."""
+    def result(self, ok: tuple[int, ...] | None = None) -> subprocess.CompletedProcess[bytes]:
+        """The finished process (waited for once); GitError when it exited outside ``ok``
+        (the one it was started with, unless given here)."""
         if self._done is None:
             try:
                 out, err = self._proc.communicate(self._input)
@@ -104,13 +105,21 @@ class _Pending:
                 self._proc.args, self._proc.returncode, out, err
             )
         proc = self._done
-        if proc.returncode not in self._ok:
+        if proc.returncode not in (self._ok if ok is None else ok):
             command = next(a for a in self._args if not a.startswith("-") and "=" not in a)
             raise GitError(
                 f"git {command} failed: {_git_complaint(proc.stderr)}",
                 fix="check that `git status` works in this repository",
             )
         return proc
+
+    def close(self) -> None:
+        """Stop the process if its answer is no longer wanted (the caller failed first), and
+        reap it: no process or pipe outlives the call that started it."""
+        if self._done is None:
+            self._proc.kill()
+            self._proc.communicate()
+            self._done = subprocess.CompletedProcess(self._proc.args, -9, b"", b"")
 
 
 def _start(

@@ -105,6 +105,12 @@ def _skeleton(body: list[ast.stmt], hidden: HiddenMap) -> Skeleton | None:
     return Skeleton(node.lineno, node.end_lineno or node.lineno, tuple(names))
 
 
+def _fits(skeleton: Skeleton, lines: int) -> bool:
+    """Whether a remembered skeleton can be the one statement of a chunk of ``lines`` lines
+    (a def or class defines its own name first): one that cannot is parsed instead."""
+    return 1 <= skeleton.line <= skeleton.end <= lines and bool(skeleton.names)
+
+
 def flesh_out(segments: Iterable[_Segment], parsed: Parsed) -> None:
     """Parse the skeletons among ``segments``: they are needed as statements after all."""
     for seg in segments:
@@ -255,8 +261,9 @@ def _parse_chunks(
             if found is not None:
                 break
             skeleton = (known or {}).get(digest) if digest is not None else None
-            if skeleton is not None:
+            if skeleton is not None and _fits(skeleton, starts[j] - first):
                 break
+            skeleton = None
             try:
                 found = ast.parse(text).body, {}
             except SyntaxError:

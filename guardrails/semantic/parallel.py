@@ -11,6 +11,7 @@ computed here instead, with the same result.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import threading
@@ -78,10 +79,14 @@ def _in_pool(jobs: Sequence[Job], workers: int) -> list[Done]:
 
     global _JOBS
     _JOBS = jobs
+    # A collection in a worker would touch every object it inherited, copying each page the
+    # fork shared: what exists now is left out of collections until the pool is done.
+    gc.freeze()
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             # Small chunks: a few large files must not all land on one worker.
             return list(pool.map(_job, range(len(jobs)), chunksize=4))
     finally:
+        gc.unfreeze()
         _JOBS = ()

@@ -108,8 +108,8 @@ def _stat_files(h: hashlib.blake2b) -> None:
 
 def _walk(top: str, rel: str = "") -> list[tuple[str, os.stat_result]]:
     """Every file below ``top`` with its stat (``__pycache__`` skipped, symlinked directories
-    not followed: a loop cannot recurse forever): one
-    ``scandir`` per directory, where pathlib's glob cost the hook ~8 ms on every run."""
+    not followed: a loop cannot recurse forever): one ``scandir`` per directory, where
+    pathlib's glob cost the hook ~8 ms on every run."""
     out: list[tuple[str, os.stat_result]] = []
     try:
         entries = list(os.scandir(top))

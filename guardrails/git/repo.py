@@ -43,7 +43,6 @@ from guardrails.git.run import (
     _open_error,
     _Pending,
     _run,
-    _start,
 )
 from guardrails.git.snapshots import CommitSnapshot, EmptySnapshot, TreeSnapshot, WorktreeSnapshot
 
@@ -147,7 +146,7 @@ class Repo(msgspec.Struct, frozen=True):
         env: Mapping[str, str] | None = None,
         ok: tuple[int, ...] = (0,),
     ) -> _Pending:
-        return _start(args, self.root, input=input, env=env, ok=ok)
+        return _Pending(args, self.root, input=input, env=env, ok=ok)
 
     def read_blobs(self, oids: Iterable[str]) -> dict[str, bytes]:
         """Many blobs, one `git cat-file --batch`."""
@@ -174,7 +173,10 @@ class Repo(msgspec.Struct, frozen=True):
         )
 
     def list_index(self, env: Mapping[str, str] | None = None) -> dict[str, _Entry]:
-        return _parse_listing(self._git("ls-files", "-s", "-z", env=env).stdout, index=True)
+        return _listing_of(self._start_listing(env))()
+
+    def _start_listing(self, env: Mapping[str, str] | None = None) -> _Pending:
+        return self._start("ls-files", "-s", "-z", env=env)
 
     def list_worktree_index(self) -> tuple[dict[str, _Entry], frozenset[str]]:
         """The index, and the paths git does not compare with the disk (assume-unchanged,
@@ -394,7 +396,7 @@ class Repo(msgspec.Struct, frozen=True):
                 )
             else:
                 out = diff_p.result(ok=(0,))  # HEAD is there: git must be able to diff it
-            listing = self._start("ls-files", "-s", "-z") if out.stdout else None
+            listing = self._start_listing() if out.stdout else None
             if listing is not None:
                 started.append(listing)
             files = self._changes(out.stdout)

@@ -122,17 +122,6 @@ class _Pending:
             self._done = subprocess.CompletedProcess(self._proc.args, -9, b"", b"")
 
 
-def _start(
-    args: Sequence[str],
-    cwd: Path,
-    *,
-    input: bytes | None = None,
-    env: Mapping[str, str] | None = None,
-    ok: tuple[int, ...] = (0,),
-) -> _Pending:
-    return _Pending(args, cwd, input=input, env=env, ok=ok)
-
-
 def _run(
     args: Sequence[str],
     cwd: Path,

@@ -98,7 +98,7 @@ class EdgeIndex:
 
     def __init__(self, edges: Iterable[ImportSite]) -> None:
         # Each index is built on its first question: a commit that changes no public name
-        # never asks who imports a module (a repository's ~15,000 edges, every hook run).
+        # never asks who imports a module (localstack's ~4,600 edges, on every hook run).
         self._edges = tuple(edges)
         self._by_module: dict[str, list[ImportSite]] | None = None
         self._by_src: dict[str, list[ImportSite]] | None = None

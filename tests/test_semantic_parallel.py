@@ -4,6 +4,7 @@ as one process computes; a pool that cannot start costs only speed."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -98,6 +99,38 @@ def test_skeletons_go_through_the_pool_and_come_back(monkeypatch: pytest.MonkeyP
     shared = parallel.diff_many([(c, 2**22, Skeletons()) for c in changes])
     assert started == [2] and shared == alone
     assert all(sides.keys() == {"old", "new"} for _, sides in shared)
+
+
+def _die(i: int) -> None:
+    os._exit(3)  # a worker killed in the middle of its share
+
+
+@linux_only
+def test_a_worker_that_dies_costs_only_speed(monkeypatch: pytest.MonkeyPatch) -> None:
+
+    changes = _changes(8)
+    monkeypatch.setattr(parallel, "workers_for", lambda n: 2)
+    monkeypatch.setattr(parallel, "_job", _die)
+    done = parallel.diff_many([(c, 2**22, None) for c in changes])
+    assert [d for d, _ in done] == [diff_python(c) for c in changes]
+
+
+@linux_only
+def test_what_a_diff_raises_in_a_worker_is_raised_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not taken for a broken pool: the diffs are not all computed again here."""
+    parent = os.getpid()
+    here: list[int] = []
+
+    def failing(change, **kw):  # type: ignore[no-untyped-def]
+        if os.getpid() == parent:
+            here.append(1)
+        raise ValueError(change.new_path)
+
+    monkeypatch.setattr(parallel, "workers_for", lambda n: 2)
+    monkeypatch.setattr(parallel, "diff_python", failing)
+    with pytest.raises(ValueError):
+        parallel.diff_many([(c, 2**22, None) for c in _changes(8)])
+    assert here == []
 
 
 def test_a_pool_that_cannot_start_costs_only_speed(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -65,28 +65,35 @@ def diff_many(jobs: Sequence[Job]) -> list[Done]:
     """``diff_python`` of every job, in order, shared between worker processes when there
     are many (:func:`workers_for`)."""
     workers = workers_for(len(jobs))
-    if workers > 1:
-        try:
-            return _in_pool(jobs, workers)
-        except (OSError, RuntimeError, ValueError):  # BrokenProcessPool is a RuntimeError
-            pass  # no pool after all: the same diffs, here
-    return [_run(job) for job in jobs]
+    done = _in_pool(jobs, workers) if workers > 1 else None
+    if done is None:  # one process, or no pool after all: the same diffs, here
+        done = [_run(job) for job in jobs]
+    return done
 
 
-def _in_pool(jobs: Sequence[Job], workers: int) -> list[Done]:
+def _in_pool(jobs: Sequence[Job], workers: int) -> list[Done] | None:
+    """The jobs' results from a pool of forked workers; None when there is no such pool
+    (no ``fork``, a fork refused, a worker killed). Whatever a diff itself raises in a
+    worker is raised here, as it would be in this process."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     global _JOBS
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:
+        return None
     _JOBS = jobs
     # A collection in a worker would touch every object it inherited, copying each page the
     # fork shared: what exists now is left out of collections until the pool is done.
     gc.freeze()
     try:
-        context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             # Small chunks: a few large files must not all land on one worker.
             return list(pool.map(_job, range(len(jobs)), chunksize=4))
+    except (BrokenProcessPool, OSError):  # the workers could not start, or one died
+        return None
     finally:
         gc.unfreeze()
         _JOBS = ()

@@ -82,29 +82,69 @@ class Selector(msgspec.Struct, frozen=True):
         return cls(staged, base, head, patch, tuple(paths))
 
 
-class World(msgspec.Struct, frozen=True):
-    """One revision's view: its catalog, import graph, dependency graph and file claims."""
+class Derived(msgspec.Struct, frozen=True):
+    """What import inference gives one revision (see :class:`World`)."""
 
-    snapshot: Snapshot
-    catalog: Catalog
     graph: DependencyGraph
-    filemap: FileMap
     imports: ImportGraph | None
     problems: tuple[Problem, ...] = ()
     # Code that reads a flag by a literal key, whether or not a flag file defines it.
     flag_reads: tuple[FlagRead, ...] = ()
 
 
+class World(msgspec.Struct, frozen=True, dict=True):
+    """One revision's view: its catalog and file claims, read at once; its import graph and
+    dependency graph, built on first use. A change that touches no node and no Python file
+    (a docs-only commit) is judged without them: nothing it asks depends on who imports whom.
+    """
+
+    snapshot: Snapshot
+    catalog: Catalog
+    filemap: FileMap
+    derive: Callable[[], Derived]
+
+    @functools.cached_property
+    def _derived(self) -> Derived:
+        return self.derive()
+
+    @property
+    def graph(self) -> DependencyGraph:
+        return self._derived.graph
+
+    @property
+    def imports(self) -> ImportGraph | None:
+        return self._derived.imports
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        return self._derived.problems
+
+    @property
+    def flag_reads(self) -> tuple[FlagRead, ...]:
+        return self._derived.flag_reads
+
+    @property
+    def infers_imports(self) -> bool:
+        """Whether :attr:`imports` is a graph (known without building it)."""
+        return infers_imports(self.catalog)
+
+
 class Analysis(msgspec.Struct, frozen=True, dict=True):
     change: Change
     head: World
     base: World | None
-    graph: DependencyGraph  # head graph, united with the base graph when files were deleted/renamed
     impact: Impact
+    # The head graph, united with the base graph when files were deleted/renamed: built on
+    # first use (the impact of a change that touches no node needs no graph).
+    graph_of: Callable[[], DependencyGraph]
     # The head config failed to validate in --base mode: a finding for `check`, not an exit 2.
     config_problems: tuple[Problem, ...] = ()
     base_catalog: Catalog | None = None  # --base mode, or when files were deleted/renamed
     config_path: str = CONFIG_FILE
+
+    @property
+    def graph(self) -> DependencyGraph:
+        return self.graph_of()
 
     @functools.cached_property
     def guarded(self) -> Catalog:
@@ -169,35 +209,53 @@ def load_world(
     )
 
 
+def infers_imports(catalog: Catalog) -> bool:
+    return bool(catalog.inference.python_imports and catalog.services)
+
+
 def world_from_catalog(repo: Repo, snapshot: Snapshot, catalog: Catalog) -> World:
     from guardrails.cache.world import remembered_claims
 
     # Services and CODEOWNERS teams of every file, remembered per (catalog, path list).
     claims = remembered_claims(snapshot, catalog, owners_from_codeowners)
     catalog, services_of, owners_of = claims.catalog, claims.services_of, claims.owners_of
-
-    imports = None
-    import_deps: list[ImportDependency] = []
-    problems: list[Problem] = []
-    if catalog.inference.python_imports and catalog.services:
-        imports, import_deps, problems = _infer_imports(repo, snapshot, catalog, services_of)
-    graph = DependencyGraph.build(catalog, import_deps)
     flag_nodes: dict[str, list[str]] = {}
-    flag_reads: tuple[FlagRead, ...] = ()
+    defined = None
     if catalog.flags:
-        # Flag keys become nodes, and the services reading them depend on them.
-        from guardrails.flags import flag_graph
+        # Flag keys become nodes (read now: a change to a flag file touches them); the
+        # services reading them depend on them (found with the rest of the graph).
+        from guardrails.flags import flag_nodes as read_flag_nodes
 
-        edges = imports.edges if imports is not None else ()
-        flags = flag_graph(
-            snapshot, catalog, services_of, owners_of, edges, cache_dir=repo.git_dir / "guardrails"
-        )
-        graph.extend(flags.nodes, flags.edges)
-        flag_reads = flags.reads
-        for node, (_, origin) in flags.nodes.items():
+        defined = read_flag_nodes(snapshot, catalog, owners_of)
+        for node, (_, origin) in defined.nodes.items():
             flag_nodes.setdefault(origin.path, []).append(node)
+
+    def derive() -> Derived:
+        imports = None
+        import_deps: list[ImportDependency] = []
+        problems: list[Problem] = []
+        if infers_imports(catalog):
+            imports, import_deps, problems = _infer_imports(repo, snapshot, catalog, services_of)
+        graph = DependencyGraph.build(catalog, import_deps)
+        flag_reads: tuple[FlagRead, ...] = ()
+        if defined is not None:
+            from guardrails.flags import flag_graph
+
+            flags = flag_graph(
+                snapshot,
+                catalog,
+                services_of,
+                owners_of,
+                imports.edges if imports is not None else (),
+                cache_dir=repo.git_dir / "guardrails",
+                defined=defined,
+            )
+            graph.extend(flags.nodes, flags.edges)
+            flag_reads = flags.reads
+        return Derived(graph, imports, tuple(problems), flag_reads)
+
     filemap = FileMap(catalog, services_of, owners_of, flag_nodes, flag_definitions)
-    return World(snapshot, catalog, graph, filemap, imports, tuple(problems), flag_reads)
+    return World(snapshot, catalog, filemap, derive)
 
 
 def flag_definitions(source: FileSource, path: str, text: str) -> dict[str, object] | None:
@@ -291,7 +349,9 @@ def analyze(
     Impact uses the head catalog, and the base catalog for deleted and renamed files. In
     --base (CI) mode the base catalog is always read: a change must not be able to weaken
     the config it is judged by (see :func:`guarded_catalog`). The base *import graph* is
-    built only when files were deleted or renamed, the one case that needs it.
+    built only when files were deleted or renamed, the one case that needs it, and no
+    import graph at all until something asks: the blast radius of a touched node, or a
+    rule reading who imports a changed file.
     """
     from guardrails.cache import activate
 
@@ -331,25 +391,32 @@ def analyze(
         else None
     )
 
-    graph = head_world.graph
-    if base_world is not None:
-        graph = head_world.graph.union(base_world.graph)
-    if cs.mode == "range" and base_catalog is not None:
-        graph = graph.keeping_tiers(base_tiers(base_catalog))
     touched = touch(cs, head_world.filemap, base_world.filemap if base_world else None)
-    for node, files in touched.nodes.items():
-        if node not in graph:
-            _add_untracked(graph, head_world, node, files)
+
+    @functools.cache
+    def graph_of() -> DependencyGraph:
+        graph = head_world.graph
+        if base_world is not None:
+            graph = head_world.graph.union(base_world.graph)
+        if cs.mode == "range" and base_catalog is not None:
+            graph = graph.keeping_tiers(base_tiers(base_catalog))
+        for node, files in touched.nodes.items():
+            if node not in graph:
+                _add_untracked(graph, head_world, node, files)
+        return graph
+
     # The impact records are a change's: `graph` loads a world and never creates them.
     from guardrails.impact import blast_radius
 
-    impact = blast_radius(graph, touched, base=cs.base, head=cs.head, depth=depth, mode=cs.mode)
+    # No node touched, nothing reached: the graph is not even built.
+    reach = graph_of() if touched.nodes else DependencyGraph({}, {})
+    impact = blast_radius(reach, touched, base=cs.base, head=cs.head, depth=depth, mode=cs.mode)
     return Analysis(
         change,
         head_world,
         base_world,
-        graph,
         impact,
+        graph_of,
         config_problems,
         base_catalog,
         config_path or CONFIG_FILE,

@@ -26,7 +26,7 @@ from guardrails.app.policy_source import (
     policy_problems,
     trusted_catalog,
 )
-from guardrails.engine import Analysis, Selector, analyze
+from guardrails.engine import Analysis, Selector, World, analyze
 from guardrails.errors import GuardrailsError
 from guardrails.verdict import (
     Candidate,
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from guardrails.changes import ChangeSet
     from guardrails.findings import Finding
     from guardrails.git import Repo
+    from guardrails.imports.edges import ImportEdge
     from guardrails.policy.approvals import Approval, Review
     from guardrails.policy.model import PolicySet
     from guardrails.suppressions import Suppression
@@ -205,12 +206,13 @@ def _findings(
             owners = base.filemap.services_of(path)
         return owners[0] if owners else None
 
+    # The import graphs and the dependency graph are built on a rule's first question: a
+    # commit that changes no Python file and touches no node never builds them.
     imports: ImportIndex = NoImports()
-    if head.imports is not None:
-        base_edges = base.imports.edges if base is not None and base.imports is not None else None
+    if head.infers_imports:
         imports = ChangeImportIndex(
-            EdgeIndex(head.imports.edges),
-            EdgeIndex(base_edges) if base_edges is not None else None,
+            EdgeIndex(lambda: _edges(head)),
+            EdgeIndex(lambda: _edges(base)) if base is not None and base.infers_imports else None,
             changes.paths,
         )
     ctx = RuleContext(
@@ -223,12 +225,16 @@ def _findings(
         author=author,
         owners_of_path=owners,
         approvals=approvals,
-        tier_reached=tier_reached_in(analysis.graph),
-        flag_readers=flag_readers_in(analysis.graph),
-        node_owner=analysis.graph.owner,
+        tier_reached=tier_reached_in(analysis.graph_of),
+        flag_readers=flag_readers_in(analysis.graph_of),
+        node_owner=lambda node: analysis.graph.owner(node),
         source=head_source(analysis),
     )
     return run_rules_judged(ctx, locked=policies.forbid_suppression(), today=today)
+
+
+def _edges(world: World) -> Sequence[ImportEdge]:
+    return world.imports.edges if world.imports is not None else ()
 
 
 def _approvals(

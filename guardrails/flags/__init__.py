@@ -8,7 +8,15 @@ define, owned per the catalog, and an edge from each service whose code reads th
 
 from __future__ import annotations
 
-from guardrails.flags.nodes import FlagGraph, flag_graph, read_edges
+from guardrails.flags.nodes import FlagGraph, FlagNodes, flag_graph, flag_nodes, read_edges
 from guardrails.flags.reads import FlagRead, find_reads
 
-__all__ = ["FlagGraph", "FlagRead", "find_reads", "flag_graph", "read_edges"]
+__all__ = [
+    "FlagGraph",
+    "FlagNodes",
+    "FlagRead",
+    "find_reads",
+    "flag_graph",
+    "flag_nodes",
+    "read_edges",
+]

@@ -67,24 +67,32 @@ class FileImport(Protocol):
     def statement(self) -> str: ...
 
 
-def flag_graph(
+class FlagNodes(msgspec.Struct, frozen=True):
+    """The keys the flag files define: what a change to a flag file touches (read first,
+    and cheaply; who reads each key is :func:`flag_graph`'s work, and only asked for when
+    the blast radius or a rule needs it)."""
+
+    # node id -> (owner team name or None, where the key is defined)
+    nodes: dict[str, tuple[str | None, Origin]] = msgspec.field(default_factory=dict)
+    keys_in: dict[str, frozenset[str]] = msgspec.field(default_factory=dict)  # constants module
+    absl_keys: frozenset[str] = frozenset()
+    flag_paths: frozenset[str] = frozenset()
+
+
+def flag_nodes(
     snapshot: Snapshot,
     catalog: Catalog,
-    services_of: Callable[[str], Sequence[str]],
     owners_of: Callable[[str], tuple[Sequence[str], Sequence[str]]],
-    imports: Sequence[FileImport] = (),
-    cache_dir: Path | None = None,
-) -> FlagGraph:
-    paths = snapshot.paths()
-    files = flag_files(paths, catalog.flags)
+) -> FlagNodes:
+    files = flag_files(snapshot.paths(), catalog.flags)
     contents = snapshot.read_many([p for p, _ in files]) if files else {}
     nodes: dict[str, tuple[str | None, Origin]] = {}
-    keys_in: dict[str, set[str]] = {}  # python-constants module -> its keys
+    keys_in: dict[str, frozenset[str]] = {}  # python-constants module -> its keys
     absl_keys: set[str] = set()
     for path, source in files:
         defined = flags_of(path, source, contents.get(path))
         if source.kind == "python-constants":
-            keys_in[path] = set(defined)
+            keys_in[path] = frozenset(defined)
         elif source.kind == "absl":
             absl_keys.update(defined)
         for key, flag in sorted(defined.items()):
@@ -99,10 +107,27 @@ def flag_graph(
                 teams = owners_of(path)[0]
                 owner = teams[0].removeprefix("team:") if teams else None
             nodes[node] = (owner, Origin(path, flag.line))
+    return FlagNodes(nodes, keys_in, frozenset(absl_keys), frozenset(p for p, _ in files))
+
+
+def flag_graph(
+    snapshot: Snapshot,
+    catalog: Catalog,
+    services_of: Callable[[str], Sequence[str]],
+    owners_of: Callable[[str], tuple[Sequence[str], Sequence[str]]],
+    imports: Sequence[FileImport] = (),
+    cache_dir: Path | None = None,
+    defined: FlagNodes | None = None,
+) -> FlagGraph:
+    """``defined``: :func:`flag_nodes` of the same snapshot and catalog, when read already."""
+    if defined is None:
+        defined = flag_nodes(snapshot, catalog, owners_of)
+    nodes, keys_in, absl_keys = defined.nodes, defined.keys_in, defined.absl_keys
+    flag_paths = defined.flag_paths
     keys = {n.removeprefix("flag:") for n in nodes}
     keys.update(r.removeprefix("flag:") for r in catalog.resources if r.startswith("flag:"))
     custom = tuple(sorted({r for s in catalog.flags for r in s.readers}))
-    flag_paths = {p for p, _ in files}
+    paths = snapshot.paths()
     code = [p for p in paths if p.endswith(".py") and p not in flag_paths and services_of(p)]
     reads: list[FlagRead] = []
     cache = ReadCache(cache_dir, [*custom, "", *sorted(absl_keys)])

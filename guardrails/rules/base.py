@@ -96,10 +96,12 @@ class EdgeIndex:
     file), so a file nobody imports has no module name, and no import sites either.
     """
 
-    def __init__(self, edges: Iterable[ImportSite]) -> None:
+    def __init__(self, edges: Iterable[ImportSite] | Callable[[], Iterable[ImportSite]]) -> None:
         # Each index is built on its first question: a commit that changes no public name
         # never asks who imports a module (localstack's ~4,600 edges, on every hook run).
-        self._edges = tuple(edges)
+        # Edges given as a function are asked for then too (the import graph is built then).
+        self._source = edges
+        self._edges_read: tuple[ImportSite, ...] | None = None
         self._by_module: dict[str, list[ImportSite]] | None = None
         self._by_src: dict[str, list[ImportSite]] | None = None
         self._module: dict[str, str] | None = None
@@ -131,6 +133,13 @@ class EdgeIndex:
 
     def base_importers_of(self, module: str) -> Sequence[ImportSite]:
         return ()  # one revision's edges: no base known
+
+    @property
+    def _edges(self) -> tuple[ImportSite, ...]:
+        if self._edges_read is None:
+            source = self._source
+            self._edges_read = tuple(source() if callable(source) else source)
+        return self._edges_read
 
 
 def is_python(path: str | None) -> bool:

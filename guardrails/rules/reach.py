@@ -14,8 +14,11 @@ from guardrails.graph import READS_FLAG, DependencyGraph
 from guardrails.impact import distances
 
 
-def tier_reached_in(graph: DependencyGraph) -> Callable[[str], int | None]:
+def tier_reached_in(graph_of: Callable[[], DependencyGraph]) -> Callable[[str], int | None]:
+    """``graph_of``: the graph, built on the first question."""
+
     def tier_reached(node: str) -> int | None:
+        graph = graph_of()
         if node not in graph:
             return None
         tiers = [
@@ -28,8 +31,9 @@ def tier_reached_in(graph: DependencyGraph) -> Callable[[str], int | None]:
     return tier_reached
 
 
-def flag_readers_in(graph: DependencyGraph) -> Callable[[str], Sequence[Related]]:
+def flag_readers_in(graph_of: Callable[[], DependencyGraph]) -> Callable[[str], Sequence[Related]]:
     def flag_readers(node: str) -> Sequence[Related]:
+        graph = graph_of()
         out = {
             Related(ev.path, ev.line, src)
             for src in graph.dependents.get(node, ())

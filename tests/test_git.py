@@ -655,14 +655,20 @@ def test_commit_snapshot_reads_a_tree_in_one_batch(repo: GitRepo) -> None:
 
 def test_worktree_snapshot_reads_disk_and_hashes_like_git(repo: GitRepo) -> None:
     repo.write({"same.py": "s\n", "edited.py": "e\n", "deleted.py": "d\n"})
+    repo.write({"unlooked.py": "u\n", "sparse.py": "p\n", "kept.py": "k\n"})
     repo.commit("base")
     os.symlink("same.py", repo.root / "link")
     repo.stage("link")
     repo.write({"edited.py": "e2\n", "untracked.py": "u\n"})
     (repo.root / "deleted.py").unlink()
+    # Gone from disk where git is told not to look: git reports neither, the disk decides.
+    repo.git("update-index", "--assume-unchanged", "unlooked.py", "kept.py")
+    repo.git("update-index", "--skip-worktree", "sparse.py")
+    (repo.root / "unlooked.py").unlink()
+    (repo.root / "sparse.py").unlink()
     wt = Repo.open(repo.root).worktree()
     assert wt.label == "worktree"
-    assert wt.paths() == ["edited.py", "link", "same.py"]
+    assert wt.paths() == ["edited.py", "kept.py", "link", "same.py"]
     assert wt.read_many(["edited.py", "link", "deleted.py"]) == {
         "edited.py": b"e2\n",
         "link": b"same.py",
@@ -889,7 +895,7 @@ def test_process_count_does_not_grow_with_files(
     wt = r.worktree()
     ids = {wt.blob_id(p) for p in wt.paths()}
     assert len(wt.paths()) == 2 * n and len(ids) == 2  # every m*.py is "staged\n", n*.py "n\n"
-    assert [c[0] for c in calls] == ["ls-files", "diff-files"]
+    assert [c[0] for c in calls] == ["diff-files", "ls-files"]  # at once
 
 
 def test_fix_hints_for_ranges_empty_names_and_deep_ancestors(repo: GitRepo) -> None:

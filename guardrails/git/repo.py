@@ -178,16 +178,26 @@ class Repo(msgspec.Struct, frozen=True):
     def _start_listing(self, env: Mapping[str, str] | None = None) -> _Pending:
         return self._start("ls-files", "-s", "-z", env=env)
 
-    def list_worktree_index(self) -> tuple[dict[str, _Entry], frozenset[str]]:
-        """The index, and the paths git does not compare with the disk (assume-unchanged,
-        skip-worktree): what is on disk there may differ from the index without git noticing."""
+    def list_worktree_index(self) -> tuple[dict[str, _Entry], frozenset[str], frozenset[str]]:
+        """The index; the paths git does not compare with the disk (assume-unchanged,
+        skip-worktree: what is on disk there may differ from the index without git noticing);
+        and the paths whose file on disk differs from the index or is gone (``git
+        diff-files``, git's own stat check, as for ``git status``). Both git processes run at
+        once."""
+        unstaged = self._start("diff-files", "-z", "--name-only", "--no-relative")
+        try:
+            out = self._git("ls-files", "-s", "-v", "-z").stdout
+        except BaseException:
+            unstaged.close()
+            raise
+        dirty = unstaged.result().stdout
         unwatched: set[str] = set()
-        out = self._git("ls-files", "-s", "-v", "-z").stdout
-        return _parse_listing(out, index=True, unwatched=unwatched), frozenset(unwatched)
-
-    def list_unstaged(self) -> frozenset[str]:
-        out = self._git("diff-files", "-z", "--name-only", "--no-relative").stdout
-        return frozenset(_fspath(p) for p in out.split(b"\0") if p)
+        listing = _parse_listing(out, index=True, unwatched=unwatched)
+        return (
+            listing,
+            frozenset(unwatched),
+            frozenset(_fspath(p) for p in dirty.split(b"\0") if p),
+        )
 
     def hash_blob(self, data: bytes) -> str:
         digest = hashlib.new("sha256" if self.object_format == "sha256" else "sha1")

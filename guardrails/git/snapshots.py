@@ -99,13 +99,15 @@ class WorktreeSnapshot:
     def __init__(self, repo: Repo) -> None:
         self._repo = repo
         self._index: dict[str, _Entry] | None = None
-        self._dirty: frozenset[str] | None = None
-        self._unwatched: frozenset[str] = frozenset()  # set with the index listing
+        # Set with the index listing: the paths whose disk file may differ from the index
+        # (git says so, or is told not to look).
+        self._dirty: frozenset[str] = frozenset()
         self._paths: tuple[str, ...] | None = None
 
     def _tracked(self) -> dict[str, _Entry]:
         if self._index is None:
-            listing, self._unwatched = self._repo.list_worktree_index()
+            listing, unwatched, unstaged = self._repo.list_worktree_index()
+            self._dirty = unstaged | unwatched
             self._index = {p: e for p, e in listing.items() if e.mode != GITLINK}
         return self._index
 
@@ -116,10 +118,17 @@ class WorktreeSnapshot:
         return os.path.join(_fsbytes(str(self._repo.root)), _fsbytes(path))
 
     def paths(self) -> Sequence[str]:
-        # One lstat per tracked file, once per snapshot (django: 6,900 files, asked 3 times).
+        # A tracked file is on disk unless git found it changed (or does not look): only those
+        # are looked up here, not every file (django: 6,900 lstat calls, ~25 ms a run).
         if self._paths is None:
+            tracked = self._tracked()
+            dirty = self._dirty
             self._paths = tuple(
-                sorted(p for p in self._tracked() if os.path.lexists(self._disk(p) or b""))
+                sorted(
+                    p
+                    for p in tracked
+                    if p not in dirty or os.path.lexists(self._disk(p) or b"")
+                )
             )
         return list(self._paths)
 
@@ -144,8 +153,6 @@ class WorktreeSnapshot:
         hashed (modified files, and those git is told not to look at: ``--assume-unchanged``,
         ``--skip-worktree``). Past that, git's own stat check decides, as for ``git status``."""
         entry = self._tracked().get(path)
-        if self._dirty is None:
-            self._dirty = self._repo.list_unstaged() | self._unwatched
         if entry is not None and path not in self._dirty:
             return entry.oid
         data = self.read(path)

@@ -203,6 +203,11 @@ _VARIED = [
     "x\\ y.py",
     "*.py",
     "/services/*/api/",
+    # nested anchors, tried among the rules of each of a path's directories
+    "/a/b/c/",
+    "a/b/*.py",
+    "/a/bc*",
+    "a/b/c/d.py",
 ]
 _PATHS = [
     "README.md",
@@ -215,6 +220,10 @@ _PATHS = [
     "[ab]/y",
     "a/b",
     "a/b/c.py",
+    "a/b/c/d.py",
+    "a/b/c/e/f.txt",
+    "a/bcd/x",
+    "a/bc",
     "ab",
     "x/apps/z.py",
     "src/k/gen/m.py",

@@ -233,6 +233,13 @@ def _matches(rule: CodeOwnersRule, path: str, *, gitlab: bool = False) -> bool:
     return not (rule.pattern.endswith("/*") and m.groupdict().get("ps_d") is not None)
 
 
+# A section's rules newest first, the indices of those any path may match, and the indices of
+# those whose match condition's prefix lies in a directory, by directory (see _sections).
+_Section = tuple[
+    list[tuple[Condition, CodeOwnersRule]], tuple[int, ...], dict[str, tuple[int, ...]]
+]
+
+
 class CodeOwnersIndex:
     """Who owns a path according to CODEOWNERS, and which teams those owners are."""
 
@@ -243,7 +250,7 @@ class CodeOwnersIndex:
             sections.setdefault(rule.section, []).append(rule)
         self._gitlab = any(section is not None for section in sections)
         self._rules = sections
-        self._indexed: dict[str | None, list[tuple[Condition, CodeOwnersRule]]] | None = None
+        self._indexed: dict[str | None, _Section] | None = None
         self._teams_by_owner: dict[str, set[str]] = {}
         for team in (teams or {}).values():
             for handle in team.handles:
@@ -257,8 +264,20 @@ class CodeOwnersIndex:
         """One match per section whose last matching rule names owners (unnamed section first)."""
         out = []
         gitlab = self._gitlab
-        for section, rules in self._sections().items():
-            for condition, rule in rules:
+        for section, (rules, anywhere, under) in self._sections().items():
+            # The rules that can match: those any path may match, and those anchored under
+            # one of the path's directories; tried newest first, the first match decides.
+            candidates = anywhere
+            i = path.find("/")
+            while i >= 0:
+                hit = under.get(path[:i])
+                if hit:
+                    candidates = (*candidates, *hit)
+                i = path.find("/", i + 1)
+            if candidates is not anywhere:
+                candidates = tuple(sorted(candidates))
+            for k in candidates:
+                condition, rule = rules[k]
                 if admits(condition, path) and _matches(rule, path, gitlab=gitlab):
                     if rule.owners:
                         out.append(
@@ -269,16 +288,31 @@ class CodeOwnersIndex:
                     break
         return tuple(sorted(out, key=lambda m: (m.section is not None, (m.section or "").lower())))
 
-    def _sections(self) -> dict[str | None, list[tuple[Condition, CodeOwnersRule]]]:
+    def _sections(self) -> dict[str | None, _Section]:
         """Last match wins: each section's rules newest first, each with the condition that
-        rules it out without compiling its pattern. Built on the first path asked about: a
-        check whose file claims already hold every path's owners asks only for teams."""
+        rules it out without compiling its pattern, and bucketed by the directory its
+        condition's literal prefix lies in (a rule anchored at ``services/svc7/`` is never
+        tried on ``docs/a.md``: a large CODEOWNERS is mostly such rules). Built on the first
+        path asked about: a check whose file claims already hold every path's owners asks
+        only for teams."""
         if self._indexed is None:
             gitlab = self._gitlab
-            self._indexed = {
-                section: [(_rule_condition(r.pattern, gitlab), r) for r in reversed(rules)]
-                for section, rules in self._rules.items()
-            }
+            self._indexed = {}
+            for section, rules in self._rules.items():
+                newest = [(_rule_condition(r.pattern, gitlab), r) for r in reversed(rules)]
+                anywhere: list[int] = []
+                under: dict[str, list[int]] = {}
+                for k, ((prefix, _), _) in enumerate(newest):
+                    directory, slash, _ = prefix.rpartition("/")
+                    if slash:
+                        under.setdefault(directory, []).append(k)
+                    else:
+                        anywhere.append(k)
+                self._indexed[section] = (
+                    newest,
+                    tuple(anywhere),
+                    {d: tuple(ks) for d, ks in under.items()},
+                )
         return self._indexed
 
     def owners(self, path: str) -> tuple[str, ...]:

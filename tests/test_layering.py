@@ -1,7 +1,7 @@
 """The house rules, enforced on the package's own source.
 
 The layering itself (stages in pipeline order: the core never imports the CLI, the commands
-or the reporters; only ``git/run.py`` runs programs and only ``semantic/parallel.py`` forks)
+or the reporters; only ``git/run.py`` runs programs and only ``forkpool.py`` forks)
 is an import-linter contract in ``pyproject.toml``, run by ``make lint`` and by the test
 below. What stays here is what import-linter cannot see: what every invocation *loads*
 first stays light, since the pre-commit hook pays for it on every commit.

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from guardrails import forkpool
 from guardrails.changes import MODIFIED, FileChange, LineRange
 from guardrails.cli import cli
 from guardrails.semantic import parallel
@@ -66,7 +67,7 @@ def test_few_files_stay_in_this_process() -> None:
 def test_a_process_with_other_threads_never_forks(monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
-    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(forkpool.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     monkeypatch.setattr(threading, "active_count", lambda: 1)
     assert parallel.workers_for(400) == 2
     monkeypatch.setattr(threading, "active_count", lambda: 2)
@@ -101,7 +102,7 @@ def test_skeletons_go_through_the_pool_and_come_back(monkeypatch: pytest.MonkeyP
     assert all(sides.keys() == {"old", "new"} for _, sides in shared)
 
 
-def _die(i: int) -> None:
+def _die(job: object) -> None:
     os._exit(3)  # a worker killed in the middle of its share
 
 
@@ -170,7 +171,7 @@ def test_a_wide_range_judged_in_workers_is_judged_the_same(
     monkeypatch.setattr(parallel, "PARALLEL_MIN", 10**9)
     alone = check()
     monkeypatch.setattr(parallel, "PARALLEL_MIN", 4)
-    monkeypatch.setattr(parallel.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(forkpool.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     pools = _pools_started(monkeypatch)
     shared = check()
     assert pools and shared == alone

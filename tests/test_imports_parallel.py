@@ -1,0 +1,102 @@
+"""A cold import graph read by forked workers is the graph one process reads; a pool that
+cannot start or dies costs only speed."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from guardrails import forkpool
+from guardrails.imports import build as build_module
+from tests.test_imports_cache import DirSnapshot, build, write
+
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork pool: Linux")
+
+
+def _tree(n: int) -> dict[str, str]:
+    files = {f"services/{s}/__init__.py": "" for s in ("a", "b", "c")}
+    for i in range(n):
+        files[f"services/b/m{i}.py"] = (
+            f"import services.a\nfrom . import m{(i + 1) % n}\n"
+            "try:\n    import yaml\nexcept ImportError:\n    yaml = None\n"
+            f"def f():\n    import services.c\n    return {i}\n"
+        )
+    files["services/b/broken.py"] = "import services.a\nfrom . import (m0\n"
+    files["services/c/dyn.py"] = "import importlib\nm = importlib.import_module('services.a')\n"
+    return files
+
+
+def _pools(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    started: list[int] = []
+    real = forkpool.fork_map
+
+    def spy(fn, jobs, workers, **kw):  # type: ignore[no-untyped-def]
+        started.append(len(jobs))
+        return real(fn, jobs, workers, **kw)
+
+    monkeypatch.setattr(forkpool, "fork_map", spy)
+    return started
+
+
+@linux_only
+def test_a_cold_graph_read_by_workers_is_the_graph_one_process_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "src", _tree(40))
+    alone = build(DirSnapshot(tmp_path / "src"), tmp_path / "alone")
+    monkeypatch.setattr(build_module, "_EXTRACT_MIN", 8)
+    monkeypatch.setattr(forkpool, "workers_for", lambda jobs, minimum: 2)
+    # Two batches: the sources are read and shared out a few at a time.
+    monkeypatch.setattr(build_module, "_BATCH_BYTES", 2_000)
+    monkeypatch.setattr(build_module, "_CHUNK", 16)
+    pools = _pools(monkeypatch)
+    shared = build(DirSnapshot(tmp_path / "src"), tmp_path / "shared")
+    assert pools == [32, 11]  # 43 distinct blobs: the empty __init__.py files are one
+    assert shared.edges == alone.edges and shared.problems == alone.problems
+    assert shared.stats is not None and alone.stats is not None
+    assert (shared.stats.parsed, shared.stats.cached) == (alone.stats.parsed, 0)
+    kinds = {(e.src_path, e.dst_path, e.weak, e.in_function, e.dynamic) for e in alone.edges}
+    assert ("services/b/m0.py", "services/c/__init__.py", False, True, False) in kinds
+    assert ("services/c/dyn.py", "services/a/__init__.py", False, False, True) in kinds
+    assert any(p.path == "services/b/broken.py" for p in alone.problems)
+    # What the workers read is remembered: the next build parses nothing.
+    monkeypatch.setattr(forkpool, "fork_map", lambda *a, **k: pytest.fail("a pool for nothing"))
+    again = build(DirSnapshot(tmp_path / "src"), tmp_path / "shared")
+    assert again.edges == alone.edges and again.stats is not None and again.stats.parsed == 0
+
+
+def test_few_new_files_are_read_in_this_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "src", _tree(6))
+    pools = _pools(monkeypatch)
+    graph = build(DirSnapshot(tmp_path / "src"), None)
+    assert pools == [] and graph.stats is not None and graph.stats.parsed > 0
+
+
+def _die(data: bytes) -> None:
+    os._exit(3)
+
+
+@linux_only
+def test_a_worker_that_dies_costs_only_speed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "src", _tree(20))
+    alone = build(DirSnapshot(tmp_path / "src"), None)
+    monkeypatch.setattr(build_module, "_EXTRACT_MIN", 8)
+    monkeypatch.setattr(forkpool, "workers_for", lambda jobs, minimum: 2)
+    real = forkpool.fork_map
+    broken: list[object] = []
+
+    def dying(fn, *a, **k):  # type: ignore[no-untyped-def]
+        broken.append(real(_die, *a, **k))
+        return broken[-1]
+
+    monkeypatch.setattr(forkpool, "fork_map", dying)
+    shared = build(DirSnapshot(tmp_path / "src"), None)
+    assert broken == [None]  # the pool broke; the same graph came from this process
+    assert shared.edges == alone.edges and shared.problems == alone.problems

@@ -215,8 +215,9 @@ def test_undecodable_file_is_reported() -> None:
     ids=["parentheses", "binary operators", "unary operators"],
 )
 def test_giant_expressions_are_reported_without_crashing(expression: bytes) -> None:
-    # libcst's parser would crash the whole process on these: it must not be tried.
-    data = b"def f():\n    import a\n    x = " + expression + b"\n"
+    # libcst's parser would crash the whole process on these: it must not be tried. (On a
+    # line of its own the expression is never parsed: the def is narrowed to its import.)
+    data = b"def f():\n    import a; x = " + expression + b"\n"
     for raw in (extract_raw(data), _extract_whole(data)):
         assert raw[1] is not None
         assert raw[0] == ()
@@ -276,3 +277,95 @@ def test_a_type_parameter_list_the_bracket_scan_may_misread_goes_to_libcst() -> 
     # An empty list is a syntax error that blanks would hide: libcst says so too.
     records, problem, parser = extract_raw(b"import a\nclass A[]:\n    import b\n")
     assert (records, problem, parser) == ((), (2, "invalid syntax"), "libcst")
+
+
+# A large class: methods without imports around the ones that have them. Each case is
+# padded past the size from which a class or def is narrowed to its importing statements.
+_FILLER = "".join(f"    def m{i}(self, a, b=1):\n        return a + b * {i}\n\n" for i in range(40))
+
+NARROWED = [
+    (
+        "lazy import in a method",
+        "import a\n\n\nclass C:\n" + _FILLER + "    def lazy(self):\n        import b\n"
+        "        return b\n" + _FILLER,
+    ),
+    (
+        "black-style signatures at the body's width",
+        "def top(\n    x=(1, 2),\n    y=[3],\n):\n" + _FILLER.replace("    def", "    z = 1\n    def")
+        + "    import inner\n",
+    ),
+    (
+        "decorated methods and a nested class",
+        "class C:\n" + _FILLER + "    @property\n    @cached\n    def p(self):\n"
+        "        from . import rel\n\n    class Inner:\n" + _FILLER.replace("    ", "        ")
+        + "        try:\n            import yaml\n        except ImportError:\n"
+        "            yaml = None\n        else:\n            import json\n"
+        "        if TYPE_CHECKING:\n            import typing_only\n",
+    ),
+    (
+        "a decorator that mentions import, on a def that does not",
+        "class C:\n" + _FILLER + "    @requires(importable)\n    def f(self):\n"
+        "        return 1\n" + _FILLER,
+    ),
+    (
+        "a docstring whose lines sit at the body's width",
+        'class C:\n    """Doc.\n    def fake():\n    import not_real\n    """\n' + _FILLER
+        + "    def f(self):\n        importlib.import_module('dyn')\n",
+    ),
+    (
+        "a backslash at the end of a line",
+        "class C:\n" + _FILLER + "    x = imported + \\\n    2\n" + _FILLER
+        + "    def f(self):\n        import b\n",
+    ),
+    (
+        "crlf",
+        ("class C:\n" + _FILLER + "    def f(self):\n        import b\n").replace("\n", "\r\n"),
+    ),
+    (
+        "import only in the header",
+        "@decorate(importer)\nclass C:\n" + _FILLER,
+    ),
+    (
+        "async def and a lambda default",
+        "async def main(x=lambda: __import__('lam')):\n" + _FILLER.replace("    def", "    def")
+        + "    async with s:\n        import inner\n",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "source"), NARROWED, ids=[c[0] for c in NARROWED])
+def test_a_large_class_or_def_narrowed_reads_what_the_whole_file_holds(
+    name: str, source: str
+) -> None:
+    import ast
+
+    from guardrails.imports.extract import _import_spans, _narrowed
+
+    data = source.encode()
+    assert len(data) > 2048
+    whole = _extract_whole(data)
+    assert whole[1] is None
+    assert extract_raw(data) == whole
+    # ... from the narrowed text itself, not from a fallback to the whole file.
+    spans = _import_spans(data)
+    assert spans is not None
+    chunks = [b"".join(_narrowed(data, a, b, 0) for a, b in group) for group in spans]
+    for chunk in chunks:
+        ast.parse(chunk)
+    narrowed = sum(map(len, chunks)) < len(data) // 2
+    assert narrowed == (name != "import only in the header")
+
+
+def test_narrowing_parses_only_the_importing_statements() -> None:
+    from guardrails.imports.extract import _import_spans, _narrowed
+
+    data = NARROWED[0][1].encode()
+    spans = _import_spans(data)
+    assert spans is not None
+    text = b"".join(_narrowed(data, a, b, 0) for group in spans for a, b in group)
+    assert text.count(b"\n") == data.count(b"\n")  # the same lines, so the same line numbers
+    assert b"def lazy" in text and b"def m1(" not in text and len(text) < len(data) // 5
+    # A continuation line at the body's width splits a statement: what is left does not
+    # parse, and the whole file is read instead, with the same records.
+    odd = data.replace(b"    def lazy", b"    y = [1,\n    2]\n    def lazy")
+    assert extract_raw(odd) == _extract_whole(odd)

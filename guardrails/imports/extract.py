@@ -14,6 +14,7 @@ falls back to libcst, whose parser reads Python 3.0-3.14. A file that neither ac
 from __future__ import annotations
 
 import ast
+import itertools
 import re
 import sys
 from typing import NamedTuple
@@ -107,8 +108,9 @@ def extract_raw(data: bytes) -> RawExtraction:
     if spans is not None:
         out: list[RawRecord] = []
         try:
-            for start, end in spans:
-                chunk = data[start:end]
+            for statements in spans:
+                start = statements[0][0]
+                chunk = b"".join(_narrowed(data, a, b, 0) for a, b in statements)
                 first = len(out)
                 _walk(_parse(chunk).body, 0, out, any(m in chunk for m in _DYNAMIC_MARKERS))
                 offset = data.count(b"\n", 0, start)
@@ -174,17 +176,15 @@ def _extract_whole(data: bytes) -> RawExtraction:
 # What this gives up: a syntax error in a statement without imports goes unreported here
 # (it cannot hide an import; `parse.error` reports it for changed files).
 
-_LEXER = re.compile(
-    rb"""
+# Strings (skipped whole: a quote, "#" or newline inside one is text) and comments.
+_STRINGS = rb"""
      '''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''
     |\"\"\"[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*\"\"\"
     |'[^'\\\n]*(?:\\.[^'\\\n]*)*'
     |"[^"\\\n]*(?:\\.[^"\\\n]*)*"
     |\#[^\n]*
-    |\n(?=[^\s#)\]}])
-    """,
-    re.VERBOSE | re.DOTALL,
-)
+"""
+_LEXER = re.compile(_STRINGS + rb"|\n(?=[^\s#)\]}])", re.VERBOSE | re.DOTALL)
 # Column-0 lines that continue the statement before them.
 _CONTINUES = re.compile(rb"(?:else|elif|except|finally)\b")
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.MULTILINE)
@@ -195,8 +195,9 @@ _LEXABLE = frozenset({"utf-8", "utf8", "utf_8", "ascii", "us-ascii"})
 _NEWLINE = 10
 
 
-def _import_spans(data: bytes) -> list[tuple[int, int]] | None:
-    """Byte ranges of the top-level statements that mention "import", adjacent ones merged."""
+def _import_spans(data: bytes) -> list[list[tuple[int, int]]] | None:
+    """Byte ranges of the top-level statements that mention "import", adjacent ones grouped
+    (each group is parsed at once)."""
     head = data[: data.find(b"\n", data.find(b"\n") + 1) + 1] if b"\n" in data else data
     cookie = _COOKIE.search(head)
     if cookie and cookie.group(1).decode("ascii", "replace").lower() not in _LEXABLE:
@@ -213,25 +214,106 @@ def _import_spans(data: bytes) -> list[tuple[int, int]] | None:
         pos = m.end()
         if starts[-1] > last:
             break
-        decorated, line = data[line] == 64, pos  # 64: "@": a decorator stays with its def
-        end = pos - 2 if pos < 3 or data[pos - 2] != 13 else pos - 3  # last byte of the line before
-        if decorated or (end >= 0 and data[end] == 92) or continues(data, pos):  # 92: "\\"
+        decorated, line = data[line] == _AT, pos  # a decorator stays with its def
+        if decorated or _continued(data, pos) or continues(data, pos):
             continue
         starts.append(pos)
     starts.append(len(data))
-    spans: list[tuple[int, int]] = []
+    spans: list[list[tuple[int, int]]] = []
     hit = data.find(b"import")
     i = 0
     while hit != -1:
         while starts[i + 1] <= hit:
             i += 1
         begin, end = starts[i], starts[i + 1]
-        if spans and spans[-1][1] == begin:
-            spans[-1] = (spans[-1][0], end)
-        elif not spans or spans[-1][1] < begin:
-            spans.append((begin, end))
+        if spans and spans[-1][-1][1] == begin:
+            spans[-1].append((begin, end))
+        else:
+            spans.append([(begin, end)])
         hit = data.find(b"import", end)
     return spans
+
+
+# --- inside a large class or def ------------------------------------------------------------
+#
+# A top-level class of 2,000 lines with one lazy import in one method is still most of a
+# cold parse. So a large class or def is narrowed: its header is kept and, of its body, only
+# the statements that mention "import" (each narrowed in turn); every other body statement
+# becomes as many empty lines, so line numbers stay exact. Dropping a statement without
+# "import" drops no import and changes no enclosing context (the flags a def or class gives
+# its body come from its header). A split the line scan got wrong (a continuation line at
+# the body's indentation) leaves text that does not parse, and the whole file is read.
+
+_NARROW_MIN = 2048  # bytes: smaller statements are parsed whole
+# The header: strings, comments, brackets and every line start that is not blank.
+_HEADER = re.compile(_STRINGS + rb"|[(\[{]|[)\]}]|\n[ \t]*(?=[^\s#])", re.VERBOSE | re.DOTALL)
+_BODY_LINES: dict[int, re.Pattern[bytes]] = {}  # width -> strings, comments, lines that wide
+_NARROWS = re.compile(rb"(?:async[ \t]+def|def|class)\b|@")
+_OPEN, _CLOSE = frozenset(b"([{"), frozenset(b")]}")
+_BACKSLASH, _AT, _CR = 92, 64, 13
+
+
+def _body_lines(width: int) -> re.Pattern[bytes]:
+    found = _BODY_LINES.get(width)
+    if found is None:
+        found = _BODY_LINES[width] = re.compile(
+            _STRINGS + rb"|\n[ \t]{%d}(?=[^\s#)\]}])" % width, re.VERBOSE | re.DOTALL
+        )
+    return found
+
+
+def _narrowed(data: bytes, start: int, end: int, indent: int) -> bytes:
+    """``data[start:end]``, one statement at ``indent``; a large class or def narrowed to
+    the body statements that mention "import"."""
+    if end - start < _NARROW_MIN or not _NARROWS.match(data, start + indent):
+        return data[start:end]
+    # The body starts at the first line outside brackets that is indented deeper.
+    depth = 0
+    body = width = -1
+    for m in _HEADER.finditer(data, start, end):
+        c = data[m.start()]
+        if c in _OPEN:
+            depth += 1
+        elif c in _CLOSE:
+            depth = max(0, depth - 1)
+        elif (
+            c == _NEWLINE
+            and depth == 0
+            and m.end() - m.start() - 1 > indent
+            and not _continued(data, m.start() + 1)
+        ):
+            body, width = m.start() + 1, m.end() - m.start() - 1
+            break
+    if body < 0:
+        return data[start:end]
+    starts = [body]
+    line = body  # start of the last line at the body's width
+    for m in _body_lines(width).finditer(data, body, end):
+        if data[m.start()] != _NEWLINE:
+            continue
+        pos = m.start() + 1
+        decorated, line = data[line + width] == _AT, pos  # a decorator stays with its def
+        if decorated or _continued(data, pos) or _CONTINUES.match(data, m.end()):
+            continue
+        starts.append(pos)
+    starts.append(end)
+    pieces = [data[start:body]]
+    kept = 0
+    for a, b in itertools.pairwise(starts):
+        if data.find(b"import", a, b) == -1:
+            pieces.append(b"\n" * data.count(b"\n", a, b))
+        else:
+            pieces.append(_narrowed(data, a, b, width))
+            kept += 1
+    if not kept:  # "import" only in the header: the body must not be emptied
+        return data[start:end]
+    return b"".join(pieces)
+
+
+def _continued(data: bytes, pos: int) -> bool:
+    """Whether the line that ends just before ``pos`` ends in a backslash."""
+    last = pos - 2 if pos < 3 or data[pos - 2] != _CR else pos - 3
+    return last >= 0 and data[last] == _BACKSLASH
 
 
 def _line_of(r: RawRecord) -> int:

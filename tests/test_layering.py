@@ -1,10 +1,11 @@
 """The house rules, enforced on the package's own source.
 
 The layering itself (stages in pipeline order: the core never imports the CLI, the commands
-or the reporters; only ``git/run.py`` runs programs and only ``forkpool.py`` forks)
+or the reporters; only ``git/run.py`` runs programs and nothing starts a process pool)
 is an import-linter contract in ``pyproject.toml``, run by ``make lint`` and by the test
-below. What stays here is what import-linter cannot see: what every invocation *loads*
-first stays light, since the pre-commit hook pays for it on every commit.
+below. What stays here is what import-linter cannot see: only ``forkpool.py`` forks, and what
+every invocation *loads* first stays light, since the pre-commit hook pays for it on every
+commit.
 """
 
 from __future__ import annotations
@@ -38,6 +39,17 @@ def test_the_import_linter_contract_holds() -> None:
     )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
     assert "0 broken" in out.stdout
+
+
+def test_only_the_fork_pool_forks() -> None:
+    """A fork copies one thread and every open pipe: forkpool.py checks for other threads,
+    reaps its children and keeps them from flushing this process's buffers."""
+    forking = sorted(
+        p.relative_to(PACKAGE).as_posix()
+        for p in PACKAGE.rglob("*.py")
+        if any(call in p.read_text(encoding="utf-8") for call in ("os.fork(", "os.forkpty("))
+    )
+    assert forking == ["forkpool.py"]
 
 
 def _loaded_after(code: str, tmp_path: Path) -> list[str]:

@@ -102,14 +102,18 @@ def test_skeletons_go_through_the_pool_and_come_back(monkeypatch: pytest.MonkeyP
     assert all(sides.keys() == {"old", "new"} for _, sides in shared)
 
 
-def _die(job: object) -> None:
-    os._exit(3)  # a worker killed in the middle of its share
+PARENT = os.getpid()
+
+
+def _die(job: parallel.Job) -> parallel.Done:
+    if os.getpid() != PARENT:
+        os._exit(3)  # a worker killed in the middle of its share
+    return parallel._run(job)
 
 
 @linux_only
 def test_a_worker_that_dies_costs_only_speed(monkeypatch: pytest.MonkeyPatch) -> None:
-
-    changes = _changes(8)
+    changes = _changes(40)
     monkeypatch.setattr(parallel, "workers_for", lambda n: 2)
     monkeypatch.setattr(parallel, "_job", _die)
     done = parallel.diff_many([(c, 2**22, None) for c in changes])
@@ -117,33 +121,35 @@ def test_a_worker_that_dies_costs_only_speed(monkeypatch: pytest.MonkeyPatch) ->
 
 
 @linux_only
-def test_what_a_diff_raises_in_a_worker_is_raised_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Not taken for a broken pool: the diffs are not all computed again here."""
-    parent = os.getpid()
-    here: list[int] = []
+def test_what_a_diff_raises_in_a_worker_is_raised_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Raised as it would be in this process, not taken for a dead worker: the worker's
+    share is not computed again here."""
+    here: list[str] = []
+    real = parallel.diff_python
 
     def failing(change, **kw):  # type: ignore[no-untyped-def]
-        if os.getpid() == parent:
-            here.append(1)
-        raise ValueError(change.new_path)
+        if os.getpid() != PARENT:
+            raise ValueError(change.new_path)
+        here.append(change.new_path)
+        return real(change, **kw)
 
+    changes = _changes(40)
     monkeypatch.setattr(parallel, "workers_for", lambda n: 2)
     monkeypatch.setattr(parallel, "diff_python", failing)
-    with pytest.raises(ValueError):
-        parallel.diff_many([(c, 2**22, None) for c in _changes(8)])
-    assert here == []
+    with pytest.raises(ValueError, match=r"pkg/m8\.py"):  # the worker's first file
+        parallel.diff_many([(c, 2**22, None) for c in changes])
+    assert here == [changes[i].new_path for i in forkpool.share(40, 2, 0)]
 
 
-def test_a_pool_that_cannot_start_costs_only_speed(monkeypatch: pytest.MonkeyPatch) -> None:
-    import multiprocessing
-
-    changes = _changes(8)
+@linux_only
+def test_a_worker_that_cannot_start_costs_only_speed(monkeypatch: pytest.MonkeyPatch) -> None:
+    changes = _changes(40)
     monkeypatch.setattr(parallel, "workers_for", lambda n: 2)
 
-    def no_fork(method: str) -> None:
-        raise ValueError(f"cannot find context for {method!r}")
+    def no_fork() -> int:
+        raise OSError(11, "Resource temporarily unavailable")
 
-    monkeypatch.setattr(multiprocessing, "get_context", no_fork)
+    monkeypatch.setattr(forkpool.os, "fork", no_fork)
     done = parallel.diff_many([(c, 2**22, None) for c in changes])
     assert [d for d, _ in done] == [diff_python(c) for c in changes]
 

@@ -49,8 +49,8 @@ from guardrails.nogc import no_gc
 from guardrails.records import compared_by, repr_omitting
 
 _CHUNK = 256  # files per read_many call: bounds memory and paces the progress bar
-# New blobs from which their extraction is shared between forked workers: a cold parse
-# costs ~0.15-0.3 ms a file, a pool's start ~30-50 ms.
+# New blobs from which their extraction is shared with forked workers: a cold parse costs
+# ~0.1-0.2 ms a file, a fork and sending the records back ~10-20 ms.
 _EXTRACT_MIN = 256
 _BATCH_BYTES = 64 << 20  # sources read before they are shared out: bounds memory
 
@@ -282,10 +282,10 @@ def _extract(
 ) -> Iterator[tuple[str, RawExtraction]]:
     """The import records of each (blob, path) in ``todo``, in order.
 
-    Many new blobs (a cold build, a formatter's run) are shared between forked workers
+    Many new blobs (a cold build, a formatter's run) are shared with forked workers
     (:mod:`guardrails.forkpool`): their sources are read here, up to :data:`_BATCH_BYTES`
-    at a time, and each worker extracts a share. Fewer, or a pool that cannot start, are
-    extracted here, one chunk read at a time: the same records either way.
+    at a time, and each process extracts a share. Fewer are extracted here alone, one
+    chunk read at a time: the same records either way.
     """
     workers = forkpool.workers_for(len(todo), _EXTRACT_MIN)
     start = 0
@@ -302,17 +302,11 @@ def _extract(
                 size += len(source)
             batch += chunk
             start += len(chunk)
-        done_before = start - len(batch)
-        raws = None
         if workers > 1 and len(batch) >= _EXTRACT_MIN:
             raws = forkpool.fork_map(
-                extract_raw,
-                sources,
-                workers,
-                chunksize=32,
-                on_done=bar.after(done_before),
+                extract_raw, sources, workers, on_done=bar.after(start - len(batch))
             )
-        if raws is None:  # here, in this process
+        else:
             raws = [extract_raw(source) for source in sources]
         bar.update(start)
         for (blob, _), raw in zip(batch, raws, strict=True):

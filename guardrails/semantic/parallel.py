@@ -3,9 +3,9 @@
 A wide range (a formatter's run over 400 files) spends most of its first ``check --base``
 in :func:`~guardrails.semantic.python.diff_python`, a pure function of each file's two
 sides: forked workers (:mod:`guardrails.forkpool`) each take a share and send the diffs
-back. Below :data:`PARALLEL_MIN` files a pool costs more than it saves, and the diffs run in
-this process. A pool that cannot start or breaks (no ``fork``, a killed worker) costs only
-speed: the diffs are computed here instead, with the same result.
+back while this process computes its own. Below :data:`PARALLEL_MIN` files forking costs
+more than it saves, and the diffs run in this process alone. A worker that cannot start or
+dies costs only speed: its share is computed here, with the same result.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     Job = tuple[FileChange, int, Skeletons | None]  # change, max_bytes, skeletons
     Done = tuple[ModuleDiff, dict[str, dict[str, Skeleton]]]  # the diff, each side's skeletons
 
-PARALLEL_MIN = 32  # files; a pool's start (~50 ms) and the transfers pay off above this
+PARALLEL_MIN = 32  # files; a fork (~10 ms) and the transfers pay off above this
 
 
 def workers_for(files: int) -> int:
@@ -46,12 +46,11 @@ def diff_many(jobs: Sequence[Job]) -> list[Done]:
     """``diff_python`` of every job, in order, shared between worker processes when there
     are many (:func:`workers_for`)."""
     workers = workers_for(len(jobs))
-    done = _in_pool(jobs, workers) if workers > 1 else None
-    if done is None:  # one process, or no pool after all: the same diffs, here
-        done = [_run(job) for job in jobs]
-    return done
+    if workers > 1:
+        return _in_pool(jobs, workers)
+    return [_run(job) for job in jobs]
 
 
-def _in_pool(jobs: Sequence[Job], workers: int) -> list[Done] | None:
-    """The jobs' results from a pool of forked workers; None when there is no such pool."""
+def _in_pool(jobs: Sequence[Job], workers: int) -> list[Done]:
+    """The jobs' results, shared between this process and forked workers."""
     return forkpool.fork_map(_job, jobs, workers)

@@ -131,7 +131,8 @@ def test_libcst_is_loaded_once_python_is_really_parsed(tmp_path: Path) -> None:
 # semantic diff (its record types, its cache, the parsers) and what only reads it (the secret
 # patterns), the config and pack loaders with PyYAML, which a warm cache makes unnecessary,
 # and pathspec (acme's `deploy/**/rollout.yaml` cannot match README.md: no regex is needed
-# to say so). Each costs start-up time on every commit.
+# to say so), and pickle (only the fork pool sends anything pickled). Each costs start-up
+# time on every commit.
 NOT_FOR_PROSE = (
     "guardrails.semantic.facts",
     "guardrails.semantic.python",
@@ -142,6 +143,7 @@ NOT_FOR_PROSE = (
     "yaml",
     "libcst",
     "pathspec",
+    "pickle",
 )
 
 

@@ -29,7 +29,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 MAX_WORKERS = 4
-_SLICE = 8  # consecutive inputs per turn: neighbours (often similar files) spread out
+GRAIN = 8  # consecutive inputs per turn: neighbours (often similar files) spread out
 
 
 def workers_for(jobs: int, minimum: int) -> int:
@@ -51,9 +51,10 @@ def workers_for(jobs: int, minimum: int) -> int:
     return max(1, min(cpus, MAX_WORKERS, jobs // max(1, minimum // 2)))
 
 
-def share(jobs: int, workers: int, k: int) -> list[int]:
-    """The indexes of the inputs process ``k`` of ``workers`` computes (0: this one)."""
-    return [i for i in range(jobs) if (i // _SLICE) % workers == k]
+def share(jobs: int, workers: int, k: int, grain: int = GRAIN) -> list[int]:
+    """The indexes of the inputs process ``k`` of ``workers`` computes (0: this one), taken
+    ``grain`` at a time in turn."""
+    return [i for i in range(jobs) if (i // grain) % workers == k]
 
 
 def fork_map(
@@ -61,11 +62,13 @@ def fork_map(
     jobs: Sequence[T],
     workers: int,
     *,
+    grain: int = GRAIN,
     on_done: Callable[[int], None] | None = None,
 ) -> list[R]:
     """``[fn(job) for job in jobs]``, in order, shared between this process and
     ``workers - 1`` forked children.
 
+    The processes take ``grain`` inputs at a time in turn (1 with one input per process).
     Whatever ``fn`` raises, in a child or here, is raised here. ``on_done(n)`` is told,
     in this process, each time ``n`` answers are in.
     """
@@ -78,13 +81,13 @@ def fork_map(
     gc.freeze()
     try:
         for k in range(1, workers):
-            mine = share(len(jobs), workers, k)
+            mine = share(len(jobs), workers, k, grain)
             started = _start(fn, jobs, mine)
             if started is None:  # no fork after all: this share is computed here
                 children.append((-1, -1, mine))
             else:
                 children.append((*started, mine))
-        for i in share(len(jobs), workers, 0):
+        for i in share(len(jobs), workers, 0, grain):
             done[i] = fn(jobs[i])
         if on_done is not None:
             on_done(len(done))

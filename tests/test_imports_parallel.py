@@ -50,12 +50,15 @@ def test_a_cold_graph_read_by_workers_is_the_graph_one_process_reads(
     alone = build(DirSnapshot(tmp_path / "src"), tmp_path / "alone")
     monkeypatch.setattr(build_module, "_EXTRACT_MIN", 8)
     monkeypatch.setattr(forkpool, "workers_for", lambda jobs, minimum: 2)
-    # Two batches: the sources are read and shared out a few at a time.
-    monkeypatch.setattr(build_module, "_BATCH_BYTES", 2_000)
-    monkeypatch.setattr(build_module, "_CHUNK", 16)
+    monkeypatch.setattr(build_module, "_CHUNK", 16)  # each share read a few files at a time
     pools = _pools(monkeypatch)
-    shared = build(DirSnapshot(tmp_path / "src"), tmp_path / "shared")
-    assert pools == [32, 11]  # 43 distinct blobs: the empty __init__.py files are one
+    snapshot = DirSnapshot(tmp_path / "src")
+    shared = build(snapshot, tmp_path / "shared")
+    assert pools == [2]  # one share per process
+    # 43 distinct blobs (the empty __init__.py files are one): this process read its own
+    # 22 and the worker the other 21.
+    extracted = [p for p in snapshot.reads if p.endswith(".py")]
+    assert len(extracted) == len(set(extracted)) == 22
     assert shared.edges == alone.edges and shared.problems == alone.problems
     assert shared.stats is not None and alone.stats is not None
     assert (shared.stats.parsed, shared.stats.cached) == (alone.stats.parsed, 0)

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from guardrails import forkpool
 from guardrails.changes import MODIFIED, FileChange, LineRange
 from guardrails.cli import cli
+from guardrails.imports import build as build_module
 from guardrails.semantic import parallel
 from guardrails.semantic.python import diff_python
 from tests.gitrepo import GitRepo
@@ -158,7 +159,10 @@ def test_a_worker_that_cannot_start_costs_only_speed(monkeypatch: pytest.MonkeyP
 def test_a_wide_range_judged_in_workers_is_judged_the_same(
     repo: GitRepo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    files = {f"pkg/m{i}.py": f"def f{i}(a, b=1):\n    return a + b\n" for i in range(40)}
+    files = {
+        f"pkg/m{i}.py": f"from pkg import m{(i + 1) % 40}\n\n\ndef f{i}(a, b=1):\n    return a + b\n"
+        for i in range(40)
+    }
     repo.write({"pkg/__init__.py": "", **files})
     base = repo.commit("base")
     repo.write(
@@ -175,10 +179,22 @@ def test_a_wide_range_judged_in_workers_is_judged_the_same(
         return json.loads(result.stdout)  # type: ignore[no-any-return]
 
     monkeypatch.setattr(parallel, "PARALLEL_MIN", 10**9)
+    monkeypatch.setattr(build_module, "_EXTRACT_MIN", 10**9)
     alone = check()
     monkeypatch.setattr(parallel, "PARALLEL_MIN", 4)
+    monkeypatch.setattr(build_module, "_EXTRACT_MIN", 4)  # each graph's imports, from commits
     monkeypatch.setattr(forkpool.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     pools = _pools_started(monkeypatch)
+    forked: list[str] = []
+    real = forkpool.fork_map
+
+    def spy(fn, jobs, workers, **kw):  # type: ignore[no-untyped-def]
+        forked.append(fn.__qualname__)
+        return real(fn, jobs, workers, **kw)
+
+    monkeypatch.setattr(forkpool, "fork_map", spy)
     shared = check()
     assert pools and shared == alone
+    assert "_extract.<locals>.<lambda>" in forked  # workers read blobs with a cat-file each
     assert "safety.os-system" in {f["rule"] for f in alone["findings"]}
+    assert {e["path"] for e in alone["impact"]["files"]} >= {"pkg/m0.py"}

@@ -48,11 +48,10 @@ from guardrails.imports.resolve import ModuleIndex, find_source_roots
 from guardrails.nogc import no_gc
 from guardrails.records import compared_by, repr_omitting
 
-_CHUNK = 256  # files per read_many call: bounds memory and paces the progress bar
+_CHUNK = 512  # files per read_many call (one cat-file each): bounds memory, paces the bar
 # New blobs from which their extraction is shared with forked workers: a cold parse costs
 # ~0.1-0.2 ms a file, a fork and sending the records back ~10-20 ms.
 _EXTRACT_MIN = 256
-_BATCH_BYTES = 64 << 20  # sources read before they are shared out: bounds memory
 
 
 class BuildStats(msgspec.Struct, frozen=True):
@@ -123,10 +122,6 @@ class _Progress:
         self.shown = True
         self.stream.write(f"\rguardrails: reading imports {done}/{self.total} files")
         self.stream.flush()
-
-    def after(self, done: int) -> Callable[[int], None]:
-        """An ``update`` for work counted from ``done`` files on."""
-        return lambda n: self.update(done + n)
 
     def close(self) -> None:
         if self.shown:
@@ -283,34 +278,39 @@ def _extract(
     """The import records of each (blob, path) in ``todo``, in order.
 
     Many new blobs (a cold build, a formatter's run) are shared with forked workers
-    (:mod:`guardrails.forkpool`): their sources are read here, up to :data:`_BATCH_BYTES`
-    at a time, and each process extracts a share. Fewer are extracted here alone, one
-    chunk read at a time: the same records either way.
+    (:mod:`guardrails.forkpool`): every process reads its own share of the sources (on a
+    commit that is a ``cat-file`` of its own, in parallel with the others) and extracts
+    them. Fewer are read and extracted here alone: the same records either way.
     """
     workers = forkpool.workers_for(len(todo), _EXTRACT_MIN)
-    start = 0
-    while start < len(todo):
-        batch: list[tuple[str, str]] = []
-        sources: list[bytes] = []
-        size = 0
-        while start < len(todo) and (not batch or (workers > 1 and size < _BATCH_BYTES)):
-            chunk = todo[start : start + _CHUNK]
-            data = snapshot.read_many([p for _, p in chunk])
-            for _, p in chunk:
-                source = data.get(p, b"")
-                sources.append(source)
-                size += len(source)
-            batch += chunk
-            start += len(chunk)
-        if workers > 1 and len(batch) >= _EXTRACT_MIN:
-            raws = forkpool.fork_map(
-                extract_raw, sources, workers, on_done=bar.after(start - len(batch))
-            )
-        else:
-            raws = [extract_raw(source) for source in sources]
-        bar.update(start)
-        for (blob, _), raw in zip(batch, raws, strict=True):
-            yield blob, raw
+    if workers == 1:
+        yield from zip((blob for blob, _ in todo), _extract_share(snapshot, todo, bar), strict=True)
+        return
+    shares = [todo[k::workers] for k in range(workers)]  # every other file: sizes even out
+    done = forkpool.fork_map(
+        lambda share: _extract_share(snapshot, share, None),
+        shares,
+        workers,
+        grain=1,
+        on_done=lambda n: bar.update(sum(len(s) for s in shares[:n])),
+    )
+    bar.update(len(todo))
+    for share, raws in zip(shares, done, strict=True):
+        yield from zip((blob for blob, _ in share), raws, strict=True)
+
+
+def _extract_share(
+    snapshot: Snapshot, todo: list[tuple[str, str]], bar: _Progress | None
+) -> list[RawExtraction]:
+    """The import records of each (blob, path) in ``todo``, read a chunk at a time."""
+    raws: list[RawExtraction] = []
+    for start in range(0, len(todo), _CHUNK):
+        chunk = todo[start : start + _CHUNK]
+        data = snapshot.read_many([p for _, p in chunk])
+        raws += [extract_raw(data.get(p, b"")) for _, p in chunk]
+        if bar is not None:
+            bar.update(start + len(chunk))
+    return raws
 
 
 def _resolve_file(src: str, raw: RawExtraction, index: ModuleIndex) -> Resolved:

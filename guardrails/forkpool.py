@@ -29,7 +29,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 MAX_WORKERS = 4
-GRAIN = 8  # consecutive inputs per turn: neighbours (often similar files) spread out
+GRAIN = 8  # consecutive inputs a process takes in turn: a run of large files is shared
 
 
 def workers_for(jobs: int, minimum: int) -> int:
@@ -66,15 +66,21 @@ def fork_map(
     on_done: Callable[[int], None] | None = None,
 ) -> list[R]:
     """``[fn(job) for job in jobs]``, in order, shared between this process and
-    ``workers - 1`` forked children.
+    ``workers - 1`` forked children. Ask :func:`workers_for` first: it alone checks the
+    platform and that this process has one thread.
 
     The processes take ``grain`` inputs at a time in turn (1 with one input per process).
-    Whatever ``fn`` raises, in a child or here, is raised here. ``on_done(n)`` is told,
-    in this process, each time ``n`` answers are in.
+    When ``fn`` raises, the exception of the first input it fails on is raised here, as one
+    process would: each process stops at its first failure and the lowest input wins, so
+    which one is raised does not depend on the number of processes. (An exception travels
+    pickled, without its traceback; one that cannot be pickled or unpickled has its share
+    computed here again, which raises it.) ``on_done(n)`` is told, in this process, each
+    time ``n`` answers are in.
     """
     import pickle  # noqa: F401 - here (~1.5 ms, not for a hook that never forks), once for all
 
     done: dict[int, R] = {}
+    failed: list[tuple[int, Exception]] = []  # each process's first failure
     children: list[tuple[int, int, list[int]]] = []  # pid, read end, share
     # A collection in a child would touch every object it inherited, copying each page the
     # fork shared: what exists now is left out of collections until the children are done.
@@ -82,25 +88,24 @@ def fork_map(
     try:
         for k in range(1, workers):
             mine = share(len(jobs), workers, k, grain)
-            started = _start(fn, jobs, mine)
+            open_ends = [fd for _, fd, _ in children if fd >= 0]
+            started = _start(fn, jobs, mine, open_ends)
             if started is None:  # no fork after all: this share is computed here
                 children.append((-1, -1, mine))
             else:
                 children.append((*started, mine))
-        for i in share(len(jobs), workers, 0, grain):
-            done[i] = fn(jobs[i])
+        _compute(fn, jobs, share(len(jobs), workers, 0, grain), done, failed)
         if on_done is not None:
             on_done(len(done))
         for n, (pid, fd, mine) in enumerate(children):
             children[n] = (-1, -1, mine)  # _collect reaps it, whatever happens
             answers = _collect(pid, fd, len(mine))
             if answers is None:  # the child could not say: its share, here
-                answers = ("ok", [fn(jobs[i]) for i in mine])
-            kind, found = answers
-            if kind == "raised":
-                assert isinstance(found, Exception)  # _collect checked
-                raise found
-            done.update(zip(mine, found, strict=True))
+                _compute(fn, jobs, mine, done, failed)
+            elif answers[0] == "raised":
+                failed.append(answers[1])
+            else:
+                done.update(zip(mine, answers[1], strict=True))
             if on_done is not None:
                 on_done(len(done))
     finally:
@@ -108,42 +113,73 @@ def fork_map(
             if pid > 0:
                 _kill(pid, fd)
         gc.unfreeze()
+    if failed:
+        raise min(failed, key=lambda f: f[0])[1]
     return [done[i] for i in range(len(jobs))]
 
 
-def _start(fn: Callable[[T], R], jobs: Sequence[T], mine: list[int]) -> tuple[int, int] | None:
-    """Fork a child that computes ``mine`` and writes its answers: (pid, read end)."""
+def _compute(
+    fn: Callable[[T], R],
+    jobs: Sequence[T],
+    mine: list[int],
+    done: dict[int, R],
+    failed: list[tuple[int, Exception]],
+) -> None:
+    """``fn`` of each input of ``mine`` into ``done``, up to the first that raises."""
+    for i in mine:
+        try:
+            done[i] = fn(jobs[i])
+        except Exception as exc:
+            failed.append((i, exc))
+            return
+
+
+def _start(
+    fn: Callable[[T], R], jobs: Sequence[T], mine: list[int], inherited: list[int]
+) -> tuple[int, int] | None:
+    """Fork a child that computes ``mine`` and writes its answers: (pid, read end).
+    ``inherited``: the read ends of earlier children, which this one closes."""
     try:
         read, write = os.pipe()
     except OSError:
         return None
+    # Signals wait until the child is inside its try: an interrupt on the way there would
+    # unwind this process's stack in the child (its finally blocks, its buffered output).
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         pid = os.fork()
     except OSError:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         os.close(read)
         os.close(write)
         return None
     if pid == 0:  # the child: never returns
         status = 1
         try:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             import pickle
+
             os.close(read)
-            try:
-                message: tuple[str, object] = ("ok", [fn(jobs[i]) for i in mine])
-            except Exception as exc:  # raised here as it would be in the parent
-                message = ("raised", exc)
+            for fd in inherited:  # a sibling's pipe, held open, would keep it from EPIPE
+                os.close(fd)
+            done: dict[int, object] = {}
+            failed: list[tuple[int, Exception]] = []
+            _compute(fn, jobs, mine, done, failed)
+            message = ("raised", failed[0]) if failed else ("ok", [done[i] for i in mine])
             payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(write, "wb") as out:
                 out.write(payload)
             status = 0
         finally:
             os._exit(status)  # no atexit, no flush of the parent's buffers
+    signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     os.close(write)
     return pid, read
 
 
 def _collect(pid: int, fd: int, count: int) -> tuple[str, Any] | None:
-    """What the child ``pid`` wrote to ``fd`` (``count`` answers or what it raised), once
+    """What the child ``pid`` wrote to ``fd`` (``count`` answers, or the input it failed on
+    first and what it raised), once
     it has exited; None when it could not start, died or wrote something unreadable. The
     child is reaped and ``fd`` closed whatever happens."""
     if pid < 0:
@@ -176,7 +212,13 @@ def _collect(pid: int, fd: int, count: int) -> tuple[str, Any] | None:
     kind, answers = message
     if kind == "ok" and isinstance(answers, list) and len(answers) == count:
         return message
-    if kind == "raised" and isinstance(answers, Exception):
+    if (
+        kind == "raised"
+        and isinstance(answers, tuple)
+        and len(answers) == 2
+        and isinstance(answers[0], int)
+        and isinstance(answers[1], Exception)
+    ):
         return message
     return None
 

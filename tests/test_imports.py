@@ -369,3 +369,47 @@ def test_narrowing_parses_only_the_importing_statements() -> None:
     # parse, and the whole file is read instead, with the same records.
     odd = data.replace(b"    def lazy", b"    y = [1,\n    2]\n    def lazy")
     assert extract_raw(odd) == _extract_whole(odd)
+
+
+# Where a line scan cannot tell the body's statements apart, the class or def is parsed
+# whole: the same records as the whole file, not a guess.
+KEPT_WHOLE = [
+    (
+        "a form feed in the indentation resets the column",
+        "class C:\n" + _FILLER + "\fdef g():\n    import os\n",
+    ),
+    (
+        "a form feed before an if TYPE_CHECKING",
+        "def f():\n" + _FILLER + "    x = 1\n    \fif TYPE_CHECKING:\n    import os\n",
+    ),
+    (
+        "a lambda continued inside brackets at the body's width",
+        "class C:\n" + _FILLER + "    x = [lambda:\n    __import__('os'),\n    2]\n",
+    ),
+    (
+        "a bracket closed inside a string does not count",
+        "class C:\n" + _FILLER + "    x = [lambda: ')',\n    __import__('os'), '(',\n    2]\n",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "source"), KEPT_WHOLE, ids=[c[0] for c in KEPT_WHOLE])
+def test_a_body_the_line_scan_cannot_split_is_read_whole(name: str, source: str) -> None:
+    data = source.encode()
+    whole = _extract_whole(data)
+    assert whole[1] is None and whole[0], name
+    assert extract_raw(data) == whole
+
+
+def test_a_syntax_error_in_a_body_statement_without_import_goes_unreported() -> None:
+    """The trade the fast path makes at the top level holds inside a narrowed class too: a
+    broken statement that cannot hide an import is not parsed (``parse.error`` reports it
+    for a changed file); the imports around it are read."""
+    data = (
+        "class C:\n" + _FILLER + "    def broken(self):\n        x = = 1\n"
+        "    def lazy(self):\n        import b\n"
+    ).encode()
+    assert _extract_whole(data)[1] is not None
+    records, error, parser = extract_raw(data)
+    assert error is None and parser == "ast"
+    assert [(r[0], r[2]) for r in records] == [("b", data.split(b"\n").index(b"        import b") + 1)]

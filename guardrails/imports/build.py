@@ -12,6 +12,7 @@ the evidence kept.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -284,32 +285,40 @@ def _extract(
     """
     workers = forkpool.workers_for(len(todo), _EXTRACT_MIN)
     if workers == 1:
-        yield from zip((blob for blob, _ in todo), _extract_share(snapshot, todo, bar), strict=True)
-        return
-    shares = [todo[k::workers] for k in range(workers)]  # every other file: sizes even out
-    done = forkpool.fork_map(
-        lambda share: _extract_share(snapshot, share, None),
-        shares,
-        workers,
-        grain=1,
-        on_done=lambda n: bar.update(sum(len(s) for s in shares[:n])),
-    )
+        raws = _extract_share(snapshot, todo, bar.update)
+    else:
+        # Every workers-th file to each process, so that sizes even out.
+        shares = [todo[k::workers] for k in range(workers)]
+        parent = os.getpid()
+
+        def progress(n: int) -> None:  # this process's share, as a guess at the whole
+            bar.update(min(len(todo), n * workers))
+
+        done = forkpool.fork_map(
+            lambda share: _extract_share(
+                snapshot, share, progress if os.getpid() == parent else None
+            ),
+            shares,
+            workers,
+            grain=1,
+        )
+        raws = [done[i % workers][i // workers] for i in range(len(todo))]  # todo's order
     bar.update(len(todo))
-    for share, raws in zip(shares, done, strict=True):
-        yield from zip((blob for blob, _ in share), raws, strict=True)
+    yield from zip((blob for blob, _ in todo), raws, strict=True)
 
 
 def _extract_share(
-    snapshot: Snapshot, todo: list[tuple[str, str]], bar: _Progress | None
+    snapshot: Snapshot, todo: list[tuple[str, str]], progress: Callable[[int], None] | None
 ) -> list[RawExtraction]:
-    """The import records of each (blob, path) in ``todo``, read a chunk at a time."""
+    """The import records of each (blob, path) in ``todo``, read a chunk at a time;
+    ``progress(n)`` after each chunk (None in a worker: only this process draws the bar)."""
     raws: list[RawExtraction] = []
     for start in range(0, len(todo), _CHUNK):
         chunk = todo[start : start + _CHUNK]
         data = snapshot.read_many([p for _, p in chunk])
         raws += [extract_raw(data.get(p, b"")) for _, p in chunk]
-        if bar is not None:
-            bar.update(start + len(chunk))
+        if progress is not None:
+            progress(start + len(chunk))
     return raws
 
 

@@ -14,6 +14,7 @@ falls back to libcst, whose parser reads Python 3.0-3.14. A file that neither ac
 from __future__ import annotations
 
 import ast
+import functools
 import itertools
 import re
 import sys
@@ -241,31 +242,34 @@ def _import_spans(data: bytes) -> list[list[tuple[int, int]]] | None:
 # the statements that mention "import" (each narrowed in turn); every other body statement
 # becomes as many empty lines, so line numbers stay exact. Dropping a statement without
 # "import" drops no import and changes no enclosing context (the flags a def or class gives
-# its body come from its header). A split the line scan got wrong (a continuation line at
-# the body's indentation) leaves text that does not parse, and the whole file is read.
+# its body come from its header). A line as deep as the body inside brackets splits no
+# statement: a piece that does not close what it opens keeps the class or def whole, and
+# other text that does not parse sends the whole file to the parser. As for top-level
+# statements, a syntax error in a body statement without "import" goes unreported here.
 
 _NARROW_MIN = 2048  # bytes: smaller statements are parsed whole
 # The header: strings, comments, brackets and every line start that is not blank.
 _HEADER = re.compile(_STRINGS + rb"|[(\[{]|[)\]}]|\n[ \t]*(?=[^\s#])", re.VERBOSE | re.DOTALL)
-_BODY_LINES: dict[int, re.Pattern[bytes]] = {}  # width -> strings, comments, lines that wide
+_CODE = re.compile(_STRINGS, re.VERBOSE | re.DOTALL)  # what is not code: strings, comments
 _NARROWS = re.compile(rb"(?:async[ \t]+def|def|class)\b|@")
 _OPEN, _CLOSE = frozenset(b"([{"), frozenset(b")]}")
 _BACKSLASH, _AT, _CR = 92, 64, 13
 
 
+@functools.lru_cache(maxsize=16)
 def _body_lines(width: int) -> re.Pattern[bytes]:
-    found = _BODY_LINES.get(width)
-    if found is None:
-        found = _BODY_LINES[width] = re.compile(
-            _STRINGS + rb"|\n[ \t]{%d}(?=[^\s#)\]}])" % width, re.VERBOSE | re.DOTALL
-        )
-    return found
+    """Strings, comments and the line starts exactly ``width`` blanks deep."""
+    return re.compile(_STRINGS + rb"|\n[ \t]{%d}(?=[^\s#)\]}])" % width, re.VERBOSE | re.DOTALL)
 
 
 def _narrowed(data: bytes, start: int, end: int, indent: int) -> bytes:
     """``data[start:end]``, one statement at ``indent``; a large class or def narrowed to
     the body statements that mention "import"."""
-    if end - start < _NARROW_MIN or not _NARROWS.match(data, start + indent):
+    if (
+        end - start < _NARROW_MIN
+        or not _NARROWS.match(data, start + indent)
+        or data.find(b"\f", start, end) != -1  # a form feed resets the column: read whole
+    ):
         return data[start:end]
     # The body starts at the first line outside brackets that is indented deeper.
     depth = 0
@@ -300,6 +304,10 @@ def _narrowed(data: bytes, start: int, end: int, indent: int) -> bytes:
     pieces = [data[start:body]]
     kept = 0
     for a, b in itertools.pairwise(starts):
+        if not _balanced(data[a:b]):
+            # A line at the body's width inside brackets (`x = [lambda:` then a line as
+            # deep as the statement): the pieces are not statements, read it whole.
+            return data[start:end]
         if data.find(b"import", a, b) == -1:
             pieces.append(b"\n" * data.count(b"\n", a, b))
         else:
@@ -308,6 +316,16 @@ def _narrowed(data: bytes, start: int, end: int, indent: int) -> bytes:
     if not kept:  # "import" only in the header: the body must not be emptied
         return data[start:end]
     return b"".join(pieces)
+
+
+def _balanced(text: bytes) -> bool:
+    """Whether ``text`` closes every bracket it opens, strings and comments aside."""
+    code = _CODE.sub(b"", text)
+    return (
+        code.count(b"(") == code.count(b")")
+        and code.count(b"[") == code.count(b"]")
+        and code.count(b"{") == code.count(b"}")
+    )
 
 
 def _continued(data: bytes, pos: int) -> bool:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     Job = tuple[FileChange, int, Skeletons | None]  # change, max_bytes, skeletons
     Done = tuple[ModuleDiff, dict[str, dict[str, Skeleton]]]  # the diff, each side's skeletons
 
-PARALLEL_MIN = 32  # files; a fork (~10 ms) and the transfers pay off above this
+PARALLEL_MIN = 32  # files; forking (~10 ms) and the transfers pay off above this
 
 
 def workers_for(files: int) -> int:

@@ -46,6 +46,10 @@ _lines = st.sampled_from(
         b"\\\n",
         b"def broken(:\n",
         b"class After:\n    import l\n",
+        b"\fdef fed():\n    import m\n",
+        b"    \fif TYPE_CHECKING:\n    import n\n",
+        b"    x = [lambda:\n    __import__('o'),\n    2]\n",
+        b"    y = (')',\n    importlib.import_module('p'), '(',\n    3)\n",
     ]
 )
 

@@ -83,10 +83,10 @@ def test_cache_file_is_created_under_the_given_dir(repo: GitRepo) -> None:
     git = Repo.open(repo.root)
     cache_dir = git.git_dir / "guardrails"
     build(git.snapshot("HEAD"), cache_dir)
-    # The extraction cache, and the entry store's directories of graph states and of the
-    # newest state per module index.
+    # The extraction cache, and the entry store's directories of graph states, of the
+    # newest state per module index and of the source roots per path list.
     assert sorted(p.name for p in cache_dir.iterdir()) == sorted(
-        [ExtractionCache(cache_dir).path.name, "import-graph", "import-latest"]  # type: ignore[union-attr]
+        [ExtractionCache(cache_dir).path.name, "import-graph", "import-latest", "source-roots"]  # type: ignore[union-attr]
     )
 
 
@@ -457,3 +457,67 @@ def test_an_unwritable_graph_store_only_costs_speed(tmp_path: Path) -> None:
     warm = build_rich(DirSnapshot(root), cache_dir)  # per-file records still serve
     assert_same_graph(warm, uncached)
     assert warm.stats is not None and warm.stats.parsed == 0
+
+
+# The source roots are remembered per path list, pyproject.toml contents and service paths:
+# each of those changes them, and each must be seen on the next build.
+ROOTS_TREE = {
+    "pyproject.toml": "[project]\nname = 'x'\n",
+    "lib/pkg/__init__.py": "",
+    "lib/pkg/mod.py": "X = 1\n",
+    "services/a/__init__.py": "",
+    "services/b/use.py": "import pkg.mod\n",
+}
+
+
+def _roots(root: Path, cache_dir: Path, catalog: Catalog = CATALOG) -> tuple[str, ...]:
+    graph = build_import_graph(
+        DirSnapshot(root), catalog, cache_dir=cache_dir, service_of=service_of
+    )
+    uncached = build_import_graph(DirSnapshot(root), catalog, cache_dir=None, service_of=service_of)
+    assert graph.roots == uncached.roots and graph.edges == uncached.edges
+    return graph.roots
+
+
+def test_remembered_source_roots_follow_every_input(tmp_path: Path) -> None:
+    root, cache_dir = tmp_path / "tree", tmp_path / "cache"
+    write(root, ROOTS_TREE)
+    before = _roots(root, cache_dir)
+    assert "lib" not in before
+    assert [p.name for p in (cache_dir / "source-roots").rglob("*") if p.is_file()]
+    # pyproject.toml edited: its packages live under lib/.
+    write(root, {"pyproject.toml": "[tool.setuptools.packages.find]\nwhere = ['lib']\n"})
+    assert "lib" in _roots(root, cache_dir)
+    # A new pyproject.toml (the path list changes): its directory is a root.
+    write(root, {"tools/cli/pyproject.toml": "[project]\nname = 'cli'\n", "tools/cli/m.py": ""})
+    assert "tools/cli" in _roots(root, cache_dir)
+    # Another service's paths: a directory without __init__.py holding modules is a root.
+    write(root, {"services/d/tool.py": "import pkg\n"})
+    moved = replace(
+        CATALOG, services={**CATALOG.services, "d": Service("d", paths=("services/d/**",))}
+    )
+    assert "services/d" not in _roots(root, cache_dir)
+    assert "services/d" in _roots(root, cache_dir, moved)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [(("lib",), "not rows"), ("lib",), (("",), (("msg", None, "one", None, "info"),)), None],
+    ids=["problems not rows", "not a pair", "a line that is not a number", "damaged"],
+)
+def test_a_damaged_or_foreign_roots_entry_is_found_again(tmp_path: Path, value: object) -> None:
+    from guardrails.cache.store import EntryStore
+    from guardrails.imports.cache import ROOTS
+
+    root, cache_dir = tmp_path / "tree", tmp_path / "cache"
+    write(root, {**ROOTS_TREE, "pyproject.toml": "[tool.setuptools.packages.find]\nwhere=['lib']\n"})
+    clean = _roots(root, cache_dir)
+    assert "lib" in clean
+    (entry,) = [p for p in (cache_dir / ROOTS).rglob("*") if p.is_file()]
+    if value is None:
+        entry.write_bytes(entry.read_bytes()[:-3])  # cut short by a crash
+    else:
+        assert EntryStore(cache_dir).put(ROOTS, entry.name, value)  # well framed, wrong shape
+    assert _roots(root, cache_dir) == clean
+    # ... and written again: the next build finds it whole.
+    assert EntryStore(cache_dir).get(ROOTS, entry.name) == (clean, ())

@@ -26,7 +26,7 @@ from guardrails import forkpool
 from guardrails.catalog.model import Catalog
 from guardrails.changes import Snapshot
 from guardrails.errors import Problem
-from guardrails.imports.cache import ExtractionCache, GraphCache
+from guardrails.imports.cache import ExtractionCache, GraphCache, remembered_roots
 from guardrails.imports.edges import (
     Columns,
     FileExtras,
@@ -168,7 +168,13 @@ def _build(
     started = time.perf_counter()
     paths = list(snapshot.paths())
     py_files = [p for p in paths if p.endswith(".py")]
-    roots, root_problems = find_source_roots(paths, snapshot.read_many, catalog)
+    roots, root_problems = remembered_roots(
+        cache_dir,
+        paths,
+        snapshot.blob_id,
+        catalog,
+        lambda: find_source_roots(paths, snapshot.read_many, catalog),
+    )
 
     blob_of: dict[str, str] = {}
     for p in py_files:

@@ -178,10 +178,9 @@ def _start(
 
 
 def _collect(pid: int, fd: int, count: int) -> tuple[str, Any] | None:
-    """What the child ``pid`` wrote to ``fd`` (``count`` answers, or the input it failed on
-    first and what it raised), once
-    it has exited; None when it could not start, died or wrote something unreadable. The
-    child is reaped and ``fd`` closed whatever happens."""
+    """What the child ``pid`` wrote to ``fd`` once it has exited: ``count`` answers, or the
+    input it failed on first and what it raised; None when it could not start, died or
+    wrote something unreadable. The child is reaped and ``fd`` closed whatever happens."""
     if pid < 0:
         return None
     payload = None

@@ -26,7 +26,14 @@ from typing import Any, cast
 from guardrails.atomic import write_atomically
 from guardrails.catalog.model import Catalog
 from guardrails.errors import Problem
-from guardrails.imports.edges import FIELDS, GraphState, advance, runs_of
+from guardrails.imports.edges import (
+    FIELDS,
+    GraphState,
+    advance,
+    is_problem_row,
+    problem_row,
+    runs_of,
+)
 from guardrails.imports.extract import PYTHON_TAG, RawExtraction
 
 # Bump whenever extract_raw's output changes for the same input.
@@ -347,8 +354,8 @@ def _usable(columns: object, extras: object) -> bool:
         for path, rows, ambiguous in extras:  # few: checked now, not when read
             if not isinstance(path, str):
                 return False
-            for row in rows:
-                Problem(*row)
+            if not all(is_problem_row(row) for row in rows):
+                return False
             for _module, _line, files in ambiguous:
                 ", ".join(files)
     except (TypeError, ValueError):
@@ -392,24 +399,12 @@ def remembered_roots(
         and isinstance(found[0], tuple)
         and all(isinstance(r, str) for r in found[0])
         and isinstance(found[1], tuple)
-        and all(_problem_row(row) for row in found[1])
+        and all(is_problem_row(row) for row in found[1])
     ):
         return found[0], tuple(Problem(*row) for row in found[1])
     if found is not None:
         store.rejected += 1
     roots, problems = find()
-    rows = tuple((p.message, p.path, p.line, p.fix, p.severity) for p in problems)
-    store.put(ROOTS, k, (roots, rows), keep=ROOTS_KEEP)
+    store.put(ROOTS, k, (roots, tuple(map(problem_row, problems))), keep=ROOTS_KEEP)
     return roots, problems
 
-
-def _problem_row(row: object) -> bool:
-    return (
-        isinstance(row, tuple)
-        and len(row) == 5
-        and isinstance(row[0], str)
-        and all(
-            v is None or isinstance(v, t) for v, t in zip(row[1:4], (str, int, str), strict=True)
-        )
-        and isinstance(row[4], str)
-    )

@@ -131,11 +131,29 @@ def run_of(src: str, resolved: Resolved) -> tuple[Columns, FileExtras | None]:
     return columns_of(sorted(resolved[0], key=edge_order)), _extras_of(src, resolved)
 
 
+def problem_row(p: Problem) -> ProblemRow:
+    """A problem as the caches store it (``Problem(*row)`` gives it back)."""
+    return (p.message, p.path, p.line, p.fix, p.severity)
+
+
+def is_problem_row(row: object) -> bool:
+    """Whether a value read back from a cache is a :data:`ProblemRow`."""
+    return (
+        isinstance(row, tuple)
+        and len(row) == 5
+        and isinstance(row[0], str)
+        and all(
+            v is None or isinstance(v, t) for v, t in zip(row[1:4], (str, int, str), strict=True)
+        )
+        and isinstance(row[4], str)
+    )
+
+
 def _extras_of(src: str, resolved: Resolved) -> FileExtras | None:
     _, problems, ambiguous = resolved
     if not problems and not ambiguous:
         return None
-    return src, tuple((p.message, p.path, p.line, p.fix, p.severity) for p in problems), ambiguous
+    return src, tuple(problem_row(p) for p in problems), ambiguous
 
 
 def from_files(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TextIO
 
@@ -250,7 +250,7 @@ def _advance(
     todo = [(blob, p) for blob, p in wanted.items() if cache.get(blob) is None]
     fallback = 0
     bar = _Progress(len(todo), progress)
-    for blob, raw in _extract(snapshot, todo, bar):
+    for (blob, _), raw in zip(todo, _extract(snapshot, todo, bar), strict=True):
         fallback += raw[2] == "libcst"
         cache.put(blob, raw)
     bar.close()
@@ -281,7 +281,7 @@ def _advance(
 
 def _extract(
     snapshot: Snapshot, todo: list[tuple[str, str]], bar: _Progress
-) -> Iterator[tuple[str, RawExtraction]]:
+) -> list[RawExtraction]:
     """The import records of each (blob, path) in ``todo``, in order.
 
     Many new blobs (a cold build, a formatter's run) are shared with forked workers
@@ -310,7 +310,7 @@ def _extract(
         )
         raws = [done[i % workers][i // workers] for i in range(len(todo))]  # todo's order
     bar.update(len(todo))
-    yield from zip((blob for blob, _ in todo), raws, strict=True)
+    return raws
 
 
 def _extract_share(

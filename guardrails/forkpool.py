@@ -33,17 +33,22 @@ MAX_WORKERS = 4
 GRAIN = 8  # consecutive inputs a process takes in turn: a run of large files is shared
 
 
+def can_fork() -> bool:
+    """Linux, and this process has one thread.
+
+    A fork copies one thread: a lock another thread holds (an import, a log handler) would
+    stay held in the child forever. The MCP server runs checks beside others.
+    """
+    return sys.platform.startswith("linux") and threading.active_count() == 1
+
+
 def workers_for(jobs: int, minimum: int) -> int:
     """How many processes ``jobs`` inputs are shared between (1: this one alone).
 
     ``minimum`` is the fewest inputs for which forking pays off; each process gets at least
     half that many.
     """
-    if jobs < minimum or not sys.platform.startswith("linux"):
-        return 1
-    if threading.active_count() > 1:
-        # A fork copies one thread: a lock another thread holds (an import, a log handler)
-        # would stay held in the child forever. The MCP server runs checks beside others.
+    if jobs < minimum or not can_fork():
         return 1
     try:
         cpus = len(os.sched_getaffinity(0))
@@ -119,6 +124,45 @@ def fork_map(
     return [done[i] for i in range(len(jobs))]
 
 
+class Background:
+    """A forked child running one function for what it leaves behind (entries in a cache),
+    while this process goes on. Nothing comes back but whether it finished."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+
+    def wait(self) -> bool:
+        """Wait for the child to finish: True when it returned."""
+        if self.pid < 0:
+            return False
+        pid, self.pid = self.pid, -1
+        return _reap(pid, kill=False) == 0
+
+    def cancel(self) -> None:
+        """Stop the child if it still runs (its work is not wanted) and reap it."""
+        if self.pid >= 0:
+            pid, self.pid = self.pid, -1
+            _reap(pid, kill=True)
+
+
+def background(fn: Callable[[], object]) -> Background | None:
+    """``fn()`` in a forked child, or None when this process cannot fork (:func:`can_fork`)
+    or the fork fails: the caller then does without. ``fn`` must only leave what it computes
+    where this process can read it (a content-addressed cache): the child prints nothing and
+    exits without flushing this process's buffers or running its ``atexit`` handlers."""
+    if not can_fork():
+        return None
+
+    def child() -> None:
+        # Collections here see only what the child makes: touching every inherited object
+        # would copy each page the fork shared.
+        gc.freeze()
+        fn()
+
+    pid = _fork(child)
+    return None if pid is None else Background(pid)
+
+
 def _compute(
     fn: Callable[[T], R],
     jobs: Sequence[T],
@@ -144,6 +188,32 @@ def _start(
         read, write = os.pipe()
     except OSError:
         return None
+
+    def child() -> None:
+        import pickle
+
+        os.close(read)
+        for fd in inherited:  # a sibling's pipe, held open, would keep it from EPIPE
+            os.close(fd)
+        done: dict[int, object] = {}
+        failed: list[tuple[int, Exception]] = []
+        _compute(fn, jobs, mine, done, failed)
+        message = ("raised", failed[0]) if failed else ("ok", [done[i] for i in mine])
+        payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(write, "wb") as out:
+            out.write(payload)
+
+    pid = _fork(child)
+    os.close(write)
+    if pid is None:
+        os.close(read)
+        return None
+    return pid, read
+
+
+def _fork(child: Callable[[], object]) -> int | None:
+    """Fork; the child runs ``child()`` and exits (0 when it returned), never returning
+    here. The child's pid, or None when the fork failed."""
     # Signals wait until the child is inside its try: an interrupt on the way there would
     # unwind this process's stack in the child (its finally blocks, its buffered output).
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
@@ -151,31 +221,17 @@ def _start(
         pid = os.fork()
     except OSError:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-        os.close(read)
-        os.close(write)
         return None
-    if pid == 0:  # the child: never returns
+    if pid == 0:
         status = 1
         try:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-            import pickle
-
-            os.close(read)
-            for fd in inherited:  # a sibling's pipe, held open, would keep it from EPIPE
-                os.close(fd)
-            done: dict[int, object] = {}
-            failed: list[tuple[int, Exception]] = []
-            _compute(fn, jobs, mine, done, failed)
-            message = ("raised", failed[0]) if failed else ("ok", [done[i] for i in mine])
-            payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-            with os.fdopen(write, "wb") as out:
-                out.write(payload)
+            child()
             status = 0
         finally:
             os._exit(status)  # no atexit, no flush of the parent's buffers
     signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-    os.close(write)
-    return pid, read
+    return pid
 
 
 def _collect(pid: int, fd: int, count: int) -> tuple[str, Any] | None:

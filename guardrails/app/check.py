@@ -26,7 +26,7 @@ from guardrails.app.policy_source import (
     policy_problems,
     trusted_catalog,
 )
-from guardrails.engine import Analysis, Selector, World, analyze
+from guardrails.engine import Analysis, Selector, World, analyze, read_change
 from guardrails.errors import GuardrailsError
 from guardrails.verdict import (
     Candidate,
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from guardrails.catalog.model import Catalog
     from guardrails.changes import ChangeSet
     from guardrails.findings import Finding
-    from guardrails.git import Repo
+    from guardrails.git import Change, Repo
     from guardrails.imports.edges import ImportEdge
     from guardrails.policy.approvals import Approval, Review
     from guardrails.policy.model import PolicySet
@@ -85,17 +85,39 @@ class CheckOptions(msgspec.Struct, frozen=True):
 def run_check(
     repo: Repo, selector: Selector, options: CheckOptions, env: Mapping[str, str]
 ) -> Verdict:
-    change = None
+    change = read_change(repo, selector)
     if selector.staged:
         # The hook runs on every commit: with nothing staged there is nothing to judge, and
-        # no catalog, import graph or pack is read. Otherwise the analysis goes on from the
-        # change read here.
-        change = repo.read_staged()
+        # no catalog, import graph or pack is read.
         named = options.config_path
         if not change.changes.files and (named is None or change.head.read(named) is not None):
             return nothing_staged(change.changes, options, env)
-    analysis = analyze(repo, selector, config_path=options.config_path, change=change)
-    return judge(analysis, options, env, repo)
+    warming = _warm_diffs(repo, change)
+    try:
+        analysis = analyze(repo, selector, config_path=options.config_path, change=change)
+        return judge(analysis, options, env, repo)
+    finally:
+        if warming:
+            from guardrails.cache.diffs import settle
+
+            settle(cancel=True)  # no rule asked (or the run failed): not waited for
+
+
+def _warm_diffs(repo: Repo, change: Change) -> bool:
+    """The rules' semantic diffs need only the change: a child computes them while the
+    catalogs and the import graph load here (:func:`guardrails.cache.diffs.warm`). True
+    when there was Python to diff (a change without any never loads the diff modules)."""
+    from guardrails.semantic.python_files import MAX_FILE_BYTES, is_python_change
+
+    python = [c for c in change.changes.files if is_python_change(c)]
+    if not python:
+        return False
+    from guardrails.cache import activate
+    from guardrails.cache.diffs import warm
+
+    activate(repo.git_dir / "guardrails")
+    warm(python, max_bytes=MAX_FILE_BYTES)
+    return True
 
 
 def nothing_staged(changes: ChangeSet, options: CheckOptions, env: Mapping[str, str]) -> Verdict:

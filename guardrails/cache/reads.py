@@ -16,12 +16,24 @@ if TYPE_CHECKING:
 ABSENT = "absent"
 
 
+_last_digest: tuple[list[str], str] = ([], "")
+
+
 def paths_digest(paths: Sequence[str]) -> str:
+    """Each path followed by a NUL, hashed. The catalog, the claims and the source roots each
+    key a remembered result by the same listing: hashing django's 6,900 paths is ~0.8 ms,
+    comparing them with the list hashed last (the same string objects) ~0.03 ms."""
+    global _last_digest
+    last, digest = _last_digest
+    if paths == last and last:
+        return digest
     h = hashlib.blake2b(digest_size=20)
     for p in paths:
         h.update(p.encode("utf-8", "surrogateescape"))
         h.update(b"\0")
-    return h.hexdigest()
+    digest = h.hexdigest()
+    _last_digest = (list(paths), digest)
+    return digest
 
 
 def tree_digest(snapshot: Snapshot) -> str:

@@ -194,6 +194,10 @@ class EntryStore:
         with contextlib.suppress(OSError):
             os.unlink(self._path(kind, key))
 
+    def has(self, kind: str, key: str) -> bool:
+        """An entry is there (not checked: :meth:`get` may still find it untrustworthy)."""
+        return os.path.exists(self._path(kind, key))
+
     def _path(self, kind: str, key: str) -> Path:
         return self.root / kind / key[:2] / key
 

@@ -7,6 +7,7 @@ spaces, newlines or bytes that are not UTF-8: those are decoded with ``surrogate
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator, Sequence
 from typing import Protocol
@@ -97,6 +98,10 @@ class LineRange(msgspec.Struct, frozen=True, order=True):
         return isinstance(line, int) and self.start <= line <= self.end
 
 
+def _start(r: LineRange) -> int:
+    return r.start
+
+
 class FileChange(msgspec.Struct, frozen=True):
     status: str  # one of A M D R C T
     old_path: str | None  # None when added
@@ -106,7 +111,8 @@ class FileChange(msgspec.Struct, frozen=True):
     old_mode: str | None = None
     new_mode: str | None = None
     similarity: int | None = None  # rename/copy score, 0..100
-    # Lines the change adds or alters in the new file, and removes from the old file.
+    # Lines the change adds or alters in the new file, and removes from the old file: in
+    # order and disjoint, as git's hunks are.
     added_lines: tuple[LineRange, ...] = ()
     removed_lines: tuple[LineRange, ...] = ()
     # The two sides' bytes (and link_source below): left out of the repr.
@@ -152,8 +158,13 @@ class FileChange(msgspec.Struct, frozen=True):
         return None if self.new_data is None or is_binary(self.new_data) else decode(self.new_data)
 
     def touches_line(self, line: int) -> bool:
-        """True when ``line`` of the new file was added or altered by the change."""
-        return any(line in r for r in self.added_lines)
+        """True when ``line`` of the new file was added or altered by the change.
+
+        By bisection: ``added_lines`` are git's hunks, in order and disjoint (a formatter's
+        run has hundreds per file, asked about for each import of the file)."""
+        ranges = self.added_lines
+        i = bisect.bisect_right(ranges, line, key=_start) - 1
+        return i >= 0 and ranges[i].start <= line <= ranges[i].end
 
 
 class Trailer(msgspec.Struct, frozen=True):

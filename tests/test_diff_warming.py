@@ -63,12 +63,31 @@ def _changes() -> list[FileChange]:
     return out
 
 
-def _no_children() -> bool:
-    try:
-        os.waitpid(-1, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
+def _reaped(*pids: int) -> bool:
+    """Each of ``pids`` has exited and been waited for (not a zombie, not running)."""
+    for pid in pids:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            continue
+        return False
+    return True
+
+
+def _recording(monkeypatch: pytest.MonkeyPatch, child=None):  # type: ignore[no-untyped-def]
+    """Every background child cache.diffs starts, as a list of pids (``child``: what each
+    runs instead of the diffs)."""
+    real = forkpool.background
+    pids: list[int] = []
+
+    def start(fn):  # type: ignore[no-untyped-def]
+        started = real(fn if child is None else child)
+        if started is not None:
+            pids.append(started.pid)
+        return started
+
+    monkeypatch.setattr(diffs_mod.forkpool, "background", start)
+    return pids
 
 
 @pytest.fixture
@@ -99,21 +118,25 @@ def _computing_here_fails(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_background_child_runs_and_says_whether_it_returned(tmp_path: Path) -> None:
     mark = tmp_path / "mark"
     ok = forkpool.background(lambda: mark.write_text(str(os.getpid())))
-    assert ok is not None and ok.wait() is True
-    assert int(mark.read_text()) != os.getpid()
+    assert ok is not None
+    pid = ok.pid
+    assert ok.wait() is True and _reaped(pid)
+    assert int(mark.read_text()) == pid
     failed = forkpool.background(lambda: 1 / 0)
-    assert failed is not None and failed.wait() is False
+    assert failed is not None
+    pid = failed.pid
+    assert failed.wait() is False and _reaped(pid)
     assert failed.wait() is False  # reaped once; asking again is harmless
-    assert _no_children()
 
 
 def test_a_cancelled_child_is_stopped_and_reaped() -> None:
     slow = forkpool.background(lambda: time.sleep(30))
     assert slow is not None
+    pid = slow.pid
     started = time.monotonic()
     slow.cancel()
     assert time.monotonic() - started < 5
-    assert _no_children()
+    assert _reaped(pid)
 
 
 def test_no_background_child_beside_another_thread() -> None:
@@ -145,24 +168,24 @@ def test_warmed_diffs_are_read_back_not_computed_again(
 ) -> None:
     changes = _changes()
     expected = [diff_python(c) for c in changes]
+    pids = _recording(monkeypatch)
     diffs_mod.warm(changes, max_bytes=MAX_FILE_BYTES)
-    assert diffs_mod._warming is not None
+    assert len(pids) == 1 and diffs_mod._warming is not None
     _computing_here_fails(monkeypatch)
     assert diffs_mod.cached_diffs(changes, max_bytes=MAX_FILE_BYTES) == expected
-    assert diffs_mod._warming is None and _no_children()
+    assert diffs_mod._warming is None and _reaped(*pids)
     assert all(d.changes for d in expected) and any(d.calls for d in expected)  # not empty
 
 
 def test_a_child_that_dies_costs_only_time(store: object, monkeypatch: pytest.MonkeyPatch) -> None:
     changes = _changes()
-    real = forkpool.background
-    monkeypatch.setattr(diffs_mod.forkpool, "background", lambda fn: real(lambda: os._exit(3)))
+    pids = _recording(monkeypatch, child=lambda: os._exit(3))
     diffs_mod.warm(changes, max_bytes=MAX_FILE_BYTES)
-    assert diffs_mod._warming is not None
+    assert len(pids) == 1 and diffs_mod._warming is not None
     assert diffs_mod.cached_diffs(changes, max_bytes=MAX_FILE_BYTES) == [
         diff_python(c) for c in changes
     ]
-    assert _no_children()
+    assert _reaped(*pids)
 
 
 @pytest.mark.parametrize("why", ["too few bytes", "all stored", "no store", "many files"])
@@ -204,16 +227,9 @@ def test_the_hook_says_the_same_with_and_without_a_warming_child(
     repo.commit("base")
     repo.write({c.path: (c.new_data or b"").decode() for c in changes})
     repo.stage()
-    forks: list[object] = []
-    real = forkpool.background
-
-    def counting(fn):  # type: ignore[no-untyped-def]
-        forks.append(fn)
-        return real(fn)
-
-    monkeypatch.setattr(diffs_mod.forkpool, "background", counting)
+    forks = _recording(monkeypatch)
     warmed = _check(repo)
-    assert len(forks) == 1 and diffs_mod._warming is None and _no_children()
+    assert len(forks) == 1 and diffs_mod._warming is None and _reaped(*forks)
     cache = repo.root / ".git" / "guardrails"
     import shutil
 
@@ -225,13 +241,14 @@ def test_the_hook_says_the_same_with_and_without_a_warming_child(
     assert warmed[0] == 1 and '"rule": "safety.os-system"' in warmed[1]
 
 
-def test_a_run_that_fails_leaves_no_child(repo: GitRepo) -> None:
+def test_a_run_that_fails_leaves_no_child(repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
     changes = _changes()
     repo.write({"pkg/__init__.py": "", **{c.path: (c.old_data or b"").decode() for c in changes}})
     repo.commit("base")
     repo.write({c.path: (c.new_data or b"").decode() for c in changes})
     repo.write({"guardrails.yaml": "version: [\n"})  # the config cannot be read: exit 2
     repo.stage()
+    forks = _recording(monkeypatch)
     code, _ = _check(repo)
-    assert code == 2
-    assert diffs_mod._warming is None and _no_children()
+    assert code == 2 and len(forks) == 1  # the child had started
+    assert diffs_mod._warming is None and _reaped(*forks)

@@ -874,9 +874,10 @@ def test_process_count_does_not_grow_with_files(
     assert [c[0] if c[0] != "-c" else c[2] for c in calls] == [
         "rev-parse",  # base and head at once
         "merge-base",
+        "diff-tree",  # the raw records, then the patch and the log at once
         "diff-tree",
-        "cat-file",
         "log",
+        "cat-file",  # the blobs the raw records name, while the patch is written
     ]
     calls.clear()
     head = change.head
@@ -1074,3 +1075,73 @@ def test_a_failed_staged_read_leaves_no_git_process_behind(
     assert len(started) >= 4
     assert all(p.returncode is not None for p in started)
     assert all(p.stdout is None or p.stdout.closed for p in started)
+
+
+# -- several git processes read at once (run.drain) --
+
+
+def _big_range(repo: GitRepo) -> str:
+    """A range whose patch text and blobs are each far over a pipe's 64 KiB."""
+    body = "".join(f"value_{i} = {i}  # {'x' * 40}\n" for i in range(60))
+    repo.write({f"pkg/m{i}.py": body for i in range(300)})
+    base = repo.commit("base")
+    repo.write({f"pkg/m{i}.py": body.replace("= 7 ", f"= {i} ") for i in range(300) if i != 3})
+    repo.remove("pkg/m3.py")
+    repo.write({"pkg/renamed.py": body + "tail = 1\n"})
+    repo.commit("edit")
+    return base
+
+
+def test_a_wide_range_reads_as_one_diff_process_would(repo: GitRepo) -> None:
+    from guardrails.git.run import _DIFF_OPTIONS
+
+    base = _big_range(repo)
+    r = Repo.open(repo.root)
+    change = r.read_range(base)
+    one = r._changes(r._git("diff-tree", "-r", *_DIFF_OPTIONS, base, "HEAD").stdout)
+    assert change.changes.files == one
+    assert len(one) > 290 and sum(len(f.new_data or b"") for f in one) > 128 * 1024
+    assert "M" in {f.status for f in one} and any(f.removed_lines for f in one)
+
+
+def test_drain_reads_every_process_whole(repo: GitRepo) -> None:
+    from guardrails.git.run import _Pending, drain
+
+    base = _big_range(repo)
+    r = Repo.open(repo.root)
+    oids = "".join(
+        f"{line.split()[2]}\n" for line in repo.git("ls-tree", "-r", "HEAD").splitlines()
+    )
+    started = [
+        r._start("cat-file", "--batch", input=oids.encode()),
+        r._start("diff-tree", "-r", "-p", base, "HEAD"),
+        r._start("rev-parse", "HEAD", input=b"x" * 300_000),  # exits without reading its input
+        r._start("log", "--format=%H"),
+    ]
+    drain(*started)
+    alone = [_Pending(p._args, repo.root, input=p._input).result().stdout for p in started]
+    assert [p.result().stdout for p in started] == alone
+    assert len(alone[0]) > 128 * 1024 and len(alone[1]) > 128 * 1024
+
+
+def test_an_interrupted_drain_leaves_no_process(
+    repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import selectors
+
+    from guardrails.git.run import drain
+
+    base = _big_range(repo)
+    r = Repo.open(repo.root)
+    started = [r._start("diff-tree", "-r", "-p", base, "HEAD"), r._start("log", "-p")]
+
+    def interrupted(self, timeout=None):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(selectors.DefaultSelector, "select", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        drain(*started)
+    for p in started:
+        assert p._proc.returncode is not None  # killed and reaped
+        assert p._proc.stdout is not None and p._proc.stdout.closed
+        assert p.result(ok=(-9,)).returncode == -9

@@ -10,7 +10,7 @@ import hashlib
 import os
 import posixpath
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import msgspec
@@ -33,16 +33,20 @@ from guardrails.git.parse import (
     _parse_commits,
     _parse_ident,
     _parse_listing,
+    _RawDiff,
     _split_diff,
     _text,
 )
 from guardrails.git.run import (
     _DIFF_OPTIONS,
+    _PATCH_OPTIONS,
+    _RAW_OPTIONS,
     _Completed,
     _git_complaint,
     _open_error,
     _Pending,
     _run,
+    drain,
 )
 from guardrails.git.snapshots import CommitSnapshot, EmptySnapshot, TreeSnapshot, WorktreeSnapshot
 
@@ -61,6 +65,78 @@ class Change(msgspec.Struct, frozen=True):
     changes: ChangeSet
     base: Snapshot  # HEAD (staged/patch/paths), the merge base (range), empty when unborn
     head: Snapshot  # the index, HEAD + patch, the head commit, or the work tree
+
+
+_LOG_COMMAND = (
+    "-c",
+    "log.showSignature=false",
+    "log",
+    "-z",
+    "--no-use-mailmap",
+    "--no-color",
+    "--date-order",
+    "--reverse",
+    "--format=" + "%x00".join(_LOG_FIELDS),
+)
+
+
+def _refuse_unmerged(records: Sequence[_RawDiff]) -> None:
+    unmerged = sorted(r.new_path for r in records if r.status == "U")
+    if unmerged:
+        raise GitError(
+            f"unmerged paths: {', '.join(unmerged)}",
+            fix="resolve the conflicts and git add the files",
+        )
+
+
+def _blob_ids(records: Sequence[_RawDiff]) -> Iterator[str]:
+    """The blobs a diff's records name (a submodule's commit is not one)."""
+    for r in records:
+        for oid, mode in ((r.old_oid, r.old_mode), (r.new_oid, r.new_mode)):
+            if mode != GITLINK:
+                yield oid
+
+
+def _blobs_of(pending: _Pending | None, wanted: Sequence[str]) -> dict[str, bytes]:
+    """What the ``cat-file --batch`` of ``wanted`` printed, every one there."""
+    if pending is None:
+        return {}
+    blobs = _parse_batch(pending.result().stdout)
+    missing = [o for o in wanted if o not in blobs]
+    if missing:
+        # Fail closed: a blob the trees name but git cannot produce (a corrupt or partial
+        # clone) would otherwise read as an absent file, i.e. a deletion or no config.
+        raise GitError(
+            f"git cannot read object {missing[0]}"
+            + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
+            fix="the clone is incomplete or corrupt: fetch again (git fetch --refetch), "
+            "or run `git fsck`",
+        )
+    return blobs
+
+
+def _file_changes(
+    records: Sequence[_RawDiff], patch: bytes, blobs: Mapping[str, bytes]
+) -> tuple[FileChange, ...]:
+    """The file changes of a diff's raw records and its patch text, by path."""
+    patches = _PATCH_START.split(patch)[1:]
+    # A type change (file <-> symlink) is printed as a deletion then a creation.
+    expected = sum(2 if r.status == TYPE_CHANGED else 1 for r in records)
+    if len(patches) != expected:
+        raise GitError(
+            f"could not read git's diff output ({len(patches)} patches for {expected} files)",
+            fix="please report this with your `git --version`",
+        )
+    files: list[FileChange] = []
+    it = iter(patches)
+    for r in records:
+        if r.status == TYPE_CHANGED:
+            removed = _line_ranges(next(it))[1]
+            added = _line_ranges(next(it))[0]
+        else:
+            added, removed = _line_ranges(next(it))
+        files.append(_file_change(r, added, removed, blobs))
+    return tuple(sorted(files, key=lambda f: f.path))
 
 
 def _head_of(pending: _Pending) -> str | None:
@@ -150,22 +226,16 @@ class Repo(msgspec.Struct, frozen=True):
 
     def read_blobs(self, oids: Iterable[str]) -> dict[str, bytes]:
         """Many blobs, one `git cat-file --batch`."""
+        return _blobs_of(*self._start_blobs(oids))
+
+    def _start_blobs(self, oids: Iterable[str]) -> tuple[_Pending | None, list[str]]:
+        """`git cat-file --batch` of ``oids`` started (None: nothing to read), and the ids
+        it was asked for."""
         unique = sorted({o for o in oids if not _null(o)})
         if not unique:
-            return {}
+            return None, unique
         request = "".join(f"{o}\n" for o in unique).encode()
-        blobs = _parse_batch(self._git("cat-file", "--batch", input=request).stdout)
-        missing = [o for o in unique if o not in blobs]
-        if missing:
-            # Fail closed: a blob the trees name but git cannot produce (a corrupt or partial
-            # clone) would otherwise read as an absent file, i.e. a deletion or no config.
-            raise GitError(
-                f"git cannot read object {missing[0]}"
-                + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
-                fix="the clone is incomplete or corrupt: fetch again (git fetch --refetch), "
-                "or run `git fsck`",
-            )
-        return blobs
+        return self._start("cat-file", "--batch", input=request), unique
 
     def list_tree(self, sha: str) -> dict[str, _Entry]:
         return _parse_listing(
@@ -365,22 +435,29 @@ class Repo(msgspec.Struct, frozen=True):
                 f"no commits between {base} and {head}: {head} is already in {base}",
                 fix="commit the change first, or pass an older --base",
             )
-        files = self._diff("diff-tree", "-r", mb, head_sha)
-        log = self._git(
-            "-c",
-            "log.showSignature=false",
-            "log",
-            "-z",
-            "--no-use-mailmap",
-            "--no-color",
-            "--date-order",
-            "--reverse",
-            "--format=" + "%x00".join(_LOG_FIELDS),
-            f"{mb}..{head_sha}",
-        )
+        # The diff's raw records first (the blob ids), then its contents read while git
+        # still writes the patch text, and the log beside both: on a formatter's 400 files
+        # the three took 58 + 22 + 5 ms one after the other.
+        raw_p = self._start("diff-tree", "-r", *_RAW_OPTIONS, mb, head_sha)
+        started = [raw_p]
+        try:
+            started.append(patch_p := self._start("diff-tree", "-r", *_PATCH_OPTIONS, mb, head_sha))
+            started.append(log_p := self._start(*_LOG_COMMAND, f"{mb}..{head_sha}"))
+            records, _ = _split_diff(raw_p.result().stdout)
+            _refuse_unmerged(records)
+            blobs_p, wanted = self._start_blobs(_blob_ids(records))
+            if blobs_p is not None:
+                started.append(blobs_p)
+            drain(*started)
+            files = _file_changes(records, patch_p.result().stdout, _blobs_of(blobs_p, wanted))
+            commits = _parse_commits(log_p.result().stdout)
+        except BaseException:
+            for pending in started:
+                pending.close()
+            raise
         head_tree = CommitSnapshot(self, head_sha)
         files = self._python_links(files, head_tree)
-        changes = ChangeSet("range", mb, head_sha, files, _parse_commits(log.stdout))
+        changes = ChangeSet("range", mb, head_sha, files, commits)
         return _remembering(Change(changes, CommitSnapshot(self, mb), head_tree))
 
     def read_staged(self) -> Change:
@@ -577,33 +654,5 @@ class Repo(msgspec.Struct, frozen=True):
     def _changes(self, out: bytes) -> tuple[FileChange, ...]:
         """The file changes of a raw + patch diff (:data:`_DIFF_OPTIONS`), blobs read."""
         records, patch = _split_diff(out)
-        unmerged = sorted(r.new_path for r in records if r.status == "U")
-        if unmerged:
-            raise GitError(
-                f"unmerged paths: {', '.join(unmerged)}",
-                fix="resolve the conflicts and git add the files",
-            )
-        patches = _PATCH_START.split(patch)[1:]
-        # A type change (file <-> symlink) is printed as a deletion then a creation.
-        expected = sum(2 if r.status == TYPE_CHANGED else 1 for r in records)
-        if len(patches) != expected:
-            raise GitError(
-                f"could not read git's diff output ({len(patches)} patches for {expected} files)",
-                fix="please report this with your `git --version`",
-            )
-        blobs = self.read_blobs(
-            oid
-            for r in records
-            for oid, mode in ((r.old_oid, r.old_mode), (r.new_oid, r.new_mode))
-            if mode != GITLINK
-        )
-        files: list[FileChange] = []
-        it = iter(patches)
-        for r in records:
-            if r.status == TYPE_CHANGED:
-                removed = _line_ranges(next(it))[1]
-                added = _line_ranges(next(it))[0]
-            else:
-                added, removed = _line_ranges(next(it))
-            files.append(_file_change(r, added, removed, blobs))
-        return tuple(sorted(files, key=lambda f: f.path))
+        _refuse_unmerged(records)
+        return _file_changes(records, patch, self.read_blobs(_blob_ids(records)))

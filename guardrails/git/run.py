@@ -39,6 +39,11 @@ _DIFF_OPTIONS = (
     "--submodule=short",
     "--no-relative",
 )
+# The same diff as two processes: the raw records (quick: the blob ids, which the contents
+# are read by) and the patch text (the slow part on a wide range), which git prints alike
+# either way. A wide range reads the blobs while git is still writing the patch.
+_RAW_OPTIONS = tuple(o for o in _DIFF_OPTIONS if o not in ("-p", "-U0", "--inter-hunk-context=0"))
+_PATCH_OPTIONS = tuple(o for o in _DIFF_OPTIONS if o != "--raw")
 
 
 # What a git command returns (only this module names subprocess).
@@ -120,6 +125,70 @@ class _Pending:
             self._proc.kill()
             self._proc.communicate()
             self._done = subprocess.CompletedProcess(self._proc.args, -9, b"", b"")
+
+
+def drain(*pending: _Pending) -> None:
+    """Read every process in ``pending`` to its end at once: each one's input written and
+    its output read as it comes, so none waits, its pipe full, until another is read (as
+    ``result()`` one after the other would make a later process do). ``result()`` then
+    returns at once."""
+    import selectors
+
+    todo = [p for p in pending if p._done is None]
+    if len(todo) < 2:
+        return
+    read: dict[int, list[bytes]] = {}  # fd -> what came so far
+    write: dict[int, memoryview] = {}  # fd -> input not written yet
+    fds: list[tuple[int, int]] = []  # each process's (stdout, stderr)
+    try:
+        with selectors.DefaultSelector() as selector:
+            for p in todo:
+                proc = p._proc
+                assert proc.stdout is not None and proc.stderr is not None
+                if proc.stdin is not None:
+                    if p._input:
+                        os.set_blocking(proc.stdin.fileno(), False)
+                        write[proc.stdin.fileno()] = memoryview(p._input)
+                        selector.register(proc.stdin, selectors.EVENT_WRITE)
+                    else:
+                        proc.stdin.close()
+                fds.append((proc.stdout.fileno(), proc.stderr.fileno()))
+                for stream in (proc.stdout, proc.stderr):
+                    read[stream.fileno()] = []
+                    selector.register(stream, selectors.EVENT_READ)
+            while selector.get_map():
+                for key, _ in selector.select():
+                    fd = key.fd
+                    if fd in write:
+                        left = write[fd]
+                        try:
+                            n = os.write(fd, left[:65536])
+                        except BrokenPipeError:  # it exited without reading it all
+                            n = len(left)
+                        write[fd] = left[n:]
+                        if n < len(left):
+                            continue
+                    else:
+                        data = os.read(fd, 65536)
+                        if data:
+                            read[fd].append(data)
+                            continue
+                    selector.unregister(key.fileobj)
+                    key.fileobj.close()  # type: ignore[union-attr]
+    except BaseException:
+        for p in todo:  # interrupted: stopped and reaped, their pipes closed
+            p._proc.kill()
+            for pipe in (p._proc.stdin, p._proc.stdout, p._proc.stderr):
+                if pipe is not None:
+                    pipe.close()
+            p._proc.wait()
+            p._done = subprocess.CompletedProcess(p._proc.args, -9, b"", b"")
+        raise
+    for p, (out, err) in zip(todo, fds, strict=True):
+        p._proc.wait()
+        p._done = subprocess.CompletedProcess(
+            p._proc.args, p._proc.returncode, b"".join(read[out]), b"".join(read[err])
+        )
 
 
 def _run(

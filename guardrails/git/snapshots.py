@@ -125,9 +125,7 @@ class WorktreeSnapshot:
             dirty = self._dirty
             self._paths = tuple(
                 sorted(
-                    p
-                    for p in tracked
-                    if p not in dirty or os.path.lexists(self._disk(p) or b"")
+                    p for p in tracked if p not in dirty or os.path.lexists(self._disk(p) or b"")
                 )
             )
         return list(self._paths)

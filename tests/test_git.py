@@ -1145,3 +1145,18 @@ def test_an_interrupted_drain_leaves_no_process(
         assert p._proc.returncode is not None  # killed and reaped
         assert p._proc.stdout is not None and p._proc.stdout.closed
         assert p.result(ok=(-9,)).returncode == -9
+
+
+def test_touches_line_is_membership_in_the_added_ranges() -> None:
+    import itertools
+
+    # Every set of disjoint ranges over lines 1-7, every line from 0 to 9.
+    spans = [(a, b) for a in range(1, 8) for b in range(a, 8)]
+    for n in range(4):
+        for picked in itertools.combinations(spans, n):
+            if any(picked[i][1] >= picked[i + 1][0] for i in range(len(picked) - 1)):
+                continue
+            ranges = tuple(LineRange(a, b) for a, b in picked)
+            change = FileChange("M", "a.py", "a.py", added_lines=ranges)
+            for line in range(10):
+                assert change.touches_line(line) == any(a <= line <= b for a, b in picked)

@@ -8,6 +8,7 @@ Each case compares the warm answer with one computed from an empty cache directo
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -259,3 +260,62 @@ def test_installing_a_plugin_changes_the_fingerprint(
         monkeypatch.undo()
         store_mod.reset_fingerprint()
     assert store_mod.fingerprint() == before
+
+
+# -- whether the work tree is still the one listed (WorktreeSnapshot.unchanged) --
+
+
+def _mutations() -> dict[str, Callable[[GitRepo], object]]:
+    def touch_clean(r: GitRepo) -> None:
+        r.write({"c/y.py": "import sys\n"})  # the same size: git's stat check still sees it
+
+    def edit_dirty_again(r: GitRepo) -> None:
+        r.write({"a/m.py": "from b.x import value  # again\n"})  # already modified
+
+    def stage(r: GitRepo) -> None:
+        r.git("add", "a/m.py")
+
+    def refresh_index(r: GitRepo) -> None:  # the same entries, the index file rewritten
+        os.utime(r.root / "c/y.py", ns=(1_800_000_000_000_000_000, 1_800_000_000_000_000_000))
+        r.git("status", "--porcelain")  # refreshes the file's stat in the index
+
+    def edit_unwatched(r: GitRepo) -> None:
+        r.write({"b/x.py": "value = 3\n"})  # git is told not to look at it
+
+    def delete_dirty(r: GitRepo) -> None:
+        (r.root / "a/m.py").unlink()
+
+    def add_untracked(r: GitRepo) -> None:
+        r.write({"d/new.py": "x = 1\n"})  # not in the listing: no change to the tree
+
+    return {
+        "a clean file edited": touch_clean,
+        "a modified file edited again": edit_dirty_again,
+        "a file staged": stage,
+        "the index refreshed": refresh_index,
+        "an assume-unchanged file edited": edit_unwatched,
+        "a modified file deleted": delete_dirty,
+        "an untracked file added": add_untracked,
+    }
+
+
+@pytest.mark.parametrize("how", sorted(_mutations()))
+def test_the_work_tree_is_unchanged_only_when_a_new_listing_would_say_so(
+    org: GitRepo, how: str
+) -> None:
+    """`unchanged()` never says yes where listing the tree again gives another digest."""
+    from guardrails.cache.reads import tree_digest
+    from guardrails.git import Repo
+
+    org.write({"a/m.py": "from b.x import value  # edited\n"})
+    org.git("update-index", "--assume-unchanged", "b/x.py")
+    git = Repo.open(org.root)
+    snapshot = git.worktree()
+    before = tree_digest(snapshot)
+    assert snapshot.unchanged()  # type: ignore[attr-defined]
+    _mutations()[how](org)
+    same = tree_digest(git.worktree()) == before
+    assert same == (how in ("an untracked file added", "the index refreshed", "a file staged"))
+    # A refreshed index (or one where a modified file was staged as it is on disk) lists the
+    # same tree from another index file: not known to be the same, so not remembered.
+    assert snapshot.unchanged() is (how == "an untracked file added")  # type: ignore[attr-defined]

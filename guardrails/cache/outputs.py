@@ -13,8 +13,11 @@ tree lists the tree, reads one entry and prints it, without running a stage.
 What it trusts, as ``git status`` does: git's stat check of tracked files (an edit that
 keeps a file's size and times, under ``core.trustctime=false`` or ``core.checkStat=minimal``,
 is invisible to both). A tree that changes while the query runs is not remembered: the tree
-is listed again afterwards and the answer is stored only when both listings agree (an edit
-undone within the same run is the one case this cannot see).
+is checked again afterwards and the answer is stored only when it is the same tree (an edit
+undone within the same run is the one case this cannot see): for the work tree, the index
+file must be the same file, git's stat check must find the same files modified, and every
+file hashed from the disk must hash the same (a rewritten index, even with the same entries,
+counts as a change: the answer is computed again next time).
 
 Failures (an unknown ``--focus`` node, an invalid config) raise out of ``compute`` and are
 never stored: the user always sees the stage's own message. Nothing goes to stderr on the
@@ -67,9 +70,19 @@ def remembered_output(
     text = compute(recorder)
     # Listed files are in the key already; what was read by name is checked on each hit.
     unlisted = tuple(sorted((p, c) for p, c in recorder.reads.items() if p not in listed))
-    if tree_digest(tree()) == state:  # the tree did not change under us
+    if _unchanged(snapshot, tree, state):  # the tree did not change under us
         store.put(KIND, k, (unlisted, text), keep=KEEP)
     return text
+
+
+def _unchanged(snapshot: Snapshot, tree: Callable[[], Snapshot], state: str) -> bool:
+    """The tree is still the one ``state`` digests: a work tree checks its index file and
+    the files git says are modified (~5 ms on django, where listing it again took ~20 ms);
+    any other tree is listed again."""
+    check = getattr(snapshot, "unchanged", None)
+    if callable(check):
+        return bool(check())
+    return tree_digest(tree()) == state
 
 
 def _valid(raw: object) -> TypeGuard[tuple[tuple[tuple[str, str], ...], str]]:

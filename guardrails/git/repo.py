@@ -149,6 +149,10 @@ def _identity(pending: _Pending) -> Person | None:
     return _parse_ident(_text(proc.stdout)) if proc.returncode == 0 else None
 
 
+def _modified_of(pending: _Pending) -> frozenset[str]:
+    return frozenset(_fspath(p) for p in pending.result().stdout.split(b"\0") if p)
+
+
 def _listing_of(pending: _Pending) -> Callable[[], dict[str, _Entry]]:
     def load() -> dict[str, _Entry]:
         return _parse_listing(pending.result().stdout, index=True)
@@ -254,20 +258,32 @@ class Repo(msgspec.Struct, frozen=True):
         and the paths whose file on disk differs from the index or is gone (``git
         diff-files``, git's own stat check, as for ``git status``). Both git processes run at
         once."""
-        unstaged = self._start("diff-files", "-z", "--name-only", "--no-relative")
+        unstaged = self._start_modified()
         try:
             out = self._git("ls-files", "-s", "-v", "-z").stdout
         except BaseException:
             unstaged.close()
             raise
-        dirty = unstaged.result().stdout
         unwatched: set[str] = set()
         listing = _parse_listing(out, index=True, unwatched=unwatched)
-        return (
-            listing,
-            frozenset(unwatched),
-            frozenset(_fspath(p) for p in dirty.split(b"\0") if p),
-        )
+        return listing, frozenset(unwatched), _modified_of(unstaged)
+
+    def modified(self) -> frozenset[str]:
+        """The paths whose file on disk differs from the index or is gone (git's stat check,
+        ``git diff-files``)."""
+        return _modified_of(self._start_modified())
+
+    def _start_modified(self) -> _Pending:
+        return self._start("diff-files", "-z", "--name-only", "--no-relative")
+
+    def index_file(self) -> Path:
+        """The index git reads here: ``$GIT_INDEX_FILE`` (a hook's ``git commit -a`` names a
+        temporary one; relative to the top of the work tree, where git runs), else the
+        worktree's own."""
+        named = os.environ.get("GIT_INDEX_FILE")
+        if named:
+            return Path(named) if os.path.isabs(named) else self.root / named
+        return self.private_dir / "index"
 
     def hash_blob(self, data: bytes) -> str:
         digest = hashlib.new("sha256" if self.object_format == "sha256" else "sha1")

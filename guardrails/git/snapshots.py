@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from guardrails.git.parse import GITLINK, _Entry, _fsbytes
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from guardrails.git.repo import Repo
 
 
@@ -102,14 +104,32 @@ class WorktreeSnapshot:
         # Set with the index listing: the paths whose disk file may differ from the index
         # (git says so, or is told not to look).
         self._dirty: frozenset[str] = frozenset()
+        self._modified: frozenset[str] = frozenset()  # of those, the ones git says so of
         self._paths: tuple[str, ...] | None = None
+        self._index_stat: tuple[int, ...] | None = None  # the index file, before listing it
+        self._hashed: dict[str, str | None] = {}  # blob_id of dirty paths, from the disk
 
     def _tracked(self) -> dict[str, _Entry]:
         if self._index is None:
+            self._index_stat = _stat(self._repo.index_file())
             listing, unwatched, unstaged = self._repo.list_worktree_index()
             self._dirty = unstaged | unwatched
+            self._modified = unstaged
             self._index = {p: e for p, e in listing.items() if e.mode != GITLINK}
         return self._index
+
+    def unchanged(self) -> bool:
+        """The work tree is still the one this snapshot listed, as a new listing would say
+        (every path and blob id the same), without listing the index again: the index file
+        is the same file, git's stat check finds the same files modified, and every file
+        read from the disk (those, and the ones git does not look at) hashes as before.
+        False when it cannot tell (the index was rewritten, even with the same entries)."""
+        if self._index is None:
+            return True  # nothing was listed, nothing can have changed under it
+        stat = _stat(self._repo.index_file())
+        if stat != self._index_stat or self._repo.modified() != self._modified:
+            return False
+        return all(self._disk_id(p) == self._hashed.get(p) for p in self._dirty)
 
     def _disk(self, path: str) -> bytes | None:
         parts = path.split("/")
@@ -153,5 +173,18 @@ class WorktreeSnapshot:
         entry = self._tracked().get(path)
         if entry is not None and path not in self._dirty:
             return entry.oid
+        found = self._hashed[path] = self._disk_id(path)
+        return found
+
+    def _disk_id(self, path: str) -> str | None:
         data = self.read(path)
         return None if data is None else self._repo.hash_blob(data)
+
+
+def _stat(path: Path) -> tuple[int, ...] | None:
+    """What tells one version of a file from another, as git's own index check does."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from guardrails.git import Change, Repo
     from guardrails.impact import Impact
     from guardrails.imports import ImportGraph
+    from guardrails.imports.build import EarlyExtraction
 
 
 class Selector(msgspec.Struct, frozen=True):
@@ -203,17 +204,40 @@ def load_catalog_for(
 def load_world(
     repo: Repo, snapshot: Snapshot, config_path: str | None = None, *, required: bool = True
 ) -> World:
-    """Catalog + imports + graph for one tree (see :func:`load_catalog_for`)."""
-    return world_from_catalog(
-        repo, snapshot, load_catalog_for(snapshot, config_path, required=required)
-    )
+    """Catalog + imports + graph for one tree (see :func:`load_catalog_for`).
+
+    A tree whose imports were never extracted (a cold cache) has them extracted by a forked
+    child from now on, while the catalog and the file claims load here
+    (:func:`guardrails.imports.build.start_extraction`).
+    """
+    early = _early_extraction(repo, snapshot)
+    try:
+        catalog = load_catalog_for(snapshot, config_path, required=required)
+    except BaseException:
+        if early is not None:
+            early.cancel()
+        raise
+    return world_from_catalog(repo, snapshot, catalog, early=early)
+
+
+def _early_extraction(repo: Repo, snapshot: Snapshot) -> EarlyExtraction | None:
+    from guardrails.imports import cold
+
+    cache_dir = repo.git_dir / "guardrails"
+    if not cold.is_cold(snapshot.paths(), cache_dir):
+        return None  # warm, or little Python: nothing of the inference is imported
+    from guardrails.imports.build import start_extraction
+
+    return start_extraction(snapshot, cache_dir)
 
 
 def infers_imports(catalog: Catalog) -> bool:
     return bool(catalog.inference.python_imports and catalog.services)
 
 
-def world_from_catalog(repo: Repo, snapshot: Snapshot, catalog: Catalog) -> World:
+def world_from_catalog(
+    repo: Repo, snapshot: Snapshot, catalog: Catalog, *, early: EarlyExtraction | None = None
+) -> World:
     from guardrails.cache.world import remembered_claims
 
     # Services and CODEOWNERS teams of every file, remembered per (catalog, path list).
@@ -235,7 +259,11 @@ def world_from_catalog(repo: Repo, snapshot: Snapshot, catalog: Catalog) -> Worl
         import_deps: list[ImportDependency] = []
         problems: list[Problem] = []
         if infers_imports(catalog):
-            imports, import_deps, problems = _infer_imports(repo, snapshot, catalog, services_of)
+            imports, import_deps, problems = _infer_imports(
+                repo, snapshot, catalog, services_of, early
+            )
+        elif early is not None:
+            early.cancel()
         graph = DependencyGraph.build(catalog, import_deps)
         flag_reads: tuple[FlagRead, ...] = ()
         if defined is not None:
@@ -306,6 +334,7 @@ def _infer_imports(
     snapshot: Snapshot,
     catalog: Catalog,
     services_of: Callable[[str], tuple[str, ...]],
+    early: EarlyExtraction | None = None,
 ) -> tuple[ImportGraph, list[ImportDependency], list[Problem]]:
     from guardrails.imports import build_import_graph
 
@@ -319,6 +348,7 @@ def _infer_imports(
         cache_dir=repo.git_dir / "guardrails",
         service_of=service_of,
         progress=sys.stderr.isatty(),
+        early=early,
     )
     deps = [
         ImportDependency(

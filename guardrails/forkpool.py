@@ -163,6 +163,107 @@ def background(fn: Callable[[], object]) -> Background | None:
     return None if pid is None else Background(pid)
 
 
+class HeadStart:
+    """A forked child working through a list of inputs in order, a chunk at a time, until
+    this process asks for what it has (:meth:`take`): a stage's pure work started before
+    the stage is reached, on a core that would otherwise wait for it."""
+
+    def __init__(self, pid: int, stop: int, answers: int, count: int) -> None:
+        self.pid, self._stop, self._answers, self._count = pid, stop, answers, count
+
+    def take(self) -> list[Any]:
+        """The answers for the first inputs, in order: as many as the child had finished
+        (it stops after the chunk it is in); [] when it died or sent something unreadable.
+        The child is reaped whatever happens."""
+        if self.pid < 0:
+            return []
+        pid, self.pid = self.pid, -1
+        with contextlib.suppress(OSError):
+            os.close(self._stop)  # the child sees its end of this pipe close: it stops
+        payload = None
+        try:
+            with os.fdopen(self._answers, "rb") as pipe:
+                payload = pipe.read()
+        except OSError:
+            pass
+        finally:
+            status = _reap(pid, kill=payload is None)
+        if not payload or status != 0:
+            return []
+        import pickle
+
+        try:
+            # guardrails: ignore[safety.pickle] -- sent by the child we forked, over our own pipe
+            answers = pickle.loads(payload)
+        except Exception:
+            return []
+        if not isinstance(answers, list) or len(answers) > self._count:
+            return []
+        return answers
+
+    def cancel(self) -> None:
+        """Stop the child (its answers are not wanted) and reap it."""
+        if self.pid >= 0:
+            pid, self.pid = self.pid, -1
+            for fd in (self._stop, self._answers):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            _reap(pid, kill=True)
+
+    def __del__(self) -> None:  # dropped untaken (the stage was never reached): stopped
+        self.cancel()
+
+
+def head_start(
+    fn: Callable[[Sequence[T]], list[R]], jobs: Sequence[T], chunk: int
+) -> HeadStart | None:
+    """Start ``fn`` on ``jobs``, ``chunk`` inputs at a time, in a forked child (``fn`` of a
+    chunk gives one answer per input); None when this process cannot fork. ``fn`` raising
+    ends the child's work there: the inputs from that chunk on are this process's to do
+    (and to raise about, as it would have)."""
+    if not can_fork() or not jobs:
+        return None
+    import pickle  # noqa: F401 - before the fork: the child pickles its answers
+
+    try:
+        stop_read, stop_write = os.pipe()
+    except OSError:
+        return None
+    try:
+        answers_read, answers_write = os.pipe()
+    except OSError:
+        os.close(stop_read)
+        os.close(stop_write)
+        return None
+
+    def child() -> None:
+        import select
+
+        os.close(stop_write)
+        os.close(answers_read)
+        gc.freeze()  # as in background(): collections see only what the child makes
+        done: list[R] = []
+        for start in range(0, len(jobs), chunk):
+            if select.select([stop_read], [], [], 0)[0]:
+                break  # asked for what it has
+            try:
+                answers = fn(jobs[start : start + chunk])
+            except Exception:
+                break
+            done.extend(answers)
+        with os.fdopen(answers_write, "wb") as out:
+            out.write(pickle.dumps(done, protocol=pickle.HIGHEST_PROTOCOL))
+
+    pid = _fork(child)
+    os.close(stop_read)
+    os.close(answers_write)
+    if pid is None:
+        os.close(stop_write)
+        os.close(answers_read)
+        return None
+    return HeadStart(pid, stop_write, answers_read, len(jobs))
+
+
 def _compute(
     fn: Callable[[T], R],
     jobs: Sequence[T],

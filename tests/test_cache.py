@@ -200,7 +200,7 @@ def test_a_warm_graph_with_no_python_change_opens_no_per_file_record(org: GitRep
 
 
 def _cache_name() -> str:
-    from guardrails.imports.extract import PYTHON_TAG
+    from guardrails.imports.cold import PYTHON_TAG
 
     return f"imports-{PYTHON_TAG}.cache"
 

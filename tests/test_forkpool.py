@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -98,3 +99,107 @@ def test_no_child_is_left_behind(monkeypatch: pytest.MonkeyPatch) -> None:
     for pid in pids:  # every child was reaped
         with pytest.raises(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
+
+
+# -- head_start: a child works through inputs in order until asked for what it has --
+
+
+def _wait_for(path: Path, seconds: float = 30.0) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.005)
+
+
+def _reaped(pid: int) -> bool:
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def _squares_marking(done_at: int, mark: Path):  # type: ignore[no-untyped-def]
+    """A chunk's squares; ``mark`` appears once the chunk starting at ``done_at`` is done."""
+
+    def fn(chunk: list[int]) -> list[int]:
+        out = [n * n for n in chunk]
+        if chunk and chunk[0] == done_at:
+            mark.write_text("done")
+        return out
+
+    return fn
+
+
+def test_a_head_start_gives_every_answer_once_it_is_done(tmp_path: Path) -> None:
+    mark = tmp_path / "mark"
+    handle = forkpool.head_start(_squares_marking(90, mark), list(range(100)), 10)
+    assert handle is not None
+    pid = handle.pid
+    _wait_for(mark)
+    assert handle.take() == [n * n for n in range(100)]
+    assert _reaped(pid) and handle.take() == []  # taken once
+
+
+def test_a_head_start_taken_early_gives_a_prefix_in_order() -> None:
+    import time
+
+    def slow(chunk: list[int]) -> list[int]:
+        time.sleep(0.002)
+        return [n * n for n in chunk]
+
+    handle = forkpool.head_start(slow, list(range(2000)), 4)
+    assert handle is not None
+    got = handle.take()
+    assert len(got) < 2000 and got == [n * n for n in range(len(got))]
+
+
+def test_a_head_start_stops_where_fn_raises(tmp_path: Path) -> None:
+    mark = tmp_path / "mark"
+
+    def fn(chunk: list[int]) -> list[int]:
+        if chunk[0] == 20:
+            mark.write_text("raising")
+            raise ValueError(chunk[0])
+        return [n * n for n in chunk]
+
+    handle = forkpool.head_start(fn, list(range(50)), 10)
+    assert handle is not None
+    _wait_for(mark)
+    assert handle.take() == [n * n for n in range(20)]  # the inputs from 20 on are ours
+
+
+def test_a_head_start_cancelled_or_dropped_leaves_no_child() -> None:
+    import gc
+    import time
+
+    def forever(chunk: list[int]) -> list[int]:
+        time.sleep(30)
+        return chunk
+
+    handle = forkpool.head_start(forever, [1, 2, 3], 1)
+    assert handle is not None
+    pid = handle.pid
+    handle.cancel()
+    assert _reaped(pid) and handle.take() == []
+    dropped = forkpool.head_start(forever, [1, 2, 3], 1)
+    assert dropped is not None
+    pid = dropped.pid
+    del dropped
+    gc.collect()
+    assert _reaped(pid)
+
+
+def test_no_head_start_beside_another_thread() -> None:
+    import threading
+
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert forkpool.head_start(lambda c: list(c), [1, 2], 1) is None
+    finally:
+        release.set()
+        other.join()

@@ -11,6 +11,7 @@ import pytest
 
 from guardrails import forkpool
 from guardrails.imports import build as build_module
+from guardrails.imports import cold as cold_module
 from guardrails.imports.extract import RawExtraction, extract_raw
 from tests.test_imports_cache import DirSnapshot, build, write
 
@@ -48,7 +49,7 @@ def test_a_cold_graph_read_by_workers_is_the_graph_one_process_reads(
 ) -> None:
     write(tmp_path / "src", _tree(40))
     alone = build(DirSnapshot(tmp_path / "src"), tmp_path / "alone")
-    monkeypatch.setattr(build_module, "_EXTRACT_MIN", 8)
+    monkeypatch.setattr(cold_module, "EXTRACT_MIN", 8)
     monkeypatch.setattr(forkpool, "workers_for", lambda jobs, minimum: 2)
     monkeypatch.setattr(build_module, "_CHUNK", 16)  # each share read a few files at a time
     pools = _pools(monkeypatch)
@@ -90,7 +91,7 @@ def test_a_worker_that_dies_costs_only_speed(
 ) -> None:
     write(tmp_path / "src", _tree(20))
     alone = build(DirSnapshot(tmp_path / "src"), None)
-    monkeypatch.setattr(build_module, "_EXTRACT_MIN", 8)
+    monkeypatch.setattr(cold_module, "EXTRACT_MIN", 8)
     monkeypatch.setattr(forkpool, "workers_for", lambda jobs, minimum: 2)
     here: list[bytes] = []
 
@@ -104,3 +105,78 @@ def test_a_worker_that_dies_costs_only_speed(
     shared = build(DirSnapshot(tmp_path / "src"), None)
     assert len(here) == 23  # every distinct blob: this process's share, then the dead one's
     assert shared.edges == alone.edges and shared.problems == alone.problems
+
+
+# -- a cold graph's extraction started before the catalog loads (start_extraction) --
+
+
+def _early_build(snapshot: DirSnapshot, cache: Path, early: object) -> object:
+    from tests.test_imports_cache import CATALOG, service_of
+
+    return build_module.build_import_graph(
+        snapshot,  # type: ignore[arg-type]
+        CATALOG,
+        cache_dir=cache,
+        service_of=service_of,
+        early=early,  # type: ignore[arg-type]
+    )
+
+
+@linux_only
+def test_a_graph_started_early_is_the_graph_built_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "src", _tree(40))
+    alone = build(DirSnapshot(tmp_path / "src"), tmp_path / "alone")
+    monkeypatch.setattr(cold_module, "EXTRACT_MIN", 8)
+    cache = tmp_path / "early"
+    early = build_module.start_extraction(DirSnapshot(tmp_path / "src"), cache)
+    assert early is not None
+    taken: list[int] = []
+    real_take = build_module.EarlyExtraction.take
+
+    def take(self):  # type: ignore[no-untyped-def]
+        found = real_take(self)
+        taken.append(len(found))
+        return found
+
+    monkeypatch.setattr(build_module.EarlyExtraction, "take", take)
+    snapshot = DirSnapshot(tmp_path / "src")
+    graph = _early_build(snapshot, cache, early)
+    assert len(taken) == 1 and 0 <= taken[0] <= 43  # what the child had done, any amount
+    assert graph.edges == alone.edges and graph.problems == alone.problems  # type: ignore[attr-defined]
+    # Each blob read once in all: here, those the child had not done.
+    extracted = [p for p in snapshot.reads if p.endswith(".py")]
+    assert len(extracted) == len(set(extracted)) == 43 - taken[0]
+    # The extraction file is there now: the next cold-looking start starts nothing.
+    assert build_module.start_extraction(DirSnapshot(tmp_path / "src"), cache) is None
+
+
+@linux_only
+def test_an_early_child_that_dies_costs_only_speed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "src", _tree(20))
+    alone = build(DirSnapshot(tmp_path / "src"), None)
+    monkeypatch.setattr(cold_module, "EXTRACT_MIN", 8)
+
+    def dying(data: bytes) -> RawExtraction:
+        if os.getpid() != PARENT:
+            os._exit(3)
+        return extract_raw(data)
+
+    monkeypatch.setattr(build_module, "extract_raw", dying)
+    early = build_module.start_extraction(DirSnapshot(tmp_path / "src"), tmp_path / "c")
+    assert early is not None
+    monkeypatch.setattr(forkpool, "workers_for", lambda jobs, minimum: 1)
+    graph = _early_build(DirSnapshot(tmp_path / "src"), tmp_path / "c", early)
+    assert graph.edges == alone.edges and graph.problems == alone.problems  # type: ignore[attr-defined]
+
+
+def test_no_early_start_for_a_warm_repository_or_little_python(tmp_path: Path) -> None:
+    write(tmp_path / "src", _tree(6))
+    assert build_module.start_extraction(DirSnapshot(tmp_path / "src"), None) is None  # 9 files
+    write(tmp_path / "big", _tree(300))
+    cache = tmp_path / "cache"
+    build(DirSnapshot(tmp_path / "big"), cache)
+    assert build_module.start_extraction(DirSnapshot(tmp_path / "big"), cache) is None  # warm

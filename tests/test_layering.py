@@ -142,6 +142,7 @@ NOT_FOR_PROSE = (
     "guardrails.semantic.facts",
     "guardrails.semantic.python",
     "guardrails.cache.diffs",
+    "guardrails.imports.build",
     "guardrails.catalog.load",
     "guardrails.policy.load",
     "guardrails.rules._secrets",

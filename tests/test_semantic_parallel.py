@@ -17,6 +17,7 @@ from guardrails import forkpool
 from guardrails.changes import MODIFIED, FileChange, LineRange
 from guardrails.cli import cli
 from guardrails.imports import build as build_module
+from guardrails.imports import cold as cold_module
 from guardrails.semantic import parallel
 from guardrails.semantic.python import diff_python
 from tests.gitrepo import GitRepo
@@ -179,10 +180,10 @@ def test_a_wide_range_judged_in_workers_is_judged_the_same(
         return json.loads(result.stdout)  # type: ignore[no-any-return]
 
     monkeypatch.setattr(parallel, "PARALLEL_MIN", 10**9)
-    monkeypatch.setattr(build_module, "_EXTRACT_MIN", 10**9)
+    monkeypatch.setattr(cold_module, "EXTRACT_MIN", 10**9)
     alone = check()
     monkeypatch.setattr(parallel, "PARALLEL_MIN", 4)
-    monkeypatch.setattr(build_module, "_EXTRACT_MIN", 4)  # each graph's imports, from commits
+    monkeypatch.setattr(cold_module, "EXTRACT_MIN", 4)  # each graph's imports, from commits
     monkeypatch.setattr(forkpool.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     pools = _pools_started(monkeypatch)
     forked: list[str] = []
@@ -193,8 +194,21 @@ def test_a_wide_range_judged_in_workers_is_judged_the_same(
         return real(fn, jobs, workers, **kw)
 
     monkeypatch.setattr(forkpool, "fork_map", spy)
+    real_start = build_module.start_extraction
+    monkeypatch.setattr(build_module, "start_extraction", lambda *a: None)
     shared = check()
     assert pools and shared == alone
     assert "_extract.<locals>.<lambda>" in forked  # workers read blobs with a cat-file each
+    # A cold graph's extraction started before the catalog loads: the same verdict.
+    early: list[object] = []
+
+    def recorded(*args):  # type: ignore[no-untyped-def]
+        started = real_start(*args)
+        early.append(started)
+        return started
+
+    monkeypatch.setattr(build_module, "start_extraction", recorded)
+    assert check() == alone
+    assert early and early[0] is not None
     assert "safety.os-system" in {f["rule"] for f in alone["findings"]}
     assert {e["path"] for e in alone["impact"]["files"]} >= {"pkg/m0.py"}

@@ -22,17 +22,40 @@ Typical use (graph builder)::
 
 from __future__ import annotations
 
-from guardrails.imports.build import BuildStats, ImportGraph, build_import_graph
-from guardrails.imports.edges import ImportEdge
-from guardrails.imports.extract import ExtractError, Extraction, ImportRecord, extract
+from typing import TYPE_CHECKING
 
-__all__ = [
-    "BuildStats",
-    "ExtractError",
-    "Extraction",
-    "ImportEdge",
-    "ImportGraph",
-    "ImportRecord",
-    "build_import_graph",
-    "extract",
-]
+if TYPE_CHECKING:
+    from guardrails.imports.build import BuildStats as BuildStats
+    from guardrails.imports.build import ImportGraph as ImportGraph
+    from guardrails.imports.build import build_import_graph as build_import_graph
+    from guardrails.imports.edges import ImportEdge as ImportEdge
+    from guardrails.imports.extract import ExtractError as ExtractError
+    from guardrails.imports.extract import Extraction as Extraction
+    from guardrails.imports.extract import ImportRecord as ImportRecord
+
+# Loaded on first use, not with the package: the engine names a cache file of this package
+# (guardrails.imports.cold) on every run, and a run whose change has no Python in it never
+# needs the inference itself.
+_EXPORTS = {
+    "BuildStats": "guardrails.imports.build",
+    "ImportGraph": "guardrails.imports.build",
+    "build_import_graph": "guardrails.imports.build",
+    "ImportEdge": "guardrails.imports.edges",
+    "ExtractError": "guardrails.imports.extract",
+    "Extraction": "guardrails.imports.extract",
+    "ImportRecord": "guardrails.imports.extract",
+}
+# (``guardrails.imports.extract`` is the module: its function ``extract`` is imported from it.)
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> object:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'guardrails.imports' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -26,6 +26,7 @@ from guardrails import forkpool
 from guardrails.catalog.model import Catalog
 from guardrails.changes import Snapshot
 from guardrails.errors import Problem
+from guardrails.imports import cold
 from guardrails.imports.cache import ExtractionCache, GraphCache, remembered_roots
 from guardrails.imports.edges import (
     Columns,
@@ -50,9 +51,6 @@ from guardrails.nogc import no_gc
 from guardrails.records import compared_by, repr_omitting
 
 _CHUNK = 512  # files per read_many call (one cat-file each): bounds memory, paces the bar
-# New blobs from which their extraction is shared with forked workers: a cold parse costs
-# ~0.1-0.2 ms a file, a fork and sending the records back ~10-20 ms.
-_EXTRACT_MIN = 256
 
 
 class BuildStats(msgspec.Struct, frozen=True):
@@ -113,6 +111,7 @@ class _Progress:
     def __init__(self, total: int, enabled: bool, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stderr
         self.total = total
+        self.offset = 0  # files done before the counted ones started (an early extraction)
         self.enabled = enabled and total > 0 and _isatty(self.stream)
         self.start = time.perf_counter()
         self.shown = False
@@ -121,7 +120,7 @@ class _Progress:
         if not self.enabled or time.perf_counter() - self.start < 1.0:
             return
         self.shown = True
-        self.stream.write(f"\rguardrails: reading imports {done}/{self.total} files")
+        self.stream.write(f"\rguardrails: reading imports {done + self.offset}/{self.total} files")
         self.stream.flush()
 
     def close(self) -> None:
@@ -137,6 +136,51 @@ def _isatty(stream: TextIO) -> bool:
         return False
 
 
+class EarlyExtraction:
+    """The import records of a snapshot's Python blobs, started in a forked child before
+    the catalog loads (:func:`start_extraction`): a cold graph's extraction is most of its
+    time, and needs nothing the catalog decides."""
+
+    def __init__(self, handle: forkpool.HeadStart, blobs: list[str]) -> None:
+        self._handle, self._blobs = handle, blobs
+
+    def take(self) -> dict[str, RawExtraction]:
+        """What the child extracted, by blob id (it stops after the chunk it is in)."""
+        return dict(zip(self._blobs, self._handle.take(), strict=False))
+
+    def cancel(self) -> None:
+        self._handle.cancel()
+
+
+# Files a head-start child extracts between two looks at whether it was asked to stop.
+_EARLY_CHUNK = 64
+
+
+def start_extraction(snapshot: Snapshot, cache_dir: Path | None) -> EarlyExtraction | None:
+    """Start extracting every Python blob of ``snapshot`` in a forked child when its graph is
+    cold (:func:`guardrails.imports.cold.is_cold`: never extracted in this repository, and
+    enough Python to share); else None.
+
+    The child takes the files in order while this process loads the catalog, the file
+    claims and the source roots; the build takes what it has done (:meth:`take`) and shares
+    the rest as before.
+    """
+    paths = snapshot.paths()
+    if not cold.is_cold(paths, cache_dir):
+        return None
+    jobs: dict[str, str] = {}  # blob -> first path
+    for p in paths:
+        if p.endswith(".py"):
+            blob = snapshot.blob_id(p)
+            if blob is not None:
+                jobs.setdefault(blob, p)
+    todo = list(jobs.items())
+    handle = forkpool.head_start(
+        lambda chunk: _extract_share(snapshot, list(chunk), None), todo, _EARLY_CHUNK
+    )
+    return None if handle is None else EarlyExtraction(handle, [b for b, _ in todo])
+
+
 def build_import_graph(
     snapshot: Snapshot,
     catalog: Catalog,
@@ -144,18 +188,24 @@ def build_import_graph(
     cache_dir: Path | None,
     service_of: Callable[[str], str | None],
     progress: bool = False,
+    early: EarlyExtraction | None = None,
 ) -> ImportGraph:
     """The import graph of every ``*.py`` file in ``snapshot``.
 
     ``cache_dir`` holds the extraction cache and the remembered graph states (e.g.
     ``<git_dir>/guardrails``; None: no cache).
-    ``service_of`` maps a repository path to its service name, or None. Never raises for bad
-    input files: they become ``problems``.
+    ``service_of`` maps a repository path to its service name, or None. ``early``: records
+    :func:`start_extraction` began on this snapshot (taken, or stopped when not needed).
+    Never raises for bad input files: they become ``problems``.
     """
     # Edges, the module index and the stored state: tens of thousands of small objects, no
     # cycle among them (guardrails.nogc).
-    with no_gc():
-        return _build(snapshot, catalog, cache_dir, service_of, progress)
+    try:
+        with no_gc():
+            return _build(snapshot, catalog, cache_dir, service_of, progress, early)
+    finally:
+        if early is not None:
+            early.cancel()  # taken already, or not needed: this graph was remembered
 
 
 def _build(
@@ -164,6 +214,7 @@ def _build(
     cache_dir: Path | None,
     service_of: Callable[[str], str | None],
     progress: bool,
+    early: EarlyExtraction | None,
 ) -> ImportGraph:
     started = time.perf_counter()
     paths = list(snapshot.paths())
@@ -191,7 +242,15 @@ def _build(
         edges = state.edges()
     else:
         state, edges, parsed, fallback = _advance(
-            snapshot, cache_dir, roots, py_files, store.blobs, blob_of, store.latest(), progress
+            snapshot,
+            cache_dir,
+            roots,
+            py_files,
+            store.blobs,
+            blob_of,
+            store.latest(),
+            progress,
+            early,
         )
         store.put(state)
     problems = [*root_problems, *state.problems()]
@@ -230,6 +289,7 @@ def _advance(
     blob_of: dict[str, str],
     base: GraphState | None,
     progress: bool,
+    early: EarlyExtraction | None = None,
 ) -> tuple[GraphState, tuple[ImportEdge, ...], int, int]:
     """The state of ``blobs`` from ``base`` (None: from nothing), its sorted edges, the blobs
     parsed and how many of those libcst parsed."""
@@ -250,7 +310,12 @@ def _advance(
     todo = [(blob, p) for blob, p in wanted.items() if cache.get(blob) is None]
     fallback = 0
     bar = _Progress(len(todo), progress)
-    for (blob, _), raw in zip(todo, _extract(snapshot, todo, bar), strict=True):
+    early_raws = early.take() if early is not None and todo else {}
+    rest = [job for job in todo if job[0] not in early_raws]
+    bar.offset = len(todo) - len(rest)
+    extracted = dict(zip((b for b, _ in rest), _extract(snapshot, rest, bar), strict=True))
+    for blob, _ in todo:
+        raw = early_raws[blob] if blob in early_raws else extracted[blob]
         fallback += raw[2] == "libcst"
         cache.put(blob, raw)
     bar.close()
@@ -289,7 +354,7 @@ def _extract(
     commit that is a ``cat-file`` of its own, in parallel with the others) and extracts
     them. Fewer are read and extracted here alone: the same records either way.
     """
-    workers = forkpool.workers_for(len(todo), _EXTRACT_MIN)
+    workers = forkpool.workers_for(len(todo), cold.EXTRACT_MIN)
     if workers == 1:
         raws = _extract_share(snapshot, todo, bar.update)
     else:

@@ -26,6 +26,7 @@ from typing import Any, cast
 from guardrails.atomic import write_atomically
 from guardrails.catalog.model import Catalog
 from guardrails.errors import Problem
+from guardrails.imports.cold import PYTHON_TAG, extraction_file
 from guardrails.imports.edges import (
     FIELDS,
     GraphState,
@@ -34,7 +35,7 @@ from guardrails.imports.edges import (
     problem_row,
     runs_of,
 )
-from guardrails.imports.extract import PYTHON_TAG, RawExtraction
+from guardrails.imports.extract import RawExtraction
 
 # Bump whenever extract_raw's output changes for the same input.
 CACHE_VERSION = 1
@@ -63,7 +64,7 @@ def _header() -> bytes:
 
 class ExtractionCache:
     def __init__(self, directory: Path | None) -> None:
-        self.path = None if directory is None else directory / f"imports-{PYTHON_TAG}.cache"
+        self.path = None if directory is None else extraction_file(directory)
         self.entries: dict[str, RawExtraction] = {}
         self.new: dict[str, RawExtraction] = {}
         self.corrupt = False  # the file existed but could not be used (tests assert on it)

@@ -17,7 +17,6 @@ import ast
 import functools
 import itertools
 import re
-import sys
 from typing import NamedTuple
 
 from guardrails.pyast import dotted_name, mask_type_parameters
@@ -446,7 +445,3 @@ def _dynamic_call(call: ast.Call, flags: int, out: list[RawRecord]) -> None:
     if not name or name.startswith("."):
         return  # relative to a runtime `package=`: cannot be known statically
     out.append((name, (), call.lineno, 0, flags | DYNAMIC, f"{func}({name!r})"))
-
-
-# The cache is per interpreter: which files ast can read depends on the running Python.
-PYTHON_TAG = f"py{sys.version_info[0]}{sys.version_info[1]}"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -26,7 +26,6 @@ from guardrails.filemap import FileMap, touch
 from guardrails.graph import DependencyGraph, Evidence, ImportDependency
 
 if TYPE_CHECKING:
-    from guardrails.catalog.codeowners import CodeOwnersIndex
     from guardrails.flags import FlagRead
     from guardrails.git import Change, Repo
     from guardrails.impact import Impact
@@ -296,29 +295,28 @@ def flag_definitions(source: FileSource, path: str, text: str) -> dict[str, obje
 
 
 def owners_from_codeowners(
-    catalog: Catalog, snapshot: Snapshot, codeowners: CodeOwnersIndex
+    catalog: Catalog,
+    paths: Sequence[str],
+    services_of: Mapping[str, tuple[str, ...]],
+    owners_of: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]],
 ) -> Catalog:
     """A service nobody declared an owner for is owned by the CODEOWNERS owners of its files.
 
     The first file of the service (in path order) decides, and only owners that are teams
-    count: a person in CODEOWNERS owns files, not a node in the graph.
+    count: a person in CODEOWNERS owns files, not a node in the graph. ``services_of`` and
+    ``owners_of`` are the claims of every path (team ids first, sorted).
     """
-    from guardrails.catalog.paths import ServicePathIndex
-
-    ownerless = {name: svc for name, svc in catalog.services.items() if svc.owner is None}
+    ownerless = {name for name, svc in catalog.services.items() if svc.owner is None}
     if not ownerless:
         return catalog
-    index = ServicePathIndex(ownerless)
     owners: dict[str, str] = {}
-    for path in snapshot.paths():
-        for name in index.services_for(path):
-            if name in owners:
+    for path in paths:
+        for name in services_of.get(path, ()):
+            if name not in ownerless or name in owners:
                 continue
-            teams = sorted(
-                {t for o in codeowners.owners(path) for t in codeowners.teams_for_owner(o)}
-            )
+            teams = owners_of.get(path, ((), ()))[0]
             if teams:
-                owners[name] = teams[0]
+                owners[name] = teams[0].removeprefix("team:")
         if len(owners) == len(ownerless):
             break
     if not owners:

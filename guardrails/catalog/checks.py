@@ -175,7 +175,7 @@ def check_paths(
                     )
                 )
 
-    index = ServicePathIndex(declared)
+    index = ServicePathIndex.of(declared)
     order = {s.name: i for i, s in enumerate(declared)}
     by_name = {s.name: s for s in declared}
     shared: dict[tuple[str, ...], list[str]] = defaultdict(list)

@@ -301,6 +301,14 @@ def literal_directory(pattern: str) -> tuple[str, str] | None:
     return None
 
 
+def _services_of(services: Catalog | Mapping[str, Service] | Iterable[Service]) -> list[Service]:
+    if isinstance(services, Catalog):
+        return list(services.services.values())
+    if isinstance(services, Mapping):
+        return list(services.values())
+    return list(services)
+
+
 def _wildcard_bucket(pattern: str) -> str:
     """The literal leading directory an anchored wildcard pattern can only match under."""
     p = pattern.lstrip("/")
@@ -317,13 +325,31 @@ def _wildcard_bucket(pattern: str) -> str:
 
 
 class ServicePathIndex:
-    """Maps repository paths to the services whose ``paths`` claim them."""
+    """Maps repository paths to the services whose ``paths`` claim them.
+
+    :meth:`of` gives the index of a set of services (by name and paths) already built in
+    this process, if any: a cold run matches every path of the tree against the declared
+    services when it checks the config, and again when it claims the files for the
+    catalog's services, which are usually the same ones. Each index remembers its answers.
+    """
+
+    _built: dict[tuple[tuple[str, tuple[str, ...]], ...], ServicePathIndex] = {}
+
+    @classmethod
+    def of(cls, services: Catalog | Mapping[str, Service] | Iterable[Service]) -> ServicePathIndex:
+        found = _services_of(services)
+        k = tuple(sorted((s.name, s.paths) for s in found))
+        index = cls._built.get(k)
+        if index is None:
+            index = cls(found)
+            if len(cls._built) >= 4:  # a few catalogs per run (head, base, guarded)
+                cls._built.clear()
+            cls._built[k] = index
+        return index
 
     def __init__(self, services: Catalog | Mapping[str, Service] | Iterable[Service]) -> None:
-        if isinstance(services, Catalog):
-            services = services.services.values()
-        elif isinstance(services, Mapping):
-            services = services.values()
+        services = _services_of(services)
+        self._memo: dict[str, tuple[str, ...]] = {}
         under: dict[str, list[tuple[str, str]]] = defaultdict(list)
         exact: dict[str, list[tuple[str, str]]] = defaultdict(list)
         # Wildcard patterns compile on the first path that passes their bucket and their
@@ -373,10 +399,15 @@ class ServicePathIndex:
 
     def services_for(self, path: str) -> tuple[str, ...]:
         """The names of the services claiming ``path``, sorted (usually zero or one)."""
-        claims = self.claims(path)
-        if len(claims) <= 1:
-            return (claims[0][0],) if claims else ()
-        return tuple(sorted({name for name, _ in claims}))
+        found = self._memo.get(path)
+        if found is None:
+            claims = self.claims(path)
+            if len(claims) <= 1:
+                found = (claims[0][0],) if claims else ()
+            else:
+                found = tuple(sorted({name for name, _ in claims}))
+            self._memo[path] = found
+        return found
 
     def map_paths(self, paths: Iterable[str]) -> dict[str, tuple[str, ...]]:
         """``{path: services}`` for every path claimed by at least one service."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from msgspec.structs import replace
@@ -24,6 +24,7 @@ from guardrails.changes import DELETED, RENAMED, Snapshot
 from guardrails.errors import ConfigError, GuardrailsError, Problem
 from guardrails.filemap import FileMap, touch
 from guardrails.graph import DependencyGraph, Evidence, ImportDependency
+from guardrails.semantic.python_files import is_python_change
 
 if TYPE_CHECKING:
     from guardrails.flags import FlagRead
@@ -200,31 +201,46 @@ def load_catalog_for(
     return remembered_catalog(snapshot, (config_path, required), build)
 
 
+_AUTO: Any = object()  # load_world's default: decide whether to start the extraction early
+
+
 def load_world(
-    repo: Repo, snapshot: Snapshot, config_path: str | None = None, *, required: bool = True
+    repo: Repo,
+    snapshot: Snapshot,
+    config_path: str | None = None,
+    *,
+    required: bool = True,
+    early: EarlyExtraction | None = _AUTO,
 ) -> World:
     """Catalog + imports + graph for one tree (see :func:`load_catalog_for`).
 
     A tree whose imports were never extracted (a cold cache) has them extracted by a forked
-    child from now on, while the catalog and the file claims load here
-    (:func:`guardrails.imports.build.start_extraction`).
+    child while the catalog and the file claims load here (:func:`start_early`); ``early``:
+    the one the caller started (None: none).
     """
-    early = _early_extraction(repo, snapshot)
+    if early is _AUTO:
+        early = start_early(repo, snapshot)
     try:
         catalog = load_catalog_for(snapshot, config_path, required=required)
     except BaseException:
         if early is not None:
             early.cancel()
         raise
+    if early is not None and not infers_imports(catalog):
+        early.cancel()  # no import graph for this catalog: the child's work is not wanted
+        early = None
     return world_from_catalog(repo, snapshot, catalog, early=early)
 
 
-def _early_extraction(repo: Repo, snapshot: Snapshot) -> EarlyExtraction | None:
+def start_early(repo: Repo, snapshot: Snapshot) -> EarlyExtraction | None:
+    """:func:`guardrails.imports.build.start_extraction` of ``snapshot`` when the repository
+    has remembered nothing yet (:func:`guardrails.imports.cold.is_cold`), else None without
+    importing any of the inference."""
     from guardrails.imports import cold
 
     cache_dir = repo.git_dir / "guardrails"
     if not cold.is_cold(snapshot.paths(), cache_dir):
-        return None  # warm, or little Python: nothing of the inference is imported
+        return None
     from guardrails.imports.build import start_extraction
 
     return start_extraction(snapshot, cache_dir)
@@ -389,14 +405,23 @@ def analyze(
     cs = change.changes
     needs_base = any(f.status in (DELETED, RENAMED) for f in cs.files)
     config_problems: tuple[Problem, ...] = ()
+    # A cold head's imports are extracted from now on, beside the base catalog too, when the
+    # change has Python in it (the rules will ask who imports it): a docs-only change may
+    # never build the graph, and would leave a child's work unused on every run.
+    early = start_early(repo, change.head) if any(map(is_python_change, cs.files)) else None
 
-    base_catalog = (
-        load_catalog_for(change.base, config_path, required=False)
-        if needs_base or cs.mode == "range"
-        else None
-    )
     try:
-        head_world = load_world(repo, change.head, config_path)
+        base_catalog = (
+            load_catalog_for(change.base, config_path, required=False)
+            if needs_base or cs.mode == "range"
+            else None
+        )
+    except BaseException:
+        if early is not None:
+            early.cancel()
+        raise
+    try:
+        head_world = load_world(repo, change.head, config_path, early=early)
     except ConfigError as exc:
         named_but_nowhere = config_path is not None and change.base.read(config_path) is None
         if cs.mode != "range" or base_catalog is None or named_but_nowhere:

@@ -10,6 +10,12 @@ them. Each child sends its answers back, pickled, through a pipe, while this pro
 computes its own share. A child that cannot start, dies or sends something unreadable
 costs only speed: its share is computed here, with the same answers.
 
+Work can also start before the stage that needs it, on a core that would otherwise wait:
+:func:`background` runs a function for what it leaves in a content-addressed cache (the
+change's semantic diffs, while the catalogs load), and :func:`head_start` works through a
+list of inputs in order until this process takes what it has done (a cold tree's import
+records, while its catalog loads).
+
 Plain ``os.fork`` and pipes rather than ``concurrent.futures``: importing the executor costs
 ~25 ms and its queues ~40 ms more per pool (``-X importtime``; a one-worker pool against
 no pool over django's files, in-process), as much as a cold graph of 1,000 files parses.
@@ -242,14 +248,19 @@ def head_start(
         os.close(stop_write)
         os.close(answers_read)
         gc.freeze()  # as in background(): collections see only what the child makes
+        stop = select.poll()
+        stop.register(stop_read, select.POLLIN)
         done: list[R] = []
         for start in range(0, len(jobs), chunk):
-            if select.select([stop_read], [], [], 0)[0]:
-                break  # asked for what it has
+            if stop.poll(0):
+                break  # asked for what it has (its end of the pipe closed)
+            piece = jobs[start : start + chunk]
             try:
-                answers = fn(jobs[start : start + chunk])
+                answers = fn(piece)
             except Exception:
                 break
+            if len(answers) != len(piece):
+                break  # not one answer per input: nothing from here on can be placed
             done.extend(answers)
         with os.fdopen(answers_write, "wb") as out:
             out.write(pickle.dumps(done, protocol=pickle.HIGHEST_PROTOCOL))
@@ -392,3 +403,9 @@ def _reap(pid: int, *, kill: bool) -> int:
         return os.waitpid(pid, 0)[1]
     except OSError:
         return -1
+    except BaseException:  # interrupted while waiting: the child is not left behind
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.waitpid(pid, 0)
+        raise

@@ -299,6 +299,30 @@ def _mutations() -> dict[str, Callable[[GitRepo], object]]:
     }
 
 
+def test_an_index_rewritten_while_the_disk_is_compared_is_a_change(
+    org: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file edited and staged between the index's stat and git's stat check: the check
+    compares the disk with the new index and finds nothing modified; the index is stat'ed
+    again after it, so the tree is not taken for the one listed."""
+    from guardrails.cache.reads import tree_digest
+    from guardrails.git import Repo
+
+    git = Repo.open(org.root)
+    snapshot = git.worktree()
+    before = tree_digest(snapshot)
+    real = type(git).modified
+
+    def staged_meanwhile(self):  # type: ignore[no-untyped-def]
+        org.write({"c/y.py": "import sys\n"})
+        org.git("add", "c/y.py")
+        return real(self)
+
+    monkeypatch.setattr(type(git), "modified", staged_meanwhile)
+    assert snapshot.unchanged() is False  # type: ignore[attr-defined]
+    assert tree_digest(Repo.open(org.root).worktree()) != before
+
+
 @pytest.mark.parametrize("how", sorted(_mutations()))
 def test_the_work_tree_is_unchanged_only_when_a_new_listing_would_say_so(
     org: GitRepo, how: str
@@ -314,6 +338,10 @@ def test_the_work_tree_is_unchanged_only_when_a_new_listing_would_say_so(
     before = tree_digest(snapshot)
     assert snapshot.unchanged()  # type: ignore[attr-defined]
     _mutations()[how](org)
+    # Later stages ask this snapshot for ids again (the import graph asks for every file's).
+    for path in snapshot.paths():
+        snapshot.blob_id(path)
+    assert tree_digest(snapshot) == before  # one snapshot, one view of each file
     same = tree_digest(git.worktree()) == before
     assert same == (how in ("an untracked file added", "the index refreshed", "a file staged"))
     # A refreshed index (or one where a modified file was staged as it is on disk) lists the

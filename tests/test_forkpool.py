@@ -203,3 +203,18 @@ def test_no_head_start_beside_another_thread() -> None:
     finally:
         release.set()
         other.join()
+
+
+def test_a_head_start_stops_at_a_chunk_without_one_answer_per_input(tmp_path: Path) -> None:
+    mark = tmp_path / "mark"
+
+    def fn(chunk: list[int]) -> list[int]:
+        if chunk[0] == 30:
+            mark.write_text("short")
+            return [0]  # three inputs, one answer: nothing from here on can be placed
+        return [n * n for n in chunk]
+
+    handle = forkpool.head_start(fn, list(range(60)), 3)
+    assert handle is not None
+    _wait_for(mark)
+    assert handle.take() == [n * n for n in range(30)]

@@ -180,3 +180,130 @@ def test_no_early_start_for_a_warm_repository_or_little_python(tmp_path: Path) -
     cache = tmp_path / "cache"
     build(DirSnapshot(tmp_path / "big"), cache)
     assert build_module.start_extraction(DirSnapshot(tmp_path / "big"), cache) is None  # warm
+
+
+@linux_only
+def test_what_an_early_child_had_done_is_used_and_the_rest_done_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child is caught in its third chunk of four: its 12 records are taken, and this
+    process extracts the other 31 blobs, the graph the same as one built alone."""
+    write(tmp_path / "src", _tree(40))
+    alone = build(DirSnapshot(tmp_path / "src"), tmp_path / "alone")
+    monkeypatch.setattr(cold_module, "EXTRACT_MIN", 8)
+    monkeypatch.setattr(build_module, "_EARLY_CHUNK", 4)
+    monkeypatch.setattr(forkpool, "workers_for", lambda jobs, minimum: 1)
+    mark = tmp_path / "third-chunk"
+    calls = [0]
+
+    def pacing(data: bytes) -> RawExtraction:
+        if os.getpid() != PARENT:
+            calls[0] += 1  # the child's own copy
+            if calls[0] == 9:  # the first file of its third chunk
+                mark.write_text("in chunk 3")
+                import time
+
+                time.sleep(1.0)  # long enough for the build below to ask for what it has
+        return extract_raw(data)
+
+    monkeypatch.setattr(build_module, "extract_raw", pacing)
+    early = build_module.start_extraction(DirSnapshot(tmp_path / "src"), tmp_path / "c")
+    assert early is not None
+    from tests.test_forkpool import _wait_for
+
+    _wait_for(mark)
+    taken: list[int] = []
+    real_take = build_module.EarlyExtraction.take
+
+    def take(self):  # type: ignore[no-untyped-def]
+        found = real_take(self)
+        taken.append(len(found))
+        return found
+
+    monkeypatch.setattr(build_module.EarlyExtraction, "take", take)
+    snapshot = DirSnapshot(tmp_path / "src")
+    graph = _early_build(snapshot, tmp_path / "c", early)
+    assert taken == [12]
+    assert len([p for p in snapshot.reads if p.endswith(".py")]) == 43 - 12
+    assert graph.edges == alone.edges and graph.problems == alone.problems  # type: ignore[attr-defined]
+
+
+def _early_starts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What became of each early extraction: "taken" or "cancelled" (one entry each)."""
+    events: list[str] = []
+    real_start = build_module.start_extraction
+
+    def start(*args):  # type: ignore[no-untyped-def]
+        early = real_start(*args)
+        if early is not None:
+            real_take, real_cancel = early.take, early.cancel
+            state = {"done": False}
+
+            def take():  # type: ignore[no-untyped-def]
+                state["done"] = True
+                events.append("taken")
+                return real_take()
+
+            def cancel():  # type: ignore[no-untyped-def]
+                if not state["done"]:
+                    state["done"] = True
+                    events.append("cancelled")
+                real_cancel()
+
+            early.take, early.cancel = take, cancel  # type: ignore[method-assign]
+        return early
+
+    monkeypatch.setattr(build_module, "start_extraction", start)
+    return events
+
+
+CONFIG_OFF = """\
+version: 1
+teams:
+  tb: {members: [bo]}
+services:
+  b: {owner: tb, paths: ["services/b/**"]}
+inference: {python_imports: false}
+"""
+
+
+@linux_only
+@pytest.mark.parametrize("case", ["graph", "imports off", "docs only", "then warm"])
+def test_an_early_extraction_starts_only_when_a_graph_will_want_it(
+    repo: object, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    from click.testing import CliRunner
+
+    from guardrails.cli import cli
+    from tests.gitrepo import GitRepo
+
+    assert isinstance(repo, GitRepo)
+    files = _tree(20)
+    if case == "imports off":
+        files["guardrails.yaml"] = CONFIG_OFF
+    repo.write({**files, "README.md": "hello\n"})
+    repo.commit("tree")
+    monkeypatch.setattr(cold_module, "EXTRACT_MIN", 8)
+    events = _early_starts(monkeypatch)
+
+    def run(*args: str) -> None:
+        result = CliRunner().invoke(cli, [*args[:1], "-C", str(repo.root), *args[1:]])
+        assert result.exit_code in (0, 1), result.output
+
+    if case in ("graph", "imports off"):
+        run("graph", "--format", "json")
+        assert events == (["taken"] if case == "graph" else ["cancelled"])
+    elif case == "docs only":
+        repo.write({"README.md": "hello again\n"})
+        repo.git("add", "README.md")
+        run("check", "--staged", "--format", "json")
+        assert events == []  # a change without Python: no child
+    else:
+        run("check", "--staged", "--format", "json")  # nothing staged: nothing remembered
+        repo.write({"README.md": "hello again\n"})
+        repo.git("add", "README.md")
+        run("check", "--staged", "--format", "json")  # remembers the catalog
+        repo.write({"services/b/m3.py": "import services.a\n"})
+        repo.git("add", "services/b/m3.py")
+        run("check", "--staged", "--format", "json")
+        assert events == []  # the cache remembers a catalog: not the first run any more

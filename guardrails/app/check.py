@@ -93,14 +93,22 @@ def run_check(
         if not change.changes.files and (named is None or change.head.read(named) is not None):
             return nothing_staged(change.changes, options, env)
     warming = _warm_diffs(repo, change)
+    interrupted = True
     try:
         analysis = analyze(repo, selector, config_path=options.config_path, change=change)
-        return judge(analysis, options, env, repo)
+        verdict = judge(analysis, options, env, repo)
+        interrupted = False
+        return verdict
+    except Exception:
+        interrupted = False  # a failure, not an interrupt: the child finishes its writes
+        raise
     finally:
         if warming:
             from guardrails.cache.diffs import settle
 
-            settle(cancel=True)  # no rule asked (or the run failed): not waited for
+            # No rule asked, or the run failed: waited for (a few ms; a child killed in the
+            # middle of a write would leave its temporary file), unless interrupted.
+            settle(cancel=interrupted)
 
 
 def _warm_diffs(repo: Repo, change: Change) -> bool:

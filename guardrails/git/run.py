@@ -163,6 +163,8 @@ def drain(*pending: _Pending) -> None:
                         left = write[fd]
                         try:
                             n = os.write(fd, left[:65536])
+                        except BlockingIOError:  # the pipe filled between select and write
+                            n = 0
                         except BrokenPipeError:  # it exited without reading it all
                             n = len(left)
                         write[fd] = left[n:]

@@ -107,7 +107,7 @@ class WorktreeSnapshot:
         self._modified: frozenset[str] = frozenset()  # of those, the ones git says so of
         self._paths: tuple[str, ...] | None = None
         self._index_stat: tuple[int, ...] | None = None  # the index file, before listing it
-        self._hashed: dict[str, str | None] = {}  # blob_id of dirty paths, from the disk
+        self._hashed: dict[str, str | None] = {}  # blob_id of dirty paths, first asked
 
     def _tracked(self) -> dict[str, _Entry]:
         if self._index is None:
@@ -126,10 +126,13 @@ class WorktreeSnapshot:
         False when it cannot tell (the index was rewritten, even with the same entries)."""
         if self._index is None:
             return True  # nothing was listed, nothing can have changed under it
-        stat = _stat(self._repo.index_file())
-        if stat != self._index_stat or self._repo.modified() != self._modified:
+        index = self._repo.index_file()
+        if _stat(index) != self._index_stat or self._repo.modified() != self._modified:
             return False
-        return all(self._disk_id(p) == self._hashed.get(p) for p in self._dirty)
+        if not all(self._disk_id(p) == self._hashed.get(p) for p in self._dirty):
+            return False
+        # The index rewritten while git compared the disk with it: that was another index.
+        return _stat(index) == self._index_stat
 
     def _disk(self, path: str) -> bytes | None:
         parts = path.split("/")
@@ -173,8 +176,11 @@ class WorktreeSnapshot:
         entry = self._tracked().get(path)
         if entry is not None and path not in self._dirty:
             return entry.oid
-        found = self._hashed[path] = self._disk_id(path)
-        return found
+        # Hashed once per snapshot: every stage asks for the same file's id (and unchanged()
+        # compares the disk with the content this snapshot gave, not with a later one).
+        if path not in self._hashed:
+            self._hashed[path] = self._disk_id(path)
+        return self._hashed[path]
 
     def _disk_id(self, path: str) -> str | None:
         data = self.read(path)

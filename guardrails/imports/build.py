@@ -146,7 +146,8 @@ class EarlyExtraction:
 
     def take(self) -> dict[str, RawExtraction]:
         """What the child extracted, by blob id (it stops after the chunk it is in)."""
-        return dict(zip(self._blobs, self._handle.take(), strict=False))
+        found = self._handle.take()  # a prefix of the blobs, in order
+        return dict(zip(self._blobs[: len(found)], found, strict=True))
 
     def cancel(self) -> None:
         self._handle.cancel()

@@ -129,6 +129,7 @@ def test_a_graph_started_early_is_the_graph_built_alone(
     write(tmp_path / "src", _tree(40))
     alone = build(DirSnapshot(tmp_path / "src"), tmp_path / "alone")
     monkeypatch.setattr(cold_module, "EXTRACT_MIN", 8)
+    monkeypatch.setattr(forkpool, "workers_for", lambda jobs, minimum: 1)  # the rest: here
     cache = tmp_path / "early"
     early = build_module.start_extraction(DirSnapshot(tmp_path / "src"), cache)
     assert early is not None
@@ -307,3 +308,47 @@ def test_an_early_extraction_starts_only_when_a_graph_will_want_it(
         repo.git("add", "services/b/m3.py")
         run("check", "--staged", "--format", "json")
         assert events == []  # the cache remembers a catalog: not the first run any more
+
+
+class _Unreadable(DirSnapshot):
+    """A tree with one listed file that cannot be read when asked for (gone meanwhile)."""
+
+    def read_many(self, paths):  # type: ignore[no-untyped-def]
+        found = super().read_many(paths)
+        found.pop("services/b/m5.py", None)
+        return found
+
+
+@linux_only
+def test_a_file_gone_when_the_early_child_reads_is_read_as_the_build_reads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read ahead 256 files at a time and extracted 16 at a time, a file the read does not
+    return is an empty file, as in the build's own reading, and its neighbours keep theirs."""
+    write(tmp_path / "src", _tree(40))
+    monkeypatch.setattr(forkpool, "workers_for", lambda jobs, minimum: 1)
+    alone = build(_Unreadable(tmp_path / "src"), tmp_path / "alone")
+    monkeypatch.setattr(cold_module, "EXTRACT_MIN", 8)
+    mark = tmp_path / "done"
+    real = build_module.extract_raw
+    calls = [0]
+
+    def counting(data: bytes) -> RawExtraction:
+        if os.getpid() != PARENT:
+            calls[0] += 1
+            if calls[0] == 43:  # the child's last blob: every record is the child's
+                mark.write_text("done")
+        return real(data)
+
+    monkeypatch.setattr(build_module, "extract_raw", counting)
+    early = build_module.start_extraction(_Unreadable(tmp_path / "src"), tmp_path / "c")
+    assert early is not None
+    from tests.test_forkpool import _wait_for
+
+    _wait_for(mark)
+    snapshot = _Unreadable(tmp_path / "src")
+    graph = _early_build(snapshot, tmp_path / "c", early)
+    assert [p for p in snapshot.reads if p.endswith(".py")] == []  # all of it from the child
+    assert graph.edges == alone.edges and graph.problems == alone.problems  # type: ignore[attr-defined]
+    assert not any(e.src_path == "services/b/m5.py" for e in graph.edges)  # type: ignore[attr-defined]
+    assert any(e.src_path == "services/b/m6.py" for e in graph.edges)  # type: ignore[attr-defined]

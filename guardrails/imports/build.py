@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -153,8 +153,10 @@ class EarlyExtraction:
         self._handle.cancel()
 
 
-# Files a head-start child extracts between two looks at whether it was asked to stop.
-_EARLY_CHUNK = 64
+# Files a head-start child extracts between two looks at whether it was asked to stop (the
+# build waits for the chunk it is in: ~3 ms), and reads at once (one cat-file on a commit).
+_EARLY_CHUNK = 16
+_EARLY_READ = 256
 
 
 def start_extraction(snapshot: Snapshot, cache_dir: Path | None) -> EarlyExtraction | None:
@@ -176,9 +178,22 @@ def start_extraction(snapshot: Snapshot, cache_dir: Path | None) -> EarlyExtract
             if blob is not None:
                 jobs.setdefault(blob, p)
     todo = list(jobs.items())
-    handle = forkpool.head_start(
-        lambda chunk: _extract_share(snapshot, list(chunk), None), todo, _EARLY_CHUNK
-    )
+    # In the child, which is given the files in order, a chunk at a time: the sources of
+    # the files read ahead, how many files it was given, and how far they were read.
+    read: dict[str, bytes] = {}
+    given, ahead = [0], [0]
+
+    def extract(chunk: Sequence[tuple[str, str]]) -> list[RawExtraction]:
+        first = given[0]
+        if first + len(chunk) > ahead[0]:
+            window = todo[first : first + max(_EARLY_READ, len(chunk))]
+            read.clear()
+            read.update(snapshot.read_many([p for _, p in window]))
+            ahead[0] = first + len(window)
+        given[0] = first + len(chunk)
+        return [extract_raw(read.get(p, b"")) for _, p in chunk]  # as _extract_share does
+
+    handle = forkpool.head_start(extract, todo, _EARLY_CHUNK)
     return None if handle is None else EarlyExtraction(handle, [b for b, _ in todo])
 
 

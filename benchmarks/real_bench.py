@@ -321,7 +321,15 @@ def report(b: Bench, fixit_version: str | None) -> tuple[list[str], dict[str, ob
         rc = ours_c / theirs_c if theirs_c else None
         met = ""
         if ok is not None and rw is not None and rc is not None and rw == rw:  # nan: skipped
-            met = " met" if ok(rw) and ok(rc) else (" met on cpu" if ok(rc) else " NOT met")
+            # "met" needs both: wall (what a user waits for) and CPU (steadier on a shared
+            # machine). Work moved to a second core lowers wall time and adds CPU time, so a
+            # row can be met on one alone, and says which.
+            if ok(rw) and ok(rc):
+                met = " met"
+            elif ok(rc) or ok(rw):
+                met = " met on cpu" if ok(rc) else " met on wall"
+            else:
+                met = " NOT met"
         peer_cols = f"{theirs_w:7.2f}{theirs_c:7.2f}" if theirs_w is not None else " " * 14
         out.append(
             f"   {label:31}{ours_w:7.2f}{ours_c:7.2f}  {peer:14}{peer_cols}"

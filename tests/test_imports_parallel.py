@@ -110,6 +110,20 @@ def test_a_worker_that_dies_costs_only_speed(
 # -- a cold graph's extraction started before the catalog loads (start_extraction) --
 
 
+def _takes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many records each EarlyExtraction.take gave."""
+    taken: list[int] = []
+    real_take = build_module.EarlyExtraction.take
+
+    def take(self):  # type: ignore[no-untyped-def]
+        found = real_take(self)
+        taken.append(len(found))
+        return found
+
+    monkeypatch.setattr(build_module.EarlyExtraction, "take", take)
+    return taken
+
+
 def _early_build(snapshot: DirSnapshot, cache: Path, early: object) -> object:
     from tests.test_imports_cache import CATALOG, service_of
 
@@ -133,15 +147,7 @@ def test_a_graph_started_early_is_the_graph_built_alone(
     cache = tmp_path / "early"
     early = build_module.start_extraction(DirSnapshot(tmp_path / "src"), cache)
     assert early is not None
-    taken: list[int] = []
-    real_take = build_module.EarlyExtraction.take
-
-    def take(self):  # type: ignore[no-untyped-def]
-        found = real_take(self)
-        taken.append(len(found))
-        return found
-
-    monkeypatch.setattr(build_module.EarlyExtraction, "take", take)
+    taken = _takes(monkeypatch)
     snapshot = DirSnapshot(tmp_path / "src")
     graph = _early_build(snapshot, cache, early)
     assert len(taken) == 1 and 0 <= taken[0] <= 43  # what the child had done, any amount
@@ -213,15 +219,7 @@ def test_what_an_early_child_had_done_is_used_and_the_rest_done_here(
     from tests.test_forkpool import _wait_for
 
     _wait_for(mark)
-    taken: list[int] = []
-    real_take = build_module.EarlyExtraction.take
-
-    def take(self):  # type: ignore[no-untyped-def]
-        found = real_take(self)
-        taken.append(len(found))
-        return found
-
-    monkeypatch.setattr(build_module.EarlyExtraction, "take", take)
+    taken = _takes(monkeypatch)
     snapshot = DirSnapshot(tmp_path / "src")
     graph = _early_build(snapshot, tmp_path / "c", early)
     assert taken == [12]

@@ -107,7 +107,7 @@ class WorktreeSnapshot:
         self._modified: frozenset[str] = frozenset()  # of those, the ones git says so of
         self._paths: tuple[str, ...] | None = None
         self._index_stat: tuple[int, ...] | None = None  # the index file, before listing it
-        self._hashed: dict[str, str | None] = {}  # blob_id of dirty paths, first asked
+        self._hashed: dict[str, str | None] = {}  # the first blob_id of each dirty path
 
     def _tracked(self) -> dict[str, _Entry]:
         if self._index is None:
@@ -176,11 +176,12 @@ class WorktreeSnapshot:
         entry = self._tracked().get(path)
         if entry is not None and path not in self._dirty:
             return entry.oid
-        # Hashed once per snapshot: every stage asks for the same file's id (and unchanged()
-        # compares the disk with the content this snapshot gave, not with a later one).
-        if path not in self._hashed:
-            self._hashed[path] = self._disk_id(path)
-        return self._hashed[path]
+        # Hashed on each question (a stage reads the file beside its id: the two should name
+        # the same content), and the first answer kept: unchanged() compares the disk with the
+        # content the snapshot's listing was digested from, not with a later one.
+        found = self._disk_id(path)
+        self._hashed.setdefault(path, found)
+        return found
 
     def _disk_id(self, path: str) -> str | None:
         data = self.read(path)

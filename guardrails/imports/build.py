@@ -161,8 +161,8 @@ _EARLY_READ = 256
 
 def start_extraction(snapshot: Snapshot, cache_dir: Path | None) -> EarlyExtraction | None:
     """Start extracting every Python blob of ``snapshot`` in a forked child when its graph is
-    cold (:func:`guardrails.imports.cold.is_cold`: never extracted in this repository, and
-    enough Python to share); else None.
+    cold (:func:`guardrails.imports.cold.is_cold`: the repository's cache remembers nothing
+    yet, and there is enough Python to share); else None.
 
     The child takes the files in order while this process loads the catalog, the file
     claims and the source roots; the build takes what it has done (:meth:`take`) and shares

@@ -874,15 +874,17 @@ def test_process_count_does_not_grow_with_files(
     assert [c[0] if c[0] != "-c" else c[2] for c in calls] == [
         "rev-parse",  # base and head at once
         "merge-base",
-        "diff-tree",  # the raw records, then the patch and the log at once
+        "diff-tree",  # the raw records, then the patch, the log and both listings at once
         "diff-tree",
         "log",
+        "ls-tree",
+        "ls-tree",
         "cat-file",  # the blobs the raw records name, while the patch is written
     ]
     calls.clear()
     head = change.head
     assert len(head.read_many(head.paths())) == 2 * n
-    assert [c[0] for c in calls] == ["ls-tree"]  # every file changed: the diff read them all
+    assert calls == []  # listed already, and every file changed: the diff read them all
     calls.clear()
     change = r.read_staged()
     assert len(change.changes.files) == n

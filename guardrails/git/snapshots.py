@@ -88,8 +88,16 @@ class TreeSnapshot:
 
 
 class CommitSnapshot(TreeSnapshot):
-    def __init__(self, repo: Repo, sha: str, label: str | None = None) -> None:
-        super().__init__(repo, label or sha, lambda: repo.list_tree(sha))
+    def __init__(
+        self,
+        repo: Repo,
+        sha: str,
+        label: str | None = None,
+        listing: Callable[[], dict[str, _Entry]] | None = None,
+    ) -> None:
+        """``listing``: the commit's listing, from an ``ls-tree`` already started (None: one
+        is run when the tree is first listed)."""
+        super().__init__(repo, label or sha, listing or (lambda: repo.list_tree(sha)))
         self.sha = sha
 
 

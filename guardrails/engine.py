@@ -436,7 +436,10 @@ def analyze(
             # `inference: {python_imports: false}` in the change itself must not hide the
             # importers an API break reaches: the base's switches count too.
             head_world = world_from_catalog(
-                repo, change.head, replace(head_world.catalog, inference=inference)
+                repo,
+                change.head,
+                replace(head_world.catalog, inference=inference),
+                early=early,  # the world it replaces is never derived: this one takes it
             )
     base_world = (
         world_from_catalog(repo, change.base, base_catalog)

@@ -218,3 +218,27 @@ def test_a_head_start_stops_at_a_chunk_without_one_answer_per_input(tmp_path: Pa
     assert handle is not None
     _wait_for(mark)
     assert handle.take() == [n * n for n in range(30)]
+
+
+def test_a_wait_interrupted_inside_waitpid_leaves_no_child(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    slow = forkpool.background(lambda: time.sleep(30))
+    assert slow is not None
+    pid = slow.pid
+    real = os.waitpid
+    calls = [0]
+
+    def interrupted(p: int, options: int):  # type: ignore[no-untyped-def]
+        calls[0] += 1
+        if calls[0] == 1:
+            raise KeyboardInterrupt
+        return real(p, options)
+
+    monkeypatch.setattr(forkpool.os, "waitpid", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        slow.wait()
+    monkeypatch.undo()
+    assert _reaped(pid)  # killed and waited for on the way out

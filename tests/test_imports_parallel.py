@@ -228,13 +228,14 @@ def test_what_an_early_child_had_done_is_used_and_the_rest_done_here(
 
 
 def _early_starts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """What became of each early extraction: "taken" or "cancelled" (one entry each)."""
+    """Each early extraction: "started", then what became of it ("taken" or "cancelled")."""
     events: list[str] = []
     real_start = build_module.start_extraction
 
     def start(*args):  # type: ignore[no-untyped-def]
         early = real_start(*args)
         if early is not None:
+            events.append("started")
             real_take, real_cancel = early.take, early.cancel
             state = {"done": False}
 
@@ -291,7 +292,7 @@ def test_an_early_extraction_starts_only_when_a_graph_will_want_it(
 
     if case in ("graph", "imports off"):
         run("graph", "--format", "json")
-        assert events == (["taken"] if case == "graph" else ["cancelled"])
+        assert events == ["started", "taken" if case == "graph" else "cancelled"]
     elif case == "docs only":
         repo.write({"README.md": "hello again\n"})
         repo.git("add", "README.md")
@@ -350,3 +351,68 @@ def test_a_file_gone_when_the_early_child_reads_is_read_as_the_build_reads_it(
     assert graph.edges == alone.edges and graph.problems == alone.problems  # type: ignore[attr-defined]
     assert not any(e.src_path == "services/b/m5.py" for e in graph.edges)  # type: ignore[attr-defined]
     assert any(e.src_path == "services/b/m6.py" for e in graph.edges)  # type: ignore[attr-defined]
+
+
+@linux_only
+def test_a_modified_file_in_the_work_tree_is_left_to_the_build(
+    repo: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its id is a hash of the disk when asked: the child would read it much later, and a
+    save in between would put the new imports under the old id. The build asks again."""
+    from guardrails.git import Repo
+    from tests.gitrepo import GitRepo
+
+    assert isinstance(repo, GitRepo)
+    repo.write(_tree(20))
+    repo.commit("tree")
+    edited = "import services.c\n# edited in the work tree\n"
+    repo.write({"services/b/m3.py": edited, "services/b/m4.py": edited})
+    monkeypatch.setattr(cold_module, "EXTRACT_MIN", 8)
+    monkeypatch.setattr(forkpool, "workers_for", lambda jobs, minimum: 1)
+    git = Repo.open(repo.root)
+    alone = build(git.worktree(), None)
+    snapshot = git.worktree()
+    early = build_module.start_extraction(snapshot, tmp_cache := repo.root / ".git" / "early")
+    assert early is not None
+    dirty = snapshot.blob_id("services/b/m3.py")
+    assert dirty is not None and dirty not in early._blobs  # noqa: SLF001
+    assert snapshot.blob_id("services/b/m5.py") in early._blobs  # noqa: SLF001
+    graph = _early_build(snapshot, tmp_cache, early)  # type: ignore[arg-type]
+    assert graph.edges == alone.edges and graph.problems == alone.problems  # type: ignore[attr-defined]
+    assert any(  # the edit's import, read by the build itself
+        e.src_path == "services/b/m3.py" and e.dst_path == "services/c/__init__.py"
+        for e in graph.edges  # type: ignore[attr-defined]
+    )
+
+
+@linux_only
+def test_an_early_child_reads_ahead_window_after_window(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows of 10 files read, chunks of 4 extracted: every record in its place."""
+    write(tmp_path / "src", _tree(40))
+    alone = build(DirSnapshot(tmp_path / "src"), tmp_path / "alone")
+    monkeypatch.setattr(cold_module, "EXTRACT_MIN", 8)
+    monkeypatch.setattr(build_module, "_EARLY_CHUNK", 4)
+    monkeypatch.setattr(build_module, "_EARLY_READ", 10)
+    mark = tmp_path / "done"
+    real = build_module.extract_raw
+    calls = [0]
+
+    def counting(data: bytes) -> RawExtraction:
+        if os.getpid() != PARENT:
+            calls[0] += 1
+            if calls[0] == 43:
+                mark.write_text("done")
+        return real(data)
+
+    monkeypatch.setattr(build_module, "extract_raw", counting)
+    early = build_module.start_extraction(DirSnapshot(tmp_path / "src"), tmp_path / "c")
+    assert early is not None
+    from tests.test_forkpool import _wait_for
+
+    _wait_for(mark)
+    snapshot = DirSnapshot(tmp_path / "src")
+    graph = _early_build(snapshot, tmp_path / "c", early)
+    assert [p for p in snapshot.reads if p.endswith(".py")] == []  # all of it from the child
+    assert graph.edges == alone.edges and graph.problems == alone.problems  # type: ignore[attr-defined]

@@ -80,6 +80,11 @@ class RecordingSnapshot:
         self._note(path, None if path in self.listing() else self.inner.read(path))
         return self.inner.blob_id(path)
 
+    def volatile(self, path: str) -> bool:
+        """As the inner snapshot says (a work tree's modified files; nothing else)."""
+        check = getattr(self.inner, "volatile", None)
+        return bool(check(path)) if callable(check) else False
+
 
 def content_id(
     snapshot: Snapshot, path: str, data: bytes | None, listed: frozenset[str] | None = None

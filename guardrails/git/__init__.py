@@ -14,8 +14,9 @@ Why it looks the way it does:
 
   ========================  ===========================================================
   ``Repo.open``             1  rev-parse (top level, git dirs, object format, prefix)
-  ``read_range``            5  rev-parse (base and head), merge-base, diff-tree,
-                               cat-file --batch, log
+  ``read_range``            8  rev-parse (base and head), merge-base, then at once:
+                               diff-tree (raw records), diff-tree (patch), log, ls-tree
+                               of each tree, and cat-file --batch once the records are in
   ``read_staged``           5  rev-parse HEAD, var, diff-index --cached (at once), then
                                cat-file --batch beside ls-files (the index listing,
                                read ahead; none of the last two when nothing is staged;
@@ -23,7 +24,8 @@ Why it looks the way it does:
   ``read_patch``            7  rev-parse HEAD, read-tree, apply --cached, diff-index,
                                ls-files, cat-file --batch, var (temp index)
   ``read_paths``            2  rev-parse HEAD, ls-files
-  snapshots (lazily)        1  ls-tree / ls-files listing (+1 diff-files for the worktree),
+  snapshots (lazily)        1  ls-tree / ls-files listing unless read ahead (+1 diff-files
+                               for the worktree, and another when ``unchanged()`` asks),
                                then 1 cat-file --batch per ``read_many`` (none for the
                                worktree: it reads the disk; none for the files the change's
                                own diff already read)

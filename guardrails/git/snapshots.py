@@ -126,6 +126,13 @@ class WorktreeSnapshot:
             self._index = {p: e for p, e in listing.items() if e.mode != GITLINK}
         return self._index
 
+    def volatile(self, path: str) -> bool:
+        """The file's id is a hash of what is on the disk when asked (git says it is
+        modified, or does not look at it): its content may differ from one question to the
+        next, so work that reads it later than it asked for its id must ask again."""
+        self._tracked()
+        return path in self._dirty
+
     def unchanged(self) -> bool:
         """The work tree is still the one this snapshot listed, as a new listing would say
         (every path and blob id the same), without listing the index again: the index file

@@ -171,9 +171,13 @@ def start_extraction(snapshot: Snapshot, cache_dir: Path | None) -> EarlyExtract
     paths = snapshot.paths()
     if not cold.is_cold(paths, cache_dir):
         return None
+    # A work tree's modified files are left to the build, which asks for their id right
+    # before it reads them: the child reads long after this, and a file saved meanwhile
+    # would have its new imports remembered under the old content's id.
+    volatile = getattr(snapshot, "volatile", None)
     jobs: dict[str, str] = {}  # blob -> first path
     for p in paths:
-        if p.endswith(".py"):
+        if p.endswith(".py") and not (callable(volatile) and volatile(p)):
             blob = snapshot.blob_id(p)
             if blob is not None:
                 jobs.setdefault(blob, p)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -309,6 +311,35 @@ def test_an_early_extraction_starts_only_when_a_graph_will_want_it(
         assert events == []  # the cache remembers a catalog: not the first run any more
 
 
+def _all_from_the_child(
+    monkeypatch: pytest.MonkeyPatch, tree: Callable[[], DirSnapshot], tmp_path: Path
+) -> Any:
+    """The graph of ``tree()`` (``_tree(40)``: 43 blobs) built once an early child has
+    extracted every blob: this process reads no Python file."""
+    monkeypatch.setattr(cold_module, "EXTRACT_MIN", 8)
+    mark = tmp_path / "done"
+    real = build_module.extract_raw
+    calls = [0]
+
+    def counting(data: bytes) -> RawExtraction:
+        if os.getpid() != PARENT:
+            calls[0] += 1
+            if calls[0] == 43:  # the child's last blob: every record is the child's
+                mark.write_text("done")
+        return real(data)
+
+    monkeypatch.setattr(build_module, "extract_raw", counting)
+    early = build_module.start_extraction(tree(), tmp_path / "c")
+    assert early is not None
+    from tests.test_forkpool import _wait_for
+
+    _wait_for(mark)
+    snapshot = tree()
+    graph = _early_build(snapshot, tmp_path / "c", early)
+    assert [p for p in snapshot.reads if p.endswith(".py")] == []  # all of it from the child
+    return graph
+
+
 class _Unreadable(DirSnapshot):
     """A tree with one listed file that cannot be read when asked for (gone meanwhile)."""
 
@@ -327,27 +358,7 @@ def test_a_file_gone_when_the_early_child_reads_is_read_as_the_build_reads_it(
     write(tmp_path / "src", _tree(40))
     monkeypatch.setattr(forkpool, "workers_for", lambda jobs, minimum: 1)
     alone = build(_Unreadable(tmp_path / "src"), tmp_path / "alone")
-    monkeypatch.setattr(cold_module, "EXTRACT_MIN", 8)
-    mark = tmp_path / "done"
-    real = build_module.extract_raw
-    calls = [0]
-
-    def counting(data: bytes) -> RawExtraction:
-        if os.getpid() != PARENT:
-            calls[0] += 1
-            if calls[0] == 43:  # the child's last blob: every record is the child's
-                mark.write_text("done")
-        return real(data)
-
-    monkeypatch.setattr(build_module, "extract_raw", counting)
-    early = build_module.start_extraction(_Unreadable(tmp_path / "src"), tmp_path / "c")
-    assert early is not None
-    from tests.test_forkpool import _wait_for
-
-    _wait_for(mark)
-    snapshot = _Unreadable(tmp_path / "src")
-    graph = _early_build(snapshot, tmp_path / "c", early)
-    assert [p for p in snapshot.reads if p.endswith(".py")] == []  # all of it from the child
+    graph = _all_from_the_child(monkeypatch, lambda: _Unreadable(tmp_path / "src"), tmp_path)
     assert graph.edges == alone.edges and graph.problems == alone.problems  # type: ignore[attr-defined]
     assert not any(e.src_path == "services/b/m5.py" for e in graph.edges)  # type: ignore[attr-defined]
     assert any(e.src_path == "services/b/m6.py" for e in graph.edges)  # type: ignore[attr-defined]
@@ -395,24 +406,5 @@ def test_an_early_child_reads_ahead_window_after_window(
     monkeypatch.setattr(cold_module, "EXTRACT_MIN", 8)
     monkeypatch.setattr(build_module, "_EARLY_CHUNK", 4)
     monkeypatch.setattr(build_module, "_EARLY_READ", 10)
-    mark = tmp_path / "done"
-    real = build_module.extract_raw
-    calls = [0]
-
-    def counting(data: bytes) -> RawExtraction:
-        if os.getpid() != PARENT:
-            calls[0] += 1
-            if calls[0] == 43:
-                mark.write_text("done")
-        return real(data)
-
-    monkeypatch.setattr(build_module, "extract_raw", counting)
-    early = build_module.start_extraction(DirSnapshot(tmp_path / "src"), tmp_path / "c")
-    assert early is not None
-    from tests.test_forkpool import _wait_for
-
-    _wait_for(mark)
-    snapshot = DirSnapshot(tmp_path / "src")
-    graph = _early_build(snapshot, tmp_path / "c", early)
-    assert [p for p in snapshot.reads if p.endswith(".py")] == []  # all of it from the child
+    graph = _all_from_the_child(monkeypatch, lambda: DirSnapshot(tmp_path / "src"), tmp_path)
     assert graph.edges == alone.edges and graph.problems == alone.problems  # type: ignore[attr-defined]

@@ -153,16 +153,12 @@ def _modified_of(pending: _Pending) -> frozenset[str]:
     return frozenset(_fspath(p) for p in pending.result().stdout.split(b"\0") if p)
 
 
-def _tree_listing_of(pending: _Pending) -> Callable[[], dict[str, _Entry]]:
+def _listing_of(pending: _Pending, *, index: bool = True) -> Callable[[], dict[str, _Entry]]:
+    """The listing a started ``ls-files -s`` (``index``) or ``ls-tree -r`` will print,
+    parsed when first asked for."""
+
     def load() -> dict[str, _Entry]:
-        return _parse_listing(pending.result().stdout, index=False)
-
-    return load
-
-
-def _listing_of(pending: _Pending) -> Callable[[], dict[str, _Entry]]:
-    def load() -> dict[str, _Entry]:
-        return _parse_listing(pending.result().stdout, index=True)
+        return _parse_listing(pending.result().stdout, index=index)
 
     return load
 
@@ -249,7 +245,7 @@ class Repo(msgspec.Struct, frozen=True):
         return self._start("cat-file", "--batch", input=request), unique
 
     def list_tree(self, sha: str) -> dict[str, _Entry]:
-        return _tree_listing_of(self._start_tree_listing(sha))()
+        return _listing_of(self._start_tree_listing(sha), index=False)()
 
     def _start_tree_listing(self, sha: str) -> _Pending:
         return self._start("ls-tree", "-r", "-z", "--full-tree", sha)
@@ -482,10 +478,10 @@ class Repo(msgspec.Struct, frozen=True):
             for pending in started:
                 pending.close()
             raise
-        head_tree = CommitSnapshot(self, head_sha, listing=_tree_listing_of(head_ls))
+        head_tree = CommitSnapshot(self, head_sha, listing=_listing_of(head_ls, index=False))
         files = self._python_links(files, head_tree)
         changes = ChangeSet("range", mb, head_sha, files, commits)
-        base_tree = CommitSnapshot(self, mb, listing=_tree_listing_of(base_ls))
+        base_tree = CommitSnapshot(self, mb, listing=_listing_of(base_ls, index=False))
         return _remembering(Change(changes, base_tree, head_tree))
 
     def read_staged(self) -> Change:

@@ -240,6 +240,22 @@ def test_awkward_file_names_round_trip(repo: GitRepo, name: str) -> None:
     assert head.blob_id(name) == files[name].new_blob
 
 
+def test_awkward_names_side_by_side_in_every_listing(repo: GitRepo) -> None:
+    # A listing is decoded whole, not record by record: a name that ends in a cut UTF-8
+    # sequence, right before the NUL, must not swallow its neighbour.
+    names = ["cut\udce2\udc82", "tab\there.py", "caf\udce9.py", "ünï.py", "z\udcff"]
+    repo.write({n: f"{i}\n" for i, n in enumerate(names)})
+    repo.commit("base")
+    repo.write({"staged.py": "s\n"})
+    repo.git("add", "staged.py")
+    r = Repo.open(repo.root)
+    ids = {n: repo.git("hash-object", "--", n).strip() for n in [*names, "staged.py"]}
+    head, staged = r.snapshot("HEAD"), r.read_staged().head
+    for snap, listed in ((head, names), (staged, [*names, "staged.py"]), (r.worktree(), ids)):
+        assert sorted(snap.paths()) == sorted(listed)
+        assert {n: snap.blob_id(n) for n in listed} == {n: ids[n] for n in listed}
+
+
 def test_awkward_names_in_staged_rename_and_paths(repo: GitRepo) -> None:
     odd = "caf\udce9 menu\n.txt"
     repo.write({odd: TWENTY})

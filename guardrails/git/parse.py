@@ -121,20 +121,25 @@ def _parse_listing(
     space); the paths git does not compare with the disk (assume-unchanged: a lowercase tag;
     skip-worktree: ``S``) are added to it.
     """
+    # Decoded once, not per record (~30% of the parse on django's 6,892 files): the fields
+    # are ASCII, and a NUL or a tab never falls inside a UTF-8 sequence, so each path
+    # decodes as it would on its own.
     entries: dict[str, _Entry] = {}
-    for record in out.split(b"\0"):
+    for record in _fspath(out).split("\0"):
         if not record:
             continue
         if unwatched is not None:
             tag, record = record[:1], record[2:]
-            if tag.islower() or tag == b"S":
-                unwatched.add(_fspath(record.partition(b"\t")[2]))
-        meta, _, raw_path = record.partition(b"\t")
-        fields = _text(meta).split(" ")
-        mode, oid = (fields[0], fields[1]) if index else (fields[0], fields[2])
-        if index and fields[2] != "0" and _fspath(raw_path) in entries:
-            continue  # unmerged: keep the first stage listed
-        entries[_fspath(raw_path)] = _Entry(mode, oid)
+            if tag.islower() or tag == "S":
+                unwatched.add(record.partition("\t")[2])
+        meta, _, path = record.partition("\t")
+        fields = meta.split(" ")
+        if index:
+            if fields[2] != "0" and path in entries:
+                continue  # unmerged: keep the first stage listed
+            entries[path] = _Entry(fields[0], fields[1])
+        else:
+            entries[path] = _Entry(fields[0], fields[2])
     return entries
 
 

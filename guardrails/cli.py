@@ -386,11 +386,29 @@ def mcp(ctx: click.Context, /) -> None:
     run(ctx, cmd.main)
 
 
+def _collect_less() -> None:
+    """Tune the cyclic garbage collector for a short run. Without this, the collector
+    keeps scanning objects that stay alive for the whole run: the modules just imported,
+    the tree listings, the cached records. On django's ten-file hook that cost ~10 ms of
+    ~0.2 s in about 45 collections, which freed almost nothing.
+
+    So the objects alive now are frozen out of every collection (``gc.freeze``). This also
+    keeps a forked worker from writing to the pages it shares with this process. The
+    youngest generation is then collected every 50,000 allocations instead of 700, so a
+    cycle still gets freed, only later (``guardrails mcp`` runs for a long time, so
+    collection must not stop)."""
+    import gc
+
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
 def main() -> None:
     """The console script. Exit codes stay 0/1/2: click's own "Aborted!" (exit 1) would read
     as "blocked", so an interrupt or a usage error is exit 2, like every other error."""
     from guardrails.commands.output import finish, protect_streams
 
+    _collect_less()
     protect_streams()  # closed or broken stdout/stderr: never exit 1, never a traceback
     try:
         code = cli.main(standalone_mode=False)

@@ -70,6 +70,25 @@ def _loaded_after(code: str, tmp_path: Path) -> list[str]:
     return out.stdout.split()
 
 
+def test_only_the_console_script_tunes_the_garbage_collector(tmp_path: Path) -> None:
+    # Importing guardrails (a library user, the tests) leaves the collector alone; a run of
+    # the console script freezes what its imports made and collects less often.
+    code = (
+        "import atexit, gc, sys\n"
+        "before = (gc.get_threshold(), gc.get_freeze_count())\n"
+        "import guardrails.cli\n"
+        "assert (gc.get_threshold(), gc.get_freeze_count()) == before\n"
+        "atexit.register(lambda: print(gc.get_threshold()[0], gc.get_freeze_count() > 1000))\n"
+        "sys.argv = ['guardrails', '--version']\n"
+        "guardrails.cli.main()\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[-1] == "50000 True"
+
+
 @pytest.mark.parametrize("module", ["guardrails", "guardrails.cli", "guardrails.errors"])
 def test_entry_modules_load_nothing_heavy_even_indirectly(module: str, tmp_path: Path) -> None:
     loaded = _loaded_after(f"import {module}", tmp_path)

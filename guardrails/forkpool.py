@@ -95,7 +95,9 @@ def fork_map(
     failed: list[tuple[int, Exception]] = []  # each process's first failure
     children: list[tuple[int, int, list[int]]] = []  # pid, read end, share
     # A collection in a child would touch every object it inherited, copying each page the
-    # fork shared: what exists now is left out of collections until the children are done.
+    # fork shared: what exists now is left out of collections until the children are done
+    # (for good when something froze objects before: the console script does at start).
+    thawed = gc.get_freeze_count() == 0
     gc.freeze()
     try:
         for k in range(1, workers):
@@ -124,7 +126,8 @@ def fork_map(
         for pid, fd, _ in children:
             if pid > 0:
                 _kill(pid, fd)
-        gc.unfreeze()
+        if thawed:
+            gc.unfreeze()
     if failed:
         raise min(failed, key=lambda f: f[0])[1]
     return [done[i] for i in range(len(jobs))]

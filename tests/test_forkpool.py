@@ -27,6 +27,23 @@ def test_the_answers_of_one_process_in_order() -> None:
     assert done[-1] == 50 and done == sorted(done)
 
 
+def test_a_fork_thaws_only_what_it_froze() -> None:
+    # The console script freezes its imports' objects at start (guardrails.cli); a fork
+    # pool's own freeze must not hand them back to the collector when it is done.
+    import gc
+
+    assert gc.get_freeze_count() == 0  # pytest's process: nothing frozen
+    assert forkpool.fork_map(_square, [2, 3], 2, grain=1) == [4, 9]
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert forkpool.fork_map(_square, [2, 3], 2, grain=1) == [4, 9]
+        assert gc.get_freeze_count() >= frozen > 0
+    finally:
+        gc.unfreeze()
+
+
 def test_one_input_per_process() -> None:
     assert forkpool.share(3, 3, 1, grain=1) == [1]
     assert forkpool.fork_map(_square, [2, 3], 2, grain=1) == [4, 9]
